@@ -1,0 +1,2 @@
+//! The `prep` command.
+fn main() {}

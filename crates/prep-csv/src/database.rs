@@ -1,0 +1,342 @@
+//! A whole database file in memory, read and written faithfully.
+
+use crate::table::strip_apostrophes;
+use crate::{
+    Dialect, Encoding, Layout, LineEnding, Preamble, PreambleItem, RawRow, ReadError,
+    ReadErrorKind, TableReader, decode,
+};
+use prep_model::{Contabilizada, Value};
+use std::io::{Read, Write};
+
+/// One acta row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The cells, in header order; key cells without their `'` prefix.
+    pub cells: Vec<Value>,
+}
+
+/// A published PREP database: preamble, header and acta rows, with the dialect it was
+/// written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    /// How the file is written.
+    pub dialect: Dialect,
+    /// Title, corte and summary.
+    pub preamble: Preamble,
+    /// The column names as printed.
+    pub header: Vec<String>,
+    /// Where the columns the rules need are.
+    pub layout: Layout,
+    /// The acta rows.
+    pub rows: Vec<Row>,
+}
+
+/// A file split into its parts, before the rows are read.
+pub(crate) struct Parts<'a> {
+    pub dialect: Dialect,
+    pub preamble: Preamble,
+    pub header: Vec<String>,
+    pub layout: Layout,
+    /// The decoded text after the header line.
+    pub table: &'a str,
+    /// Line number of the first table line.
+    pub table_first_line: u64,
+}
+
+impl Database {
+    /// Reads a whole database. The first malformed row is an error naming its line.
+    pub fn read(mut input: impl Read) -> Result<Database, ReadError> {
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| ReadError::at(0, ReadErrorKind::Io(e)))?;
+        Database::from_bytes(&bytes)
+    }
+
+    /// Reads a whole database from bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Database, ReadError> {
+        let (text, bom, encoding) = decode_input(bytes);
+        let mut parts = split_parts(&text, bom, encoding)?;
+        let mut reader = TableReader::new(
+            parts.table.as_bytes(),
+            parts.table_first_line,
+            parts.dialect.delimiter,
+            &parts.layout,
+        );
+        let mut raw = RawRow::default();
+        let mut rows = Vec::new();
+        let mut apostrophes = false;
+        while reader.next_into(&mut raw)? {
+            let status = raw.raw(parts.layout.contabilizada);
+            if Contabilizada::parse_bytes(status).is_none() {
+                return Err(ReadError::at(
+                    raw.line(),
+                    ReadErrorKind::BadContabilizada(String::from_utf8_lossy(status).into_owned()),
+                ));
+            }
+            let mut cells: Vec<Value> = (0..raw.len()).map(|i| raw.value(i)).collect();
+            for &k in &parts.layout.key_columns {
+                let (stripped, had) = strip_apostrophes(raw.raw(k));
+                if had {
+                    apostrophes = true;
+                    cells[k] = Value::parse_bytes(stripped);
+                }
+            }
+            rows.push(Row { cells });
+        }
+        parts.dialect.apostrophe_keys = apostrophes;
+        Ok(Database {
+            dialect: parts.dialect,
+            preamble: parts.preamble,
+            header: parts.header,
+            layout: parts.layout,
+            rows,
+        })
+    }
+
+    /// Writes the database in its own dialect ([`Database::dialect`]).
+    pub fn write(&self, out: impl Write) -> std::io::Result<()> {
+        self.write_in(&self.dialect, out)
+    }
+
+    /// Writes the database in a given dialect.
+    pub fn write_in(&self, dialect: &Dialect, mut out: impl Write) -> std::io::Result<()> {
+        let mut buf: Vec<u8> = Vec::new();
+        write_preamble(&mut buf, &self.preamble, dialect)?;
+        {
+            let mut table = TableWriter::new(&mut buf, dialect, &self.layout);
+            table.write_header(&self.header)?;
+            for row in &self.rows {
+                table.write_row(&row.cells)?;
+            }
+            table.flush()?;
+        }
+        let eol = dialect.line_ending.as_str().as_bytes();
+        if !dialect.final_newline && buf.ends_with(eol) {
+            buf.truncate(buf.len() - eol.len());
+        }
+        if dialect.bom {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        match dialect.encoding {
+            Encoding::Utf8 => out.write_all(&buf),
+            Encoding::Latin1 => {
+                let text = String::from_utf8_lossy(&buf);
+                let bytes: Vec<u8> = text
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                    .collect();
+                out.write_all(&bytes)
+            }
+        }
+    }
+}
+
+/// Strips the BOM and decodes: UTF-8 when valid, Latin-1 otherwise.
+pub(crate) fn decode_input(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, bool, Encoding) {
+    let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (true, rest),
+        None => (false, bytes),
+    };
+    match std::str::from_utf8(body) {
+        Ok(s) => (std::borrow::Cow::Borrowed(s), bom, Encoding::Utf8),
+        Err(_) => (decode(body, Encoding::Latin1), bom, Encoding::Latin1),
+    }
+}
+
+/// The first cell of a line, without quotes, apostrophes or spaces.
+fn first_cell(line: &str) -> &str {
+    let cut = line.find([',', '|', ';', '\t']).unwrap_or(line.len());
+    line[..cut].trim().trim_matches(['"', '\'', '\u{feff}'])
+}
+
+/// Finds the header, parses the preamble and detects the dialect.
+pub(crate) fn split_parts(
+    text: &str,
+    bom: bool,
+    encoding: Encoding,
+) -> Result<Parts<'_>, ReadError> {
+    let mut offset = 0;
+    let mut lines: Vec<&str> = Vec::new();
+    let (header_line, header_end) = loop {
+        if offset >= text.len() {
+            return Err(ReadError::at(0, ReadErrorKind::NoHeader));
+        }
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        let mut line = text[offset..end]
+            .strip_suffix('\n')
+            .unwrap_or(&text[offset..end]);
+        if let Some(l) = line.strip_suffix('\r') {
+            line = l;
+        }
+        if first_cell(line) == "CLAVE_CASILLA" {
+            break (line, end);
+        }
+        lines.push(line);
+        offset = end;
+    };
+    let header_no = lines.len() as u64 + 1;
+    let delimiter = if header_line.matches('|').count() > header_line.matches(',').count() {
+        b'|'
+    } else {
+        b','
+    };
+    let split = |line: &str| split_line(line, delimiter);
+    let preamble = Preamble::parse(&lines, split);
+    if let Some(s) = &preamble.summary
+        && s.names.len() != s.values.len()
+    {
+        let line = preamble
+            .items
+            .iter()
+            .position(|i| *i == PreambleItem::Summary)
+            .map_or(0, |p| p as u64 + 2);
+        return Err(ReadError::at(
+            line,
+            ReadErrorKind::SummaryShape {
+                names: s.names.len(),
+                values: s.values.len(),
+            },
+        ));
+    }
+    let header = split_line(header_line, delimiter);
+    let layout = Layout::from_header(&header, header_no)?;
+    let dialect = Dialect {
+        bom,
+        encoding,
+        delimiter,
+        line_ending: if text[..header_end].ends_with("\r\n") {
+            LineEnding::CrLf
+        } else {
+            LineEnding::Lf
+        },
+        quote_all: header_line.starts_with('"'),
+        apostrophe_keys: false,
+        vote_totals_decimal: preamble
+            .summary
+            .as_ref()
+            .and_then(|s| s.raw(prep_count::SummaryField::TotalVotosCCs))
+            .is_some_and(|v| v.contains('.')),
+        percent_sign: preamble
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.values.iter().any(|v| v.ends_with('%'))),
+        final_newline: text.ends_with('\n'),
+    };
+    Ok(Parts {
+        dialect,
+        preamble,
+        header,
+        layout,
+        table: &text[header_end..],
+        table_first_line: header_no + 1,
+    })
+}
+
+/// Splits one line into cells with the CSV tokeniser (quotes honoured).
+fn split_line(line: &str, delimiter: u8) -> Vec<String> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(line.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    match r.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Writes the preamble lines.
+pub fn write_preamble(out: &mut impl Write, p: &Preamble, d: &Dialect) -> std::io::Result<()> {
+    let eol = d.line_ending.as_str();
+    let sep = char::from(d.delimiter).to_string();
+    for item in &p.items {
+        match item {
+            PreambleItem::Title => write!(out, "{}{eol}", p.title.as_deref().unwrap_or_default())?,
+            PreambleItem::Corte => write!(out, "{}{eol}", p.corte.as_deref().unwrap_or_default())?,
+            PreambleItem::Blank => out.write_all(eol.as_bytes())?,
+            PreambleItem::Text(t) => write!(out, "{t}{eol}")?,
+            PreambleItem::Summary => {
+                if let Some(s) = &p.summary {
+                    write!(
+                        out,
+                        "{}{eol}{}{eol}",
+                        s.names.join(&sep),
+                        s.values.join(&sep)
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the header and acta rows of a table in a dialect, one row at a time.
+pub struct TableWriter<'l, W: Write> {
+    writer: csv::Writer<W>,
+    layout: &'l Layout,
+    apostrophe_keys: bool,
+    cell: String,
+}
+
+impl<'l, W: Write> TableWriter<'l, W> {
+    /// A writer of rows laid out as `layout`.
+    pub fn new(out: W, dialect: &Dialect, layout: &'l Layout) -> TableWriter<'l, W> {
+        let writer = csv::WriterBuilder::new()
+            .delimiter(dialect.delimiter)
+            .quote_style(if dialect.quote_all {
+                csv::QuoteStyle::Always
+            } else {
+                csv::QuoteStyle::Necessary
+            })
+            .terminator(match dialect.line_ending {
+                LineEnding::Lf => csv::Terminator::Any(b'\n'),
+                LineEnding::CrLf => csv::Terminator::CRLF,
+            })
+            .from_writer(out);
+        TableWriter {
+            writer,
+            layout,
+            apostrophe_keys: dialect.apostrophe_keys,
+            cell: String::new(),
+        }
+    }
+
+    /// Writes the header line.
+    pub fn write_header<S: AsRef<str>>(&mut self, header: &[S]) -> std::io::Result<()> {
+        self.writer
+            .write_record(header.iter().map(AsRef::as_ref))
+            .map_err(std::io::Error::other)
+    }
+
+    /// Writes one acta row. Key cells get the `'` prefix when the dialect asks for it and the
+    /// acta is in the catalogue (CONTABILIZADA is not 2).
+    pub fn write_row(&mut self, cells: &[Value]) -> std::io::Result<()> {
+        let fuera = cells.get(self.layout.contabilizada) == Some(&Value::Number(2));
+        for (i, v) in cells.iter().enumerate() {
+            self.cell.clear();
+            if self.apostrophe_keys
+                && !fuera
+                && *v != Value::Empty
+                && self.layout.key_columns.contains(&i)
+            {
+                self.cell.push('\'');
+            }
+            v.write_to(&mut self.cell);
+            self.writer
+                .write_field(self.cell.as_bytes())
+                .map_err(std::io::Error::other)?;
+        }
+        self.writer
+            .write_record(None::<&[u8]>)
+            .map_err(std::io::Error::other)
+    }
+
+    /// Flushes buffered rows.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}

@@ -1,0 +1,49 @@
+//! Reading and writing the published PREP database: the CSV file every Mexican institute
+//! publishes with each corte, which every analyst in the country already reads.
+//!
+//! A file has a preamble (election title, corte date and time, the summary names and values)
+//! and a table (a header, then one row per acta). This crate finds the summary and the header
+//! by their first column names, never by line numbers, and reads every dialect seen in
+//! published files: UTF-8 with or without BOM or Latin-1, comma or pipe delimiter, quoted
+//! cells, `'`-prefixed keys, `.0` on vote totals and `%` on percentages, and the INE
+//! 2018/2021 and 2024/OPL header names.
+//!
+//! Principal types:
+//!
+//! - [`Database`]: a whole file in memory; [`Database::read`] then [`Database::write`]
+//!   reproduces a file byte for byte in its own [`Dialect`].
+//! - [`Dialect`]: everything about the bytes that is not data (BOM, encoding, delimiter,
+//!   quoting, line ending, apostrophes on keys, number styles in the summary, blank lines).
+//! - [`Preamble`] and [`PublishedSummary`]: the title, corte and summary as printed.
+//! - [`Layout`]: where each column the rules need sits in the header, under any of its names.
+//! - [`TableReader`]: a streaming, allocation-free reader of acta rows ([`RawRow`]) for the
+//!   fast paths (recount of a national file).
+//! - [`read_candidaturas`]: the `*_Candidaturas_*.csv` file into a
+//!   [`prep_model::CandidacyMap`].
+//!
+//! CSV tokenising and quoting are the `csv` crate's; errors are `thiserror` types carrying the
+//! line number and the reason, never a panic.
+
+mod candidaturas;
+mod database;
+mod dialect;
+mod error;
+mod layout;
+mod preamble;
+mod table;
+
+pub use candidaturas::read_candidaturas;
+pub use database::{Database, Row, TableWriter, write_preamble};
+pub use dialect::{Dialect, Encoding, LineEnding};
+pub use error::{ReadError, ReadErrorKind};
+pub use layout::{KEY_COLUMNS, Layout};
+pub use preamble::{Preamble, PreambleItem, PublishedSummary};
+pub use table::{RawRow, TableReader};
+
+/// Decodes a file's bytes in the given encoding (UTF-8 borrowed, Latin-1 converted).
+pub fn decode(bytes: &[u8], encoding: Encoding) -> std::borrow::Cow<'_, str> {
+    match encoding {
+        Encoding::Utf8 => String::from_utf8_lossy(bytes),
+        Encoding::Latin1 => std::borrow::Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
+}

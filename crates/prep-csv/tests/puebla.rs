@@ -1,0 +1,59 @@
+//! The real IEE Puebla 2024 databases: read, then write back byte for byte.
+
+use prep_csv::Database;
+use std::path::PathBuf;
+
+fn shared(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(rel)
+}
+
+fn read_shared(rel: &str) -> Vec<u8> {
+    let path = shared(rel);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the tests need ../shared beside the repo)",
+            path.display()
+        )
+    })
+}
+
+#[test]
+fn puebla_files_round_trip_byte_for_byte() {
+    for name in ["PUE_GUB_2024.csv", "PUE_AYUN_2024.csv"] {
+        let original = read_shared(&format!("data/puebla-2024/{name}"));
+        let db = Database::from_bytes(&original).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(db.dialect.bom, "{name}: BOM detected");
+        assert!(db.dialect.apostrophe_keys, "{name}: apostrophes detected");
+        assert!(db.dialect.vote_totals_decimal, "{name}: .0 detected");
+        let mut out = Vec::new();
+        db.write(&mut out).expect("write");
+        if out != original {
+            let at = out
+                .iter()
+                .zip(&original)
+                .position(|(a, b)| a != b)
+                .unwrap_or(out.len().min(original.len()));
+            let lo = at.saturating_sub(80);
+            panic!(
+                "{name}: first difference at byte {at}\nwritten:  {:?}\noriginal: {:?}",
+                String::from_utf8_lossy(&out[lo..(at + 80).min(out.len())]),
+                String::from_utf8_lossy(&original[lo..(at + 80).min(original.len())])
+            );
+        }
+    }
+}
+
+#[test]
+fn puebla_structure() {
+    let db = Database::from_bytes(&read_shared("data/puebla-2024/PUE_GUB_2024.csv")).expect("read");
+    assert_eq!(db.preamble.title.as_deref(), Some("GUBERNATURA"));
+    assert_eq!(
+        db.preamble.corte.as_deref(),
+        Some("03/06/2024 20:00 (UTC-6)")
+    );
+    assert_eq!(db.rows.len(), 8346);
+    assert_eq!(db.layout.vote_columns.len(), 49);
+    assert_eq!(db.header[db.layout.votes.start], "PAN");
+}
