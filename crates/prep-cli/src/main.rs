@@ -1,2 +1,39 @@
-//! The `prep` command.
-fn main() {}
+//! `prep`: the PREP platform's one command. Each job is a subcommand with its own module;
+//! argument parsing is `clap`'s.
+
+mod recount_cmd;
+mod synth_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Election-night preliminary results (PREP): count, audit and publish.
+#[derive(Parser)]
+#[command(name = "prep", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Recount a published PREP database from its rows and compare with its summary.
+    Recount(recount_cmd::RecountArgs),
+    /// Write a deterministic synthetic election in the published database format.
+    Synth(synth_cmd::SynthArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Recount(args) => recount_cmd::run(args),
+        Command::Synth(args) => synth_cmd::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("prep: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
