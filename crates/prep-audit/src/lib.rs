@@ -1,1 +1,27 @@
-//! Placeholder: filled in by the next commits.
+//! The auditor's engine: recount a published PREP database from its acta rows and compare
+//! the result with the summary the institute printed.
+//!
+//! Principal types:
+//!
+//! - [`recount`] reads a database (any dialect `prep-csv` knows) in one streaming pass and
+//!   returns a [`Recount`]: the recomputed [`prep_count::Summary`], totals per vote column and
+//!   per area, and — when a candidacy map is given — per candidacy.
+//! - [`Difference`]: one summary field whose published value differs from the recount.
+//! - [`RowFinding`]: an acta row whose own cells disagree with the rules (its
+//!   TOTAL_VOTOS_CALCULADO is not the sum of its vote cells, or its CONTABILIZADA is not what
+//!   Anexo 13 gives).
+//! - [`StageChoice`]: which participation base applies. A published file does not say whether
+//!   it is the last corte; by default the stage is inferred from the printed participation
+//!   (the only field that depends on it) and reported as inferred.
+//!
+//! Malformed rows never stop a recount: each is reported with its line and reason
+//! ([`Recount::malformed`]) and left out of the counts.
+
+mod engine;
+mod report;
+
+pub use engine::{RecountOptions, StageChoice, recount};
+pub use report::{
+    AreaTotals, CandidacyTotal, ColumnTotal, Difference, Recount, RowFinding, RowFindingKind,
+    StageSource,
+};

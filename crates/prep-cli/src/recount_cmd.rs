@@ -1,12 +1,243 @@
 //! `prep recount`: the auditor's tool.
 
+use anyhow::Context;
+use prep_audit::{RecountOptions, RowFindingKind, StageChoice, StageSource, recount};
+use prep_count::CorteStage;
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  recount done; with --check, every summary field agrees with the published one
+  1  --check: at least one summary field differs (each is listed); with --strict, also
+     when an acta row disagrees with the rules
+  2  usage error, or the file cannot be read or is not a PREP database
+  3  some rows are malformed (each is listed with its line and reason); the rest were counted";
 
 /// Arguments of `prep recount`.
 #[derive(clap::Args)]
-pub struct RecountArgs {}
+#[command(after_help = EXIT_CODES, long_about = "\
+Recount a published PREP database from its acta rows, as an auditor would: recompute the 13
+summary fields (Anexo 13 rules, percentages truncated to four decimals) and print them in the
+file's own format, with totals per vote column and, given the candidacy file, per candidacy.
+Any dialect is read: BOM or not, comma or pipe, quoted cells, 'apostrophe keys, the INE
+2018/2021 and 2024/OPL header names.")]
+pub struct RecountArgs {
+    /// The database file (`PUE_GUB_2024.csv`, `PRES_2024.csv`, …), or `-` for standard input.
+    file: PathBuf,
+    /// Compare every summary field with the one printed in the file; list each difference
+    /// (field, published, recomputed) and exit 1 on any.
+    #[arg(long)]
+    check: bool,
+    /// Print the result as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// The candidacy file (`*_Candidaturas_*.csv`), for totals per candidacy.
+    #[arg(long, value_name = "FILE")]
+    candidaturas: Option<PathBuf>,
+    /// Corte stage, which sets the participation base: `final` counts casillas especiales,
+    /// `preliminary` leaves them out (Anexo 13, every corte before the last); `auto` infers it
+    /// from the printed participation, since the file does not say.
+    #[arg(long, value_enum, default_value_t = Stage::Auto)]
+    stage: Stage,
+    /// Also print the counters per district or municipio.
+    #[arg(long)]
+    by_area: bool,
+    /// With --check, acta rows that disagree with the rules also make the check fail.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// The `--stage` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Stage {
+    Auto,
+    Preliminary,
+    Final,
+}
+
+fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
+        return Ok(buf);
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
 
 /// Runs `prep recount`.
-pub fn run(_args: RecountArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("prep recount is not implemented yet")
+pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read_input(&args.file)?;
+    let candidacies = match &args.candidaturas {
+        Some(p) => Some(
+            prep_csv::read_candidaturas(&read_input(p)?[..])
+                .with_context(|| format!("{}", p.display()))?,
+        ),
+        None => None,
+    };
+    let options = RecountOptions {
+        stage: match args.stage {
+            Stage::Auto => StageChoice::Auto,
+            Stage::Preliminary => StageChoice::Preliminary,
+            Stage::Final => StageChoice::Final,
+        },
+        candidacies,
+        max_reported_errors: 1000,
+        ..RecountOptions::default()
+    };
+    let r = recount(&bytes, &options).with_context(|| format!("{}", args.file.display()))?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &r)?;
+        writeln!(out)?;
+    } else {
+        print_text(&mut out, &args, &r)?;
+    }
+    let code = if !r.malformed.is_empty() {
+        3
+    } else if args.check && (r.published.is_none() || !r.differences.is_empty()) {
+        1
+    } else if args.check && args.strict && !r.row_findings.is_empty() {
+        1
+    } else {
+        0
+    };
+    Ok(ExitCode::from(code))
+}
+
+fn print_text(
+    out: &mut impl Write,
+    args: &RecountArgs,
+    r: &prep_audit::Recount,
+) -> anyhow::Result<()> {
+    let sep = char::from(r.dialect.delimiter).to_string();
+    writeln!(
+        out,
+        "{}: {} — corte {}",
+        args.file.display(),
+        r.title.as_deref().unwrap_or("(no title)"),
+        r.corte.as_deref().unwrap_or("(no corte line)")
+    )?;
+    let base = match r.stage {
+        CorteStage::Final => "with casillas especiales (final corte)",
+        CorteStage::Preliminary => "without casillas especiales (corte before the last)",
+    };
+    let source = match r.stage_source {
+        StageSource::Given => "as given",
+        StageSource::InferredFromPublished => "inferred from the published participation",
+        StageSource::Default => "default: the published participation matches neither base",
+    };
+    writeln!(
+        out,
+        "{} acta rows; participation {base}, {source}\n",
+        r.rows
+    )?;
+    writeln!(out, "Recomputed summary:")?;
+    writeln!(
+        out,
+        "{}\n{}\n",
+        r.printed.names.join(&sep),
+        r.printed.values.join(&sep)
+    )?;
+    if args.check {
+        match &r.published {
+            None => writeln!(
+                out,
+                "CHECK FAILED: the file has no summary to compare with.\n"
+            )?,
+            Some(_) if r.differences.is_empty() => writeln!(
+                out,
+                "Check: all 13 summary fields agree with the published summary.\n"
+            )?,
+            Some(_) => {
+                writeln!(
+                    out,
+                    "CHECK FAILED: {} summary field(s) differ:",
+                    r.differences.len()
+                )?;
+                writeln!(
+                    out,
+                    "  {:<40} {:>16} {:>16}",
+                    "field", "published", "recomputed"
+                )?;
+                for d in &r.differences {
+                    let published = d.published.as_deref().unwrap_or("(missing)");
+                    writeln!(
+                        out,
+                        "  {:<40} {:>16} {:>16}",
+                        d.name, published, d.recomputed
+                    )?;
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    writeln!(out, "Votes per column (counted actas):")?;
+    for c in &r.columns_totals {
+        writeln!(out, "  {:<32} {:>12}", c.column, c.votes)?;
+    }
+    if !r.candidacies.is_empty() {
+        writeln!(out, "\nVotes per candidacy:")?;
+        for c in &r.candidacies {
+            match &c.area {
+                Some(a) => writeln!(out, "  {a:<6} {:<48} {:>12}", c.candidate, c.votes)?,
+                None => writeln!(out, "  {:<48} {:>12}", c.candidate, c.votes)?,
+            }
+        }
+    }
+    if args.by_area {
+        writeln!(
+            out,
+            "\nPer {:?}:",
+            r.area_level.map_or("area".into(), |l| format!("{l:?}"))
+        )?;
+        writeln!(
+            out,
+            "  {:<8} {:>9} {:>9} {:>9} {:>12} {:>12}",
+            "area", "esperadas", "capturad.", "contabil.", "lista nom.", "votos c/cs"
+        )?;
+        for a in &r.areas {
+            let c = &a.tally.counters;
+            writeln!(
+                out,
+                "  {:<8} {:>9} {:>9} {:>9} {:>12} {:>12}",
+                a.area, c.esperadas, c.capturadas, c.contabilizadas, c.lista_nominal, c.votos_c_cs
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "\nRow audit: {} acta row(s) disagree with the rules.",
+        r.row_findings.len()
+    )?;
+    for f in r.row_findings.iter().take(20) {
+        match &f.kind {
+            RowFindingKind::TotalMismatch {
+                published,
+                recomputed,
+            } => writeln!(
+                out,
+                "  line {} ({}): TOTAL_VOTOS_CALCULADO is {published}, its vote cells sum to {recomputed}",
+                f.line, f.clave_acta
+            )?,
+            RowFindingKind::StatusMismatch {
+                published,
+                expected,
+            } => writeln!(
+                out,
+                "  line {} ({}): CONTABILIZADA is {published}, the rules give {expected}",
+                f.line, f.clave_acta
+            )?,
+        }
+    }
+    if !r.malformed.is_empty() {
+        writeln!(out, "\nMalformed rows (left out of the counts):")?;
+        for e in &r.malformed {
+            writeln!(out, "  {e}")?;
+        }
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! The configurable parts of the counting rules.
 
-use prep_model::Observation;
+use prep_model::{CasillaType, Observation};
 use serde::{Deserialize, Serialize};
 
 /// Which votes the participation percentage is computed from.
@@ -33,6 +33,10 @@ pub struct Rules {
     pub participation_preliminary: ParticipationBase,
     /// Participation base for the last corte.
     pub participation_final: ParticipationBase,
+    /// Casilla types whose actas are never held to the lista-nominal limit (*excede lista
+    /// nominal*). IEE Puebla 2024 counts voto-anticipado actas with more votes than their
+    /// LISTA_NOMINAL, so the limit does not apply to them.
+    pub no_vote_limit: Vec<CasillaType>,
 }
 
 impl Rules {
@@ -52,7 +56,13 @@ impl Rules {
             ],
             participation_preliminary: ParticipationBase::SinEspeciales,
             participation_final: ParticipationBase::ConEspeciales,
+            no_vote_limit: vec![CasillaType::VotoAnticipado],
         }
+    }
+
+    /// True when actas of this casilla type are held to a vote limit.
+    pub fn has_vote_limit(&self, casilla_type: CasillaType) -> bool {
+        !self.no_vote_limit.contains(&casilla_type)
     }
 
     /// The participation base that applies at a stage.

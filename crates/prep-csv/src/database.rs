@@ -43,6 +43,39 @@ pub(crate) struct Parts<'a> {
     pub table_first_line: u64,
 }
 
+/// Everything above the acta rows: what [`stream`] hands over before the rows.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// How the file is written (`apostrophe_keys` is only known after the rows are read).
+    pub dialect: Dialect,
+    /// Title, corte and summary.
+    pub preamble: Preamble,
+    /// The column names as printed.
+    pub header: Vec<String>,
+    /// Where the columns the rules need are.
+    pub layout: Layout,
+}
+
+/// Reads a file's preamble and header, then hands them and a streaming [`TableReader`] over
+/// the rows to `f`: the fast path for large files (nothing per row is allocated).
+pub fn stream<R>(bytes: &[u8], f: impl FnOnce(Head, TableReader<'_>) -> R) -> Result<R, ReadError> {
+    let (text, bom, encoding) = decode_input(bytes);
+    let parts = split_parts(&text, bom, encoding)?;
+    let reader = TableReader::new(
+        parts.table.as_bytes(),
+        parts.table_first_line,
+        parts.dialect.delimiter,
+        &parts.layout,
+    );
+    let head = Head {
+        dialect: parts.dialect,
+        preamble: parts.preamble,
+        header: parts.header,
+        layout: parts.layout,
+    };
+    Ok(f(head, reader))
+}
+
 impl Database {
     /// Reads a whole database. The first malformed row is an error naming its line.
     pub fn read(mut input: impl Read) -> Result<Database, ReadError> {

@@ -16,7 +16,7 @@
 //!   quoting, line ending, apostrophes on keys, number styles in the summary, blank lines).
 //! - [`Preamble`] and [`PublishedSummary`]: the title, corte and summary as printed.
 //! - [`Layout`]: where each column the rules need sits in the header, under any of its names.
-//! - [`TableReader`]: a streaming, allocation-free reader of acta rows ([`RawRow`]) for the
+//! - [`stream`] and [`TableReader`]: a streaming, allocation-free reader of acta rows ([`RawRow`]) for the
 //!   fast paths (recount of a national file).
 //! - [`read_candidaturas`]: the `*_Candidaturas_*.csv` file into a
 //!   [`prep_model::CandidacyMap`].
@@ -33,7 +33,7 @@ mod preamble;
 mod table;
 
 pub use candidaturas::read_candidaturas;
-pub use database::{Database, Row, TableWriter, write_preamble};
+pub use database::{Database, Head, Row, TableWriter, stream, write_preamble};
 pub use dialect::{Dialect, Encoding, LineEnding};
 pub use error::{ReadError, ReadErrorKind};
 pub use layout::{KEY_COLUMNS, Layout};

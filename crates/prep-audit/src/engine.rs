@@ -1,0 +1,336 @@
+//! One streaming pass over the rows.
+
+use crate::report::{
+    AreaTotals, CandidacyTotal, ColumnTotal, Difference, Recount, RowFinding, RowFindingKind,
+    StageSource,
+};
+use prep_count::{
+    ActaFacts, CorteStage, Rules, SummaryField, SummaryValue, Tally, candidacy_totals, classify,
+};
+use prep_csv::{Head, PublishedSummary, RawRow, ReadError, TableReader, stream};
+use prep_model::{CandidacyMap, CasillaType, Contabilizada, Observation, Observations, Value};
+use std::collections::HashMap;
+
+/// Which corte stage (and so which participation base) to recount with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StageChoice {
+    /// Infer it from the printed participation; fall back to the final-corte base.
+    #[default]
+    Auto,
+    /// A corte before the last: participation without casillas especiales.
+    Preliminary,
+    /// The last corte: participation with casillas especiales.
+    Final,
+}
+
+/// How to recount.
+#[derive(Debug, Clone, Default)]
+pub struct RecountOptions {
+    /// The counting rules.
+    pub rules: Rules,
+    /// The corte stage.
+    pub stage: StageChoice,
+    /// Column → candidacy map, for totals per candidacy.
+    pub candidacies: Option<CandidacyMap>,
+    /// Malformed rows kept in the report (all are counted in the error); the rest are dropped.
+    pub max_reported_errors: usize,
+}
+
+/// Recounts a published database from its bytes. Fails only when the file is not a PREP
+/// database at all (no header, missing columns); malformed rows are reported in the result.
+pub fn recount(bytes: &[u8], options: &RecountOptions) -> Result<Recount, ReadError> {
+    stream(bytes, |head, reader| run(head, reader, options))?
+}
+
+/// Per-row state kept across the pass.
+struct Pass<'o> {
+    options: &'o RecountOptions,
+    tally: Tally,
+    areas: HashMap<Box<[u8]>, Tally>,
+    area_order: Vec<Box<[u8]>>,
+    observations: HashMap<Box<[u8]>, Observations>,
+    votes: Vec<Value>,
+    findings: Vec<RowFinding>,
+    malformed: Vec<ReadError>,
+    rows: u64,
+}
+
+fn run(
+    head: Head,
+    mut reader: TableReader<'_>,
+    options: &RecountOptions,
+) -> Result<Recount, ReadError> {
+    let layout = head.layout.clone();
+    let mut pass = Pass {
+        options,
+        tally: Tally::new(layout.vote_columns.len()),
+        areas: HashMap::new(),
+        area_order: Vec::new(),
+        observations: HashMap::new(),
+        votes: Vec::with_capacity(layout.vote_columns.len()),
+        findings: Vec::new(),
+        malformed: Vec::new(),
+        rows: 0,
+    };
+    let mut row = RawRow::default();
+    loop {
+        match reader.next_into(&mut row) {
+            Ok(true) => pass.add(&row, &head),
+            Ok(false) => break,
+            Err(e) => pass.malformed(e),
+        }
+    }
+    Ok(pass.finish(head))
+}
+
+impl Pass<'_> {
+    fn malformed(&mut self, e: ReadError) {
+        if self.malformed.len() < self.options.max_reported_errors.max(1) {
+            self.malformed.push(e);
+        }
+    }
+
+    fn add(&mut self, row: &RawRow, head: &Head) {
+        let layout = &head.layout;
+        let status_cell = row.raw(layout.contabilizada);
+        let Some(status) = Contabilizada::parse_bytes(status_cell) else {
+            let found = String::from_utf8_lossy(status_cell).into_owned();
+            self.malformed(ReadError::at(
+                row.line(),
+                prep_csv::ReadErrorKind::BadContabilizada(found),
+            ));
+            return;
+        };
+        self.rows += 1;
+        let obs_cell = row.raw(layout.observaciones);
+        let observations = match self.observations.get(obs_cell) {
+            Some(o) => *o,
+            None => {
+                let o = Observations::parse(&String::from_utf8_lossy(obs_cell));
+                self.observations.insert(obs_cell.into(), o);
+                o
+            }
+        };
+        self.votes.clear();
+        self.votes
+            .extend(layout.votes.clone().map(|i| row.value(i)));
+        let casilla_type =
+            CasillaType::parse(&String::from_utf8_lossy(row.raw(layout.tipo_casilla)));
+        let lista_nominal = row.number(layout.lista_nominal).unwrap_or(0);
+        let facts = ActaFacts {
+            status,
+            casilla_type,
+            observations,
+            votes: &self.votes,
+            lista_nominal,
+        };
+        self.tally.add(&facts, &self.options.rules);
+        if let Some((area_col, _)) = layout.area {
+            let key = row.key(area_col);
+            match self.areas.get_mut(key) {
+                Some(t) => t.add(&facts, &self.options.rules),
+                None => {
+                    let mut t = Tally::new(self.votes.len());
+                    t.add(&facts, &self.options.rules);
+                    self.areas.insert(key.into(), t);
+                    self.area_order.push(key.into());
+                }
+            }
+        }
+        audit_row(&mut self.findings, row, head, &facts, &self.options.rules);
+    }
+}
+
+/// Checks a row's own cells against the rules.
+fn audit_row(
+    findings: &mut Vec<RowFinding>,
+    row: &RawRow,
+    head: &Head,
+    facts: &ActaFacts<'_>,
+    rules: &Rules,
+) {
+    let layout = &head.layout;
+    if !facts.status.is_captured() {
+        return;
+    }
+    let clave = || {
+        layout
+            .clave_acta
+            .map(|i| String::from_utf8_lossy(row.key(i)).into_owned())
+            .unwrap_or_default()
+    };
+    let sum: u64 = facts.votes.iter().map(Value::votes).sum();
+    if let Some(published) = layout.total_votos_calculado.and_then(|i| row.number(i))
+        && published != sum
+    {
+        findings.push(RowFinding {
+            line: row.line(),
+            clave_acta: clave(),
+            kind: RowFindingKind::TotalMismatch {
+                published,
+                recomputed: sum,
+            },
+        });
+    }
+    let especial = facts.casilla_type.is_especial();
+    let representantes = layout
+        .representantes
+        .and_then(|i| row.number(i))
+        .unwrap_or(0);
+    let limit = (!especial && rules.has_vote_limit(facts.casilla_type))
+        .then_some(facts.lista_nominal + representantes);
+    let expected = classify(facts.votes, facts.observations.sin_acta_reason(), limit);
+    let excede_unknowable =
+        especial && facts.observations.contains(Observation::ExcedeListaNominal);
+    if expected.status != facts.status && !excede_unknowable {
+        findings.push(RowFinding {
+            line: row.line(),
+            clave_acta: clave(),
+            kind: RowFindingKind::StatusMismatch {
+                published: facts.status.code().to_owned(),
+                expected: expected.status.code().to_owned(),
+            },
+        });
+    }
+}
+
+impl Pass<'_> {
+    fn finish(self, head: Head) -> Recount {
+        let rules = &self.options.rules;
+        let published = head.preamble.summary.clone();
+        let (stage, stage_source) =
+            choose_stage(self.options.stage, &self.tally, rules, published.as_ref());
+        let summary = self.tally.summary(rules, stage);
+        let names: Vec<String> = match &published {
+            Some(p) => p.names.clone(),
+            None => SummaryField::ALL
+                .iter()
+                .map(|f| f.name().to_owned())
+                .collect(),
+        };
+        let printed = PublishedSummary::render_named(&summary, &head.dialect, names);
+        let differences = published
+            .as_ref()
+            .map(|p| differences(p, &printed, &summary))
+            .unwrap_or_default();
+        let columns = head.layout.vote_columns.clone();
+        let columns_totals = columns
+            .iter()
+            .zip(&self.tally.votes)
+            .map(|(c, v)| ColumnTotal {
+                column: c.name.clone(),
+                votes: *v,
+            })
+            .collect();
+        let mut areas: Vec<AreaTotals> = Vec::with_capacity(self.area_order.len());
+        let mut area_tallies = self.areas;
+        for key in &self.area_order {
+            if let Some(tally) = area_tallies.remove(key) {
+                areas.push(AreaTotals {
+                    area: String::from_utf8_lossy(key).into_owned(),
+                    tally,
+                });
+            }
+        }
+        let candidacies = match &self.options.candidacies {
+            None => Vec::new(),
+            Some(map) if map.is_per_area() => areas
+                .iter()
+                .flat_map(|a| {
+                    candidacy_totals(&columns, &a.tally.votes, map, Some(&a.area))
+                        .into_iter()
+                        .map(|(candidate, votes)| CandidacyTotal {
+                            area: Some(a.area.clone()),
+                            candidate,
+                            votes,
+                        })
+                })
+                .collect(),
+            Some(map) => candidacy_totals(&columns, &self.tally.votes, map, None)
+                .into_iter()
+                .map(|(candidate, votes)| CandidacyTotal {
+                    area: None,
+                    candidate,
+                    votes,
+                })
+                .collect(),
+        };
+        Recount {
+            title: head.preamble.title.clone(),
+            corte: head.preamble.corte.clone(),
+            dialect: head.dialect,
+            published,
+            columns,
+            rows: self.rows,
+            stage,
+            stage_source,
+            summary,
+            printed,
+            differences,
+            tally: self.tally,
+            columns_totals,
+            candidacies,
+            area_level: head.layout.area_level,
+            areas,
+            row_findings: self.findings,
+            malformed: self.malformed,
+        }
+    }
+}
+
+/// Picks the corte stage: given, or inferred from the printed participation.
+fn choose_stage(
+    choice: StageChoice,
+    tally: &Tally,
+    rules: &Rules,
+    published: Option<&PublishedSummary>,
+) -> (CorteStage, StageSource) {
+    match choice {
+        StageChoice::Preliminary => return (CorteStage::Preliminary, StageSource::Given),
+        StageChoice::Final => return (CorteStage::Final, StageSource::Given),
+        StageChoice::Auto => {}
+    }
+    let field = SummaryField::PorcentajeParticipacionCiudadana;
+    if let Some(printed) = published.and_then(|p| p.value(field)) {
+        for stage in [CorteStage::Final, CorteStage::Preliminary] {
+            if tally.summary(rules, stage).get(field) == printed {
+                return (stage, StageSource::InferredFromPublished);
+            }
+        }
+    }
+    (CorteStage::Final, StageSource::Default)
+}
+
+/// Compares every summary field, under the file's own names.
+fn differences(
+    published: &PublishedSummary,
+    printed: &PublishedSummary,
+    summary: &prep_count::Summary,
+) -> Vec<Difference> {
+    SummaryField::ALL
+        .iter()
+        .filter_map(|&field| {
+            let recomputed = summary.get(field);
+            let raw = published.raw(field);
+            let parsed: Option<SummaryValue> =
+                raw.and_then(|r| SummaryValue::parse_published(field, r));
+            if parsed == Some(recomputed) {
+                return None;
+            }
+            let name = published
+                .names
+                .iter()
+                .find(|n| SummaryField::from_name(n) == Some(field))
+                .cloned()
+                .unwrap_or_else(|| field.name().to_owned());
+            Some(Difference {
+                field,
+                recomputed: printed
+                    .raw(field)
+                    .map_or_else(|| recomputed.to_string(), str::to_owned),
+                name,
+                published: raw.map(str::to_owned),
+            })
+        })
+        .collect()
+}

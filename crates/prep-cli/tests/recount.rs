@@ -1,0 +1,226 @@
+//! `prep recount` against the real IEE Puebla 2024 databases.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const SUMMARY_FIELDS: [&str; 13] = [
+    "ACTAS_ESPERADAS",
+    "ACTAS_REGISTRADAS",
+    "ACTAS_FUERA_CATALOGO",
+    "ACTAS_CAPTURADAS",
+    "PORCENTAJE_ACTAS_CAPTURADAS",
+    "ACTAS_CONTABILIZADAS",
+    "PORCENTAJE_ACTAS_CONTABILIZADAS",
+    "PORCENTAJE_ACTAS_INCONSISTENCIAS",
+    "ACTAS_NO_CONTABILIZADAS",
+    "LISTA_NOMINAL_ACTAS_CONTABILIZADAS",
+    "TOTAL_VOTOS_C_CS",
+    "TOTAL_VOTOS_S_CS",
+    "PORCENTAJE_PARTICIPACION_CIUDADANA",
+];
+
+fn puebla(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/puebla-2024")
+        .join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: the tests need ../shared beside the repository",
+        p.display()
+    );
+    p
+}
+
+fn prep(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn prep");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait prep")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn check_passes_on_both_puebla_files() {
+    for (db, cand) in [
+        ("PUE_GUB_2024.csv", "PUE_GUB_Candidaturas_2024.csv"),
+        ("PUE_AYUN_2024.csv", "PUE_AYUN_Candidaturas_2024.csv"),
+    ] {
+        let db = puebla(db);
+        let cand = puebla(cand);
+        let out = prep(
+            &[
+                "recount",
+                "--check",
+                "--strict",
+                db.to_str().expect("path"),
+                "--candidaturas",
+                cand.to_str().expect("path"),
+            ],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}\n{}",
+            stdout(&out),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = stdout(&out);
+        assert!(text.contains("all 13 summary fields agree"), "{text}");
+        assert!(text.contains("Row audit: 0 acta row(s)"), "{text}");
+    }
+}
+
+#[test]
+fn recount_prints_the_summary_in_the_file_format() {
+    let db = puebla("PUE_GUB_2024.csv");
+    let out = prep(&["recount", db.to_str().expect("path")], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("8334,8271,12,8259,99.1000,6848,82.1694,18.2385,1411,4125717,2658993.0,2639492.0,64.4492"), "{text}");
+}
+
+#[test]
+fn candidacy_totals_for_gubernatura() {
+    let db = puebla("PUE_GUB_2024.csv");
+    let cand = puebla("PUE_GUB_Candidaturas_2024.csv");
+    let out = prep(
+        &[
+            "recount",
+            "--json",
+            db.to_str().expect("path"),
+            "--candidaturas",
+            cand.to_str().expect("path"),
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let candidacies = json["candidacies"].as_array().expect("candidacies");
+    assert_eq!(candidacies.len(), 3);
+    let total: u64 = candidacies
+        .iter()
+        .map(|c| c["votes"].as_u64().expect("votes"))
+        .sum();
+    let columns: u64 = json["columns_totals"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter(|c| !matches!(c["column"].as_str(), Some("NULOS" | "NO_REGISTRADAS")))
+        .map(|c| c["votes"].as_u64().expect("votes"))
+        .sum();
+    assert_eq!(
+        total, columns,
+        "every party and coalition column maps to one candidacy"
+    );
+    assert_eq!(json["summary"]["total_votos_c_cs"], 2658993);
+}
+
+/// Edits the printed value of one summary field by one unit in its last digit.
+fn bump(file: &[u8], field: &str) -> Vec<u8> {
+    let text = String::from_utf8(file.to_vec()).expect("utf-8");
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let names_at = lines
+        .iter()
+        .position(|l| l.starts_with("ACTAS_ESPERADAS"))
+        .expect("summary");
+    let col = lines[names_at]
+        .split(',')
+        .position(|n| n == field)
+        .expect("field");
+    let mut values: Vec<String> = lines[names_at + 1].split(',').map(str::to_owned).collect();
+    let v = &values[col];
+    let (int, frac) = v
+        .split_once('.')
+        .map_or((v.as_str(), None), |(i, f)| (i, Some(f)));
+    values[col] = match frac {
+        // percentages: one ten-thousandth; vote totals (`.0`): one vote
+        Some(f) if f.len() == 4 => {
+            let scaled: u64 = format!("{int}{f}").parse::<u64>().expect("number") + 1;
+            format!("{}.{:04}", scaled / 10_000, scaled % 10_000)
+        }
+        Some(f) => format!("{}.{f}", int.parse::<u64>().expect("number") + 1),
+        None => (int.parse::<u64>().expect("number") + 1).to_string(),
+    };
+    lines[names_at + 1] = values.join(",");
+    lines.join("\n").into_bytes()
+}
+
+#[test]
+fn check_fails_and_names_each_edited_field() {
+    for name in ["PUE_GUB_2024.csv", "PUE_AYUN_2024.csv"] {
+        let original = std::fs::read(puebla(name)).expect("read");
+        for field in SUMMARY_FIELDS {
+            let edited = bump(&original, field);
+            assert_ne!(edited, original);
+            let out = prep(&["recount", "--check", "-"], Some(&edited));
+            let text = stdout(&out);
+            assert_eq!(out.status.code(), Some(1), "{name} {field}: {text}");
+            assert!(
+                text.contains("CHECK FAILED: 1 summary field(s) differ"),
+                "{name} {field}: {text}"
+            );
+            let listed = text
+                .lines()
+                .filter(|l| l.starts_with("  "))
+                .any(|l| l.split_whitespace().next() == Some(field));
+            assert!(listed, "{name} {field} not listed: {text}");
+            let json = prep(&["recount", "--check", "--json", "-"], Some(&edited));
+            let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+            assert_eq!(v["differences"][0]["name"], field);
+        }
+    }
+}
+
+#[test]
+fn malformed_rows_are_reported_with_their_line() {
+    let original = std::fs::read(puebla("PUE_GUB_2024.csv")).expect("read");
+    let mut text = String::from_utf8(original).expect("utf-8");
+    // Cut one cell off line 10 and put garbage in CONTABILIZADA of line 12.
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let cut = lines[9].rfind(',').expect("comma");
+    lines[9].truncate(cut);
+    let mut cells: Vec<String> = lines[11].split(',').map(str::to_owned).collect();
+    let contab = lines[6]
+        .split(',')
+        .position(|n| n == "CONTABILIZADA")
+        .expect("column");
+    cells[contab] = "X".into();
+    lines[11] = cells.join(",");
+    text = lines.join("\n");
+    let out = prep(&["recount", "--check", "-"], Some(text.as_bytes()));
+    let s = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{s}");
+    assert!(
+        s.contains("line 10: expected 79 cells as in the header, found 78"),
+        "{s}"
+    );
+    assert!(s.contains("line 12: CONTABILIZADA is \"X\""), "{s}");
+}
+
+#[test]
+fn not_a_database_is_a_clear_error() {
+    let out = prep(&["recount", "-"], Some(b"hello,world\n1,2\n"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no table header found"), "{err}");
+    let out = prep(&["recount", "/nonexistent/file.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/file.csv"));
+}
