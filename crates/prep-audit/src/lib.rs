@@ -14,13 +14,18 @@
 //!   it is the last corte; by default the stage is inferred from the printed participation
 //!   (the only field that depends on it) and reported as inferred.
 //!
+//! - [`aggregate`]: tallies of an in-memory [`prep_csv::Database`] per area of any level
+//!   (entidad, distrito, municipio, sección, casilla); every level sums to the total.
+//!
 //! Malformed rows never stop a recount: each is reported with its line and reason
 //! ([`Recount::malformed`]) and left out of the counts.
 
 mod engine;
+mod levels;
 mod report;
 
 pub use engine::{RecountOptions, StageChoice, recount};
+pub use levels::{aggregate, area_key};
 pub use report::{
     AreaTotals, CandidacyTotal, ColumnTotal, Difference, Recount, RowFinding, RowFindingKind,
     StageSource,

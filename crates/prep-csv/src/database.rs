@@ -5,7 +5,8 @@ use crate::{
     Dialect, Encoding, Layout, LineEnding, Preamble, PreambleItem, RawRow, ReadError,
     ReadErrorKind, TableReader, decode,
 };
-use prep_model::{Contabilizada, Value};
+use prep_count::ActaFacts;
+use prep_model::{CasillaType, Contabilizada, Observations, Value};
 use std::io::{Read, Write};
 
 /// One acta row.
@@ -13,6 +14,38 @@ use std::io::{Read, Write};
 pub struct Row {
     /// The cells, in header order; key cells without their `'` prefix.
     pub cells: Vec<Value>,
+}
+
+impl Row {
+    /// What the counting rules need of this row, under `layout`; `None` when CONTABILIZADA is
+    /// not a valid status.
+    pub fn facts(&self, layout: &Layout) -> Option<ActaFacts<'_>> {
+        let text = |i: usize| {
+            self.cells
+                .get(i)
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        Some(ActaFacts {
+            status: Contabilizada::parse(&text(layout.contabilizada))?,
+            casilla_type: CasillaType::parse(&text(layout.tipo_casilla)),
+            observations: Observations::parse(&text(layout.observaciones)),
+            votes: self.cells.get(layout.votes.clone()).unwrap_or_default(),
+            lista_nominal: self
+                .cells
+                .get(layout.lista_nominal)
+                .and_then(Value::number)
+                .unwrap_or(0),
+        })
+    }
+
+    /// A cell as text (key cells without their `'`), empty when out of range.
+    pub fn text(&self, i: usize) -> String {
+        self.cells
+            .get(i)
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
 }
 
 /// A published PREP database: preamble, header and acta rows, with the dialect it was
