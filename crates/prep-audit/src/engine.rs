@@ -7,7 +7,7 @@ use crate::report::{
 use prep_count::{
     ActaFacts, CorteStage, Rules, SummaryField, SummaryValue, Tally, candidacy_totals, classify,
 };
-use prep_csv::{Head, PublishedSummary, RawRow, ReadError, TableReader, stream};
+use prep_csv::{Head, PublishedSummary, RawRow, ReadError, Table, stream};
 use prep_model::{CandidacyMap, CasillaType, Contabilizada, Observation, Observations, Value};
 use std::collections::HashMap;
 
@@ -34,12 +34,17 @@ pub struct RecountOptions {
     pub candidacies: Option<CandidacyMap>,
     /// Malformed rows kept in the report (all are counted in the error); the rest are dropped.
     pub max_reported_errors: usize,
+    /// Threads to read the rows with (0: one per core for files over 4 MiB).
+    pub threads: usize,
 }
 
 /// Recounts a published database from its bytes. Fails only when the file is not a PREP
 /// database at all (no header, missing columns); malformed rows are reported in the result.
+///
+/// The rows are split at line ends and read in parallel ([`RecountOptions::threads`]); the
+/// partial tallies are merged in file order, so the result does not depend on the split.
 pub fn recount(bytes: &[u8], options: &RecountOptions) -> Result<Recount, ReadError> {
-    stream(bytes, |head, reader| run(head, reader, options))?
+    stream(bytes, |head, table| run(head, table, options))
 }
 
 /// Per-row state kept across the pass.
@@ -55,32 +60,87 @@ struct Pass<'o> {
     rows: u64,
 }
 
-fn run(
-    head: Head,
-    mut reader: TableReader<'_>,
-    options: &RecountOptions,
-) -> Result<Recount, ReadError> {
-    let layout = head.layout.clone();
-    let mut pass = Pass {
-        options,
-        tally: Tally::new(layout.vote_columns.len()),
-        areas: HashMap::new(),
-        area_order: Vec::new(),
-        observations: HashMap::new(),
-        votes: Vec::with_capacity(layout.vote_columns.len()),
-        findings: Vec::new(),
-        malformed: Vec::new(),
-        rows: 0,
+fn run(head: Head, table: Table<'_>, options: &RecountOptions) -> Recount {
+    // Automatic: one thread per core, but not below a few megabytes, where a second thread
+    // costs more than it saves. An explicit thread count always splits.
+    let parts = match options.threads {
+        0 if table.bytes.len() < 4 << 20 => vec![table],
+        0 => table.split(std::thread::available_parallelism().map_or(1, usize::from)),
+        n => table.split(n),
     };
+    let head_ref = &head;
+    let passes: Vec<Pass<'_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| s.spawn(move || read_part(head_ref, *part, options)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut passes = passes.into_iter();
+    let mut pass = passes
+        .next()
+        .unwrap_or_else(|| Pass::new(options, head.layout.vote_columns.len()));
+    for other in passes {
+        pass.merge(other);
+    }
+    pass.finish(head)
+}
+
+/// Reads one part of the table.
+fn read_part<'o>(head: &Head, table: Table<'_>, options: &'o RecountOptions) -> Pass<'o> {
+    let mut pass = Pass::new(options, head.layout.vote_columns.len());
+    let mut reader = table.reader();
     let mut row = RawRow::default();
     loop {
         match reader.next_into(&mut row) {
-            Ok(true) => pass.add(&row, &head),
+            Ok(true) => pass.add(&row, head),
             Ok(false) => break,
             Err(e) => pass.malformed(e),
         }
     }
-    Ok(pass.finish(head))
+    pass
+}
+
+impl<'o> Pass<'o> {
+    fn new(options: &'o RecountOptions, columns: usize) -> Pass<'o> {
+        Pass {
+            options,
+            tally: Tally::new(columns),
+            areas: HashMap::new(),
+            area_order: Vec::new(),
+            observations: HashMap::new(),
+            votes: Vec::with_capacity(columns),
+            findings: Vec::new(),
+            malformed: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Adds the pass over the next part of the file.
+    fn merge(&mut self, other: Pass<'o>) {
+        self.tally.merge(&other.tally);
+        let mut areas = other.areas;
+        for key in other.area_order {
+            let Some(t) = areas.remove(&key) else {
+                continue;
+            };
+            match self.areas.get_mut(&key) {
+                Some(mine) => mine.merge(&t),
+                None => {
+                    self.areas.insert(key.clone(), t);
+                    self.area_order.push(key);
+                }
+            }
+        }
+        self.findings.extend(other.findings);
+        self.malformed.extend(other.malformed);
+        self.malformed
+            .truncate(self.options.max_reported_errors.max(1));
+        self.rows += other.rows;
+    }
 }
 
 impl Pass<'_> {

@@ -1,5 +1,6 @@
 //! A whole database file in memory, read and written faithfully.
 
+use crate::Table;
 use crate::table::strip_apostrophes;
 use crate::{
     Dialect, Encoding, Layout, LineEnding, Preamble, PreambleItem, RawRow, ReadError,
@@ -89,24 +90,25 @@ pub struct Head {
     pub layout: Layout,
 }
 
-/// Reads a file's preamble and header, then hands them and a streaming [`TableReader`] over
-/// the rows to `f`: the fast path for large files (nothing per row is allocated).
-pub fn stream<R>(bytes: &[u8], f: impl FnOnce(Head, TableReader<'_>) -> R) -> Result<R, ReadError> {
+/// Reads a file's preamble and header, then hands them and the rows' [`Table`] to `f`: the
+/// fast path for large files (a [`TableReader`] allocates nothing per row, and a table can be
+/// split to be read in parallel).
+pub fn stream<R>(bytes: &[u8], f: impl FnOnce(Head, Table<'_>) -> R) -> Result<R, ReadError> {
     let (text, bom, encoding) = decode_input(bytes);
     let parts = split_parts(&text, bom, encoding)?;
-    let reader = TableReader::new(
-        parts.table.as_bytes(),
-        parts.table_first_line,
-        parts.dialect.delimiter,
-        &parts.layout,
-    );
+    let table = Table {
+        bytes: parts.table.as_bytes(),
+        first_line: parts.table_first_line,
+        delimiter: parts.dialect.delimiter,
+        width: parts.layout.width,
+    };
     let head = Head {
         dialect: parts.dialect,
         preamble: parts.preamble,
         header: parts.header,
         layout: parts.layout,
     };
-    Ok(f(head, reader))
+    Ok(f(head, table))
 }
 
 impl Database {

@@ -38,7 +38,7 @@ pub use dialect::{Dialect, Encoding, LineEnding};
 pub use error::{ReadError, ReadErrorKind};
 pub use layout::{KEY_COLUMNS, Layout};
 pub use preamble::{Preamble, PreambleItem, PublishedSummary};
-pub use table::{RawRow, TableReader};
+pub use table::{RawRow, Table, TableReader};
 
 /// Decodes a file's bytes in the given encoding (UTF-8 borrowed, Latin-1 converted).
 pub fn decode(bytes: &[u8], encoding: Encoding) -> std::borrow::Cow<'_, str> {

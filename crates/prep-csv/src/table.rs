@@ -57,6 +57,74 @@ pub(crate) fn strip_apostrophes(b: &[u8]) -> (&[u8], bool) {
     }
 }
 
+/// The bytes of the acta rows (everything after the header line), with what is needed to
+/// tokenise them.
+#[derive(Debug, Clone, Copy)]
+pub struct Table<'a> {
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// Line number of the first byte.
+    pub first_line: u64,
+    /// Cell delimiter.
+    pub delimiter: u8,
+    /// Cells per row.
+    pub width: usize,
+}
+
+impl<'a> Table<'a> {
+    /// A streaming reader over the rows.
+    pub fn reader(&self) -> TableReader<'a> {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(self.bytes);
+        TableReader {
+            reader,
+            first_line: self.first_line,
+            width: self.width,
+        }
+    }
+
+    /// Splits the rows into up to `parts` tables of about equal size, cut at line ends, for
+    /// reading in parallel. A table containing a quote character is not split (a quoted cell
+    /// may hold a line break).
+    pub fn split(&self, parts: usize) -> Vec<Table<'a>> {
+        if parts <= 1 || self.bytes.contains(&b'"') {
+            return vec![*self];
+        }
+        let mut out = Vec::with_capacity(parts);
+        let mut start = 0;
+        let mut line = self.first_line;
+        for k in 1..=parts {
+            let target = self.bytes.len() * k / parts;
+            let end = if k == parts || target <= start {
+                self.bytes.len()
+            } else {
+                self.bytes[target..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(self.bytes.len(), |i| target + i + 1)
+            };
+            if end <= start {
+                continue;
+            }
+            let chunk = &self.bytes[start..end];
+            out.push(Table {
+                bytes: chunk,
+                first_line: line,
+                ..*self
+            });
+            line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            start = end;
+            if start == self.bytes.len() {
+                break;
+            }
+        }
+        out
+    }
+}
+
 /// Reads acta rows one at a time from the bytes after the header.
 pub struct TableReader<'a> {
     reader: csv::Reader<&'a [u8]>,
