@@ -10,7 +10,7 @@ use crate::clock::{POLLS_CLOSE, datetime, verification};
 use crate::dice::{Dice, Domain};
 use crate::geography::{Casilla, Catalogue};
 use crate::row::{self, PERSONAS, REP_VOTARON, SACADOS, SOBRANTES, VOTES, tail};
-use prep_count::classify;
+use prep_count::{Rules, classify};
 use prep_model::{CasillaType, Contabilizada, SinActaReason, Value};
 
 /// What happened to one acta, as its row shows it.
@@ -77,6 +77,8 @@ pub(crate) struct ActaWriter<'a> {
     captured: f64,
     /// Election-wide turnout factor.
     turnout: f64,
+    /// The rules: which casilla types are held to a vote limit.
+    rules: Rules,
 }
 
 impl<'a> ActaWriter<'a> {
@@ -101,6 +103,7 @@ impl<'a> ActaWriter<'a> {
                 ElectionId::Senadurias => 0.995,
                 ElectionId::DiputacionesFederales => 0.99,
             },
+            rules: Rules::anexo13(),
         }
     }
 
@@ -132,9 +135,11 @@ impl<'a> ActaWriter<'a> {
         let ballot = *self.ballot(c);
         let ln = u64::from(c.lista_nominal);
         let reps = ballot.representantes();
+        // Representatives are N/A on voto anticipado, prisión preventiva and abroad actas.
         let limit = match t {
+            t if !self.rules.has_vote_limit(t) => None,
             CasillaType::Especial => Some(u64::from(c.boletas) + reps),
-            t if row::is_modalidad(t) => None,
+            t if row::is_modalidad(t) => Some(ln),
             _ => Some(ln + reps),
         };
         let plan = plan(&mut d, c, limit.is_some());
@@ -147,7 +152,7 @@ impl<'a> ActaWriter<'a> {
             self.catalogue.district(c),
             c,
         );
-        let urn = self.draw_votes(&mut d, c, &ballot, buf);
+        let urn = self.draw_votes(&mut d, c, &ballot, limit, buf);
         let (head, rest) = buf.cells.split_at_mut(VOTES + k);
         let votes = &mut head[VOTES..];
         let sin_acta = apply_plan(&mut d, plan, votes, &buf.counts, &self.columns, limit);
@@ -200,8 +205,16 @@ impl<'a> ActaWriter<'a> {
         }
     }
 
-    /// Draws the votes of each column into `buf.counts` and returns their sum.
-    fn draw_votes(&self, d: &mut Dice, c: &Casilla, ballot: &Ballot, buf: &mut RowBuf) -> u64 {
+    /// Draws the votes of each column into `buf.counts` and the vote cells, and returns
+    /// their sum, which rounding never takes above `limit`.
+    fn draw_votes(
+        &self,
+        d: &mut Dice,
+        c: &Casilla,
+        ballot: &Ballot,
+        limit: Option<u64>,
+        buf: &mut RowBuf,
+    ) -> u64 {
         let ln = f64::from(c.lista_nominal);
         let voters = match c.casilla_type {
             CasillaType::Especial => d.range(120, 700) as f64,
@@ -239,8 +252,22 @@ impl<'a> ActaWriter<'a> {
             };
             buf.counts[j] = n;
             urn += n;
+        }
+        while let Some(over) = limit.filter(|&l| urn > l).map(|l| urn - l) {
+            let (j, n) = buf
+                .counts
+                .iter()
+                .copied()
+                .enumerate()
+                .max_by_key(|&(j, n)| (n, usize::MAX - j))
+                .unwrap_or_default();
+            let cut = over.min(n);
+            buf.counts[j] -= cut;
+            urn -= cut;
+        }
+        for (j, role) in self.columns.roles.iter().enumerate() {
             buf.cells[VOTES + j] = if ballot.has(*role) {
-                Value::Number(n)
+                Value::Number(buf.counts[j])
             } else {
                 Value::Dash
             };

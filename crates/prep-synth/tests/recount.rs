@@ -1,9 +1,11 @@
 //! Synthetic databases read back with `prep-csv` and recounted with `prep-count` reproduce
 //! the summary they were written with.
 
-use prep_count::{ActaFacts, CorteStage, Rules, Summary, SummaryField, SummaryValue, Tally};
+use prep_count::{
+    ActaFacts, CorteStage, Rules, Summary, SummaryField, SummaryValue, Tally, classify,
+};
 use prep_csv::Database;
-use prep_model::{CasillaType, Contabilizada, Observations, Value};
+use prep_model::{CasillaType, Contabilizada, Observation, Observations, Value};
 use prep_synth::{ElectionId, Synth, SynthConfig, Written};
 use proptest::prelude::*;
 
@@ -149,6 +151,49 @@ fn every_case_appears_at_moderate_size() {
                 "{e}: some vote cell is {cell}"
             );
         }
+    }
+}
+
+/// Every captured row's CONTABILIZADA, OBSERVACIONES and TOTAL_VOTOS_CALCULADO are what the
+/// rules give from the row alone (for casillas especiales the approved ballots are not in
+/// the file, so only their non-excede rows can be checked).
+#[test]
+fn rows_obey_the_rules_as_an_auditor_sees_them() {
+    let rules = Rules::anexo13();
+    let synth = Synth::new(config(99, 6_000, 0.9)).expect("valid config");
+    for e in ElectionId::ALL {
+        let (bytes, _) = write(&synth, e);
+        let db = Database::from_bytes(&bytes).expect("read back");
+        let l = &db.layout;
+        let reps = l.representantes.expect("REPRESENTANTES_PP_CI");
+        let calc = l.total_votos_calculado.expect("TOTAL_VOTOS_CALCULADO");
+        let mut checked = 0;
+        for row in &db.rows {
+            let text = |i: usize| row.cells[i].to_string();
+            let status = Contabilizada::parse(&text(l.contabilizada)).expect("status");
+            if !status.is_captured() {
+                continue;
+            }
+            let t = CasillaType::parse(&text(l.tipo_casilla));
+            let obs = Observations::parse(&text(l.observaciones));
+            if t.is_especial() && obs.contains(Observation::ExcedeListaNominal) {
+                continue;
+            }
+            let ln = row.cells[l.lista_nominal].number().expect("lista nominal");
+            let limit = (!t.is_especial() && rules.has_vote_limit(t))
+                .then(|| ln + row.cells[reps].number().unwrap_or(0));
+            let c = classify(&row.cells[l.votes.clone()], obs.sin_acta_reason(), limit);
+            assert_eq!(c.status, status, "{e} {:?}", row.cells[1]);
+            assert_eq!(c.observations.puebla_legend(), obs.puebla_legend());
+            assert_eq!(
+                row.cells[calc].number(),
+                Some(c.total_votos.unwrap_or(0)),
+                "{e} {:?}",
+                row.cells[1]
+            );
+            checked += 1;
+        }
+        assert!(checked > 4_000, "{e}: {checked} rows checked");
     }
 }
 
