@@ -8,7 +8,10 @@ use prep_count::{
     ActaFacts, CorteStage, Rules, SummaryField, SummaryValue, Tally, candidacy_totals, classify,
 };
 use prep_csv::{Head, PublishedSummary, RawRow, ReadError, Table, stream};
-use prep_model::{CandidacyMap, CasillaType, Contabilizada, Observation, Observations, Value};
+use prep_model::{
+    CandidacyMap, CandidacyScope, CasillaType, Contabilizada, Observation, Observations, Value,
+    area_key,
+};
 use std::collections::HashMap;
 
 /// Which corte stage (and so which participation base) to recount with.
@@ -55,6 +58,7 @@ struct Pass<'o> {
     area_order: Vec<Box<[u8]>>,
     observations: HashMap<Box<[u8]>, Observations>,
     votes: Vec<Value>,
+    key: Vec<u8>,
     findings: Vec<RowFinding>,
     malformed: Vec<ReadError>,
     rows: u64,
@@ -113,6 +117,7 @@ impl<'o> Pass<'o> {
             area_order: Vec::new(),
             observations: HashMap::new(),
             votes: Vec::with_capacity(columns),
+            key: Vec::new(),
             findings: Vec::new(),
             malformed: Vec::new(),
             rows: 0,
@@ -186,14 +191,20 @@ impl Pass<'_> {
         };
         self.tally.add(&facts, &self.options.rules);
         if let Some((area_col, _)) = layout.area {
-            let key = row.key(area_col);
-            match self.areas.get_mut(key) {
+            // Raw key: entidad, a NUL, the area id; normalised once at the end.
+            self.key.clear();
+            if let Some(e) = layout.id_entidad {
+                self.key.extend_from_slice(row.key(e));
+            }
+            self.key.push(0);
+            self.key.extend_from_slice(row.key(area_col));
+            match self.areas.get_mut(self.key.as_slice()) {
                 Some(t) => t.add(&facts, &self.options.rules),
                 None => {
                     let mut t = Tally::new(self.votes.len());
                     t.add(&facts, &self.options.rules);
-                    self.areas.insert(key.into(), t);
-                    self.area_order.push(key.into());
+                    self.areas.insert(self.key.as_slice().into(), t);
+                    self.area_order.push(self.key.as_slice().into());
                 }
             }
         }
@@ -282,30 +293,39 @@ impl Pass<'_> {
                 votes: *v,
             })
             .collect();
-        let mut areas: Vec<AreaTotals> = Vec::with_capacity(self.area_order.len());
-        let mut area_tallies = self.areas;
-        for key in &self.area_order {
-            if let Some(tally) = area_tallies.remove(key) {
-                areas.push(AreaTotals {
-                    area: String::from_utf8_lossy(key).into_owned(),
-                    tally,
-                });
-            }
-        }
+        let mut raw_areas = self.areas;
+        let in_order = self.area_order.iter().filter_map(|raw| {
+            let tally = raw_areas.remove(raw)?;
+            let text = String::from_utf8_lossy(raw);
+            let (ent, area) = text.split_once('\0').unwrap_or(("", &text));
+            Some(AreaTotals {
+                area: area_key(ent, Some(area)),
+                tally,
+            })
+        });
+        let areas = regroup(in_order, |key| key.to_owned());
         let candidacies = match &self.options.candidacies {
             None => Vec::new(),
-            Some(map) if map.is_per_area() => areas
-                .iter()
-                .flat_map(|a| {
-                    candidacy_totals(&columns, &a.tally.votes, map, Some(&a.area))
-                        .into_iter()
-                        .map(|(candidate, votes)| CandidacyTotal {
-                            area: Some(a.area.clone()),
-                            candidate,
-                            votes,
-                        })
-                })
-                .collect(),
+            Some(map) if map.is_per_area() => {
+                let per_scope = match map.scope {
+                    CandidacyScope::Entidad => regroup(areas.iter().cloned(), |key| {
+                        key.split('-').next().unwrap_or_default().to_owned()
+                    }),
+                    _ => areas.clone(),
+                };
+                per_scope
+                    .iter()
+                    .flat_map(|a| {
+                        candidacy_totals(&columns, &a.tally.votes, map, Some(&a.area))
+                            .into_iter()
+                            .map(|(candidate, votes)| CandidacyTotal {
+                                area: Some(a.area.clone()),
+                                candidate,
+                                votes,
+                            })
+                    })
+                    .collect()
+            }
             Some(map) => candidacy_totals(&columns, &self.tally.votes, map, None)
                 .into_iter()
                 .map(|(candidate, votes)| CandidacyTotal {
@@ -336,6 +356,29 @@ impl Pass<'_> {
             malformed: self.malformed,
         }
     }
+}
+
+/// Renames areas with `name` and merges those that get the same name, in first-seen order.
+fn regroup(
+    areas: impl Iterator<Item = AreaTotals>,
+    name: impl Fn(&str) -> String,
+) -> Vec<AreaTotals> {
+    let mut out: Vec<AreaTotals> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for a in areas {
+        let area = name(&a.area);
+        match index.get(&area) {
+            Some(&i) => out[i].tally.merge(&a.tally),
+            None => {
+                index.insert(area.clone(), out.len());
+                out.push(AreaTotals {
+                    area,
+                    tally: a.tally,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Picks the corte stage: given, or inferred from the printed participation.

@@ -30,3 +30,35 @@ proptest! {
         prop_assert_eq!(r.rows, written.rows);
     }
 }
+
+/// Every vote of a candidacy column lands on exactly one candidacy, whatever the map's scope
+/// (one national set, one per entidad, one per district of an entidad).
+#[test]
+fn candidacy_totals_account_for_every_candidacy_vote() {
+    let synth = Synth::new(SynthConfig::new(7, 3000)).expect("config");
+    for election in ElectionId::ALL {
+        let mut db = Vec::new();
+        synth
+            .write_database(election, &mut db, &mut |_, _| {})
+            .expect("write");
+        let mut cand = Vec::new();
+        synth
+            .write_candidaturas(election, &mut cand)
+            .expect("write");
+        let map = prep_csv::read_candidaturas(&cand[..]).expect("read candidaturas");
+        let options = RecountOptions {
+            candidacies: Some(map),
+            ..RecountOptions::default()
+        };
+        let r = recount(&db, &options).expect("recount");
+        let by_candidacy: u64 = r.candidacies.iter().map(|c| c.votes).sum();
+        let by_column: u64 = r
+            .columns_totals
+            .iter()
+            .filter(|c| !matches!(c.column.as_str(), "NULOS" | "NO_REGISTRADAS"))
+            .map(|c| c.votes)
+            .sum();
+        assert!(by_column > 0);
+        assert_eq!(by_candidacy, by_column, "{election:?}");
+    }
+}

@@ -96,11 +96,11 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_text(&mut out, &args, &r)?;
     }
+    let summary_differs = r.published.is_none() || !r.differences.is_empty();
+    let rows_differ = args.strict && !r.row_findings.is_empty();
     let code = if !r.malformed.is_empty() {
         3
-    } else if args.check && (r.published.is_none() || !r.differences.is_empty()) {
-        1
-    } else if args.check && args.strict && !r.row_findings.is_empty() {
+    } else if args.check && (summary_differs || rows_differ) {
         1
     } else {
         0

@@ -132,6 +132,44 @@ fn candidacy_totals_for_gubernatura() {
     assert_eq!(json["summary"]["total_votos_c_cs"], 2658993);
 }
 
+#[test]
+fn candidacy_totals_per_municipio_for_ayuntamientos() {
+    let db = puebla("PUE_AYUN_2024.csv");
+    let cand = puebla("PUE_AYUN_Candidaturas_2024.csv");
+    let out = prep(
+        &[
+            "recount",
+            "--json",
+            db.to_str().expect("path"),
+            "--candidaturas",
+            cand.to_str().expect("path"),
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let candidacies = json["candidacies"].as_array().expect("candidacies");
+    assert!(
+        candidacies
+            .iter()
+            .all(|c| c["area"].as_str().is_some_and(|a| a.starts_with("21-")))
+    );
+    let total: u64 = candidacies
+        .iter()
+        .map(|c| c["votes"].as_u64().expect("votes"))
+        .sum();
+    let columns: u64 = json["columns_totals"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter(|c| !matches!(c["column"].as_str(), Some("NULOS" | "NO_REGISTRADAS")))
+        .map(|c| c["votes"].as_u64().expect("votes"))
+        .sum();
+    assert_eq!(
+        total, columns,
+        "every vote of a municipio's columns goes to one of its candidacies"
+    );
+}
+
 /// Edits the printed value of one summary field by one unit in its last digit.
 fn bump(file: &[u8], field: &str) -> Vec<u8> {
     let text = String::from_utf8(file.to_vec()).expect("utf-8");

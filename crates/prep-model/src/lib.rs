@@ -29,7 +29,7 @@ mod observation;
 mod status;
 mod value;
 
-pub use candidacy::{Candidacy, CandidacyMap};
+pub use candidacy::{Candidacy, CandidacyMap, CandidacyScope, area_key};
 pub use casilla::CasillaType;
 pub use column::{ColumnKind, VoteColumn, classify_vote_columns};
 pub use election::{CatalogueEntry, Election, ElectionKind, ElectionProcess, Geography, LevelKind};
