@@ -47,6 +47,9 @@ pub struct RecountArgs {
     /// With --check, acta rows that disagree with the rules also make the check fail.
     #[arg(long)]
     strict: bool,
+    /// Threads to read the rows with; 0 uses one per core for files over 4 MiB.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
 }
 
 /// The `--stage` values.
@@ -86,6 +89,7 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
         },
         candidacies,
         max_reported_errors: 1000,
+        threads: args.threads,
         ..RecountOptions::default()
     };
     let r = recount(&bytes, &options).with_context(|| format!("{}", args.file.display()))?;
