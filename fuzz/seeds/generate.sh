@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Writes the fuzzers' seed corpus: tiny synthetic PREP files, written by hand here (never
+# copied from a published database), one directory per fuzz target.
+#
+#   fuzz/seeds/generate.sh            # (re)writes fuzz/seeds/<target>/*
+#
+# Idempotent: the same files every time. scripts/fuzz.sh runs it before fuzzing.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+db="$here/database_reader"
+cand="$here/candidaturas_reader"
+mkdir -p "$db" "$cand"
+
+summary_names='ACTAS_ESPERADAS,ACTAS_REGISTRADAS,ACTAS_FUERA_CATALOGO,ACTAS_CAPTURADAS,PORCENTAJE_ACTAS_CAPTURADAS,ACTAS_CONTABILIZADAS,PORCENTAJE_ACTAS_CONTABILIZADAS,PORCENTAJE_ACTAS_INCONSISTENCIAS,ACTAS_NO_CONTABILIZADAS,LISTA_NOMINAL_ACTAS_CONTABILIZADAS,TOTAL_VOTOS_C_CS,TOTAL_VOTOS_S_CS,PORCENTAJE_PARTICIPACION_CIUDADANA'
+
+# 1. The OPL 2024 dialect: BOM, UTF-8, comma, LF, apostrophes on keys, `.0` on vote totals,
+#    a casilla fuera de catálogo (CONTABILIZADA 2, keys without apostrophes).
+{
+  printf '\xEF\xBB\xBF'
+  printf 'GUBERNATURA\n'
+  printf '03/06/2024 20:00 (UTC-6)\n'
+  printf '\n'
+  printf '%s\n' "$summary_names"
+  printf '2,3,1,2,100.0000,1,50.0000,0.0000,1,750,245.0,245.0,32.6666\n'
+  printf '\n'
+  printf 'CLAVE_CASILLA,CLAVE_ACTA,ID_ENTIDAD,ENTIDAD,ID_DISTRITO_LOCAL,DISTRITO_LOCAL,SECCION,TIPO_CASILLA,PAN,PRI,MORENA,PAN_PRI,NO_REGISTRADOS,NULOS,TOTAL_VOTOS_CALCULADO,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\n'
+  printf "'210423B0100,'210423B0100G,'21,PUEBLA,'01,XICOTEPEC,'0423,B,100,40,90,5,0,10,245,750,,1\n"
+  printf "'210423C0100,'210423C0100G,'21,PUEBLA,'01,XICOTEPEC,'0423,C,ILEGIBLE,SIN DATO,12,-,0,3,15,740,Excede lista nominal,0\n"
+  printf '210999S0100,210999S0100G,21,PUEBLA,01,XICOTEPEC,0999,S,1,2,3,0,0,0,6,0,Fuera de catálogo,2\n'
+} >"$db/opl-2024.csv"
+
+# 2. The INE 2018/2021 dialect: no BOM, pipe, CRLF, `%` on percentages, a not-captured acta.
+{
+  printf 'PRESIDENCIA\r\n'
+  printf '02/07/2018 20:00 (UTC-5)\r\n'
+  printf '\r\n'
+  printf '%s\r\n' "${summary_names//,/|}"
+  printf '1|1|0|1|100.0000%%|1|100.0000%%|0.0000%%|0|500|120|120|24.0000%%\r\n'
+  printf '\r\n'
+  printf 'CLAVE_CASILLA|ID_ESTADO|ID_DISTRITO_FEDERAL|SECCION|TIPO_CASILLA|PAN|PRI|PRD|NULOS|TOTAL_VOTOS_CALCULADO|LISTA_NOMINAL|OBSERVACIONES|CONTABILIZADA\r\n'
+  printf '010001B0100|01|01|0001|B|50|40|20|10|120|500|Acta PREP|1\r\n'
+  printf '010001C0100|01|01|0001|C|-|-|-|-|-|500|SIN ACTA (Paquete no entregado)|-\r\n'
+} >"$db/ine-2018-pipe-crlf.csv"
+
+# 3. Every cell quoted, Latin-1 text, a comma inside a quoted cell, no final newline.
+{
+  printf 'AYUNTAMIENTOS\n'
+  printf '03/06/2024 23:45 (UTC-6)\n'
+  printf '\n'
+  printf 'ACTAS_ESPERADAS,ACTAS_REGISTRADAS,TOTAL_VOTOS_C_CS\n'
+  printf '2,2,30\n'
+  printf '\n'
+  printf '"CLAVE_CASILLA","ID_MUNICIPIO","MUNICIPIO","TIPO_CASILLA","PAN","MC","NULOS","LISTA_NOMINAL","OBSERVACIONES","CONTABILIZADA"\n'
+  printf '"150001B0100","001","ACAMBAY","B","10","5","1","100","Todo bien, sin incidentes","1"\n'
+  printf '"150001E0100","001","ACAMBAY","E","8","6","0","0","Casilla especial \xf1","1"'
+} >"$db/quoted-latin1.csv"
+
+# 4. No preamble at all: the header on the first line, one row.
+{
+  printf 'CLAVE_CASILLA,TIPO_CASILLA,PAN,NULOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\n'
+  printf '0001B,B,7,0,20,,1\n'
+} >"$db/header-only.csv"
+
+# Candidaturas: one area for the whole election.
+{
+  printf 'ID_ENTIDAD,PARTIDO_CI,CANDIDATURA\n'
+  printf "'21,PAN,ANA LOPEZ\n"
+  printf "'21,MORENA,JUAN PEREZ\n"
+  printf "'21,CAND_IND_1,\"GOMEZ, MARIA\"\n"
+} >"$cand/gubernatura.csv"
+
+# Candidaturas per area, pipe-delimited, with suplentes (one empty), Latin-1.
+{
+  printf 'ID_ENTIDAD|ID_MUNICIPIO_LOCAL|PARTIDO_CI|CANDIDATURA_PROPIETARIA|CANDIDATURA_SUPLENTE\n'
+  printf '21|001|PAN|PE\xd1A ROSA|LUIS RUIZ\n'
+  printf '21|002|PRI|CARLOS DIAZ|\n'
+} >"$cand/ayuntamientos-pipe.csv"
+
+echo "seeds: wrote $(find "$db" -type f | wc -l) database and $(find "$cand" -type f | wc -l) candidaturas inputs under $here"
