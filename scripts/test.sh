@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The project's test command: run the tests with `scripts/test.sh`.
+#
+# In order, stopping at the first failure:
+#   1. formatting      cargo fmt --check (workspace and fuzz/)
+#   2. lints           cargo clippy --workspace --all-targets -- -D warnings
+#   3. tests           cargo test --workspace (needs ../shared beside the repo)
+#   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
+#   5. bench smoke     scripts/bench-recount.sh --smoke, when that script exists
+#
+# With CI=true a missing ../shared, python3, cargo-fuzz or rustfmt/clippy is an error; on a
+# developer's machine a missing optional tool skips its section with a note.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+ci="${CI:-false}"
+fuzz_seconds="${FUZZ_SECONDS:-60}"
+started="$(date +%s)"
+timings=()
+
+banner() {
+  echo
+  echo "=================================================================="
+  echo "== $*"
+  echo "=================================================================="
+}
+
+# Runs one section, timing it: section NAME COMMAND...
+section() {
+  local name="$1"
+  shift
+  banner "$name: $*"
+  local t0
+  t0="$(date +%s)"
+  "$@"
+  local took=$(($(date +%s) - t0))
+  timings+=("$(printf '%-14s %5ss' "$name" "$took")")
+  echo "== $name: ok in ${took}s"
+}
+
+fail() {
+  echo "test.sh: ERROR: $*" >&2
+  exit 1
+}
+
+# Prerequisites. A component a test needs is an error under CI, a note elsewhere.
+banner "prerequisites (CI=$ci)"
+for tool in "cargo fmt" "cargo clippy"; do
+  $tool --version >/dev/null 2>&1 || fail "'$tool' is not installed (rustup component add ${tool#cargo })"
+  echo "found: $($tool --version)"
+done
+shared="$(cd "$repo/.." && pwd)/shared"
+if [ -d "$shared" ]; then
+  echo "found: $shared"
+elif [ "$ci" = true ]; then
+  fail "$shared is missing: the tests read the published files under ../shared beside the repo"
+else
+  echo "WARNING: $shared is missing: the tests that read the published files will fail"
+fi
+if command -v python3 >/dev/null 2>&1; then
+  echo "found: $(python3 --version)"
+elif [ "$ci" = true ]; then
+  fail "python3 is missing"
+else
+  echo "WARNING: python3 is missing"
+fi
+have_fuzz=true
+if cargo fuzz --version >/dev/null 2>&1; then
+  echo "found: $(cargo fuzz --version)"
+elif [ "$ci" = true ]; then
+  fail "cargo-fuzz is missing (cargo install --locked cargo-fuzz)"
+else
+  have_fuzz=false
+  echo "WARNING: cargo-fuzz is missing: the fuzz smoke will be skipped (cargo install --locked cargo-fuzz)"
+fi
+
+fmt_check() {
+  cargo fmt --all -- --check
+  cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check
+}
+
+# cargo test prints one `test result:` line per test binary; the total closes the run.
+run_tests() {
+  local out
+  out="$(mktemp)"
+  set +e
+  cargo test --workspace 2>&1 | tee "$out"
+  local status="${PIPESTATUS[0]}"
+  set -e
+  test_totals="$(awk '/^test result: /{
+      for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1); if ($i ~ /^ignored;?$/) s += $(i-1) }
+    } END { printf "%d passed, %d failed, %d skipped", p, f, s }' "$out")"
+  rm -f "$out"
+  echo "== cargo test --workspace: $test_totals"
+  return "$status"
+}
+
+test_totals=""
+section fmt fmt_check
+section clippy cargo clippy --workspace --all-targets -- -D warnings
+section tests run_tests
+
+if [ "$have_fuzz" = true ]; then
+  section fuzz scripts/fuzz.sh "$fuzz_seconds"
+else
+  banner "fuzz: SKIPPED (cargo-fuzz is not installed)"
+fi
+
+if [ -f scripts/bench-recount.sh ]; then
+  section bench bash scripts/bench-recount.sh --smoke
+else
+  banner "bench: SKIPPED (scripts/bench-recount.sh does not exist yet)"
+fi
+
+banner "timings"
+printf '%s\n' "${timings[@]}"
+echo "total          $(($(date +%s) - started))s"
+echo
+echo "tests: $test_totals"
