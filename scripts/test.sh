@@ -32,13 +32,37 @@ section() {
   local name="$1"
   shift
   banner "$name: $*"
-  local t0
-  t0="$(date +%s)"
+  current="$name"
+  current_t0="$(date +%s)"
   "$@"
-  local took=$(($(date +%s) - t0))
+  local took=$(($(date +%s) - current_t0))
   timings+=("$(printf '%-14s %5ss' "$name" "$took")")
+  current=""
   echo "== $name: ok in ${took}s"
 }
+
+# On the way out, pass or fail: the time of each section, and which one failed.
+current=""
+on_exit() {
+  local status=$?
+  if [ -n "$current" ]; then
+    timings+=("$(printf '%-14s %5ss  FAILED' "$current" "$(($(date +%s) - current_t0))")")
+  fi
+  if [ "${#timings[@]}" -gt 0 ]; then
+    banner "timings"
+    printf '%s\n' "${timings[@]}"
+    echo "total          $(($(date +%s) - started))s"
+  fi
+  if [ -n "$test_totals" ]; then
+    echo
+    echo "tests: $test_totals"
+  fi
+  if [ "$status" -ne 0 ]; then
+    echo "test.sh: FAILED${current:+ in section $current} (exit status $status)" >&2
+  fi
+}
+test_totals=""
+trap on_exit EXIT
 
 fail() {
   echo "test.sh: ERROR: $*" >&2
@@ -97,7 +121,6 @@ run_tests() {
   return "$status"
 }
 
-test_totals=""
 section fmt fmt_check
 section clippy cargo clippy --workspace --all-targets -- -D warnings
 section tests run_tests
@@ -113,9 +136,3 @@ if [ -f scripts/bench-recount.sh ]; then
 else
   banner "bench: SKIPPED (scripts/bench-recount.sh does not exist yet)"
 fi
-
-banner "timings"
-printf '%s\n' "${timings[@]}"
-echo "total          $(($(date +%s) - started))s"
-echo
-echo "tests: $test_totals"
