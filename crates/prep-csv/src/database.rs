@@ -129,7 +129,7 @@ impl Database {
             parts.table.as_bytes(),
             parts.table_first_line,
             parts.dialect.delimiter,
-            &parts.layout,
+            parts.layout.width,
         );
         let mut raw = RawRow::default();
         let mut rows = Vec::new();
@@ -143,11 +143,14 @@ impl Database {
                 ));
             }
             let mut cells: Vec<Value> = (0..raw.len()).map(|i| raw.value(i)).collect();
-            for &k in &parts.layout.key_columns {
-                let (stripped, had) = strip_apostrophes(raw.raw(k));
-                if had {
-                    apostrophes = true;
-                    cells[k] = Value::parse_bytes(stripped);
+            // The writer prefixes keys of catalogue rows only; strip exactly those.
+            if status != b"2" {
+                for &k in &parts.layout.key_columns {
+                    let (stripped, had) = strip_apostrophes(raw.raw(k));
+                    if had {
+                        apostrophes |= !stripped.is_empty();
+                        cells[k] = Value::parse_bytes(stripped);
+                    }
                 }
             }
             rows.push(Row { cells });
@@ -212,12 +215,6 @@ pub(crate) fn decode_input(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, bool, En
     }
 }
 
-/// The first cell of a line, without quotes, apostrophes or spaces.
-fn first_cell(line: &str) -> &str {
-    let cut = line.find([',', '|', ';', '\t']).unwrap_or(line.len());
-    line[..cut].trim().trim_matches(['"', '\'', '\u{feff}'])
-}
-
 /// Finds the header, parses the preamble and detects the dialect.
 pub(crate) fn split_parts(
     text: &str,
@@ -226,31 +223,18 @@ pub(crate) fn split_parts(
 ) -> Result<Parts<'_>, ReadError> {
     let mut offset = 0;
     let mut lines: Vec<&str> = Vec::new();
-    let (header_line, header_end) = loop {
+    let (header_line, header_end, delimiter, terminator) = loop {
         if offset >= text.len() {
             return Err(ReadError::at(0, ReadErrorKind::NoHeader));
         }
-        let end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i + 1);
-        let mut line = text[offset..end]
-            .strip_suffix('\n')
-            .unwrap_or(&text[offset..end]);
-        if let Some(l) = line.strip_suffix('\r') {
-            line = l;
-        }
-        if first_cell(line) == "CLAVE_CASILLA" {
-            break (line, end);
+        let (line, next, terminator) = next_line(text, offset);
+        if let Some(delimiter) = header_delimiter(line) {
+            break (line, next, delimiter, terminator);
         }
         lines.push(line);
-        offset = end;
+        offset = next;
     };
     let header_no = lines.len() as u64 + 1;
-    let delimiter = if header_line.matches('|').count() > header_line.matches(',').count() {
-        b'|'
-    } else {
-        b','
-    };
     let split = |line: &str| split_line(line, delimiter);
     let preamble = Preamble::parse(&lines, split);
     if let Some(s) = &preamble.summary
@@ -275,12 +259,8 @@ pub(crate) fn split_parts(
         bom,
         encoding,
         delimiter,
-        line_ending: if text[..header_end].ends_with("\r\n") {
-            LineEnding::CrLf
-        } else {
-            LineEnding::Lf
-        },
-        quote_all: header_line.starts_with('"'),
+        line_ending: terminator.unwrap_or(LineEnding::Lf),
+        quote_all: header_line.starts_with('"') && quoted_all(&header, delimiter) == header_line,
         apostrophe_keys: false,
         vote_totals_decimal: preamble
             .summary
@@ -291,7 +271,7 @@ pub(crate) fn split_parts(
             .summary
             .as_ref()
             .is_some_and(|s| s.values.iter().any(|v| v.ends_with('%'))),
-        final_newline: text.ends_with('\n'),
+        final_newline: text.ends_with(['\n', '\r']),
     };
     Ok(Parts {
         dialect,
@@ -301,6 +281,58 @@ pub(crate) fn split_parts(
         table: &text[header_end..],
         table_first_line: header_no + 1,
     })
+}
+
+/// The line of `text` that starts at `offset`, without its terminator; where the next line
+/// starts; and the terminator. Lines end at `\n`, `\r\n` or a lone `\r`, as the CSV
+/// tokeniser reads them.
+fn next_line(text: &str, offset: usize) -> (&str, usize, Option<LineEnding>) {
+    let rest = &text[offset..];
+    match rest.find(['\n', '\r']) {
+        None => (rest, text.len(), None),
+        Some(i) if rest[i..].starts_with("\r\n") => {
+            (&rest[..i], offset + i + 2, Some(LineEnding::CrLf))
+        }
+        Some(i) if rest[i..].starts_with('\r') => {
+            (&rest[..i], offset + i + 1, Some(LineEnding::Cr))
+        }
+        Some(i) => (&rest[..i], offset + i + 1, Some(LineEnding::Lf)),
+    }
+}
+
+/// The delimiter of a table header line: a line whose first cell, as the CSV tokeniser
+/// splits it, is `CLAVE_CASILLA`. `None` for any other line.
+fn header_delimiter(line: &str) -> Option<u8> {
+    if !line.contains("CLAVE_CASILLA") {
+        return None;
+    }
+    let delimiter = if line.matches('|').count() > line.matches(',').count() {
+        b'|'
+    } else {
+        b','
+    };
+    let first = split_line(line, delimiter).into_iter().next()?;
+    (first.trim() == "CLAVE_CASILLA").then_some(delimiter)
+}
+
+/// Cells joined with every cell quoted, as a writer in the `quote_all` dialect writes them.
+fn quoted_all(cells: &[String], delimiter: u8) -> String {
+    join_cells(cells, delimiter, csv::QuoteStyle::Always)
+}
+
+/// Cells joined into one line (no terminator) with the CSV quoting rules.
+fn join_cells(cells: &[String], delimiter: u8, style: csv::QuoteStyle) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .quote_style(style)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    if w.write_record(cells).is_err() {
+        return String::new();
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    text.strip_suffix('\n').map(str::to_owned).unwrap_or(text)
 }
 
 /// Splits one line into cells with the CSV tokeniser (quotes honoured).
@@ -320,7 +352,6 @@ fn split_line(line: &str, delimiter: u8) -> Vec<String> {
 /// Writes the preamble lines.
 pub fn write_preamble(out: &mut impl Write, p: &Preamble, d: &Dialect) -> std::io::Result<()> {
     let eol = d.line_ending.as_str();
-    let sep = char::from(d.delimiter).to_string();
     for item in &p.items {
         match item {
             PreambleItem::Title => write!(out, "{}{eol}", p.title.as_deref().unwrap_or_default())?,
@@ -329,12 +360,9 @@ pub fn write_preamble(out: &mut impl Write, p: &Preamble, d: &Dialect) -> std::i
             PreambleItem::Text(t) => write!(out, "{t}{eol}")?,
             PreambleItem::Summary => {
                 if let Some(s) = &p.summary {
-                    write!(
-                        out,
-                        "{}{eol}{}{eol}",
-                        s.names.join(&sep),
-                        s.values.join(&sep)
-                    )?;
+                    let names = join_cells(&s.names, d.delimiter, csv::QuoteStyle::Necessary);
+                    let values = join_cells(&s.values, d.delimiter, csv::QuoteStyle::Necessary);
+                    write!(out, "{names}{eol}{values}{eol}")?;
                 }
             }
         }
@@ -362,6 +390,7 @@ impl<'l, W: Write> TableWriter<'l, W> {
             })
             .terminator(match dialect.line_ending {
                 LineEnding::Lf => csv::Terminator::Any(b'\n'),
+                LineEnding::Cr => csv::Terminator::Any(b'\r'),
                 LineEnding::CrLf => csv::Terminator::CRLF,
             })
             .from_writer(out);

@@ -20,6 +20,8 @@ pub enum LineEnding {
     Lf,
     /// `\r\n`.
     CrLf,
+    /// `\r` alone (old Mac files).
+    Cr,
 }
 
 impl LineEnding {
@@ -28,6 +30,7 @@ impl LineEnding {
         match self {
             LineEnding::Lf => "\n",
             LineEnding::CrLf => "\r\n",
+            LineEnding::Cr => "\r",
         }
     }
 }

@@ -5,7 +5,7 @@ use prep_count::{
     ActaFacts, CorteStage, Rules, Summary, SummaryField, SummaryValue, Tally, classify,
 };
 use prep_csv::Database;
-use prep_model::{CasillaType, Contabilizada, Observation, Observations, Value};
+use prep_model::{CandidacyScope, CasillaType, Contabilizada, Observation, Observations, Value};
 use prep_synth::{ElectionId, Synth, SynthConfig, Written};
 use proptest::prelude::*;
 
@@ -232,10 +232,14 @@ fn candidaturas_read_back() {
                 entry.column
             );
         }
+        let scope = match e {
+            ElectionId::Presidencia => CandidacyScope::Election,
+            ElectionId::Senadurias => CandidacyScope::Entidad,
+            ElectionId::DiputacionesFederales => CandidacyScope::Area,
+        };
         assert_eq!(
-            map.is_per_area(),
-            e == ElectionId::DiputacionesFederales,
-            "{e}: per-district file"
+            map.scope, scope,
+            "{e}: candidacies per election, entidad or district"
         );
     }
 }
