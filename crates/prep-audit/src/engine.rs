@@ -12,7 +12,7 @@ use prep_model::{
     CandidacyMap, CandidacyScope, CasillaType, Contabilizada, Observation, Observations, Value,
     area_key,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Which corte stage (and so which participation base) to recount with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,9 +113,9 @@ impl<'o> Pass<'o> {
         Pass {
             options,
             tally: Tally::new(columns),
-            areas: HashMap::new(),
+            areas: HashMap::default(),
             area_order: Vec::new(),
-            observations: HashMap::new(),
+            observations: HashMap::default(),
             votes: Vec::with_capacity(columns),
             key: Vec::new(),
             findings: Vec::new(),
@@ -364,7 +364,7 @@ fn regroup(
     name: impl Fn(&str) -> String,
 ) -> Vec<AreaTotals> {
     let mut out: Vec<AreaTotals> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<String, usize> = HashMap::default();
     for a in areas {
         let area = name(&a.area);
         match index.get(&area) {

@@ -269,10 +269,13 @@ impl<'a> TableReader<'a> {
                 row.src = text;
                 row.borrowed = true;
                 row.bounds.clear();
+                // Cells are short (a few bytes): a plain scan beats a vectorised search.
                 let mut start = 0;
-                for cut in memchr::memchr_iter(*delimiter, text) {
-                    row.bounds.push((start, cut));
-                    start = cut + 1;
+                for (cut, &b) in text.iter().enumerate() {
+                    if b == *delimiter {
+                        row.bounds.push((start, cut));
+                        start = cut + 1;
+                    }
                 }
                 row.bounds.push((start, text.len()));
                 break;
