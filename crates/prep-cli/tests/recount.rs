@@ -97,36 +97,42 @@ fn recount_prints_the_summary_in_the_file_format() {
     assert!(text.contains("8334,8271,12,8259,99.1000,6848,82.1694,18.2385,1411,4125717,2658993.0,2639492.0,64.4492"), "{text}");
 }
 
-#[test]
-fn candidacy_totals_for_gubernatura() {
-    let db = puebla("PUE_GUB_2024.csv");
-    let cand = puebla("PUE_GUB_Candidaturas_2024.csv");
-    let out = prep(
-        &[
-            "recount",
-            "--json",
-            db.to_str().expect("path"),
-            "--candidaturas",
-            cand.to_str().expect("path"),
-        ],
-        None,
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let candidacies = json["candidacies"].as_array().expect("candidacies");
-    assert_eq!(candidacies.len(), 3);
-    let total: u64 = candidacies
+/// `prep recount --json` with a candidacy file; returns the JSON and the votes summed over
+/// candidacies and over the candidacy columns (all but NULOS and NO_REGISTRADAS).
+fn candidacy_recount(db: &str, candidaturas: &str) -> (serde_json::Value, u64, u64) {
+    let (db, cand) = (puebla(db), puebla(candidaturas));
+    let args = [
+        "recount",
+        "--json",
+        db.to_str().expect("path"),
+        "--candidaturas",
+        cand.to_str().expect("path"),
+    ];
+    let json: serde_json::Value = serde_json::from_slice(&prep(&args, None).stdout).expect("json");
+    let votes = |v: &serde_json::Value| v["votes"].as_u64().expect("votes");
+    let by_candidacy = json["candidacies"]
+        .as_array()
+        .expect("candidacies")
         .iter()
-        .map(|c| c["votes"].as_u64().expect("votes"))
+        .map(votes)
         .sum();
-    let columns: u64 = json["columns_totals"]
+    let by_column = json["columns_totals"]
         .as_array()
         .expect("columns")
         .iter()
         .filter(|c| !matches!(c["column"].as_str(), Some("NULOS" | "NO_REGISTRADAS")))
-        .map(|c| c["votes"].as_u64().expect("votes"))
+        .map(votes)
         .sum();
+    (json, by_candidacy, by_column)
+}
+
+#[test]
+fn candidacy_totals_for_gubernatura() {
+    let (json, by_candidacy, by_column) =
+        candidacy_recount("PUE_GUB_2024.csv", "PUE_GUB_Candidaturas_2024.csv");
+    assert_eq!(json["candidacies"].as_array().map(Vec::len), Some(3));
     assert_eq!(
-        total, columns,
+        by_candidacy, by_column,
         "every party and coalition column maps to one candidacy"
     );
     assert_eq!(json["summary"]["total_votos_c_cs"], 2658993);
@@ -134,38 +140,16 @@ fn candidacy_totals_for_gubernatura() {
 
 #[test]
 fn candidacy_totals_per_municipio_for_ayuntamientos() {
-    let db = puebla("PUE_AYUN_2024.csv");
-    let cand = puebla("PUE_AYUN_Candidaturas_2024.csv");
-    let out = prep(
-        &[
-            "recount",
-            "--json",
-            db.to_str().expect("path"),
-            "--candidaturas",
-            cand.to_str().expect("path"),
-        ],
-        None,
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (json, by_candidacy, by_column) =
+        candidacy_recount("PUE_AYUN_2024.csv", "PUE_AYUN_Candidaturas_2024.csv");
     let candidacies = json["candidacies"].as_array().expect("candidacies");
     assert!(
         candidacies
             .iter()
             .all(|c| c["area"].as_str().is_some_and(|a| a.starts_with("21-")))
     );
-    let total: u64 = candidacies
-        .iter()
-        .map(|c| c["votes"].as_u64().expect("votes"))
-        .sum();
-    let columns: u64 = json["columns_totals"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .filter(|c| !matches!(c["column"].as_str(), Some("NULOS" | "NO_REGISTRADAS")))
-        .map(|c| c["votes"].as_u64().expect("votes"))
-        .sum();
     assert_eq!(
-        total, columns,
+        by_candidacy, by_column,
         "every vote of a municipio's columns goes to one of its candidacies"
     );
 }
