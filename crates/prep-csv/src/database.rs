@@ -238,7 +238,7 @@ pub(crate) fn split_parts(
     let split = |line: &str| split_line(line, delimiter);
     let preamble = Preamble::parse(&lines, split);
     if let Some(s) = &preamble.summary
-        && s.names.len() != s.values.len()
+        && filled(&s.names) != filled(&s.values)
     {
         let line = preamble
             .items
@@ -248,8 +248,8 @@ pub(crate) fn split_parts(
         return Err(ReadError::at(
             line,
             ReadErrorKind::SummaryShape {
-                names: s.names.len(),
-                values: s.values.len(),
+                names: filled(&s.names),
+                values: filled(&s.values),
             },
         ));
     }
@@ -281,6 +281,14 @@ pub(crate) fn split_parts(
         table: &text[header_end..],
         table_first_line: header_no + 1,
     })
+}
+
+/// Number of cells up to the last non-empty one (a trailing delimiter adds nothing).
+fn filled(cells: &[String]) -> usize {
+    cells
+        .iter()
+        .rposition(|c| !c.trim().is_empty())
+        .map_or(0, |i| i + 1)
 }
 
 /// The line of `text` that starts at `offset`, without its terminator; where the next line

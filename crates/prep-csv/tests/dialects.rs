@@ -33,3 +33,16 @@ fn errors_name_the_line() {
     let err = Database::from_bytes(b"just text\n").expect_err("no header");
     assert!(err.to_string().contains("no table header found"));
 }
+
+#[test]
+fn trailing_delimiters_and_spaces_are_tolerated() {
+    let with_trailing = FILE
+        .replacen(",2.0000%\n", ",2.0000%,\n", 1)
+        .replace(" - ,1", " - , 1 ");
+    let db = Database::from_bytes(with_trailing.as_bytes()).expect("read");
+    let summary = db.preamble.summary.as_ref().expect("summary");
+    assert_eq!((summary.names.len(), summary.values.len()), (13, 14));
+    let mut out = Vec::new();
+    db.write(&mut out).expect("write");
+    assert_eq!(String::from_utf8(out).expect("utf-8"), with_trailing);
+}

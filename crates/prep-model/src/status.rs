@@ -22,9 +22,9 @@ impl Contabilizada {
         Self::parse_bytes(text.trim().as_bytes())
     }
 
-    /// Parses the CONTABILIZADA cell from bytes.
+    /// Parses the CONTABILIZADA cell from bytes (surrounding spaces ignored).
     pub fn parse_bytes(bytes: &[u8]) -> Option<Contabilizada> {
-        match bytes {
+        match bytes.trim_ascii() {
             b"0" => Some(Contabilizada::No),
             b"1" => Some(Contabilizada::Si),
             b"2" => Some(Contabilizada::FueraDeCatalogo),
