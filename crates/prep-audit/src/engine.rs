@@ -1,4 +1,4 @@
-//! One streaming pass over the rows.
+//! The per-row work of a recount: one pass over a part of the rows, and how passes merge.
 
 use crate::report::{
     AreaTotals, CandidacyTotal, ColumnTotal, Difference, Recount, RowFinding, RowFindingKind,
@@ -7,7 +7,7 @@ use crate::report::{
 use prep_count::{
     ActaFacts, CorteStage, Rules, SummaryField, SummaryValue, Tally, candidacy_totals, classify,
 };
-use prep_csv::{Head, PublishedSummary, RawRow, ReadError, Table, stream};
+use prep_csv::{Head, PublishedSummary, RawRow, ReadError, Table, decode_auto};
 use prep_model::{
     CandidacyMap, CandidacyScope, CasillaType, Contabilizada, Observation, Observations, Value,
     area_key,
@@ -37,21 +37,15 @@ pub struct RecountOptions {
     pub candidacies: Option<CandidacyMap>,
     /// Malformed rows kept in the report (all are counted in the error); the rest are dropped.
     pub max_reported_errors: usize,
-    /// Threads to read the rows with (0: one per core for files over 4 MiB).
+    /// Threads that recount chunks of rows (0: one per core).
     pub threads: usize,
-}
-
-/// Recounts a published database from its bytes. Fails only when the file is not a PREP
-/// database at all (no header, missing columns); malformed rows are reported in the result.
-///
-/// The rows are split at line ends and read in parallel ([`RecountOptions::threads`]); the
-/// partial tallies are merged in file order, so the result does not depend on the split.
-pub fn recount(bytes: &[u8], options: &RecountOptions) -> Result<Recount, ReadError> {
-    stream(bytes, |head, table| run(head, table, options))
+    /// Bytes of rows per chunk (0: 4 MiB). Memory stays within a few chunks per thread,
+    /// whatever the file's size.
+    pub chunk_bytes: usize,
 }
 
 /// Per-row state kept across the pass.
-struct Pass<'o> {
+pub(crate) struct Pass<'o> {
     options: &'o RecountOptions,
     tally: Tally,
     areas: HashMap<Box<[u8]>, Tally>,
@@ -64,37 +58,12 @@ struct Pass<'o> {
     rows: u64,
 }
 
-fn run(head: Head, table: Table<'_>, options: &RecountOptions) -> Recount {
-    // Automatic: one thread per core, but not below a few megabytes, where a second thread
-    // costs more than it saves. An explicit thread count always splits.
-    let parts = match options.threads {
-        0 if table.bytes.len() < 4 << 20 => vec![table],
-        0 => table.split(std::thread::available_parallelism().map_or(1, usize::from)),
-        n => table.split(n),
-    };
-    let head_ref = &head;
-    let passes: Vec<Pass<'_>> = std::thread::scope(|s| {
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|part| s.spawn(move || read_part(head_ref, *part, options)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut passes = passes.into_iter();
-    let mut pass = passes
-        .next()
-        .unwrap_or_else(|| Pass::new(options, head.layout.vote_columns.len()));
-    for other in passes {
-        pass.merge(other);
-    }
-    pass.finish(head)
-}
-
 /// Reads one part of the table.
-fn read_part<'o>(head: &Head, table: Table<'_>, options: &'o RecountOptions) -> Pass<'o> {
+pub(crate) fn read_part<'o>(
+    head: &Head,
+    table: Table<'_>,
+    options: &'o RecountOptions,
+) -> Pass<'o> {
     let mut pass = Pass::new(options, head.layout.vote_columns.len());
     let mut reader = table.reader();
     let mut row = RawRow::default();
@@ -109,7 +78,7 @@ fn read_part<'o>(head: &Head, table: Table<'_>, options: &'o RecountOptions) -> 
 }
 
 impl<'o> Pass<'o> {
-    fn new(options: &'o RecountOptions, columns: usize) -> Pass<'o> {
+    pub(crate) fn new(options: &'o RecountOptions, columns: usize) -> Pass<'o> {
         Pass {
             options,
             tally: Tally::new(columns),
@@ -125,7 +94,7 @@ impl<'o> Pass<'o> {
     }
 
     /// Adds the pass over the next part of the file.
-    fn merge(&mut self, other: Pass<'o>) {
+    pub(crate) fn merge(&mut self, other: Pass<'o>) {
         self.tally.merge(&other.tally);
         let mut areas = other.areas;
         for key in other.area_order {
@@ -149,7 +118,7 @@ impl<'o> Pass<'o> {
 }
 
 impl Pass<'_> {
-    fn malformed(&mut self, e: ReadError) {
+    pub(crate) fn malformed(&mut self, e: ReadError) {
         if self.malformed.len() < self.options.max_reported_errors.max(1) {
             self.malformed.push(e);
         }
@@ -171,7 +140,7 @@ impl Pass<'_> {
         let observations = match self.observations.get(obs_cell) {
             Some(o) => *o,
             None => {
-                let o = Observations::parse(&String::from_utf8_lossy(obs_cell));
+                let o = Observations::parse(&decode_auto(obs_cell));
                 self.observations.insert(obs_cell.into(), o);
                 o
             }
@@ -266,7 +235,7 @@ fn audit_row(
 }
 
 impl Pass<'_> {
-    fn finish(self, head: Head) -> Recount {
+    pub(crate) fn finish(self, head: Head) -> Recount {
         let rules = &self.options.rules;
         let published = head.preamble.summary.clone();
         let (stage, stage_source) =

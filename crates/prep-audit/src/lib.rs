@@ -3,7 +3,8 @@
 //!
 //! Principal types:
 //!
-//! - [`recount`] reads a database (any dialect `prep-csv` knows) in one streaming pass and
+//! - [`recount_read`] (and [`recount`] for bytes in memory) reads a database (any dialect
+//!   `prep-csv` knows) in one streaming pass, in bounded memory, and
 //!   returns a [`Recount`]: the recomputed [`prep_count::Summary`], totals per vote column and
 //!   per area, and — when a candidacy map is given — per candidacy.
 //! - [`Difference`]: one summary field whose published value differs from the recount.
@@ -22,10 +23,12 @@
 
 mod engine;
 mod levels;
+mod pipeline;
 mod report;
 
-pub use engine::{RecountOptions, StageChoice, recount};
+pub use engine::{RecountOptions, StageChoice};
 pub use levels::{aggregate, area_key};
+pub use pipeline::{recount, recount_read};
 pub use report::{
     AreaTotals, CandidacyTotal, ColumnTotal, Difference, Recount, RowFinding, RowFindingKind,
     StageSource,

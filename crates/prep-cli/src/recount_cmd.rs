@@ -1,7 +1,7 @@
 //! `prep recount`: the auditor's tool.
 
 use anyhow::Context;
-use prep_audit::{RecountOptions, RowFindingKind, StageChoice, StageSource, recount};
+use prep_audit::{RecountOptions, RowFindingKind, StageChoice, StageSource, recount_read};
 use prep_count::CorteStage;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ pub struct RecountArgs {
     /// With --check, acta rows that disagree with the rules also make the check fail.
     #[arg(long)]
     strict: bool,
-    /// Threads to read the rows with; 0 uses one per core for files over 4 MiB.
+    /// Threads that recount chunks of rows while the file is read; 0 uses one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
 }
@@ -68,34 +68,11 @@ fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
             .context("cannot read standard input")?;
         return Ok(buf);
     }
-    read_file(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// Reads a whole file; a large one is read by two threads at once, each filling (and so
-/// page-faulting) its half of the buffer.
-fn read_file(path: &PathBuf) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
-    if len < 8 << 20 {
-        return std::fs::read(path);
-    }
-    let mut buf = vec![0u8; len];
-    let (head, tail) = buf.split_at_mut(len / 2);
-    let offset = head.len() as u64;
-    std::thread::scope(|s| {
-        let second = s.spawn(|| file.read_exact_at(tail, offset));
-        file.read_exact_at(head, 0)?;
-        second
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })?;
-    Ok(buf)
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Runs `prep recount`.
 pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
-    let bytes = read_input(&args.file)?;
     let candidacies = match &args.candidaturas {
         Some(p) => Some(
             prep_csv::read_candidaturas(&read_input(p)?[..])
@@ -114,7 +91,14 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         ..RecountOptions::default()
     };
-    let r = recount(&bytes, &options).with_context(|| format!("{}", args.file.display()))?;
+    let r = if args.file.as_os_str() == "-" {
+        recount_read(std::io::stdin().lock(), &options)
+    } else {
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?;
+        recount_read(file, &options)
+    }
+    .with_context(|| format!("{}", args.file.display()))?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;

@@ -1,6 +1,5 @@
 //! A whole database file in memory, read and written faithfully.
 
-use crate::Table;
 use crate::table::strip_apostrophes;
 use crate::{
     Dialect, Encoding, Layout, LineEnding, Preamble, PreambleItem, RawRow, ReadError,
@@ -90,25 +89,61 @@ pub struct Head {
     pub layout: Layout,
 }
 
-/// Reads a file's preamble and header, then hands them and the rows' [`Table`] to `f`: the
-/// fast path for large files (a [`TableReader`] allocates nothing per row, and a table can be
-/// split to be read in parallel).
-pub fn stream<R>(bytes: &[u8], f: impl FnOnce(Head, Table<'_>) -> R) -> Result<R, ReadError> {
-    let (text, bom, encoding) = decode_input(bytes);
-    let parts = split_parts(&text, bom, encoding)?;
-    let table = Table {
-        bytes: parts.table.as_bytes(),
-        first_line: parts.table_first_line,
-        delimiter: parts.dialect.delimiter,
-        width: parts.layout.width,
+/// Where the acta rows start, found by [`read_head`].
+#[derive(Debug, Clone)]
+pub struct HeadAt {
+    /// Preamble, header and layout.
+    pub head: Head,
+    /// Byte offset of the first row in the file.
+    pub rows_offset: usize,
+    /// Line number of the first row.
+    pub first_line: u64,
+}
+
+/// Reads the preamble and header from the first bytes of a file, for streaming the rows.
+/// `Ok(None)` when `prefix` ends before the header line does and more can be read
+/// (`at_eof` false); at the end of the file, no header is an error.
+pub fn read_head(prefix: &[u8], at_eof: bool) -> Result<Option<HeadAt>, ReadError> {
+    let mut offset = if prefix.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
     };
-    let head = Head {
-        dialect: parts.dialect,
-        preamble: parts.preamble,
-        header: parts.header,
-        layout: parts.layout,
-    };
-    Ok(f(head, table))
+    loop {
+        let rest = prefix.get(offset..).unwrap_or_default();
+        if rest.is_empty() {
+            return if at_eof {
+                Err(ReadError::at(0, ReadErrorKind::NoHeader))
+            } else {
+                Ok(None)
+            };
+        }
+        let (line_len, end) = match memchr::memchr2(b'\n', b'\r', rest) {
+            // A CR as the last byte read may be the first half of a CRLF.
+            Some(i) if rest[i] == b'\r' && i + 1 == rest.len() && !at_eof => return Ok(None),
+            Some(i) if rest[i..].starts_with(b"\r\n") => (i, offset + i + 2),
+            Some(i) => (i, offset + i + 1),
+            None if at_eof => (rest.len(), prefix.len()),
+            None => return Ok(None),
+        };
+        if header_delimiter(&String::from_utf8_lossy(&rest[..line_len])).is_some() {
+            let (text, bom, encoding) = decode_input(&prefix[..end]);
+            let parts = split_parts(&text, bom, encoding)?;
+            let first_line = parts.table_first_line;
+            let head = Head {
+                dialect: parts.dialect,
+                preamble: parts.preamble,
+                header: parts.header,
+                layout: parts.layout,
+            };
+            return Ok(Some(HeadAt {
+                head,
+                rows_offset: end,
+                first_line,
+            }));
+        }
+        offset = end;
+    }
 }
 
 impl Database {

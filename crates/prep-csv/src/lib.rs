@@ -16,7 +16,7 @@
 //!   quoting, line ending, apostrophes on keys, number styles in the summary, blank lines).
 //! - [`Preamble`] and [`PublishedSummary`]: the title, corte and summary as printed.
 //! - [`Layout`]: where each column the rules need sits in the header, under any of its names.
-//! - [`stream`] and [`TableReader`]: a streaming, allocation-free reader of acta rows ([`RawRow`]) for the
+//! - [`read_head`] and [`TableReader`]: a streaming, allocation-free reader of acta rows ([`RawRow`]) for the
 //!   fast paths (recount of a national file).
 //! - [`read_candidaturas`]: the `*_Candidaturas_*.csv` file into a
 //!   [`prep_model::CandidacyMap`].
@@ -33,12 +33,21 @@ mod preamble;
 mod table;
 
 pub use candidaturas::read_candidaturas;
-pub use database::{Database, Head, Row, TableWriter, stream, write_preamble};
+pub use database::{Database, Head, HeadAt, Row, TableWriter, read_head, write_preamble};
 pub use dialect::{Dialect, Encoding, LineEnding};
 pub use error::{ReadError, ReadErrorKind};
 pub use layout::{KEY_COLUMNS, Layout};
 pub use preamble::{Preamble, PreambleItem, PublishedSummary};
-pub use table::{RawRow, Table, TableReader};
+pub use table::{RawRow, Table, TableReader, complete_rows, count_line_ends};
+
+/// Decodes one cell: as UTF-8 when it is valid UTF-8, as Latin-1 otherwise (an accented
+/// Latin-1 letter is never valid UTF-8 next to ASCII, so the guess is safe cell by cell).
+pub fn decode_auto(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => decode(bytes, Encoding::Latin1),
+    }
+}
 
 /// Decodes a file's bytes in the given encoding (UTF-8 borrowed, Latin-1 converted).
 pub fn decode(bytes: &[u8], encoding: Encoding) -> std::borrow::Cow<'_, str> {

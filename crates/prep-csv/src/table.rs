@@ -61,11 +61,31 @@ impl RawRow<'_> {
 }
 
 /// Number of line ends (`\n`, `\r\n` or a lone `\r`) in `bytes`.
-fn count_line_ends(bytes: &[u8]) -> u64 {
+pub fn count_line_ends(bytes: &[u8]) -> u64 {
     let lone_cr = memchr::memchr_iter(b'\r', bytes)
         .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
         .count();
     (memchr::memchr_iter(b'\n', bytes).count() + lone_cr) as u64
+}
+
+/// The length of the longest prefix of `block` made of whole rows: it ends just after a line
+/// end that is outside quotes. `None` when there is none (a row is longer than the block).
+/// A CR as the last byte is not taken as a line end: it may be the first half of a CRLF.
+pub fn complete_rows(block: &[u8]) -> Option<usize> {
+    let usable = block.strip_suffix(b"\r").unwrap_or(block);
+    if memchr::memchr(b'"', usable).is_none() {
+        return memchr::memrchr2(b'\n', b'\r', usable).map(|i| i + 1);
+    }
+    let mut quoted = false;
+    let mut cut = None;
+    for (i, &b) in usable.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => cut = Some(i + 1),
+            _ => {}
+        }
+    }
+    cut
 }
 
 /// Removes a leading `'`. The flag tells whether there was one.
@@ -94,44 +114,6 @@ impl<'a> Table<'a> {
     /// A streaming reader over the rows.
     pub fn reader(&self) -> TableReader<'a> {
         TableReader::new(self.bytes, self.first_line, self.delimiter, self.width)
-    }
-
-    /// Splits the rows into up to `parts` tables of about equal size, cut at line ends, for
-    /// reading in parallel. A table containing a quote character is not split (a quoted cell
-    /// may hold a line break).
-    pub fn split(&self, parts: usize) -> Vec<Table<'a>> {
-        if parts <= 1 || self.bytes.contains(&b'"') {
-            return vec![*self];
-        }
-        let mut out = Vec::with_capacity(parts);
-        let mut start = 0;
-        let mut line = self.first_line;
-        for k in 1..=parts {
-            let target = self.bytes.len() * k / parts;
-            let end = if k == parts || target <= start {
-                self.bytes.len()
-            } else {
-                self.bytes[target..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map_or(self.bytes.len(), |i| target + i + 1)
-            };
-            if end <= start {
-                continue;
-            }
-            let chunk = &self.bytes[start..end];
-            out.push(Table {
-                bytes: chunk,
-                first_line: line,
-                ..*self
-            });
-            line += count_line_ends(chunk);
-            start = end;
-            if start == self.bytes.len() {
-                break;
-            }
-        }
-        out
     }
 }
 
