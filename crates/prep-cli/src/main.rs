@@ -9,7 +9,13 @@ use std::process::ExitCode;
 
 /// Election-night preliminary results (PREP): count, audit and publish.
 #[derive(Parser)]
-#[command(name = "prep", version, about, long_about = None)]
+#[command(
+    name = "prep",
+    version,
+    about = "Open, verifiable software for Mexico's election-night preliminary results (PREP)",
+    after_help = "Start with `prep recount FILE --check` on a published PREP database, or `prep synth` \
+                  for a synthetic election. `prep help COMMAND` explains each command."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
