@@ -8,7 +8,7 @@
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
 #   5. bench smoke     scripts/bench-recount.sh --smoke, when that script exists
 #
-# With CI=true a missing ../shared, python3, cargo-fuzz or rustfmt/clippy is an error; on a
+# With CI=true a missing ../shared, python3, minisign, cargo-fuzz or rustfmt/clippy is an error; on a
 # developer's machine a missing optional tool skips its section with a note.
 set -euo pipefail
 
@@ -89,6 +89,13 @@ elif [ "$ci" = true ]; then
   fail "python3 is missing"
 else
   echo "WARNING: python3 is missing"
+fi
+if command -v minisign >/dev/null 2>&1; then
+  echo "found: $(minisign -v)"
+elif [ "$ci" = true ]; then
+  fail "minisign is missing (apt-get install minisign): the signing tests verify with it"
+else
+  echo "WARNING: minisign is missing: the signing tests that run it will be skipped"
 fi
 have_fuzz=true
 if cargo fuzz --version >/dev/null 2>&1; then

@@ -1,0 +1,35 @@
+//! The signed manifest of a PREP corte package, and its verification.
+//!
+//! A corte package is a set of files (the public site, JSON, the zipped CSV database) plus a
+//! manifest that lists every file with its SHA-256 and size, a strictly increasing sequence
+//! number, the corte time, creation and expiry times, a final-corte flag and the SHA-256 of
+//! the previous manifest (a hash chain over the night). The manifest is signed with Ed25519
+//! in minisign format, so `minisign -Vm manifest.json -P <key>` verifies it as well as
+//! [`verify_signature`] does. The format is documented in `docs/package-format.md`.
+//!
+//! Principal types:
+//!
+//! - [`Manifest`] and [`FileEntry`]: the manifest, written canonically by
+//!   [`Manifest::to_bytes`] (one serialization, so its hash is stable) and read with every
+//!   field and path validated by [`Manifest::from_bytes`].
+//! - [`SigningKey`] and [`VerifyingKey`]: minisign key pair; [`generate_keys`] makes one with
+//!   the secret key encrypted at rest (scrypt, as minisign does).
+//! - [`sign_manifest`] / [`verify_signature`]: the detached `manifest.json.minisig`; its
+//!   trusted comment carries the sequence and the corte time.
+//! - [`check_package`]: everything a receiver checks before trusting a package — signature,
+//!   chain, expiry, every listed file's size and hash, and no file the manifest does not list —
+//!   each refusal a [`PackageError`] with its reason.
+//!
+//! Crates used: `minisign` (the minisign author's Rust implementation) for keys and
+//! signatures, `sha2` for SHA-256, `serde_json` for the manifest. No file system access: the
+//! caller hands bytes in.
+
+mod check;
+mod keys;
+mod manifest;
+
+pub use check::{Expectations, PackageError, check_package};
+pub use keys::{
+    KeyError, SigningKey, VerifyingKey, generate_keys, sign_manifest, verify_signature,
+};
+pub use manifest::{FORMAT, FileEntry, Manifest, ManifestError, sha256_hex, validate_path};
