@@ -1,8 +1,10 @@
 //! `prep`: the PREP platform's one command. Each job is a subcommand with its own module;
 //! argument parsing is `clap`'s.
 
+mod keys_cmd;
 mod recount_cmd;
 mod synth_cmd;
+mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +29,10 @@ enum Command {
     Recount(recount_cmd::RecountArgs),
     /// Write a deterministic synthetic election in the published database format.
     Synth(synth_cmd::SynthArgs),
+    /// Make the institute's signing key pair.
+    Keys(keys_cmd::KeysArgs),
+    /// Verify a corte package: signature, chain, and every file.
+    Verify(verify_cmd::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Recount(args) => recount_cmd::run(args),
         Command::Synth(args) => synth_cmd::run(args),
+        Command::Keys(args) => keys_cmd::run(args),
+        Command::Verify(args) => verify_cmd::run(args),
     };
     match result {
         Ok(code) => code,
