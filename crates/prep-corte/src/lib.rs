@@ -1,0 +1,30 @@
+//! The data of a corte package: JSON for every election, level and area, written so that a
+//! file that did not change keeps its bytes *and its name* from one corte to the next.
+//!
+//! Every file is named by its content (`json/gub/area/21-1.3f2a9c0d41b7e6aa.json`) and each
+//! parent names its children's files, from the casilla rows up to the election's total, the
+//! index, and finally `json/main.json`, the only mutable file, which carries the corte time.
+//! So a corte with no new acta rewrites only `json/main.json` (and the CSV database, whose
+//! preamble carries the time), and a corte after one new acta rewrites only the files of the
+//! areas that acta belongs to and those above them. Nothing inside the data files depends on
+//! the time.
+//!
+//! Principal types:
+//!
+//! - [`ElectionInput`]: one election's rows (a [`prep_csv::Database`], as published or as
+//!   rendered from the store), its candidacies and counting rules.
+//! - [`build_data`] → [`CorteData`]: the files ([`PackageFile`]) and the index's path.
+//! - [`Pointer`]: `json/main.json` — sequence, corte time, index, manifest and its hash.
+//! - The JSON shapes are in [`model`]; `docs/package-format.md` describes them.
+//!
+//! Levels: the election's total; entidades (when there are several); the district or
+//! municipio of the election ("area"), whose file lists its secciones with their counters;
+//! and, beside each area, the file of its casilla rows (the acta detail). `serde_json`
+//! writes the JSON; `prep-package` hashes.
+
+mod build;
+pub mod model;
+mod pointer;
+
+pub use build::{CorteData, ElectionInput, PackageFile, build_data};
+pub use pointer::Pointer;
