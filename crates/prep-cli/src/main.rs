@@ -1,6 +1,7 @@
 //! `prep`: the PREP platform's one command. Each job is a subcommand with its own module;
 //! argument parsing is `clap`'s.
 
+mod corte_cmd;
 mod keys_cmd;
 mod recount_cmd;
 mod synth_cmd;
@@ -29,6 +30,8 @@ enum Command {
     Recount(recount_cmd::RecountArgs),
     /// Write a deterministic synthetic election in the published database format.
     Synth(synth_cmd::SynthArgs),
+    /// Cut a corte: build and sign its package (for now from a published database).
+    Corte(corte_cmd::CorteArgs),
     /// Make the institute's signing key pair.
     Keys(keys_cmd::KeysArgs),
     /// Verify a corte package: signature, chain, and every file.
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Recount(args) => recount_cmd::run(args),
         Command::Synth(args) => synth_cmd::run(args),
         Command::Keys(args) => keys_cmd::run(args),
+        Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
     };
     match result {

@@ -1,6 +1,7 @@
 //! `prep verify`: check a corte package as anyone can.
 
 use anyhow::Context;
+use prep_corte::{POINTER_PATH, Pointer};
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +13,8 @@ Exit codes: 0 the package verifies; 1 it does not (the reason is printed); 2 usa
 The same signature can be checked with the stock tool:
   minisign -Vm DIR/manifest.json -P <public key>")]
 pub struct VerifyArgs {
-    /// The package directory: `manifest.json`, `manifest.json.minisig` and the listed files.
+    /// The package directory: `manifest.json`, `manifest.json.minisig`, the listed files and
+    /// the pointer `json/main.json`.
     dir: PathBuf,
     /// The institute's public key: a `prep.pub` file or the key itself (`RWQ…`).
     #[arg(long, value_name = "FILE|KEY")]
@@ -57,6 +59,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let read = |path: &str| std::fs::read(args.dir.join(path)).ok();
     match check_package(&key, &manifest, &sig, &expect, read, &present) {
         Ok(m) => {
+            if let Err(reason) = check_pointer(&args.dir, &m, &manifest) {
+                println!("REFUSED: {reason}");
+                return Ok(ExitCode::from(1));
+            }
             println!(
                 "OK: corte {} (sequence {}) of {} {}, {} files, {} bytes, signed by {}",
                 m.corte,
@@ -76,8 +82,26 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Every regular file under `dir` (relative, `/`-separated), except the manifest and its
-/// signature. A link or a special file is an error: a package holds regular files only.
+/// `json/main.json`, when present, must point at this manifest: same sequence, corte and
+/// manifest hash.
+fn check_pointer(dir: &Path, m: &Manifest, manifest_bytes: &[u8]) -> Result<(), String> {
+    let Ok(bytes) = std::fs::read(dir.join(POINTER_PATH)) else {
+        return Ok(());
+    };
+    let p: Pointer = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{POINTER_PATH} is not a pointer: {e}"))?;
+    let hash = prep_package::sha256_hex(manifest_bytes);
+    if p.manifest_sha256 != hash || p.sequence != m.sequence || p.corte_rfc3339 != m.corte {
+        return Err(format!(
+            "{POINTER_PATH} points at sequence {} (manifest {}), not at this manifest (sequence {}, {hash})",
+            p.sequence, p.manifest_sha256, m.sequence
+        ));
+    }
+    Ok(())
+}
+
+/// Every regular file under `dir` (relative, `/`-separated), except the manifest, its
+/// signature and the pointer `json/main.json` (which names the manifest by hash). A link or a special file is an error: a package holds regular files only.
 fn list_files(dir: &Path) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
@@ -94,7 +118,10 @@ fn list_files(dir: &Path) -> Result<Vec<String>, String> {
             } else if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
-                if name != "manifest.json" && name != "manifest.json.minisig" {
+                if name != "manifest.json"
+                    && name != "manifest.json.minisig"
+                    && name != POINTER_PATH
+                {
                     out.push(name);
                 }
             } else {

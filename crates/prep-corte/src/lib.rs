@@ -15,6 +15,8 @@
 //!   rendered from the store), its candidacies and counting rules.
 //! - [`build_data`] → [`CorteData`]: the files ([`PackageFile`]) and the index's path.
 //! - [`Pointer`]: `json/main.json` — sequence, corte time, index, manifest and its hash.
+//! - [`assemble`] → [`Package`]: the data files plus the zipped databases ([`zip`], with a
+//!   fixed modification time so it is deterministic too) under one manifest.
 //! - The JSON shapes are in [`model`]; `docs/package-format.md` describes them.
 //!
 //! Levels: the election's total; entidades (when there are several); the district or
@@ -22,9 +24,14 @@
 //! and, beside each area, the file of its casilla rows (the acta detail). `serde_json`
 //! writes the JSON; `prep-package` hashes.
 
+mod assemble;
 mod build;
 pub mod model;
 mod pointer;
 
+pub use assemble::{
+    CorteInfo, MANIFEST_PATH, POINTER_PATH, Package, assemble, corte_rfc3339, database_zip_name,
+    zip,
+};
 pub use build::{CorteData, ElectionInput, PackageFile, build_data};
 pub use pointer::Pointer;

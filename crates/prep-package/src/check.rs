@@ -145,6 +145,32 @@ pub fn check_package(
     Ok(m)
 }
 
+/// Formats seconds since the epoch as RFC 3339 in UTC (`2024-06-04T02:00:00Z`).
+pub fn rfc3339_utc(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Seconds since the epoch of an RFC 3339 time, `None` when unparseable.
+pub fn rfc3339_seconds(t: &str) -> Option<i64> {
+    parse_rfc3339(t)
+}
+
 /// An RFC 3339 time as `(seconds since the epoch)` for comparison; unparseable times sort
 /// first, so they count as expired.
 fn utc_key(t: &str) -> i64 {
@@ -196,7 +222,7 @@ fn parse_rfc3339(t: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_rfc3339;
+    use super::{parse_rfc3339, rfc3339_utc};
 
     #[test]
     fn rfc3339() {
@@ -207,5 +233,9 @@ mod tests {
         );
         assert_eq!(parse_rfc3339("2024-06-04T02:00:00Z"), Some(1_717_466_400));
         assert_eq!(parse_rfc3339("garbage"), None);
+        for t in [0, 1_717_466_400, 951_782_400, 4_102_444_799] {
+            assert_eq!(parse_rfc3339(&rfc3339_utc(t)), Some(t));
+        }
+        assert_eq!(rfc3339_utc(1_717_466_400), "2024-06-04T02:00:00Z");
     }
 }

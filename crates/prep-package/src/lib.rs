@@ -28,7 +28,7 @@ mod check;
 mod keys;
 mod manifest;
 
-pub use check::{Expectations, PackageError, check_package};
+pub use check::{Expectations, PackageError, check_package, rfc3339_seconds, rfc3339_utc};
 pub use keys::{
     KeyError, SigningKey, VerifyingKey, generate_keys, sign_manifest, verify_signature,
 };

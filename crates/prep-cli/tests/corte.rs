@@ -1,0 +1,184 @@
+//! `prep corte --from-database`: a signed package from a real published database.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn puebla(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/puebla-2024")
+        .join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: the tests need ../shared beside the repository",
+        p.display()
+    );
+    p
+}
+
+fn prep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(args)
+        .env_remove("PREP_KEY_PASSWORD")
+        .output()
+        .expect("run prep")
+}
+
+fn ok(o: Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    text
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("list") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("rel")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let s = |p: &Path| p.to_str().expect("utf-8 path").to_owned();
+    let keys = root.path().join("keys");
+    ok(prep(&[
+        "keys",
+        "generate",
+        "--out",
+        &s(&keys),
+        "--unencrypted",
+    ]));
+    let db = puebla("PUE_GUB_2024.csv");
+    let cand = puebla("PUE_GUB_Candidaturas_2024.csv");
+    let corte = |out: &Path, seq: &str, previous: Option<&Path>| {
+        let mut args = vec![
+            "corte".to_owned(),
+            "--from-database".into(),
+            s(&db),
+            "--candidaturas".into(),
+            s(&cand),
+            "--key".into(),
+            s(&keys.join("prep.key")),
+            "--out".into(),
+            s(out),
+            "--final".into(),
+            "--sequence".into(),
+            seq.into(),
+        ];
+        if let Some(p) = previous {
+            args.extend(["--previous".into(), s(p)]);
+        }
+        ok(prep(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+    };
+    let c1 = root.path().join("c1");
+    corte(&c1, "1", None);
+    let pubkey = s(&keys.join("prep.pub"));
+    let verified = ok(prep(&["verify", &s(&c1), "--key", &pubkey]));
+    assert!(
+        verified.contains("OK: corte 2024-06-03T20:00:00-06:00 (sequence 1)"),
+        "{verified}"
+    );
+
+    // The zipped database holds the original file, byte for byte, whose summary line is the
+    // official one; the total's JSON has the same 13 values.
+    let zip_bytes = std::fs::read(c1.join("datos/20240603_2000_PREP_PUE.zip"))
+        .expect("zip named as institutes do");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).expect("zip");
+    let mut csv = Vec::new();
+    zip.by_name("PUE_GUB_2024.csv")
+        .expect("csv in zip")
+        .read_to_end(&mut csv)
+        .expect("read");
+    assert_eq!(csv, std::fs::read(&db).expect("original"));
+    let pointer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c1.join("json/main.json")).expect("main"))
+            .expect("json");
+    let index: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(c1.join(pointer["index"].as_str().expect("index"))).expect("index"),
+    )
+    .expect("json");
+    let total_path = index["elections"][0]["total"].as_str().expect("total");
+    let total: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c1.join(total_path)).expect("total")).expect("json");
+    assert_eq!(total["summary"]["actas_esperadas"], 8334);
+    assert_eq!(total["summary"]["total_votos_c_cs"], 2658993);
+    assert_eq!(
+        total["summary"]["porcentaje_participacion_ciudadana"],
+        644492
+    );
+    assert_eq!(total["candidacies"].as_array().map(Vec::len), Some(3));
+
+    // A second corte of the same actas, chained to the first: only the manifest, its
+    // signature and the pointer differ.
+    let c2 = root.path().join("c2");
+    corte(&c2, "2", Some(&c1));
+    let prev_manifest = s(&c1.join("manifest.json"));
+    ok(prep(&[
+        "verify",
+        &s(&c2),
+        "--key",
+        &pubkey,
+        "--previous",
+        &prev_manifest,
+    ]));
+    let (f1, f2) = (files(&c1), files(&c2));
+    assert_eq!(f1.keys().collect::<Vec<_>>(), f2.keys().collect::<Vec<_>>());
+    let differing: Vec<&String> = f1.keys().filter(|k| f1[*k] != f2[*k]).collect();
+    assert_eq!(
+        differing,
+        ["json/main.json", "manifest.json", "manifest.json.minisig"]
+    );
+
+    // The stock tool agrees, when installed (CI installs it).
+    if Command::new("minisign")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let out = Command::new("minisign")
+            .args(["-Vm", &s(&c2.join("manifest.json")), "-p", &pubkey])
+            .output()
+            .expect("minisign");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "minisign is not installed; CI must install it"
+        );
+    }
+    // A package is never written over another.
+    let again = prep(&[
+        "corte",
+        "--from-database",
+        &s(&db),
+        "--key",
+        &s(&keys.join("prep.key")),
+        "--out",
+        &s(&c1),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+}
