@@ -68,7 +68,7 @@ type Tamper = Box<dyn Fn(&Path)>;
 
 const FILES: &[(&str, &[u8])] = &[
     ("index.html", b"<!doctype html><title>PREP</title>"),
-    ("json/main.json", b"{\"sequence\":2}"),
+    ("json/data.json", b"{\"sequence\":2}"),
     ("json/gub/entidad.json", b"{\"votos\":[1,2,3]}"),
 ];
 
