@@ -1,7 +1,7 @@
 //! Building the data files bottom-up, each named by its content.
 
 use crate::model::{
-    Acta, ActasFile, AreaFile, CandidacyVotes, Child, ElectionEntry, FORMAT, Index, Level,
+    ACTA_FIELDS, ActasFile, AreaFile, CandidacyVotes, Child, ElectionEntry, FORMAT, Index, Level,
 };
 use prep_count::{CorteStage, Rules, Tally, candidacy_totals};
 use prep_csv::{Database, Row};
@@ -166,9 +166,13 @@ fn build_election(e: &ElectionInput<'_>, out: &mut CorteData) -> ElectionEntry {
         let mut area_children = Vec::new();
         for (area_id, area) in &ent.areas {
             let key = area_key(ent_id, Some(area_id));
+            let fields = ACTA_FIELDS.iter().map(|f| (*f).to_owned());
             let actas = ActasFile {
                 id: key.clone(),
-                actas: area
+                fields: fields
+                    .chain(l.vote_columns.iter().map(|c| c.name.clone()))
+                    .collect(),
+                rows: area
                     .rows
                     .iter()
                     .map(|&i| acta(&db.rows[i], db, &cols))
@@ -298,19 +302,21 @@ fn candidacies(
         .collect()
 }
 
-fn acta(row: &Row, db: &Database, cols: &Columns) -> Acta {
+/// One acta's cells in [`ActasFile::fields`] order.
+fn acta(row: &Row, db: &Database, cols: &Columns) -> Vec<String> {
     let l = &db.layout;
     let text = |c: Option<usize>| c.map(|c| row.text(c)).unwrap_or_default();
-    Acta {
-        clave_casilla: text(l.clave_casilla),
-        clave_acta: text(l.clave_acta),
-        seccion: text(l.seccion),
-        tipo_casilla: row.text(l.tipo_casilla),
-        contabilizada: row.text(l.contabilizada),
-        observaciones: row.text(l.observaciones),
-        votos: l.votes.clone().map(|c| row.text(c)).collect(),
-        total_votos_calculado: text(l.total_votos_calculado),
-        lista_nominal: row.text(l.lista_nominal),
-        codigo_integridad: text(cols.integrity),
-    }
+    let mut cells = vec![
+        text(l.clave_casilla),
+        text(l.clave_acta),
+        text(l.seccion),
+        row.text(l.tipo_casilla),
+        row.text(l.contabilizada),
+        row.text(l.observaciones),
+        text(l.total_votos_calculado),
+        row.text(l.lista_nominal),
+        text(cols.integrity),
+    ];
+    cells.extend(l.votes.clone().map(|c| row.text(c)));
+    cells
 }

@@ -91,36 +91,29 @@ pub struct Child {
     pub votes: Vec<u64>,
 }
 
-/// The casilla rows of one election area.
+/// The casilla rows of one election area, by columns: the field names once, then one array
+/// of cells per acta, as published (`"12"`, `"ILEGIBLE"`, `"-"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActasFile {
     /// The area's key.
     pub id: String,
-    /// One entry per acta, in published order.
-    pub actas: Vec<Acta>,
+    /// The names of each row's cells: [`ACTA_FIELDS`], then the vote columns of the index.
+    pub fields: Vec<String>,
+    /// One row per acta, in published order.
+    pub rows: Vec<Vec<String>>,
 }
 
-/// One acta's published detail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Acta {
-    /// CLAVE_CASILLA.
-    pub clave_casilla: String,
-    /// CLAVE_ACTA.
-    pub clave_acta: String,
-    /// SECCION.
-    pub seccion: String,
-    /// TIPO_CASILLA.
-    pub tipo_casilla: String,
-    /// CONTABILIZADA (`0`, `1`, `-`).
-    pub contabilizada: String,
-    /// OBSERVACIONES as published.
-    pub observaciones: String,
-    /// The vote cells as published (`"12"`, `"ILEGIBLE"`, `"-"`).
-    pub votos: Vec<String>,
-    /// TOTAL_VOTOS_CALCULADO.
-    pub total_votos_calculado: String,
-    /// LISTA_NOMINAL.
-    pub lista_nominal: String,
-    /// CODIGO_INTEGRIDAD: SHA-256 of the acta image on the institute's image host.
-    pub codigo_integridad: String,
-}
+/// The cells of an acta row before its votes: CLAVE_CASILLA, CLAVE_ACTA, SECCION,
+/// TIPO_CASILLA, CONTABILIZADA, OBSERVACIONES, TOTAL_VOTOS_CALCULADO, LISTA_NOMINAL and
+/// CODIGO_INTEGRIDAD (the SHA-256 of the acta image on the institute's image host).
+pub const ACTA_FIELDS: [&str; 9] = [
+    "CLAVE_CASILLA",
+    "CLAVE_ACTA",
+    "SECCION",
+    "TIPO_CASILLA",
+    "CONTABILIZADA",
+    "OBSERVACIONES",
+    "TOTAL_VOTOS_CALCULADO",
+    "LISTA_NOMINAL",
+    "CODIGO_INTEGRIDAD",
+];
