@@ -18,11 +18,18 @@ pub struct Migration {
 
 /// Every migration, in the order they are applied. A test checks that this list and the
 /// files of `migrations/` agree.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "state_by_last_event",
+        sql: include_str!("../migrations/0002_state_by_last_event.sql"),
+    },
+];
 
 /// Creates `schema_version` if needed, checks that the migrations already applied are the
 /// ones this build knows (same SHA-256), and applies the missing ones, each in its own

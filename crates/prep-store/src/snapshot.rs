@@ -2,12 +2,13 @@
 //! is every acta of one election as of that transaction.
 
 use crate::election::{self, ENTRY_COLUMNS_C, ENTRY_WIDTH, ElectionSpec};
-use crate::error::to_u64;
+use crate::error::{to_i64, to_u64};
 use crate::state::{classification, parse_votes, status};
 use crate::{ActaDetails, ActaIdent, CaptureStatus, EventId, Store, StoreError, log};
 use prep_count::{ActaFacts, Classification, Tally};
 use prep_model::{CasillaType, CatalogueEntry, Contabilizada, Observations, Value};
 use rusqlite::{Connection, Row};
+use std::collections::HashMap;
 
 /// One read transaction over the store, on a connection of its own: every snapshot taken
 /// from it sees the same events, up to [`ReadView::through_event`], whatever is recorded
@@ -92,9 +93,13 @@ impl ReadView {
              WHERE s.election = ?1 AND s.catalogue_id IS NULL ORDER BY s.capture_event"
         ))?;
         let mut rows = stmt.query([election])?;
+        let expected = actas.len();
+        let mut fuera_index = HashMap::new();
         while let Some(r) = rows.next()? {
+            let key: String = r.get(0)?;
+            fuera_index.insert(key.clone(), actas.len());
             actas.push(SnapshotActa {
-                key: r.get(0)?,
+                key,
                 entry: None,
                 capture: captured_from_row(r, 1, &spec)?,
             });
@@ -103,8 +108,92 @@ impl ReadView {
             election: spec,
             through_event: self.through,
             actas,
+            catalogue: CatalogueRange {
+                first_id: lo.unwrap_or(0),
+                last_id: hi.unwrap_or(-1),
+                count: expected,
+            },
+            fuera_index,
         })
     }
+
+    /// Brings a snapshot of an earlier view up to this one, reading only the actas whose
+    /// state changed after its [`Snapshot::through_event`]: the result equals a fresh
+    /// [`ReadView::snapshot`], at a cost proportional to what changed (a corte every 10
+    /// minutes re-reads minutes of captures, not the whole catalogue). Falls back to a
+    /// full snapshot when the election or its catalogue changed, or when the snapshot is
+    /// newer than this view. Returns how many actas were read.
+    pub fn refresh(&self, snapshot: &mut Snapshot) -> Result<usize, StoreError> {
+        let id = snapshot.election.id.clone();
+        let spec = election::read(&self.conn, &id)?;
+        let (lo, hi, n): (Option<i64>, Option<i64>, i64) = self.conn.query_row(
+            "SELECT MIN(id), MAX(id), COUNT(*) FROM catalogue WHERE election = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let same_catalogue = snapshot.catalogue
+            == CatalogueRange {
+                first_id: lo.unwrap_or(0),
+                last_id: hi.unwrap_or(-1),
+                count: usize::try_from(n).unwrap_or(usize::MAX),
+            };
+        let contiguous = snapshot.catalogue.last_id - snapshot.catalogue.first_id + 1
+            == i64::try_from(snapshot.catalogue.count).unwrap_or(-1);
+        if spec != snapshot.election
+            || !same_catalogue
+            || !contiguous
+            || snapshot.through_event > self.through
+        {
+            *snapshot = self.snapshot(&id)?;
+            return Ok(snapshot.actas.len());
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT s.catalogue_id, s.acta, {CAPTURE_COLUMNS_S} FROM acta_state s
+             WHERE s.election = ?1 AND s.last_event > ?2 ORDER BY s.capture_event"
+        ))?;
+        let mut rows = stmt.query(rusqlite::params![id, to_i64(snapshot.through_event.0)?])?;
+        let mut read = 0;
+        while let Some(r) = rows.next()? {
+            read += 1;
+            let capture = captured_from_row(r, 2, &spec)?;
+            let index = match r.get::<_, Option<i64>>(0)? {
+                Some(cid) => usize::try_from(cid - snapshot.catalogue.first_id)
+                    .ok()
+                    .filter(|&i| i < snapshot.catalogue.count)
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("state of catalogue row {cid} out of range"))
+                    })?,
+                None => {
+                    let key: String = r.get(1)?;
+                    match snapshot.fuera_index.get(&key) {
+                        Some(&i) => i,
+                        None => {
+                            snapshot
+                                .fuera_index
+                                .insert(key.clone(), snapshot.actas.len());
+                            snapshot.actas.push(SnapshotActa {
+                                key,
+                                entry: None,
+                                capture: None,
+                            });
+                            snapshot.actas.len() - 1
+                        }
+                    }
+                }
+            };
+            snapshot.actas[index].capture = capture;
+        }
+        snapshot.through_event = self.through;
+        Ok(read)
+    }
+}
+
+/// Where an election's catalogue lies in the `catalogue` table: one range of row ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CatalogueRange {
+    first_id: i64,
+    last_id: i64,
+    count: usize,
 }
 
 /// The state columns a snapshot reads, with the table alias `s`.
@@ -145,6 +234,10 @@ pub struct Snapshot {
     /// The expected actas in catalogue order, then the actas fuera de catálogo in the order
     /// they were captured.
     pub actas: Vec<SnapshotActa>,
+    /// Where the catalogue lies in the store (for [`ReadView::refresh`]).
+    catalogue: CatalogueRange,
+    /// The index in `actas` of each acta fuera de catálogo.
+    fuera_index: HashMap<String, usize>,
 }
 
 /// One acta in a [`Snapshot`].

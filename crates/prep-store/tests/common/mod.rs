@@ -121,3 +121,60 @@ pub fn event(election: &str, clave: &str, kind: EventKind, content: ActaContent)
         content,
     }
 }
+
+/// A small deterministic random generator (SplitMix64) for test data.
+pub struct Dice(pub u64);
+
+impl Dice {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// A random content covering every Anexo 13 case: clean, some field illegible or empty,
+/// every field illegible, far too many votes, sin acta, columns not on the ballot.
+pub fn random_content(d: &mut Dice) -> ActaContent {
+    let case = d.below(10);
+    if case == 0 {
+        let reasons = [
+            SinActaReason::CasillaNoInstalada,
+            SinActaReason::PaqueteNoEntregado,
+            SinActaReason::PaqueteSinBolsa,
+            SinActaReason::Contingencia,
+        ];
+        return sin_acta(reasons[d.below(4) as usize]);
+    }
+    let cells: Vec<Option<Value>> = (0..COLUMNS.len())
+        .map(|j| match case {
+            1 => Some(if d.chance(0.5) {
+                Value::Ilegible
+            } else {
+                Value::SinDato
+            }),
+            2 if j == 0 => Some(Value::Number(500 + d.below(2000))),
+            3 if d.chance(0.3) => Some(Value::SinDato),
+            4 if j == 3 => None,
+            5 if d.chance(0.2) => Some(Value::Dash),
+            _ => Some(Value::Number(d.below(120))),
+        })
+        .collect();
+    let mut c = content(&cells);
+    c.details.fecha_hora_captura =
+        Some(format!("02/06/2024 2{}:{:02}:00", d.below(4), d.below(60)));
+    c
+}
