@@ -90,6 +90,8 @@ pub fn zip(entries: &[(&str, &[u8])]) -> std::io::Result<Vec<u8>> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
+        // Level 1: a national CSV deflates in 0.5 s instead of 3 s for 20 % more bytes.
+        .compression_level(Some(1))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     for (name, bytes) in entries {
