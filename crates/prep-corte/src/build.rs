@@ -65,6 +65,20 @@ pub fn build_data(elections: &[ElectionInput<'_>]) -> CorteData {
 
 /// Writes a JSON file named by its content; returns its path.
 fn put<T: Serialize>(out: &mut CorteData, dir: &str, stem: &str, value: &T) -> String {
+    add(out, encode(dir, stem, value))
+}
+
+/// Adds an encoded file (once); returns its path.
+fn add(out: &mut CorteData, file: PackageFile) -> String {
+    let path = file.path.clone();
+    if !out.files.iter().any(|f| f.path == path) {
+        out.files.push(file);
+    }
+    path
+}
+
+/// Encodes a JSON file and names it by its content.
+fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> PackageFile {
     let mut bytes = serde_json::to_vec(value).unwrap_or_default();
     bytes.push(b'\n');
     let stem: String = stem
@@ -77,18 +91,27 @@ fn put<T: Serialize>(out: &mut CorteData, dir: &str, stem: &str, value: &T) -> S
             }
         })
         .collect();
-    let path = format!(
-        "{dir}/{}.{}.json",
-        if stem.is_empty() { "total" } else { &stem },
-        &sha256_hex(&bytes)[..16]
-    );
-    if !out.files.iter().any(|f| f.path == path) {
-        out.files.push(PackageFile {
-            path: path.clone(),
-            bytes,
-        });
-    }
-    path
+    let name = if stem.is_empty() { "total" } else { &stem };
+    let path = format!("{dir}/{name}.{}.json", &sha256_hex(&bytes)[..16]);
+    PackageFile { path, bytes }
+}
+
+/// `f` over `items` on every core, results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len().max(1));
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Counters of an election area while rows are read.
@@ -160,25 +183,44 @@ fn build_election(e: &ElectionInput<'_>, out: &mut CorteData) -> ElectionEntry {
         area.rows.push(i);
     }
     let dir = |kind: &str| format!("json/{}/{kind}", e.id);
+    // The casilla rows are most of the bytes: encode every area's file on every core first.
+    let areas: Vec<(&String, &String, &AreaAcc)> = entidades
+        .iter()
+        .flat_map(|(ent_id, ent)| ent.areas.iter().map(move |(a, acc)| (ent_id, a, acc)))
+        .collect();
+    let fields: Vec<String> = ACTA_FIELDS
+        .iter()
+        .map(|f| (*f).to_owned())
+        .chain(l.vote_columns.iter().map(|c| c.name.clone()))
+        .collect();
+    let mut actas_files = parallel_map(&areas, |(ent_id, area_id, area)| {
+        let key = area_key(ent_id, Some(area_id));
+        let rows = area
+            .rows
+            .iter()
+            .map(|&i| acta(&db.rows[i], db, &cols))
+            .collect();
+        encode(
+            &dir("actas"),
+            &key,
+            &ActasFile {
+                id: key.clone(),
+                fields: fields.clone(),
+                rows,
+            },
+        )
+    })
+    .into_iter();
     let several = entidades.len() > 1;
     let mut total_children = Vec::new();
     for (ent_id, ent) in &entidades {
         let mut area_children = Vec::new();
         for (area_id, area) in &ent.areas {
             let key = area_key(ent_id, Some(area_id));
-            let fields = ACTA_FIELDS.iter().map(|f| (*f).to_owned());
-            let actas = ActasFile {
-                id: key.clone(),
-                fields: fields
-                    .chain(l.vote_columns.iter().map(|c| c.name.clone()))
-                    .collect(),
-                rows: area
-                    .rows
-                    .iter()
-                    .map(|&i| acta(&db.rows[i], db, &cols))
-                    .collect(),
+            let actas_path = match actas_files.next() {
+                Some(file) => add(out, file),
+                None => String::new(),
             };
-            let actas_path = put(out, &dir("actas"), &key, &actas);
             let children = area
                 .secciones
                 .iter()
