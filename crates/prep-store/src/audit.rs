@@ -1,8 +1,9 @@
 //! Checking the derived state against the audit trail: every acta's state must be the fold
 //! of its events, and every event's content must still hash to its stored SHA-256.
 
+use crate::catalogue::{self, ENTRY_COLUMNS};
 use crate::derive::{self, ActaState};
-use crate::election::{self, ENTRY_COLUMNS};
+use crate::election;
 use crate::{ReadView, Store, StoreError, log, state};
 use prep_model::CatalogueEntry;
 use std::collections::{BTreeMap, HashMap};
@@ -116,7 +117,7 @@ fn catalogue_by_key(
     let mut rows = stmt.query([election])?;
     let mut out = HashMap::new();
     while let Some(r) = rows.next()? {
-        out.insert(r.get(0)?, election::entry_from_row(r, 1)?);
+        out.insert(r.get(0)?, catalogue::entry_from_row(r, 1)?);
     }
     Ok(out)
 }

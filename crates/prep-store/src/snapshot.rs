@@ -1,7 +1,8 @@
 //! Consistent reads for cortes: a [`ReadView`] is one read transaction, and a [`Snapshot`]
 //! is every acta of one election as of that transaction.
 
-use crate::election::{self, ENTRY_COLUMNS_C, ENTRY_WIDTH, ElectionSpec};
+use crate::catalogue::{self, ENTRY_COLUMNS_C, ENTRY_WIDTH};
+use crate::election::{self, ElectionSpec};
 use crate::error::{to_i64, to_u64};
 use crate::state::{classification, parse_votes, status};
 use crate::{ActaDetails, ActaIdent, CaptureStatus, EventId, Store, StoreError, log};
@@ -84,7 +85,7 @@ impl ReadView {
         while let Some(r) = rows.next()? {
             actas.push(SnapshotActa {
                 key: r.get(0)?,
-                entry: Some(election::entry_from_row(r, 1)?),
+                entry: Some(catalogue::entry_from_row(r, 1)?),
                 capture: captured_from_row(r, 1 + ENTRY_WIDTH, &spec)?,
             });
         }

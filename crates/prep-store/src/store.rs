@@ -1,8 +1,9 @@
 //! [`Store`]: opening the database, defining elections, loading catalogues, recording
 //! events.
 
+use crate::catalogue::{self, Target};
 use crate::derive::{self, ActaState};
-use crate::election::{self, ElectionSpec, Target};
+use crate::election::{self, ElectionSpec};
 use crate::{
     Ack, Event, EventId, NewEvent, Recorded, StoreError, content::sha256_hex, log, migrate, state,
 };
@@ -115,7 +116,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let keys = election::load_catalogue(&tx, election, entries)?;
+        let keys = catalogue::load_catalogue(&tx, election, entries)?;
         tx.commit()?;
         Ok(keys)
     }
@@ -126,12 +127,12 @@ impl Store {
         election::read(&conn, election)?;
         let mut stmt = conn.prepare(&format!(
             "SELECT acta, {} FROM catalogue WHERE election = ?1 ORDER BY id",
-            election::ENTRY_COLUMNS
+            catalogue::ENTRY_COLUMNS
         ))?;
         let mut rows = stmt.query([election])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push((r.get(0)?, election::entry_from_row(r, 1)?));
+            out.push((r.get(0)?, catalogue::entry_from_row(r, 1)?));
         }
         Ok(out)
     }
@@ -245,7 +246,7 @@ fn record_in(tx: &Connection, event: &NewEvent) -> Result<Recorded, StoreError> 
     }
     let json = content.to_json()?;
     let sha = sha256_hex(json.as_bytes());
-    let target = election::resolve(
+    let target = catalogue::resolve(
         tx,
         &spec.id,
         &event.acta,
