@@ -6,7 +6,7 @@
 #   2. lints           cargo clippy --workspace --all-targets -- -D warnings
 #   3. tests           cargo test --workspace (needs ../shared beside the repo)
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
-#   5. bench smoke     scripts/bench-recount.sh --smoke, when that script exists
+#   5. bench smoke     scripts/bench-recount.sh --smoke and scripts/bench-corte.sh --smoke
 #
 # With CI=true a missing ../shared, python3, minisign, cargo-fuzz or rustfmt/clippy is an error; on a
 # developer's machine a missing optional tool skips its section with a note.
@@ -138,8 +138,6 @@ else
   banner "fuzz: SKIPPED (cargo-fuzz is not installed)"
 fi
 
-if [ -f scripts/bench-recount.sh ]; then
-  section bench bash scripts/bench-recount.sh --smoke
-else
-  banner "bench: SKIPPED (scripts/bench-recount.sh does not exist yet)"
-fi
+# The benchmarks, in seconds-long smoke mode: they still run and still agree.
+section bench-recount bash scripts/bench-recount.sh --smoke
+section bench-corte bash scripts/bench-corte.sh --smoke
