@@ -58,6 +58,10 @@ pub(crate) fn load_catalogue(
         });
     }
     conn.execute("DELETE FROM catalogue WHERE election = ?1", [election])?;
+    conn.execute(
+        "UPDATE election SET catalogue_generation = catalogue_generation + 1 WHERE id = ?1",
+        [election],
+    )?;
     let keys = catalogue_keys(entries);
     let mut stmt = conn.prepare(
         "INSERT INTO catalogue (election, acta, occurrence, clave_casilla, clave_acta,
@@ -95,14 +99,6 @@ pub(crate) fn load_catalogue(
 pub(crate) const ENTRY_COLUMNS: &str = "clave_casilla, clave_acta, tipo_casilla, id_casilla, \
      ext_contigua, id_entidad, entidad, id_area, area, seccion, ubicacion, tipo_acta, \
      lista_nominal, representantes, boletas_especial";
-
-/// The same columns qualified with the table alias `c`.
-pub(crate) const ENTRY_COLUMNS_C: &str = "c.clave_casilla, c.clave_acta, c.tipo_casilla, \
-     c.id_casilla, c.ext_contigua, c.id_entidad, c.entidad, c.id_area, c.area, c.seccion, \
-     c.ubicacion, c.tipo_acta, c.lista_nominal, c.representantes, c.boletas_especial";
-
-/// Number of columns in [`ENTRY_COLUMNS`].
-pub(crate) const ENTRY_WIDTH: usize = 15;
 
 /// Reads a catalogue entry from `row`, its [`ENTRY_COLUMNS`] starting at `at`.
 pub(crate) fn entry_from_row(row: &Row<'_>, at: usize) -> Result<CatalogueEntry, StoreError> {

@@ -36,6 +36,7 @@
 //! `prep-count`'s, never reimplemented here.
 
 mod audit;
+mod cache;
 mod catalogue;
 mod content;
 mod derive;

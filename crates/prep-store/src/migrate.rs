@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "state_by_last_event",
         sql: include_str!("../migrations/0002_state_by_last_event.sql"),
     },
+    Migration {
+        version: 3,
+        name: "catalogue_generation",
+        sql: include_str!("../migrations/0003_catalogue_generation.sql"),
+    },
 ];
 
 /// Creates `schema_version` if needed, checks that the migrations already applied are the

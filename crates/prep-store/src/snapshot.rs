@@ -1,15 +1,16 @@
 //! Consistent reads for cortes: a [`ReadView`] is one read transaction, and a [`Snapshot`]
 //! is every acta of one election as of that transaction.
 
-use crate::catalogue::{self, ENTRY_COLUMNS_C, ENTRY_WIDTH};
+use crate::cache::{CachedCatalogue, CatalogueCache};
 use crate::election::{self, ElectionSpec};
 use crate::error::{to_i64, to_u64};
-use crate::state::{classification, parse_votes, status};
+use crate::state::{classification, status};
 use crate::{ActaDetails, ActaIdent, CaptureStatus, EventId, Store, StoreError, log};
 use prep_count::{ActaFacts, Classification, Tally};
 use prep_model::{CasillaType, CatalogueEntry, Contabilizada, Observations, Value};
 use rusqlite::{Connection, Row};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One read transaction over the store, on a connection of its own: every snapshot taken
 /// from it sees the same events, up to [`ReadView::through_event`], whatever is recorded
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 pub struct ReadView {
     conn: Connection,
     through: EventId,
+    cache: Arc<CatalogueCache>,
 }
 
 impl Store {
@@ -27,7 +29,11 @@ impl Store {
         conn.execute_batch("BEGIN DEFERRED")?;
         // The first read fixes what the transaction sees.
         let through = log::last_id(&conn)?;
-        Ok(ReadView { conn, through })
+        Ok(ReadView {
+            conn,
+            through,
+            cache: self.catalogue_cache(),
+        })
     }
 
     /// A snapshot of one election in a read transaction of its own.
@@ -61,172 +67,149 @@ impl ReadView {
 
     /// Every expected acta of an election with its current state, in catalogue order,
     /// followed by the actas fuera de catálogo in the order they were captured.
+    ///
+    /// The catalogue is read once per store and kept (it cannot change once the election
+    /// has events); each snapshot reads only the states of the captured actas.
     pub fn snapshot(&self, election: &str) -> Result<Snapshot, StoreError> {
         let spec = election::read(&self.conn, election)?;
-        let mut actas = Vec::new();
-        // An election's catalogue is loaded in one transaction, so its row ids are one
-        // range: scanning that range reads the rows in order, with no sort (`+` keeps
-        // SQLite from choosing the election index and sorting 170,000 rows).
-        let (lo, hi): (Option<i64>, Option<i64>) = self.conn.query_row(
-            "SELECT MIN(id), MAX(id) FROM catalogue WHERE election = ?1",
-            [election],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT c.acta, {ENTRY_COLUMNS_C}, {CAPTURE_COLUMNS_S}
-             FROM catalogue c LEFT JOIN acta_state s ON s.catalogue_id = c.id
-             WHERE c.id BETWEEN ?2 AND ?3 AND +c.election = ?1 ORDER BY c.id"
-        ))?;
-        let mut rows = stmt.query(rusqlite::params![
-            election,
-            lo.unwrap_or(0),
-            hi.unwrap_or(-1)
-        ])?;
-        while let Some(r) = rows.next()? {
-            actas.push(SnapshotActa {
-                key: r.get(0)?,
-                entry: Some(catalogue::entry_from_row(r, 1)?),
-                capture: captured_from_row(r, 1 + ENTRY_WIDTH, &spec)?,
-            });
-        }
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT s.acta, {CAPTURE_COLUMNS_S} FROM acta_state s
-             WHERE s.election = ?1 AND s.catalogue_id IS NULL ORDER BY s.capture_event"
-        ))?;
-        let mut rows = stmt.query([election])?;
-        let expected = actas.len();
-        let mut fuera_index = HashMap::new();
-        while let Some(r) = rows.next()? {
-            let key: String = r.get(0)?;
-            fuera_index.insert(key.clone(), actas.len());
-            actas.push(SnapshotActa {
-                key,
-                entry: None,
-                capture: captured_from_row(r, 1, &spec)?,
-            });
-        }
-        Ok(Snapshot {
+        let catalogue = self.cache.get(&self.conn, election)?;
+        let mut snap = Snapshot {
+            actas: catalogue
+                .keys
+                .iter()
+                .zip(&catalogue.entries)
+                .map(|(key, entry)| SnapshotActa {
+                    key: key.clone(),
+                    entry: Some(Arc::clone(entry)),
+                    capture: None,
+                })
+                .collect(),
             election: spec,
-            through_event: self.through,
-            actas,
-            catalogue: CatalogueRange {
-                first_id: lo.unwrap_or(0),
-                last_id: hi.unwrap_or(-1),
-                count: expected,
-            },
-            fuera_index,
-        })
+            through_event: EventId(0),
+            catalogue,
+            fuera_index: HashMap::new(),
+        };
+        self.apply_states(&mut snap, EventId(0))?;
+        Ok(snap)
     }
 
     /// Brings a snapshot of an earlier view up to this one, reading only the actas whose
     /// state changed after its [`Snapshot::through_event`]: the result equals a fresh
     /// [`ReadView::snapshot`], at a cost proportional to what changed (a corte every 10
-    /// minutes re-reads minutes of captures, not the whole catalogue). Falls back to a
-    /// full snapshot when the election or its catalogue changed, or when the snapshot is
-    /// newer than this view. Returns how many actas were read.
+    /// minutes re-reads minutes of captures, not the whole election). Falls back to a full
+    /// snapshot when the election or its catalogue changed, or when the snapshot is newer
+    /// than this view. Returns how many actas were read.
     pub fn refresh(&self, snapshot: &mut Snapshot) -> Result<usize, StoreError> {
         let id = snapshot.election.id.clone();
         let spec = election::read(&self.conn, &id)?;
-        let (lo, hi, n): (Option<i64>, Option<i64>, i64) = self.conn.query_row(
-            "SELECT MIN(id), MAX(id), COUNT(*) FROM catalogue WHERE election = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        let same_catalogue = snapshot.catalogue
-            == CatalogueRange {
-                first_id: lo.unwrap_or(0),
-                last_id: hi.unwrap_or(-1),
-                count: usize::try_from(n).unwrap_or(usize::MAX),
-            };
-        let contiguous = snapshot.catalogue.last_id - snapshot.catalogue.first_id + 1
-            == i64::try_from(snapshot.catalogue.count).unwrap_or(-1);
+        let catalogue = self.cache.get(&self.conn, &id)?;
         if spec != snapshot.election
-            || !same_catalogue
-            || !contiguous
+            || catalogue.generation != snapshot.catalogue.generation
             || snapshot.through_event > self.through
         {
             *snapshot = self.snapshot(&id)?;
             return Ok(snapshot.actas.len());
         }
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT s.catalogue_id, s.acta, {CAPTURE_COLUMNS_S} FROM acta_state s
-             WHERE s.election = ?1 AND s.last_event > ?2 ORDER BY s.capture_event"
-        ))?;
-        let mut rows = stmt.query(rusqlite::params![id, to_i64(snapshot.through_event.0)?])?;
+        let after = snapshot.through_event;
+        self.apply_states(snapshot, after)
+    }
+
+    /// Puts into `snap` the state of every acta whose last event is after `after`; new
+    /// actas fuera de catálogo go at the end in the order they were captured. Returns how
+    /// many states were read.
+    fn apply_states(&self, snap: &mut Snapshot, after: EventId) -> Result<usize, StoreError> {
+        let sql = if after == EventId(0) {
+            // Everything: scan the election's states (no sort; the few actas fuera de
+            // catálogo are sorted below).
+            format!(
+                "SELECT s.catalogue_id, s.acta, s.capture_event, {CAPTURE_COLUMNS_S}
+                 FROM acta_state s WHERE s.election = ?1 AND ?2 = 0"
+            )
+        } else {
+            format!(
+                "SELECT s.catalogue_id, s.acta, s.capture_event, {CAPTURE_COLUMNS_S}
+                 FROM acta_state s WHERE s.election = ?1 AND s.last_event > ?2"
+            )
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params![snap.election.id, to_i64(after.0)?])?;
         let mut read = 0;
+        let mut fuera = Vec::new();
         while let Some(r) = rows.next()? {
             read += 1;
-            let capture = captured_from_row(r, 2, &spec)?;
-            let index = match r.get::<_, Option<i64>>(0)? {
-                Some(cid) => usize::try_from(cid - snapshot.catalogue.first_id)
-                    .ok()
-                    .filter(|&i| i < snapshot.catalogue.count)
-                    .ok_or_else(|| {
-                        StoreError::Corrupt(format!("state of catalogue row {cid} out of range"))
-                    })?,
-                None => {
-                    let key: String = r.get(1)?;
-                    match snapshot.fuera_index.get(&key) {
-                        Some(&i) => i,
-                        None => {
-                            snapshot
-                                .fuera_index
-                                .insert(key.clone(), snapshot.actas.len());
-                            snapshot.actas.push(SnapshotActa {
-                                key,
-                                entry: None,
-                                capture: None,
-                            });
-                            snapshot.actas.len() - 1
-                        }
-                    }
+            let capture = Some(captured_from_row(r, 3, &snap.election)?);
+            match r.get::<_, Option<i64>>(0)? {
+                Some(cid) => {
+                    let i = *snap.catalogue.position.get(&cid).ok_or_else(|| {
+                        StoreError::Corrupt(format!("state of unknown catalogue row {cid}"))
+                    })?;
+                    snap.actas[i].capture = capture;
                 }
-            };
-            snapshot.actas[index].capture = capture;
+                None => fuera.push((r.get::<_, i64>(2)?, r.get::<_, String>(1)?, capture)),
+            }
         }
-        snapshot.through_event = self.through;
+        fuera.sort_by_key(|(capture_event, _, _)| *capture_event);
+        for (_, key, capture) in fuera {
+            match snap.fuera_index.get(&key) {
+                Some(&i) => snap.actas[i].capture = capture,
+                None => {
+                    snap.fuera_index.insert(key.clone(), snap.actas.len());
+                    snap.actas.push(SnapshotActa {
+                        key,
+                        entry: None,
+                        capture,
+                    });
+                }
+            }
+        }
+        snap.through_event = self.through;
         Ok(read)
     }
-}
-
-/// Where an election's catalogue lies in the `catalogue` table: one range of row ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct CatalogueRange {
-    first_id: i64,
-    last_id: i64,
-    count: usize,
 }
 
 /// The state columns a snapshot reads, with the table alias `s`.
 const CAPTURE_COLUMNS_S: &str = "s.status, s.ident, s.votes, s.details, s.contabilizada, \
      s.observaciones, s.total_votos, s.last_event";
 
-/// Reads the [`CAPTURE_COLUMNS_S`] starting at `at`; `None` when they are NULL (an acta of
-/// the catalogue not captured).
+/// Reads the [`CAPTURE_COLUMNS_S`] starting at `at`.
 fn captured_from_row(
     r: &Row<'_>,
     at: usize,
     spec: &ElectionSpec,
-) -> Result<Option<CapturedActa>, StoreError> {
-    let Some(st) = r.get::<_, Option<String>>(at)? else {
-        return Ok(None);
+) -> Result<CapturedActa, StoreError> {
+    // Borrowed text: no copy of the JSON before it is parsed.
+    let text = |i: usize| -> Result<&str, StoreError> {
+        Ok(r.get_ref(i)?.as_str().map_err(rusqlite::Error::from)?)
     };
-    let votes = parse_votes(&r.get::<_, String>(at + 2)?, spec)?
-        .into_iter()
-        .map(|v| v.unwrap_or(Value::Dash))
-        .collect();
-    Ok(Some(CapturedActa {
-        status: status(&st)?,
-        ident: serde_json::from_str(&r.get::<_, String>(at + 1)?)?,
-        votes,
-        details: serde_json::from_str(&r.get::<_, String>(at + 3)?)?,
+    Ok(CapturedActa {
+        status: status(text(at)?)?,
+        ident: serde_json::from_str(text(at + 1)?)?,
+        votes: votes_or_dash(text(at + 2)?, spec)?,
+        details: serde_json::from_str(text(at + 3)?)?,
         classification: classification(r, at + 4)?,
         last_event: EventId(to_u64(r.get(at + 7)?, "event id")?),
-    }))
+    })
+}
+
+/// The stored vote array as cells, `-` for a column not given.
+fn votes_or_dash(json: &str, spec: &ElectionSpec) -> Result<Vec<Value>, StoreError> {
+    let cells: Vec<Option<std::borrow::Cow<'_, str>>> = serde_json::from_str(json)?;
+    if cells.len() != spec.columns.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} vote cells stored for {} columns of election '{}'",
+            cells.len(),
+            spec.columns.len(),
+            spec.id
+        )));
+    }
+    Ok(cells
+        .iter()
+        .map(|c| c.as_deref().map_or(Value::Dash, Value::parse))
+        .collect())
 }
 
 /// Every acta of one election as of one read transaction: what a corte publishes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     /// The election.
     pub election: ElectionSpec,
@@ -235,19 +218,31 @@ pub struct Snapshot {
     /// The expected actas in catalogue order, then the actas fuera de catálogo in the order
     /// they were captured.
     pub actas: Vec<SnapshotActa>,
-    /// Where the catalogue lies in the store (for [`ReadView::refresh`]).
-    catalogue: CatalogueRange,
+    /// The catalogue it was built on (for [`ReadView::refresh`]).
+    catalogue: Arc<CachedCatalogue>,
     /// The index in `actas` of each acta fuera de catálogo.
     fuera_index: HashMap<String, usize>,
 }
+
+impl PartialEq for Snapshot {
+    /// Same election, same last event, same actas (what a corte publishes).
+    fn eq(&self, other: &Snapshot) -> bool {
+        self.election == other.election
+            && self.through_event == other.through_event
+            && self.actas == other.actas
+    }
+}
+
+impl Eq for Snapshot {}
 
 /// One acta in a [`Snapshot`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotActa {
     /// The store's key.
     pub key: String,
-    /// Its catalogue entry; `None` for an acta fuera de catálogo.
-    pub entry: Option<CatalogueEntry>,
+    /// Its catalogue entry (shared by the snapshots of a store); `None` for an acta fuera
+    /// de catálogo.
+    pub entry: Option<Arc<CatalogueEntry>>,
     /// What has been captured; `None` when not captured yet.
     pub capture: Option<CapturedActa>,
 }

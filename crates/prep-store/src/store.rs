@@ -1,6 +1,7 @@
 //! [`Store`]: opening the database, defining elections, loading catalogues, recording
 //! events.
 
+use crate::cache::CatalogueCache;
 use crate::catalogue::{self, Target};
 use crate::derive::{self, ActaState};
 use crate::election::{self, ElectionSpec};
@@ -11,7 +12,7 @@ use prep_model::CatalogueEntry;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long a connection waits for another process's lock before giving up.
@@ -31,6 +32,8 @@ pub struct Store {
     /// The file, or the in-memory database's URI.
     location: PathBuf,
     in_memory: bool,
+    /// The catalogues read for snapshots.
+    cache: Arc<CatalogueCache>,
 }
 
 /// Distinguishes the in-memory databases of one process.
@@ -56,6 +59,7 @@ impl Store {
             reader: Mutex::new(open_reader(path)?),
             location: path.to_owned(),
             in_memory: false,
+            cache: Arc::default(),
         })
     }
 
@@ -78,6 +82,7 @@ impl Store {
             reader: Mutex::new(open_reader(&uri)?),
             location: uri,
             in_memory: true,
+            cache: Arc::default(),
         })
     }
 
@@ -217,6 +222,11 @@ impl Store {
     /// The audit trail of one acta, by its key.
     pub fn acta_history(&self, election: &str, acta: &str) -> Result<Vec<Event>, StoreError> {
         log::of_acta(&lock(&self.reader), election, acta)
+    }
+
+    /// The catalogues kept for snapshots.
+    pub(crate) fn catalogue_cache(&self) -> Arc<CatalogueCache> {
+        Arc::clone(&self.cache)
     }
 
     /// A new read-only connection of its own (for a [`crate::ReadView`]).

@@ -303,3 +303,20 @@ fn a_refreshed_snapshot_equals_a_fresh_one() {
     view.refresh(&mut other).expect("refresh");
     assert_eq!(other, snap);
 }
+
+#[test]
+fn a_reloaded_catalogue_is_seen_by_the_next_snapshot() {
+    let store = Store::open_in_memory().expect("open");
+    store.define_election(&spec("GUB")).expect("define");
+    store.load_catalogue("GUB", &catalogue(10)).expect("load");
+    assert_eq!(store.snapshot("GUB").expect("snapshot").actas.len(), 10);
+    // Same size, other entries: the kept copy must not be used.
+    let mut other = catalogue(10);
+    other[0].lista_nominal = 999;
+    store.load_catalogue("GUB", &other).expect("reload");
+    let snap = store.snapshot("GUB").expect("snapshot");
+    assert_eq!(
+        snap.actas[0].entry.as_ref().expect("entry").lista_nominal,
+        999
+    );
+}
