@@ -141,6 +141,24 @@ impl ActaIdent {
         }
     }
 
+    /// The identification that resolves to a catalogue key as [`crate::Store::load_catalogue`]
+    /// returns them: `CLAVE`, `CLAVE@AREA` or `CLAVE@AREA#N`.
+    pub fn from_key(key: &str) -> ActaIdent {
+        let Some((clave, rest)) = key.split_once('@') else {
+            return ActaIdent::clave(key);
+        };
+        let (area, occurrence) = match rest.split_once('#') {
+            Some((area, n)) => (area, n.parse().ok()),
+            None => (rest, None),
+        };
+        ActaIdent {
+            clave_acta: clave.to_owned(),
+            id_area: Some(area.to_owned()),
+            occurrence,
+            id_entidad: None,
+        }
+    }
+
     /// Adds the area.
     pub fn in_area(mut self, id_area: impl Into<String>) -> ActaIdent {
         self.id_area = Some(id_area.into());
@@ -232,6 +250,19 @@ mod tests {
             assert_eq!(Origin::parse(&o.to_text()), Some(o));
         }
         assert_eq!(Origin::parse("nope"), None);
+    }
+
+    #[test]
+    fn identification_of_a_key() {
+        assert_eq!(
+            ActaIdent::from_key("210423B01002"),
+            ActaIdent::clave("210423B01002")
+        );
+        let id = ActaIdent::from_key("210000A01002@012#2");
+        assert_eq!(id.clave_acta, "210000A01002");
+        assert_eq!(id.id_area.as_deref(), Some("012"));
+        assert_eq!(id.occurrence, Some(2));
+        assert_eq!(ActaIdent::from_key("210000A01002@015").occurrence, None);
     }
 
     #[test]

@@ -21,15 +21,30 @@
 //!   CODIGO_INTEGRIDAD, FECHA_HORA_*, ORIGEN, …) stored as stable JSON with its SHA-256.
 //!   Submissions are idempotent (same acta, same content → same `Ack`); an acta that
 //!   matches no catalogue entry is stored fuera de catálogo.
+//!   [`Store::record_batch`] records many events in one transaction (bulk loads).
 //! - [`ActaState`] and [`CaptureStatus`]: the derived state of an acta, with its Anexo 13
 //!   [`prep_count::Classification`] (CONTABILIZADA, OBSERVACIONES, TOTAL_VOTOS_CALCULADO)
 //!   under the catalogue's vote limit; [`decide`] and [`next`] are the fold.
 //! - [`ReadView`] → [`Snapshot`] → [`SnapshotActa`]: a consistent read for a corte, as of
-//!   [`Snapshot::through_event`]; events recorded meanwhile belong to the next corte. A
-//!   snapshot tallies ([`Snapshot::tally`], through [`prep_count::ActaFacts`]) and renders
-//!   as rows of the published database in any header layout ([`RowLayout`],
-//!   [`Snapshot::rows`]).
-//! - [`Store::events_since`] and [`Store::acta_history`]: the audit trail.
+//!   [`Snapshot::through_event`]; events recorded meanwhile belong to the next corte. Take
+//!   the snapshots of all the elections of a corte from one view. [`ReadView::refresh`]
+//!   brings the previous corte's snapshot up to date reading only what changed; the
+//!   catalogue is read once per store and kept. A snapshot tallies ([`Snapshot::tally`],
+//!   through [`prep_count::ActaFacts`]) and renders as rows of the published database in
+//!   any header layout ([`RowLayout`], [`Snapshot::rows`]).
+//! - [`Store::events_since`] and [`Store::acta_history`]: the audit trail;
+//!   [`Store::check_derived_state`] replays it and compares ([`StateCheck`]).
+//!
+//! Acta keys: an acta of the catalogue is known by its CLAVE_ACTA, or `CLAVE@AREA` (and
+//! `CLAVE@AREA#N`) when the catalogue repeats the clave (voto anticipado actas of several
+//! districts share one; published databases repeat a few). An acta fuera de catálogo is
+//! known as `FC:` and its identification as captured, or `FC:IMG:` and its
+//! CODIGO_INTEGRIDAD when nothing else identifies it.
+//!
+//! Modules: `store` (opening, recording), `election` and `catalogue` (definitions, bulk
+//! load, lookup of an identification), `event` and `content` (what is recorded), `log`
+//! (the event table), `derive` and `state` (the fold and the state table), `snapshot`,
+//! `cache` and `render` (reads for cortes), `audit` (replay), `migrate` (schema).
 //!
 //! SQLite is `rusqlite` (bundled, so no system library is needed); JSON is `serde_json`;
 //! SHA-256 is `sha2`; errors ([`StoreError`]) are `thiserror` types. The counting rules are

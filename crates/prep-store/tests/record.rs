@@ -162,6 +162,11 @@ fn repeated_claves_need_the_area_or_the_occurrence() {
     ev.acta = ActaIdent::clave("210000A01002").in_area("001");
     ev.acta.occurrence = Some(2);
     assert_eq!(store.record(&ev).expect("by occurrence").acta, keys[231]);
+    // The keys the catalogue load returned identify their actas.
+    let mut ev = event("GUB", &keys[57], EventKind::Capture, votes(5));
+    assert_eq!(store.record(&ev).expect("repeat by key").acta, keys[57]);
+    ev.acta = ActaIdent::from_key(&keys[28]);
+    assert_eq!(store.record(&ev).expect("by key").acta, keys[28]);
     // An area the clave is not in: fuera de catálogo.
     ev.acta = ActaIdent::clave("210000A01002").in_area("999");
     assert!(store.record(&ev).expect("fuera").fuera_de_catalogo);

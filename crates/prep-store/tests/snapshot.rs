@@ -8,7 +8,7 @@ use common::{COLUMNS, Dice, catalogue, event, random_content, spec};
 use prep_count::{ActaFacts, CorteStage, Rules, Tally, classify};
 use prep_csv::{Database, Dialect, Layout, Preamble, PublishedSummary, Row};
 use prep_model::{CatalogueEntry, Contabilizada, Observation, Observations, Value};
-use prep_store::{ActaContent, ActaIdent, EventKind, RowLayout, Snapshot, Store};
+use prep_store::{ActaContent, EventKind, RowLayout, Snapshot, Store};
 use std::collections::BTreeMap;
 
 /// What the store should hold: for each catalogue index its final content, and the
@@ -68,13 +68,7 @@ fn filled(n: usize, seed: u64) -> (Store, Vec<String>, Expected) {
 
 /// An event addressed by the store's key (the qualified keys of repeated claves too).
 fn by_key(key: &str, kind: EventKind, content: ActaContent) -> prep_store::NewEvent {
-    let mut ev = event("GUB", key, kind, content);
-    if let Some((clave, rest)) = key.split_once('@') {
-        let (area, occ) = rest.split_once('#').unwrap_or((rest, ""));
-        ev.acta = ActaIdent::clave(clave).in_area(area);
-        ev.acta.occurrence = occ.parse().ok();
-    }
-    ev
+    event("GUB", key, kind, content)
 }
 
 /// The Anexo 13 tally of the expected actas, classified here without the store.

@@ -110,11 +110,11 @@ pub fn sin_acta(reason: SinActaReason) -> ActaContent {
     c
 }
 
-/// An event for the acta with CLAVE_ACTA `clave` of election `election`.
+/// An event for the acta with CLAVE_ACTA (or store key) `clave` of election `election`.
 pub fn event(election: &str, clave: &str, kind: EventKind, content: ActaContent) -> NewEvent {
     NewEvent {
         election: election.into(),
-        acta: ActaIdent::clave(clave),
+        acta: ActaIdent::from_key(clave),
         kind,
         origin: Origin::Catd("07".into()),
         at_ms: 1_717_372_800_000,
