@@ -183,6 +183,10 @@ fn main() {
         a.actas,
         path.display()
     );
+    // Timings depend on what else the machine runs: say how busy it was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at start: {}", load.trim());
+    }
     let store = Store::open(&path).expect("open");
 
     let mut keys = Vec::new();
