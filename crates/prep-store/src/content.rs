@@ -94,11 +94,6 @@ impl ActaContent {
     pub fn sha256(&self) -> Result<String, serde_json::Error> {
         Ok(sha256_hex(self.to_json()?.as_bytes()))
     }
-
-    /// The vote cells in `columns` order; `None` for a column the content does not give.
-    pub fn votes_in_order(&self, columns: &[String]) -> Vec<Option<Value>> {
-        columns.iter().map(|c| self.votes.get(c).cloned()).collect()
-    }
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
