@@ -19,6 +19,25 @@ pub const KEY_COLUMNS: &[&str] = &[
     "EXT_CONTIGUA",
 ];
 
+/// The columns after the votes in the 2024 published format (IEE Puebla 2024, INE 2024), in
+/// order.
+pub const TRAILING_COLUMNS_2024: [&str; 14] = [
+    "TOTAL_VOTOS_ASENTADO",
+    "TOTAL_VOTOS_CALCULADO",
+    "LISTA_NOMINAL",
+    "REPRESENTANTES_PP_CI",
+    "OBSERVACIONES",
+    "CONTABILIZADA",
+    "MECANISMOS_TRASLADO",
+    "CODIGO_INTEGRIDAD",
+    "FECHA_HORA_ACOPIO",
+    "FECHA_HORA_CAPTURA",
+    "FECHA_HORA_VERIFICACION",
+    "ORIGEN",
+    "DIGITALIZACION",
+    "TIPO_DOCUMENTO",
+];
+
 /// Columns that are never votes; the vote block is what lies between the last of these and
 /// NULOS.
 const NON_VOTE_COLUMNS: &[&str] = &[

@@ -36,7 +36,7 @@ pub use candidaturas::read_candidaturas;
 pub use database::{Database, Head, HeadAt, Row, TableWriter, read_head, write_preamble};
 pub use dialect::{Dialect, Encoding, LineEnding};
 pub use error::{ReadError, ReadErrorKind};
-pub use layout::{KEY_COLUMNS, Layout};
+pub use layout::{KEY_COLUMNS, Layout, TRAILING_COLUMNS_2024};
 pub use preamble::{Preamble, PreambleItem, PublishedSummary};
 pub use table::{RawRow, Table, TableReader, complete_rows, count_line_ends};
 

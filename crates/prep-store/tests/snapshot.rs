@@ -160,22 +160,7 @@ fn header() -> Vec<String> {
         "TOTAL_REP_PARTIDO_CI_VOTARON",
         "TOTAL_VOTOS_SACADOS",
     ];
-    let suffix = [
-        "TOTAL_VOTOS_ASENTADO",
-        "TOTAL_VOTOS_CALCULADO",
-        "LISTA_NOMINAL",
-        "REPRESENTANTES_PP_CI",
-        "OBSERVACIONES",
-        "CONTABILIZADA",
-        "MECANISMOS_TRASLADO",
-        "CODIGO_INTEGRIDAD",
-        "FECHA_HORA_ACOPIO",
-        "FECHA_HORA_CAPTURA",
-        "FECHA_HORA_VERIFICACION",
-        "ORIGEN",
-        "DIGITALIZACION",
-        "TIPO_DOCUMENTO",
-    ];
+    let suffix = prep_csv::TRAILING_COLUMNS_2024;
     prefix
         .iter()
         .chain(&COLUMNS)

@@ -27,22 +27,7 @@ const PREFIX: [&str; 16] = [
 ];
 
 /// The columns after the votes.
-const SUFFIX: [&str; 14] = [
-    "TOTAL_VOTOS_ASENTADO",
-    "TOTAL_VOTOS_CALCULADO",
-    "LISTA_NOMINAL",
-    "REPRESENTANTES_PP_CI",
-    "OBSERVACIONES",
-    "CONTABILIZADA",
-    "MECANISMOS_TRASLADO",
-    "CODIGO_INTEGRIDAD",
-    "FECHA_HORA_ACOPIO",
-    "FECHA_HORA_CAPTURA",
-    "FECHA_HORA_VERIFICACION",
-    "ORIGEN",
-    "DIGITALIZACION",
-    "TIPO_DOCUMENTO",
-];
+const SUFFIX: [&str; 14] = prep_csv::TRAILING_COLUMNS_2024;
 
 /// Index of TOTAL_BOLETAS_SOBRANTES; the three columns after it are the other acta totals.
 pub(crate) const SOBRANTES: usize = 12;
