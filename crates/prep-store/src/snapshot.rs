@@ -193,18 +193,9 @@ fn captured_from_row(
 
 /// The stored vote array as cells, `-` for a column not given.
 fn votes_or_dash(json: &str, spec: &ElectionSpec) -> Result<Vec<Value>, StoreError> {
-    let cells: Vec<Option<std::borrow::Cow<'_, str>>> = serde_json::from_str(json)?;
-    if cells.len() != spec.columns.len() {
-        return Err(StoreError::Corrupt(format!(
-            "{} vote cells stored for {} columns of election '{}'",
-            cells.len(),
-            spec.columns.len(),
-            spec.id
-        )));
-    }
-    Ok(cells
-        .iter()
-        .map(|c| c.as_deref().map_or(Value::Dash, Value::parse))
+    Ok(crate::state::parse_votes(json, spec)?
+        .into_iter()
+        .map(|c| c.unwrap_or(Value::Dash))
         .collect())
 }
 
