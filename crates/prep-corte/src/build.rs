@@ -226,47 +226,28 @@ fn build_election(e: &ElectionInput<'_>, out: &mut CorteData) -> ElectionEntry {
                 .iter()
                 .map(|(s, t)| child(Level::Seccion, s.clone(), s.clone(), None, t, e))
                 .collect();
-            let file = AreaFile {
+            let node = Node {
                 level: Level::Area,
-                id: key.clone(),
+                key,
                 name: area.name.clone(),
-                summary: area.tally.summary(e.rules, e.stage),
-                votes: votes(&area.tally, width),
+                tally: &area.tally,
                 candidacies: candidacies(e, &l.vote_columns, &area.tally, ent_id, Some(area_id)),
                 children,
                 actas: Some(actas_path),
             };
-            let path = put(out, &dir("area"), &key, &file);
-            area_children.push(child(
-                Level::Area,
-                key,
-                area.name.clone(),
-                Some(path),
-                &area.tally,
-                e,
-            ));
+            area_children.push(emit(out, e, &dir("area"), node));
         }
         if several {
-            let key = area_key(ent_id, None);
-            let file = AreaFile {
+            let node = Node {
                 level: Level::Entidad,
-                id: key.clone(),
+                key: area_key(ent_id, None),
                 name: ent.name.clone(),
-                summary: ent.tally.summary(e.rules, e.stage),
-                votes: votes(&ent.tally, width),
+                tally: &ent.tally,
                 candidacies: candidacies(e, &l.vote_columns, &ent.tally, ent_id, None),
                 children: area_children,
                 actas: None,
             };
-            let path = put(out, &dir("entidad"), &key, &file);
-            total_children.push(child(
-                Level::Entidad,
-                key,
-                ent.name.clone(),
-                Some(path),
-                &ent.tally,
-                e,
-            ));
+            total_children.push(emit(out, e, &dir("entidad"), node));
         } else {
             total_children = area_children;
         }
@@ -275,23 +256,57 @@ fn build_election(e: &ElectionInput<'_>, out: &mut CorteData) -> ElectionEntry {
         .then(|| entidades.keys().next().cloned())
         .flatten()
         .unwrap_or_default();
-    let file = AreaFile {
+    let node = Node {
         level: Level::Total,
-        id: String::new(),
+        key: String::new(),
         name: e.title.to_owned(),
-        summary: total.summary(e.rules, e.stage),
-        votes: votes(&total, width),
+        tally: &total,
         candidacies: candidacies(e, &l.vote_columns, &total, &only, None),
         children: total_children,
         actas: None,
     };
-    let total_path = put(out, &dir("area"), "total", &file);
+    let total_path = emit(out, e, &dir("area"), node).path.unwrap_or_default();
     ElectionEntry {
         id: e.id.to_owned(),
         title: e.title.to_owned(),
         columns: l.vote_columns.iter().map(|c| c.name.clone()).collect(),
         total: total_path,
         database: e.database_path.map(str::to_owned),
+    }
+}
+
+/// An area about to be written: its file's contents.
+struct Node<'t> {
+    level: Level,
+    key: String,
+    name: String,
+    tally: &'t Tally,
+    candidacies: Vec<CandidacyVotes>,
+    children: Vec<Child>,
+    actas: Option<String>,
+}
+
+/// Writes an area's file into `dir` (named by its content; the total's stem is `total`) and
+/// returns the entry its parent lists.
+fn emit(out: &mut CorteData, e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -> Child {
+    let file = AreaFile {
+        level: node.level,
+        id: node.key.clone(),
+        name: node.name.clone(),
+        summary: node.tally.summary(e.rules, e.stage),
+        votes: votes(node.tally, e.database.layout.vote_columns.len()),
+        candidacies: node.candidacies,
+        children: node.children,
+        actas: node.actas,
+    };
+    let path = put(out, dir, &node.key, &file);
+    Child {
+        level: node.level,
+        id: node.key,
+        name: node.name,
+        path: Some(path),
+        summary: file.summary,
+        votes: file.votes,
     }
 }
 
