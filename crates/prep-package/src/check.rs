@@ -166,19 +166,15 @@ pub fn rfc3339_utc(secs: i64) -> String {
     )
 }
 
-/// Seconds since the epoch of an RFC 3339 time, `None` when unparseable.
-pub fn rfc3339_seconds(t: &str) -> Option<i64> {
-    parse_rfc3339(t)
-}
-
 /// An RFC 3339 time as `(seconds since the epoch)` for comparison; unparseable times sort
 /// first, so they count as expired.
 fn utc_key(t: &str) -> i64 {
-    parse_rfc3339(t).unwrap_or(i64::MIN)
+    rfc3339_seconds(t).unwrap_or(i64::MIN)
 }
 
-/// Seconds since 1970-01-01T00:00:00Z of `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)`.
-fn parse_rfc3339(t: &str) -> Option<i64> {
+/// Seconds since 1970-01-01T00:00:00Z of `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)`; `None` when the
+/// text is not in that form.
+pub fn rfc3339_seconds(t: &str) -> Option<i64> {
     let b = t.as_bytes();
     if b.len() < 20
         || b[4] != b'-'
@@ -222,19 +218,19 @@ fn parse_rfc3339(t: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_rfc3339, rfc3339_utc};
+    use super::{rfc3339_seconds, rfc3339_utc};
 
     #[test]
     fn rfc3339() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(
-            parse_rfc3339("2024-06-03T20:00:00-06:00"),
-            parse_rfc3339("2024-06-04T02:00:00Z")
+            rfc3339_seconds("2024-06-03T20:00:00-06:00"),
+            rfc3339_seconds("2024-06-04T02:00:00Z")
         );
-        assert_eq!(parse_rfc3339("2024-06-04T02:00:00Z"), Some(1_717_466_400));
-        assert_eq!(parse_rfc3339("garbage"), None);
+        assert_eq!(rfc3339_seconds("2024-06-04T02:00:00Z"), Some(1_717_466_400));
+        assert_eq!(rfc3339_seconds("garbage"), None);
         for t in [0, 1_717_466_400, 951_782_400, 4_102_444_799] {
-            assert_eq!(parse_rfc3339(&rfc3339_utc(t)), Some(t));
+            assert_eq!(rfc3339_seconds(&rfc3339_utc(t)), Some(t));
         }
         assert_eq!(rfc3339_utc(1_717_466_400), "2024-06-04T02:00:00Z");
     }
