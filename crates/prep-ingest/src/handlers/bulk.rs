@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use prep_model::Contabilizada;
 use prep_store::{EventKind, NewEvent, Origin, StoreError};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// Query parameters of a bulk load.
 #[derive(Debug, Deserialize)]
@@ -88,6 +89,20 @@ pub async fn bulk(
     Ok(Json(report))
 }
 
+/// The (CLAVE_ACTA, area) pairs the election's catalogue holds more than once (their
+/// keys are `CLAVE@AREA#N`).
+fn repeated_in_catalogue(
+    store: &prep_store::Store,
+    election: &str,
+) -> Result<HashSet<(String, String)>, ApiError> {
+    Ok(store
+        .catalogue(election)?
+        .into_iter()
+        .filter(|(key, _)| key.contains('#'))
+        .map(|(_, e)| (e.clave_acta, e.geography.id_area))
+        .collect())
+}
+
 /// Reads the file, checks its columns against the election, records its captured rows.
 fn load(
     store: &prep_store::Store,
@@ -134,9 +149,20 @@ fn load(
             .collect(),
         last_event: 0,
     };
+    let repeated = repeated_in_catalogue(store, election)?;
     let mut lines = Vec::new();
     let mut events = Vec::new();
-    for row in file.rows {
+    for mut row in file.rows {
+        // The file numbers the rows that share a CLAVE_ACTA and area; that numbering
+        // identifies an acta only where the catalogue repeats them too (a file may hold
+        // one acta twice: the second is then a conflict or a repeat, not another acta).
+        let shared = (
+            row.ident.clave_acta.clone(),
+            row.ident.id_area.clone().unwrap_or_default(),
+        );
+        if !repeated.contains(&shared) {
+            row.ident.occurrence = None;
+        }
         if row.status == Contabilizada::NoCapturada {
             report.not_captured += 1;
             continue;
