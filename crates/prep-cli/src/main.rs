@@ -2,6 +2,7 @@
 //! argument parsing is `clap`'s.
 
 mod corte_cmd;
+mod ingest_cmd;
 mod keys_cmd;
 mod recount_cmd;
 mod synth_cmd;
@@ -36,6 +37,8 @@ enum Command {
     Keys(keys_cmd::KeysArgs),
     /// Verify a corte package: signature, chain, and every file.
     Verify(verify_cmd::VerifyArgs),
+    /// Serve the ingest API of the capture centres; issue their tokens.
+    Ingest(ingest_cmd::IngestArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys_cmd::run(args),
         Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Ingest(args) => ingest_cmd::run(args),
     };
     match result {
         Ok(code) => code,
