@@ -228,3 +228,28 @@ async fn bulk_problems_are_reported_per_row_with_their_line() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_bulk_body_over_the_limit_is_413() {
+    let api = TestApi::with_limits(prep_ingest::Limits {
+        bulk_bytes: 4096,
+        ..prep_ingest::Limits::default()
+    });
+    let (bytes, _) = gub();
+    let (s, body) = api
+        .send(
+            "POST",
+            BULK,
+            Some(&api.catd),
+            Some("text/csv"),
+            bytes[..10_000].to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"], "body_too_large");
+    assert!(
+        body["message"].as_str().expect("m").contains("4096 bytes"),
+        "{body}"
+    );
+    assert_eq!(api.store.last_event().expect("last").0, 0);
+}

@@ -3,6 +3,7 @@
 
 use crate::{ApiError, AppState, Caller, EventView, StateView};
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
@@ -25,8 +26,9 @@ pub struct ActaView {
 pub async fn acta(
     State(state): State<AppState>,
     _caller: Caller,
-    Path((election, acta)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<ActaView>, ApiError> {
+    let Path((election, acta)) = path.map_err(|e| ApiError::invalid("path", e.body_text()))?;
     let view = state
         .with_store(move |store| {
             store.election(&election).map_err(|e| match e {

@@ -6,7 +6,7 @@ use crate::published::read_published;
 use crate::{ApiError, AppState, Caller};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use prep_model::Contabilizada;
@@ -63,12 +63,13 @@ pub struct RowProblem {
 pub async fn bulk(
     State(state): State<AppState>,
     caller: Caller,
-    Path(election): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     query: Result<Query<BulkQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BulkReport>, ApiError> {
     caller.require_catd("load CSV files")?;
+    let Path(election) = path.map_err(|e| ApiError::invalid("path", e.body_text()))?;
     let Query(query) = query
         .map_err(|e| ApiError::invalid("query", format!("{e}; the only parameter is 'source'")))?;
     let source = query.source.unwrap_or_else(|| "upload".to_owned());

@@ -64,6 +64,11 @@ pub struct TestApi {
 
 impl TestApi {
     pub fn new() -> TestApi {
+        TestApi::with_limits(prep_ingest::Limits::default())
+    }
+
+    /// A test server with these limits.
+    pub fn with_limits(limits: prep_ingest::Limits) -> TestApi {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = store(dir.path());
         let mut tokens = Tokens::default();
@@ -75,6 +80,7 @@ impl TestApi {
             .expect("token");
         let mut state = AppState::new(Arc::clone(&store), tokens);
         state.clock = Arc::new(|| NOW_MS);
+        state.limits = limits;
         TestApi {
             dir,
             store,
