@@ -25,7 +25,7 @@
 //!   identifications and contents.
 //!
 //! HTTP is `axum` on `tokio` (one blocking-pool thread per store call: SQLite calls block
-//! and fsync); timeouts are `tower-http`'s; JSON errors with the failing field's path come
+//! and fsync); JSON errors with the failing field's path come
 //! from `serde_path_to_error`; tokens are drawn with `getrandom`, hashed with `sha2` and
 //! compared with `subtle`; the tokens file is read with `toml`. The CSV format is
 //! `prep-csv`'s.
@@ -39,6 +39,7 @@ mod router;
 mod serve;
 mod state;
 mod submission;
+mod timeout;
 mod tokens;
 mod view;
 

@@ -9,7 +9,6 @@ use axum::http::{Method, StatusCode};
 use axum::routing::{MethodRouter, get, post};
 use std::convert::Infallible;
 use std::time::Duration;
-use tower_http::timeout::TimeoutLayer;
 
 /// One route: its method, its path (OpenAPI's `{param}` syntax, which axum shares) and
 /// its handler with the route's own limits.
@@ -25,7 +24,9 @@ pub struct Route {
 /// Every route the server has.
 pub fn routes(state: &AppState) -> Vec<Route> {
     let limits = state.limits;
-    let timeout = |d: Duration| TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, d);
+    let timeout = |limit: Duration| {
+        axum::middleware::from_fn(move |request, next| crate::timeout::within(limit, request, next))
+    };
     vec![
         Route {
             method: Method::GET,
