@@ -45,6 +45,9 @@ pub struct ServeArgs {
     /// Largest CSV body of a bulk load, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     bulk_limit_mib: usize,
+    /// Do not log each request (method, path, status, milliseconds) on standard error.
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// Arguments of `prep ingest token`.
@@ -111,6 +114,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut state = AppState::new(Arc::new(store), tokens);
     state.limits = Limits {
         bulk_bytes: args.bulk_limit_mib.saturating_mul(1 << 20),
+        access_log: !args.quiet,
         ..Limits::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -85,7 +85,8 @@ fn start(store: &Path, tokens: &Path) -> (Child, String) {
             "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        // The access log is not read here: a pipe nobody reads would fill and block it.
+        .stderr(Stdio::null())
         .spawn()
         .expect("spawn prep ingest serve");
     let mut line = String::new();

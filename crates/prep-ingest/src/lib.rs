@@ -30,6 +30,7 @@
 //! compared with `subtle`; the tokens file is read with `toml`. The CSV format is
 //! `prep-csv`'s.
 
+mod access_log;
 mod auth;
 mod body;
 mod error;

@@ -60,6 +60,10 @@ pub fn routes(state: &AppState) -> Vec<Route> {
             path: "/api/v1/elections/{election}/bulk",
             handler: post(bulk::bulk)
                 .layer::<_, Infallible>(DefaultBodyLimit::max(limits.bulk_bytes))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    bulk::one_at_a_time,
+                ))
                 .layer(timeout(limits.bulk_timeout)),
         },
     ]
@@ -71,10 +75,16 @@ pub fn router(state: AppState) -> Router {
     for route in routes(&state) {
         router = router.route(route.path, route.handler);
     }
-    router
+    let log = state.limits.access_log;
+    let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state);
+    if log {
+        router.layer(axum::middleware::from_fn(crate::access_log::log))
+    } else {
+        router
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -15,8 +15,10 @@ pub struct Limits {
     /// How long a request may take before it is answered 408 (a submission whose answer
     /// was lost this way may be sent again: it is idempotent).
     pub request_timeout: Duration,
-    /// How long a bulk load may take.
+    /// How long a bulk load may take (waiting for another one to finish included).
     pub bulk_timeout: Duration,
+    /// Whether every request is logged on standard error.
+    pub access_log: bool,
 }
 
 impl Default for Limits {
@@ -26,6 +28,7 @@ impl Default for Limits {
             bulk_bytes: 64 << 20,
             request_timeout: Duration::from_secs(30),
             bulk_timeout: Duration::from_secs(600),
+            access_log: false,
         }
     }
 }
@@ -53,6 +56,9 @@ pub struct AppState {
     pub limits: Limits,
     /// The time stamped on each event at receipt.
     pub clock: Clock,
+    /// One bulk load at a time: its body (up to [`Limits::bulk_bytes`]) and its rows are
+    /// in memory only while it holds this.
+    pub bulk_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -63,6 +69,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             limits: Limits::default(),
             clock: system_clock(),
+            bulk_slot: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

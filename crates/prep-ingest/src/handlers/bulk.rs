@@ -59,6 +59,18 @@ pub struct RowProblem {
     pub message: String,
 }
 
+/// Runs bulk loads one at a time (the others wait, within the bulk timeout), before their
+/// bodies are read, so at most one bulk body is in memory.
+pub async fn one_at_a_time(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // The semaphore is never closed, so acquiring cannot fail; if it did, go on unbounded.
+    let _permit = state.bulk_slot.acquire().await;
+    next.run(request).await
+}
+
 /// Loads the rows of one election. Only capture centre tokens may.
 pub async fn bulk(
     State(state): State<AppState>,
