@@ -24,6 +24,10 @@
 //! - [`published::read_published`]: rows of a published database as catalogue entries,
 //!   identifications and contents.
 //!
+//! Around the handlers: `timeout` (a JSON 408 past [`Limits::request_timeout`]),
+//! `access_log` (one line per request on standard error, never headers nor bodies), body
+//! limits per route, and one bulk load at a time.
+//!
 //! HTTP is `axum` on `tokio` (one blocking-pool thread per store call: SQLite calls block
 //! and fsync); JSON errors with the failing field's path come
 //! from `serde_path_to_error`; tokens are drawn with `getrandom`, hashed with `sha2` and
