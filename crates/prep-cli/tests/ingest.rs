@@ -71,8 +71,9 @@ fn issue(tokens: &Path, centre: &str, kind: &str) -> String {
     token.trim().to_owned()
 }
 
-/// Starts `prep ingest serve` on a free port; returns the child and its base URL.
-fn start(store: &Path, tokens: &Path) -> (Child, String) {
+/// Starts `prep ingest serve` on a free port; returns the child and its base URL. Its
+/// standard error (the access log) goes to `stderr`.
+fn start(store: &Path, tokens: &Path, stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
         .args([
             "ingest",
@@ -85,8 +86,7 @@ fn start(store: &Path, tokens: &Path) -> (Child, String) {
             "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
-        // The access log is not read here: a pipe nobody reads would fill and block it.
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("spawn prep ingest serve");
     let mut line = String::new();
@@ -191,7 +191,8 @@ fn sigkill_during_a_stream_of_submissions_loses_no_acknowledged_capture() {
     // Each round and client gets actas of its own: no two submissions conflict.
     let per_client = keys.len() / (CLIENTS * ROUNDS as usize);
     for round in 0..ROUNDS {
-        let (mut server, url) = start(&store_path, &tokens_path);
+        // The access log is not read here: a pipe nobody reads would fill and block it.
+        let (mut server, url) = start(&store_path, &tokens_path, Stdio::null());
         let before = acked.lock().expect("acked").len();
         let started = Instant::now();
         let threads: Vec<_> = (0..CLIENTS)
@@ -252,8 +253,8 @@ fn sigkill_during_a_stream_of_submissions_loses_no_acknowledged_capture() {
     }
 
     // Restarted once more: the API itself confirms a capture of each round, then SIGTERM
-    // stops the server cleanly.
-    let (mut server, url) = start(&store_path, &tokens_path);
+    // stops the server cleanly. Its access log lists the requests, never a token.
+    let (server, url) = start(&store_path, &tokens_path, Stdio::piped());
     let agent = agent();
     let sample: Vec<Acked> = {
         let all = acked.lock().expect("acked");
@@ -286,8 +287,18 @@ fn sigkill_during_a_stream_of_submissions_loses_no_acknowledged_capture() {
         .status()
         .expect("kill -TERM");
     assert!(term.success());
-    let status = server.wait().expect("wait");
-    assert!(status.success(), "graceful shutdown: {status}");
+    let out = server.wait_with_output().expect("wait");
+    assert!(out.status.success(), "graceful shutdown: {}", out.status);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("prep ingest: GET /api/v1/elections/GUB/actas/"),
+        "{log}"
+    );
+    assert!(log.contains(" 200 "), "{log}");
+    assert!(log.trim_end().ends_with("prep ingest: stopped"), "{log}");
+    for t in &tokens {
+        assert!(!log.contains(&t[5..]), "a token was logged");
+    }
 }
 
 #[test]

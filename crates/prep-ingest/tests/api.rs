@@ -336,3 +336,71 @@ async fn health_and_elections() {
     assert_eq!(list[0]["title"], "GUBERNATURA");
     assert_eq!(list[0]["columns"][0], "PAN");
 }
+
+#[tokio::test]
+async fn concurrent_identical_submissions_store_one_event() {
+    let api = std::sync::Arc::new(TestApi::new());
+    let clave = basica();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (api, clave) = (std::sync::Arc::clone(&api), clave.clone());
+            tokio::spawn(async move { api.submit(&capture(&clave, 12)).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        let (s, r) = t.await.expect("task");
+        assert_eq!(s, StatusCode::OK, "{r}");
+        answers.push(r);
+    }
+    assert!(answers.iter().all(|r| r["event"] == answers[0]["event"]));
+    let firsts = answers.iter().filter(|r| r["repeat"] == false).count();
+    assert_eq!(firsts, 1, "exactly one submission stored the event");
+    assert_eq!(api.store.last_event().expect("last").0, 1);
+}
+
+#[tokio::test]
+async fn a_shared_clave_needs_its_area() {
+    let api = TestApi::new();
+    // Voto anticipado actas of several districts share this CLAVE_ACTA.
+    let mut shared = capture("210000A01002", 2);
+    refused(
+        api.submit(&shared).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("acta"),
+        "210000A01002@001",
+    );
+    shared["acta"]["id_area"] = json!("004");
+    let (s, r) = api.submit(&shared).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["acta"], "210000A01002@004");
+    assert_eq!(r["fuera_de_catalogo"], false);
+}
+
+#[tokio::test]
+async fn sin_acta_is_classified_as_not_counted() {
+    let api = TestApi::new();
+    let clave = basica();
+    let body = json!({
+        "election": "GUB",
+        "kind": "capture",
+        "acta": {"clave_acta": clave},
+        "votes": {"PAN": "SIN ACTA", "MORENA": "SIN ACTA"},
+        "details": {"total_votos_asentado": "SIN ACTA", "sin_acta": "paquete_no_entregado"}
+    });
+    let (s, r) = api.submit(&body).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"]["contabilizada"], "0");
+    assert_eq!(
+        r["state"]["observaciones"],
+        "SIN ACTA POR PAQUETE NO ENTREGADO"
+    );
+    let mut bad = body.clone();
+    bad["details"]["sin_acta"] = json!("lost");
+    refused(
+        api.submit(&bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("details.sin_acta"),
+        "unknown variant `lost`",
+    );
+}
