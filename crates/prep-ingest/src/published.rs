@@ -275,3 +275,78 @@ fn convert(
         content: ActaContent { votes, details },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prep_model::SinActaReason;
+
+    const HEADER: &str = "CLAVE_CASILLA|CLAVE_ACTA|ID_ENTIDAD|ENTIDAD|ID_DISTRITO|DISTRITO|SECCION|ID_CASILLA|TIPO_CASILLA|EXT_CONTIGUA|UBICACION_CASILLA|TIPO_ACTA|TOTAL_PERSONAS_VOTARON|PAN|PRI|C_PAN_PRI|NULOS|TOTAL_VOTOS_ASENTADO|TOTAL_VOTOS_CALCULADO|LISTA_NOMINAL|REPRESENTANTES_PP_CI|OBSERVACIONES|CONTABILIZADA|CODIGO_INTEGRIDAD";
+
+    fn file(rows: &[&str]) -> Vec<u8> {
+        let mut text = format!("DIPUTACIONES\n\n{HEADER}\n");
+        for r in rows {
+            text.push_str(r);
+            text.push('\n');
+        }
+        // Latin-1, as some institutes publish.
+        text.chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect()
+    }
+
+    #[test]
+    fn rows_become_entries_identifications_and_contents() {
+        let bytes = file(&[
+            "'150101B0100|'150101B01002|'15|MÉXICO|'01|DISTRITO 1|'0101|'01|B|'00|1|2|30|10|-|2|1|13|13|500|4|-|1|ab",
+            "'150000A0100|'150000A01002|'15|MÉXICO|'02|DISTRITO 2|'N/A|'N/A|A|'00|1|2|N/A|SIN ACTA|SIN ACTA|SIN ACTA|SIN ACTA|SIN ACTA|0|0|N/A|SIN ACTA POR PAQUETE NO ENTREGADO|0|N/A",
+            "'150000A0100|'150000A01002|'15|MÉXICO|'02|DISTRITO 2|'N/A|'N/A|A|'00|1|2|N/A|1|2|0|0|3|3|0|N/A|-|1|cd",
+            "'150102B0100|'150102B01002|'15|MÉXICO|'01|DISTRITO 1|'0102|'01|B|'00|2|2|-|-|-|-|-|-|-|400|4|-|-|-",
+            "'150103B0100|'150103B01002|'15|MÉXICO|'01|DISTRITO 1|'0103|'01|B|'00|2|2",
+        ]);
+        let f = read_published(&bytes).expect("read");
+        assert_eq!(f.vote_columns, ["PAN", "PRI", "C_PAN_PRI", "NULOS"]);
+        assert_eq!(f.malformed.len(), 1);
+        assert_eq!(f.malformed[0].line, 8);
+        assert!(
+            f.malformed[0].message.contains("found 12"),
+            "{:?}",
+            f.malformed
+        );
+        assert_eq!(f.rows.len(), 4);
+
+        let first = &f.rows[0];
+        assert_eq!(first.line, 4);
+        assert_eq!(first.status, Contabilizada::Si);
+        assert_eq!(first.entry.clave_acta, "150101B01002");
+        assert_eq!(first.entry.geography.entidad, "MÉXICO");
+        assert_eq!(first.entry.lista_nominal, 500);
+        assert_eq!(first.entry.representantes, 4);
+        assert_eq!(first.ident.id_area.as_deref(), Some("01"));
+        assert_eq!(first.ident.occurrence, None);
+        // PRI is `-`: not on this acta's ballot, left out.
+        assert_eq!(first.content.votes.len(), 3);
+        assert_eq!(first.content.votes["PAN"], Value::Number(10));
+        assert_eq!(
+            first.content.details.counts["TOTAL_PERSONAS_VOTARON"],
+            Value::Number(30)
+        );
+        assert_eq!(
+            first.content.details.codigo_integridad.as_deref(),
+            Some("ab")
+        );
+
+        // The file repeats a CLAVE_ACTA in one area: numbered in file order.
+        assert_eq!(f.rows[1].ident.occurrence, Some(1));
+        assert_eq!(f.rows[2].ident.occurrence, Some(2));
+        assert_eq!(
+            f.rows[1].content.details.sin_acta,
+            Some(SinActaReason::PaqueteNoEntregado)
+        );
+        assert_eq!(f.rows[3].status, Contabilizada::NoCapturada);
+        assert_eq!(f.catalogue().len(), 4);
+        let spec = f.election_spec("DIP", prep_count::Rules::anexo13());
+        assert_eq!(spec.title, "DIPUTACIONES");
+        assert_eq!(spec.columns, f.vote_columns);
+    }
+}
