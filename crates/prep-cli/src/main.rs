@@ -3,6 +3,7 @@
 
 mod corte_cmd;
 mod keys_cmd;
+mod package_source;
 mod recount_cmd;
 mod synth_cmd;
 mod verify_cmd;
