@@ -110,6 +110,25 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
         .read_to_end(&mut csv)
         .expect("read");
     assert_eq!(csv, std::fs::read(&db).expect("original"));
+    // With the candidacy file and a LEEME that describes every column of this header.
+    let names: Vec<&str> = zip.file_names().collect();
+    assert!(
+        names.contains(&"PUE_GUB_Candidaturas_2024.csv"),
+        "{names:?}"
+    );
+    let mut leeme = String::new();
+    zip.by_name("LEEME.txt")
+        .expect("LEEME in zip")
+        .read_to_string(&mut leeme)
+        .expect("read");
+    let header = prep_csv::Database::from_bytes(&csv).expect("db").header;
+    for column in &header {
+        assert!(
+            leeme.contains(&format!(". {column}: ")),
+            "{column} not in LEEME"
+        );
+    }
+    assert!(leeme.contains("Votos para el partido MORENA."), "{leeme}");
     let pointer: serde_json::Value =
         serde_json::from_slice(&std::fs::read(c1.join("json/main.json")).expect("main"))
             .expect("json");
