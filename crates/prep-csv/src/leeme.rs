@@ -217,39 +217,15 @@ mod tests {
     use super::*;
 
     fn header() -> Vec<String> {
-        let mut h: Vec<String> = [
-            "CLAVE_CASILLA",
-            "CLAVE_ACTA",
-            "ID_ENTIDAD",
-            "ENTIDAD",
-            "ID_DISTRITO",
-            "DISTRITO",
-            "SECCION",
-            "ID_CASILLA",
-            "TIPO_CASILLA",
-            "EXT_CONTIGUA",
-            "UBICACION_CASILLA",
-            "TIPO_ACTA",
-            "TOTAL_BOLETAS_SOBRANTES",
-            "TOTAL_PERSONAS_VOTARON",
-            "TOTAL_REP_PARTIDO_CI_VOTARON",
-            "TOTAL_VOTOS_SACADOS",
-        ]
-        .map(String::from)
-        .to_vec();
-        h.extend(
-            [
-                "PAN",
-                "PRI",
-                "C_PAN_PRI",
-                "CAND_IND_1",
-                "NO_REGISTRADAS",
-                "NULOS",
-            ]
-            .map(String::from),
-        );
-        h.extend(crate::TRAILING_COLUMNS_2024.iter().map(|s| (*s).to_owned()));
-        h
+        let votes = [
+            "PAN",
+            "PRI",
+            "C_PAN_PRI",
+            "CAND_IND_1",
+            "NO_REGISTRADAS",
+            "NULOS",
+        ];
+        crate::header_2024(("ID_DISTRITO", "DISTRITO"), &votes)
     }
 
     #[test]

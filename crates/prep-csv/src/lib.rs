@@ -39,7 +39,9 @@ pub use candidaturas::read_candidaturas;
 pub use database::{Database, Head, HeadAt, Row, TableWriter, read_head, write_preamble};
 pub use dialect::{Dialect, Encoding, LineEnding};
 pub use error::{ReadError, ReadErrorKind};
-pub use layout::{KEY_COLUMNS, Layout, TRAILING_COLUMNS_2024};
+pub use layout::{
+    AREA_COLUMNS_AT, KEY_COLUMNS, LEADING_COLUMNS_2024, Layout, TRAILING_COLUMNS_2024, header_2024,
+};
 pub use leeme::{LeemeInfo, leeme};
 pub use preamble::{Preamble, PreambleItem, PublishedSummary};
 pub use table::{RawRow, Table, TableReader, complete_rows, count_line_ends};
