@@ -8,7 +8,7 @@
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
 #   5. bench smoke     scripts/bench-recount.sh --smoke and scripts/bench-corte.sh --smoke
 #
-# With CI=true a missing ../shared, python3, minisign, cargo-fuzz or rustfmt/clippy is an error; on a
+# With CI=true a missing ../shared, python3, minisign, chromium, cargo-fuzz or rustfmt/clippy is an error; on a
 # developer's machine a missing optional tool skips its section with a note.
 set -euo pipefail
 
@@ -96,6 +96,13 @@ elif [ "$ci" = true ]; then
   fail "minisign is missing (apt-get install minisign): the signing tests verify with it"
 else
   echo "WARNING: minisign is missing: the signing tests that run it will be skipped"
+fi
+if [ -x /usr/bin/chromium ]; then
+  echo "found: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+elif [ "$ci" = true ]; then
+  fail "/usr/bin/chromium is missing (apt-get install chromium): the public site's test drives it"
+else
+  echo "WARNING: /usr/bin/chromium is missing: the public site's browser test will be skipped"
 fi
 have_fuzz=true
 if cargo fuzz --version >/dev/null 2>&1; then
