@@ -41,6 +41,7 @@ fn site_in_headless_chromium() {
         "the corte time is machine-readable too"
     );
     assert_summary(&page.dom, &total["summary"], "the election's total");
+    assert_accessible(&page.dom, "the election's total");
     let candidacies = total["candidacies"].as_array().expect("candidacies");
     assert_eq!(candidacies.len(), 3, "Puebla 2024 had three candidacies");
     for c in candidacies {
@@ -81,6 +82,7 @@ fn site_in_headless_chromium() {
         "the district's name is shown"
     );
     assert_summary(&page.dom, &area["summary"], "the district");
+    assert_accessible(&page.dom, "the district");
     assert_columns(&page.dom, gub, &area["votes"], "the district");
 
     // 3. A sección of it, by its link.
@@ -100,6 +102,7 @@ fn site_in_headless_chromium() {
     );
     let page = browser.load(&format!("{origin}/index.html{link}"), &origin);
     assert_summary(&page.dom, &seccion["summary"], "the sección");
+    assert_accessible(&page.dom, "the sección");
     assert_columns(&page.dom, gub, &seccion["votes"], "the sección");
     let actas_path = seccion
         .get("actas")
@@ -151,6 +154,7 @@ fn site_in_headless_chromium() {
             "casilla {clave}, {field}"
         );
     }
+    assert_accessible(&page.dom, "the casilla");
     let codigo = str_of(&row[col("CODIGO_INTEGRIDAD")]);
     assert!(
         page.dom
@@ -163,6 +167,7 @@ fn site_in_headless_chromium() {
     let total = pkg.json(str_of(&ayun["total"]));
     let page = browser.load(&format!("{origin}/index.html#/ayun"), &origin);
     assert_summary(&page.dom, &total["summary"], "AYUNTAMIENTOS");
+    assert_accessible(&page.dom, "AYUNTAMIENTOS");
     assert!(page.dom.contains("Municipios"), "the areas are municipios");
     let municipios = links(&page.dom, "area");
     assert_eq!(
@@ -198,6 +203,96 @@ fn site_in_headless_chromium() {
     }
 }
 
+/// The coming layout where a sección names its own rows file (`child.actas`), which may hold
+/// other secciones' rows too: the client follows that path and filters by SECCION. And the
+/// site works inside an iframe of another page.
+#[test]
+fn seccion_rows_file_and_embedding() {
+    let Some(browser) = Browser::find() else {
+        return;
+    };
+    let pkg = support::build_package();
+    let pointer = pkg.json("json/main.json");
+    let index = pkg.json(str_of(&pointer["index"]));
+    let total = pkg.json(str_of(&index["elections"][0]["total"]));
+    let area_path = str_of(&total["children"][0]["path"]).to_owned();
+    let mut area = pkg.json(&area_path);
+    let old_rows_path = str_of(&area["actas"]).to_owned();
+    let actas = pkg.json(&old_rows_path);
+    let seccion_col = actas["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .position(|f| f == "SECCION")
+        .expect("SECCION");
+    let children = area["children"].as_array().expect("secciones").clone();
+    let (s, s_child) = children
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c["summary"]["actas_esperadas"].as_u64() > Some(1))
+        .expect("a sección with several casillas");
+    let s_id = str_of(&s_child["id"]).to_owned();
+    let t_id = str_of(&children[(s + 1) % children.len()]["id"]).to_owned();
+    let rows_of = |id: &str| -> Vec<Value> {
+        actas["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r[seccion_col] == id)
+            .cloned()
+            .collect()
+    };
+    let s_rows = rows_of(&s_id);
+    // Another sección's rows first: a client that did not filter would show them.
+    let mut rows = rows_of(&t_id);
+    rows.extend(s_rows.iter().cloned());
+    let new_rows_path = "json/gub/actas/grupo-prueba.json";
+    let file = serde_json::json!({"id": area["id"], "fields": actas["fields"], "rows": rows});
+    std::fs::write(pkg.dir.path().join(new_rows_path), file.to_string()).expect("write rows");
+    area["children"][s]["actas"] = Value::from(new_rows_path);
+    area["actas"] = Value::Null;
+    std::fs::write(pkg.dir.path().join(&area_path), area.to_string()).expect("rewrite area");
+
+    let server = Server::start(pkg.dir.path());
+    let origin = server.origin();
+    let link = format!("#/gub/{}/s/{s_id}", str_of(&area["id"]));
+    let page = browser.load(&format!("{origin}/index.html{link}"), &origin);
+    let casillas = links(&page.dom, "casilla");
+    let expected: Vec<String> = s_rows
+        .iter()
+        .map(|r| format!("{link}/c/{}", str_of(&r[0])))
+        .collect();
+    assert_eq!(casillas, expected, "exactly the sección's casillas");
+    let row = &s_rows[0];
+    let page = browser.load(&format!("{origin}/index.html{}", casillas[0]), &origin);
+    assert_eq!(
+        cell_after(&page.dom, "data-acta=", "data-campo=\"CLAVE_ACTA\""),
+        Some(str_of(&row[1]).to_owned())
+    );
+    let served = server.requests();
+    assert!(served.contains(&format!("/{new_rows_path}")));
+    assert!(!served.contains(&format!("/{old_rows_path}")));
+
+    // Embedded in another page's iframe, the site still reads its data and draws.
+    std::fs::write(
+        pkg.dir.path().join("embebido.html"),
+        format!(
+            "<!doctype html><html lang=\"es\"><title>Medio de comunicación</title>\
+             <iframe src=\"index.html#/gub/{}\" title=\"PREP\" width=\"900\" height=\"700\"></iframe></html>",
+            str_of(&area["id"])
+        ),
+    )
+    .expect("write embedding page");
+    let before = server.requests().len();
+    browser.load(&format!("{origin}/embebido.html"), &origin);
+    let in_frame = &server.requests()[before..];
+    assert!(
+        in_frame.contains(&"/json/main.json".to_owned())
+            && in_frame.contains(&format!("/{area_path}")),
+        "the framed site read the pointer and the district: {in_frame:?}"
+    );
+}
+
 /// The checker of requests catches a page that reaches outside its origin (so that the
 /// assertion above could fail).
 #[test]
@@ -215,6 +310,34 @@ fn outside_requests_are_detected() {
     let origin = server.origin();
     let outside = browser.requests_outside(&format!("{origin}/fuera.html"), &origin);
     assert_eq!(outside, vec!["http://afuera.invalid/pixel.png".to_owned()]);
+}
+
+/// What the page's structure promises: language, a skip link to the main region, one h1,
+/// every table captioned with scoped header cells, no inline script or style.
+fn assert_accessible(dom: &str, what: &str) {
+    assert!(dom.contains("<html lang=\"es-MX\">"), "{what}: lang");
+    assert!(dom.contains("href=\"#contenido\""), "{what}: skip link");
+    assert!(
+        dom.contains("<main id=\"contenido\""),
+        "{what}: main region"
+    );
+    assert_eq!(dom.matches("<h1").count(), 1, "{what}: one h1");
+    assert_eq!(
+        dom.matches("<table").count(),
+        dom.matches("<caption").count(),
+        "{what}: every table has a caption"
+    );
+    assert_eq!(
+        dom.matches("<th ").count() + dom.matches("<th>").count(),
+        dom.matches("<th scope=\"").count(),
+        "{what}: every header cell has a scope"
+    );
+    assert_eq!(
+        dom.matches("<script").count(),
+        dom.matches("<script src=").count(),
+        "{what}: no inline script"
+    );
+    assert!(!dom.contains(" style=\""), "{what}: no inline style");
 }
 
 fn str_of(v: &Value) -> &str {
