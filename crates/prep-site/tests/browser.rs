@@ -293,6 +293,91 @@ fn seccion_rows_file_and_embedding() {
     );
 }
 
+/// A corte published while the page is open: the automatic refresh reads `json/main.json`
+/// once, then only the new corte's files, and the page shows the new corte whole.
+#[test]
+fn automatic_refresh_shows_the_new_corte_whole() {
+    let Some(browser) = Browser::find() else {
+        return;
+    };
+    let sources = support::Sources::read();
+    let mut earlier = sources.gub.clone();
+    earlier.rows.truncate(earlier.rows.len() / 2);
+    let first = sources.corte(&earlier, "03/06/2024 19:00 (UTC-6)", 6);
+    let published = sources.gub.preamble.corte.clone().expect("corte line");
+    let second = sources.corte(&sources.gub, &published, 7);
+    let dir = tempfile::tempdir().expect("dir");
+    support::write_package(dir.path(), &first);
+    support::write_package(dir.path(), &second);
+    let server = Server::start(dir.path());
+    server.pointers(vec![first.pointer.to_bytes(), second.pointer.to_bytes()]);
+    let origin = server.origin();
+    // The site refreshes every 5 minutes; 6 minutes of virtual time see one refresh.
+    browser.set_virtual_time(6 * 60 * 1000);
+    let page = browser.load(&format!("{origin}/index.html#/gub"), &origin);
+
+    let json = |pkg: &prep_corte::Package, path: &str| -> Value {
+        let f = pkg
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .expect("file of the corte");
+        serde_json::from_slice(&f.bytes).expect("JSON")
+    };
+    let total_of = |pkg: &prep_corte::Package| -> String {
+        let index = json(pkg, &pkg.pointer.index);
+        str_of(&index["elections"][0]["total"]).to_owned()
+    };
+    let (total1, total2) = (total_of(&first), total_of(&second));
+    assert_ne!(total1, total2, "the two cortes differ");
+    assert_eq!(
+        cell_after(&page.dom, "<time", "data-campo=\"corte\"").as_deref(),
+        Some(published.as_str())
+    );
+    assert_summary(
+        &page.dom,
+        &json(&second, &total2)["summary"],
+        "after the refresh",
+    );
+    assert!(page.dom.contains("Nuevo corte"), "the refresh is announced");
+
+    let served = server.requests();
+    let mains: Vec<usize> = served
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| *p == "/json/main.json")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        mains.len(),
+        2,
+        "one read of main.json per refresh: {served:?}"
+    );
+    let data = |range: &[String]| -> Vec<String> {
+        range
+            .iter()
+            .filter(|p| p.starts_with("/json/"))
+            .map(|p| p.trim_start_matches('/').to_owned())
+            .collect()
+    };
+    let has = |pkg: &prep_corte::Package, path: &str| pkg.files.iter().any(|f| f.path == path);
+    let before = data(&served[mains[0] + 1..mains[1]]);
+    let after = data(&served[mains[1] + 1..]);
+    assert!(
+        before.contains(&total1) && after.contains(&total2),
+        "{served:?}"
+    );
+    for p in &before {
+        assert!(has(&first, p), "{p} read for the first corte is not of it");
+    }
+    for p in &after {
+        assert!(
+            has(&second, p),
+            "{p} read for the second corte is not of it"
+        );
+    }
+}
+
 /// The checker of requests catches a page that reaches outside its origin (so that the
 /// assertion above could fail).
 #[test]

@@ -43,63 +43,88 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The Puebla 2024 GUBERNATURA and AYUNTAMIENTOS databases as one corte, with the default
-/// site, assembled (not signed: the site does not need the signature) and written out.
-pub fn build_package() -> Pkg {
-    let gub_bytes = read("PUE_GUB_2024.csv");
-    let ayun_bytes = read("PUE_AYUN_2024.csv");
-    let gub = Database::from_bytes(&gub_bytes).expect("GUB database");
-    let ayun = Database::from_bytes(&ayun_bytes).expect("AYUN database");
-    let gub_cand =
-        prep_csv::read_candidaturas(&read("PUE_GUB_Candidaturas_2024.csv")[..]).expect("GUB cand");
-    let ayun_cand = prep_csv::read_candidaturas(&read("PUE_AYUN_Candidaturas_2024.csv")[..])
-        .expect("AYUN cand");
-    let corte = gub.preamble.corte.clone().expect("corte line");
-    let zip_path = format!(
-        "datos/{}",
-        prep_corte::database_zip_name(&corte, "PUE").expect("zip name")
-    );
-    let zip = PackageFile {
-        path: zip_path.clone(),
-        bytes: prep_corte::zip(&[
-            ("PUE_GUB_2024.csv", &gub_bytes),
-            ("PUE_AYUN_2024.csv", &ayun_bytes),
-        ])
-        .expect("zip"),
-    };
-    let rules = Rules::anexo13();
-    let input = |id, title, database, candidacies| ElectionInput {
-        id,
-        title,
-        database,
-        candidacies: Some(candidacies),
-        rules: &rules,
-        stage: CorteStage::Preliminary,
-        database_path: Some(&zip_path),
-    };
-    let data = prep_corte::build_data(&[
-        input("gub", "GUBERNATURA", &gub, &gub_cand),
-        input("ayun", "AYUNTAMIENTOS", &ayun, &ayun_cand),
-    ]);
-    let mut extra = prep_site::Site::default()
-        .render(&site_info())
-        .expect("site renders");
-    extra.push(zip);
-    let info = CorteInfo {
-        institute: "IEEPUE".into(),
-        process: "PEL2024".into(),
-        sequence: 7,
-        corte_rfc3339: prep_corte::corte_rfc3339(&corte).expect("rfc3339"),
-        corte,
-        created: "2024-06-03T20:01:00Z".into(),
-        expires: "2024-06-04T20:01:00Z".into(),
-        is_final: false,
-        previous: None,
-    };
-    let package = prep_corte::assemble(data, extra, &info);
-    let dir = tempfile::tempdir().expect("temp dir");
+/// The Puebla 2024 databases, parsed.
+pub struct Sources {
+    gub_bytes: Vec<u8>,
+    ayun_bytes: Vec<u8>,
+    /// GUBERNATURA.
+    pub gub: Database,
+    /// AYUNTAMIENTOS.
+    pub ayun: Database,
+    gub_cand: prep_model::CandidacyMap,
+    ayun_cand: prep_model::CandidacyMap,
+}
+
+impl Sources {
+    /// Reads them from ../shared.
+    pub fn read() -> Sources {
+        let gub_bytes = read("PUE_GUB_2024.csv");
+        let ayun_bytes = read("PUE_AYUN_2024.csv");
+        Sources {
+            gub: Database::from_bytes(&gub_bytes).expect("GUB database"),
+            ayun: Database::from_bytes(&ayun_bytes).expect("AYUN database"),
+            gub_bytes,
+            ayun_bytes,
+            gub_cand: prep_csv::read_candidaturas(&read("PUE_GUB_Candidaturas_2024.csv")[..])
+                .expect("GUB candidacies"),
+            ayun_cand: prep_csv::read_candidaturas(&read("PUE_AYUN_Candidaturas_2024.csv")[..])
+                .expect("AYUN candidacies"),
+        }
+    }
+
+    /// One corte of both elections with the default site, at `corte` (`dd/mm/yyyy hh:mm
+    /// (UTC-6)`), from the given GUBERNATURA rows; assembled, not signed (the site does not
+    /// need the signature).
+    pub fn corte(&self, gub: &Database, corte: &str, sequence: u64) -> prep_corte::Package {
+        let zip_path = format!(
+            "datos/{}",
+            prep_corte::database_zip_name(corte, "PUE").expect("zip name")
+        );
+        let zip = PackageFile {
+            path: zip_path.clone(),
+            bytes: prep_corte::zip(&[
+                ("PUE_GUB_2024.csv", &self.gub_bytes),
+                ("PUE_AYUN_2024.csv", &self.ayun_bytes),
+            ])
+            .expect("zip"),
+        };
+        let rules = Rules::anexo13();
+        let input = |id, title, database, candidacies| ElectionInput {
+            id,
+            title,
+            database,
+            candidacies: Some(candidacies),
+            rules: &rules,
+            stage: CorteStage::Preliminary,
+            database_path: Some(&zip_path),
+        };
+        let data = prep_corte::build_data(&[
+            input("gub", "GUBERNATURA", gub, &self.gub_cand),
+            input("ayun", "AYUNTAMIENTOS", &self.ayun, &self.ayun_cand),
+        ]);
+        let mut extra = prep_site::Site::default()
+            .render(&site_info())
+            .expect("site renders");
+        extra.push(zip);
+        let info = CorteInfo {
+            institute: "IEEPUE".into(),
+            process: "PEL2024".into(),
+            sequence,
+            corte_rfc3339: prep_corte::corte_rfc3339(corte).expect("rfc3339"),
+            corte: corte.to_owned(),
+            created: "2024-06-03T20:01:00Z".into(),
+            expires: "2024-06-04T20:01:00Z".into(),
+            is_final: false,
+            previous: None,
+        };
+        prep_corte::assemble(data, extra, &info)
+    }
+}
+
+/// Writes a package's files, manifest and pointer under `dir`.
+pub fn write_package(dir: &Path, package: &prep_corte::Package) {
     let write = |rel: &str, bytes: &[u8]| {
-        let path = dir.path().join(rel);
+        let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, bytes).expect("write");
     };
@@ -108,6 +133,15 @@ pub fn build_package() -> Pkg {
     }
     write(prep_corte::MANIFEST_PATH, &package.manifest.to_bytes());
     write(prep_corte::POINTER_PATH, &package.pointer.to_bytes());
+}
+
+/// The published corte of both Puebla 2024 databases, written to a temporary directory.
+pub fn build_package() -> Pkg {
+    let sources = Sources::read();
+    let corte = sources.gub.preamble.corte.clone().expect("corte line");
+    let package = sources.corte(&sources.gub, &corte, 7);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_package(dir.path(), &package);
     let mut listed: Vec<String> = package.files.iter().map(|f| f.path.clone()).collect();
     listed.push(prep_corte::MANIFEST_PATH.into());
     Pkg { dir, listed }
@@ -139,6 +173,7 @@ pub fn site_info() -> SiteInfo {
 pub struct Server {
     port: u16,
     log: Arc<Mutex<Vec<String>>>,
+    pointers: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Server {
@@ -147,21 +182,33 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().expect("addr").port();
         let log = Arc::new(Mutex::new(Vec::new()));
+        let pointers = Arc::new(Mutex::new(Vec::new()));
         let root = root.to_path_buf();
-        let server_log = log.clone();
+        let (server_log, server_pointers) = (log.clone(), pointers.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let root = root.clone();
                 let log = server_log.clone();
-                std::thread::spawn(move || serve(stream, &root, &log));
+                let pointers = server_pointers.clone();
+                std::thread::spawn(move || serve(stream, &root, &log, &pointers));
             }
         });
-        Server { port, log }
+        Server {
+            port,
+            log,
+            pointers,
+        }
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Serve these bodies as `json/main.json`, one per request, the last one from then on
+    /// (a new corte published while the page is open).
+    pub fn pointers(&self, bodies: Vec<Vec<u8>>) {
+        *self.pointers.lock().expect("pointers") = bodies;
     }
 
     /// The paths asked for so far.
@@ -170,7 +217,7 @@ impl Server {
     }
 }
 
-fn serve(stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) {
+fn serve(stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>, pointers: &Mutex<Vec<Vec<u8>>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(&stream);
     let mut line = String::new();
@@ -196,8 +243,21 @@ fn serve(stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) {
         .split('/')
         .any(|s| s.is_empty() || s == "." || s == ".." || s.contains('\\'));
     let file = safe.then(|| root.join(rel)).filter(|p| p.is_file());
+    let pointer = {
+        let mut queue = pointers.lock().expect("pointers");
+        match queue.len() {
+            _ if rel != prep_corte::POINTER_PATH => None,
+            0 => None,
+            1 => queue.first().cloned(),
+            _ => Some(queue.remove(0)),
+        }
+    };
+    let body = match pointer {
+        Some(b) => Some((root.join(rel), b)),
+        None => file.and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))),
+    };
     let mut out = &stream;
-    let _ = match file.and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))) {
+    let _ = match body {
         Some((p, body)) => {
             let kind = match p.extension().and_then(|e| e.to_str()) {
                 Some("html") => "text/html; charset=utf-8",
@@ -227,6 +287,7 @@ pub struct Browser {
     shots: Option<PathBuf>,
     shot_count: Mutex<u32>,
     page_loads: Mutex<usize>,
+    budget_ms: Mutex<u64>,
 }
 
 /// A page as Chromium left it: its DOM after the scripts ran.
@@ -254,7 +315,14 @@ impl Browser {
             shots: std::env::var_os("PREP_SITE_SCREENSHOTS").map(PathBuf::from),
             shot_count: Mutex::new(0),
             page_loads: Mutex::new(0),
+            budget_ms: Mutex::new(20_000),
         })
+    }
+
+    /// How much virtual time a page gets before its DOM is taken: timers (the automatic
+    /// refresh) run within it, without waiting in real time.
+    pub fn set_virtual_time(&self, ms: u64) {
+        *self.budget_ms.lock().expect("budget") = ms;
     }
 
     /// How many times a page was loaded (each Chromium run loads one).
@@ -278,8 +346,11 @@ impl Browser {
             "--hide-scrollbars",
             // Nothing leaves this machine whatever is asked: names resolve only to loopback.
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--virtual-time-budget=20000",
         ])
+        .arg(format!(
+            "--virtual-time-budget={}",
+            self.budget_ms.lock().expect("budget")
+        ))
         .arg(format!("--user-data-dir={}", self.profile.path().display()))
         .args(extra)
         .stdin(Stdio::null())
