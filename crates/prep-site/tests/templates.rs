@@ -217,3 +217,51 @@ fn bad_site_information_is_refused_before_rendering() {
         .to_string();
     assert!(e.contains("image_host"), "{e}");
 }
+
+/// The default style sheet's colour pairs meet WCAG AA: 4.5:1 for text, 3:1 for the focus ring.
+#[test]
+fn default_colours_meet_wcag_aa_contrast() {
+    let css = SOURCE_FILES
+        .iter()
+        .find(|f| f.name == "estilo.css")
+        .expect("css")
+        .default;
+    let var = |name: &str| -> [f64; 3] {
+        let at = css.find(&format!("--{name}: #")).expect("colour variable") + name.len() + 5;
+        let hex = &css[at..at + 6];
+        let c = |i: usize| f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"));
+        [c(0), c(2), c(4)]
+    };
+    let luminance = |[r, g, b]: [f64; 3]| {
+        let lin = |c: f64| {
+            let c = c / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    };
+    let ratio = |a: [f64; 3], b: [f64; 3]| {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    };
+    let white = [255.0; 3];
+    for (fg, bg, min) in [
+        ("texto", "fondo", 4.5),
+        ("texto", "panel", 4.5),
+        ("suave", "fondo", 4.5),
+        ("suave", "panel", 4.5),
+        ("enlace", "fondo", 4.5),
+        ("enlace", "panel", 4.5),
+        ("marca", "fondo", 4.5),
+        ("foco", "fondo", 3.0),
+    ] {
+        let r = ratio(var(fg), var(bg));
+        assert!(r >= min, "{fg} on {bg}: {r:.2}:1 < {min}:1");
+    }
+    // The header: white text on the brand colour.
+    let r = ratio(white, var("marca"));
+    assert!(r >= 4.5, "white on marca: {r:.2}:1");
+}
