@@ -5,6 +5,7 @@ mod corte_cmd;
 mod keys_cmd;
 mod package_source;
 mod recount_cmd;
+mod site_cmd;
 mod synth_cmd;
 mod verify_cmd;
 
@@ -37,6 +38,8 @@ enum Command {
     Keys(keys_cmd::KeysArgs),
     /// Verify a corte package: signature, chain, and every file.
     Verify(verify_cmd::VerifyArgs),
+    /// The public site's templates: export the defaults, check an institute's.
+    Site(site_cmd::SiteArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys_cmd::run(args),
         Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Site(args) => site_cmd::run(args),
     };
     match result {
         Ok(code) => code,
