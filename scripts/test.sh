@@ -8,7 +8,7 @@
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
 #   5. bench smoke     scripts/bench-recount.sh --smoke and scripts/bench-corte.sh --smoke
 #
-# With CI=true a missing ../shared, python3, minisign, cargo-fuzz or rustfmt/clippy is an error; on a
+# With CI=true a missing ../shared, python3, minisign, chromium, cargo-fuzz or rustfmt/clippy is an error; on a
 # developer's machine a missing optional tool skips its section with a note.
 set -euo pipefail
 
@@ -83,29 +83,26 @@ elif [ "$ci" = true ]; then
 else
   echo "WARNING: $shared is missing: the tests that read the published files will fail"
 fi
-if command -v python3 >/dev/null 2>&1; then
-  echo "found: $(python3 --version)"
-elif [ "$ci" = true ]; then
-  fail "python3 is missing"
-else
-  echo "WARNING: python3 is missing"
-fi
-if command -v minisign >/dev/null 2>&1; then
-  echo "found: $(minisign -v)"
-elif [ "$ci" = true ]; then
-  fail "minisign is missing (apt-get install minisign): the signing tests verify with it"
-else
-  echo "WARNING: minisign is missing: the signing tests that run it will be skipped"
-fi
+# require NAME CHECK-COMMAND WHY: a component the tests need. Missing: an error under CI, a
+# warning elsewhere (the tests that need it say so, and fail under CI). Returns 1 when missing.
+require() {
+  local name="$1" check="$2" why="$3"
+  local version
+  if version="$(eval "$check" 2>&1 | head -1)"; then
+    echo "found: $name ($version)"
+    return 0
+  elif [ "$ci" = true ]; then
+    fail "$name is missing: $why"
+  else
+    echo "WARNING: $name is missing: $why"
+    return 1
+  fi
+}
+require python3 "python3 --version" "the benchmark's reference counter and the http verify test run it" || true
+require minisign "minisign -v" "apt-get install minisign: the signing tests verify with it" || true
+require chromium "chromium --version" "apt-get install chromium: the public site is checked in headless Chromium" || true
 have_fuzz=true
-if cargo fuzz --version >/dev/null 2>&1; then
-  echo "found: $(cargo fuzz --version)"
-elif [ "$ci" = true ]; then
-  fail "cargo-fuzz is missing (cargo install --locked cargo-fuzz)"
-else
-  have_fuzz=false
-  echo "WARNING: cargo-fuzz is missing: the fuzz smoke will be skipped (cargo install --locked cargo-fuzz)"
-fi
+require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false
 
 fmt_check() {
   cargo fmt --all -- --check

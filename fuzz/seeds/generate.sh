@@ -77,4 +77,45 @@ summary_names='ACTAS_ESPERADAS,ACTAS_REGISTRADAS,ACTAS_FUERA_CATALOGO,ACTAS_CAPT
   printf '21|002|PRI|CARLOS DIAZ|\n'
 } >"$cand/ayuntamientos-pipe.csv"
 
-echo "seeds: wrote $(find "$db" -type f | wc -l) database and $(find "$cand" -type f | wc -l) candidaturas inputs under $here"
+
+# 3. A package manifest and its signature, separated by a NUL byte (package_check). Signed
+#    once with a throw-away key whose public half is in fuzz_targets/package_check.rs; the
+#    secret half was discarded.
+pkg="$here/package_check"
+mkdir -p "$pkg"
+{
+  cat <<'MANIFEST'
+{
+  "format": "prep-package/1",
+  "institute": "IEEPUE",
+  "process": "PEL2024",
+  "sequence": 1,
+  "corte": "2024-06-03T20:00:00-06:00",
+  "created": "2024-06-03T20:00:04-06:00",
+  "expires": "2024-06-04T20:00:00-06:00",
+  "final": false,
+  "previous": null,
+  "files": [
+    {
+      "path": "index.html",
+      "sha256": "38f88099873927e1df100f45e93936f2f9f68c88990013043b86c6aa8f9a3db1",
+      "size": 34
+    },
+    {
+      "path": "json/main.data.json",
+      "sha256": "603ff4b70ceeeda2a87631465b1a7089df62b5d48e4426d1bbe9bd2c219f0bfd",
+      "size": 14
+    }
+  ]
+}
+MANIFEST
+  printf '\0'
+  cat <<'SIGNATURE'
+untrusted comment: signature from minisign secret key
+RUQavdwi7GT0nTND3627KgfyxFQBk0dUkqO5/dug1cnDN3koSVfvSNxPXgjlTejBAlqy4FzE6r8AUKSxDzLMi7Xf68E+Q8qsjwQ=
+trusted comment: prep sequence:1 corte:2024-06-03T20:00:00-06:00 institute:IEEPUE
+J31FlYzLHThzBrmJSPIrZUACrK+wVkor0W01F8tCms+DG16BeEAjAVAAlN6uezPQjW5XTbsKANRvhyatGS8SDA==
+SIGNATURE
+} >"$pkg/signed-seed.bin"
+
+echo "seeds: wrote $(find "$db" -type f | wc -l) database, $(find "$cand" -type f | wc -l) candidaturas and $(find "$pkg" -type f | wc -l) package inputs under $here"

@@ -2,19 +2,7 @@
 //! reading one chunk, whatever the chunk size.
 
 use prep_audit::{RecountOptions, recount};
-use std::path::PathBuf;
-
-fn puebla(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the tests need ../shared beside the repository)",
-            p.display()
-        )
-    })
-}
+use prep_testdata::read_puebla as puebla;
 
 fn with(bytes: &[u8], threads: usize, chunk_bytes: usize) -> prep_audit::Recount {
     let options = RecountOptions {

@@ -101,6 +101,20 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
     if let (Some(name), Some(bytes)) = (&cand_name, &cand_bytes) {
         entries.push((name, bytes));
     }
+    let utc_offset = corte
+        .rsplit_once('(')
+        .map_or("UTC-6", |(_, zone)| zone.trim_end_matches(')'));
+    let leeme = prep_csv::leeme(
+        &prep_csv::LeemeInfo {
+            process: &args.process,
+            election: db.preamble.title.as_deref().unwrap_or(&election),
+            database_file: &stem,
+            candidacy_file: cand_name.as_deref(),
+            utc_offset,
+        },
+        &db.header,
+    )?;
+    entries.push(("LEEME.txt", leeme.as_bytes()));
     let zip_path = format!("datos/{zip_name}");
     let zip = PackageFile {
         path: zip_path.clone(),

@@ -4,7 +4,9 @@
 mod corte_cmd;
 mod ingest_cmd;
 mod keys_cmd;
+mod package_source;
 mod recount_cmd;
+mod site_cmd;
 mod synth_cmd;
 mod verify_cmd;
 
@@ -39,6 +41,8 @@ enum Command {
     Verify(verify_cmd::VerifyArgs),
     /// Serve the ingest API of the capture centres; issue their tokens.
     Ingest(ingest_cmd::IngestArgs),
+    /// The public site's templates: export the defaults, check an institute's.
+    Site(site_cmd::SiteArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Ingest(args) => ingest_cmd::run(args),
+        Command::Site(args) => site_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,21 +1,10 @@
 //! `prep corte --from-database`: a signed package from a real published database.
 
+use prep_testdata::puebla;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn puebla(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024")
-        .join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: the tests need ../shared beside the repository",
-        p.display()
-    );
-    p
-}
 
 fn prep(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_prep"))
@@ -110,6 +99,25 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
         .read_to_end(&mut csv)
         .expect("read");
     assert_eq!(csv, std::fs::read(&db).expect("original"));
+    // With the candidacy file and a LEEME that describes every column of this header.
+    let names: Vec<&str> = zip.file_names().collect();
+    assert!(
+        names.contains(&"PUE_GUB_Candidaturas_2024.csv"),
+        "{names:?}"
+    );
+    let mut leeme = String::new();
+    zip.by_name("LEEME.txt")
+        .expect("LEEME in zip")
+        .read_to_string(&mut leeme)
+        .expect("read");
+    let header = prep_csv::Database::from_bytes(&csv).expect("db").header;
+    for column in &header {
+        assert!(
+            leeme.contains(&format!(". {column}: ")),
+            "{column} not in LEEME"
+        );
+    }
+    assert!(leeme.contains("Votos para el partido MORENA."), "{leeme}");
     let pointer: serde_json::Value =
         serde_json::from_slice(&std::fs::read(c1.join("json/main.json")).expect("main"))
             .expect("json");
@@ -149,13 +157,9 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
         ["json/main.json", "manifest.json", "manifest.json.minisig"]
     );
 
-    // The stock tool agrees, when installed (CI installs it).
-    if Command::new("minisign")
-        .arg("-v")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        let out = Command::new("minisign")
+    // The stock tool agrees (CI installs it).
+    if let Some(minisign) = prep_testdata::tool("minisign", "-v", "apt-get install minisign") {
+        let out = Command::new(minisign)
             .args(["-Vm", &s(&c2.join("manifest.json")), "-p", &pubkey])
             .output()
             .expect("minisign");
@@ -163,11 +167,6 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
-        );
-    } else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "minisign is not installed; CI must install it"
         );
     }
     // A package is never written over another.

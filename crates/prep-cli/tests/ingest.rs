@@ -10,7 +10,7 @@ use prep_store::{EventId, Store};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,18 +27,10 @@ fn prep(args: &[&str]) -> Output {
         .expect("run prep")
 }
 
-fn puebla(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024")
-        .join(name);
-    assert!(p.exists(), "{} is missing", p.display());
-    p
-}
-
 /// A store with election GUB and the Puebla catalogue; returns the catalogue's keys that
 /// are plain CLAVE_ACTAs.
 fn make_store(path: &Path) -> Vec<String> {
-    let bytes = std::fs::read(puebla("PUE_GUB_2024.csv")).expect("read");
+    let bytes = prep_testdata::read_puebla("PUE_GUB_2024.csv");
     let file = read_published(&bytes).expect("parse");
     let store = Store::open(path).expect("open");
     store

@@ -1,7 +1,7 @@
 //! `prep recount` against the real IEE Puebla 2024 databases.
 
+use prep_testdata::puebla;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 const SUMMARY_FIELDS: [&str; 13] = [
@@ -19,18 +19,6 @@ const SUMMARY_FIELDS: [&str; 13] = [
     "TOTAL_VOTOS_S_CS",
     "PORCENTAJE_PARTICIPACION_CIUDADANA",
 ];
-
-fn puebla(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024")
-        .join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: the tests need ../shared beside the repository",
-        p.display()
-    );
-    p
-}
 
 fn prep(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))

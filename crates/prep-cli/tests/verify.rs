@@ -231,3 +231,139 @@ fn keys_generate_encrypts_and_never_overwrites() {
         sk
     );
 }
+
+/// A static web server (`python3 -m http.server`) serving `dir` on loopback, killed on drop.
+struct WebServer {
+    child: std::process::Child,
+    base: String,
+}
+
+impl WebServer {
+    /// `None` outside CI when python3 is missing; under CI=true a missing python3 fails.
+    fn start(dir: &Path) -> Option<WebServer> {
+        use std::io::BufRead;
+        let python = prep_testdata::tool("python3", "--version", "apt-get install python3")?;
+        let mut child = Command::new(python)
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start python3 -m http.server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("server banner");
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        let port = line
+            .split(" port ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .expect("port in the banner");
+        Some(WebServer {
+            child,
+            base: format!("http://127.0.0.1:{port}/"),
+        })
+    }
+}
+
+impl Drop for WebServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `json/main.json` pointing at the manifest in `dir`.
+fn write_pointer(dir: &Path, m: &Manifest) {
+    let manifest = std::fs::read(dir.join("manifest.json")).expect("manifest");
+    let pointer = prep_corte::Pointer {
+        sequence: m.sequence,
+        corte: "03/06/2024 12:00 (UTC-6)".into(),
+        corte_rfc3339: m.corte.clone(),
+        is_final: m.is_final,
+        index: "json/data.json".into(),
+        manifest: "manifest.json".into(),
+        manifest_sha256: sha256_hex(&manifest),
+    };
+    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("pointer");
+}
+
+#[test]
+fn verify_over_http_checks_what_the_site_serves() {
+    let (pk, sk) = generate_keys(None).expect("keys");
+    let key = SigningKey::from_secret_key_file(&sk, None).expect("key");
+    let root = tempfile::tempdir().expect("tempdir");
+    let site = root.path().join("site");
+    let m = write_package(&site, &key, 3, None, FILES);
+    write_pointer(&site, &m);
+    let Some(server) = WebServer::start(&site) else {
+        return;
+    };
+    let check = |target: &str| prep(&["verify", target, "--key", &pk], &[]);
+
+    let ok = check(&server.base);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("(sequence 3)"), "{}", text(&ok));
+    assert!(text(&ok).contains("fetched over http"), "{}", text(&ok));
+    // The pointer's own address works too.
+    let ok = check(&format!("{}json/main.json", server.base));
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    // Each tampering of what is served is refused, naming the problem.
+    let entidad = site.join("json/gub/entidad.json");
+    std::fs::write(&entidad, b"{\"votos\":[1,2,4]}").expect("tamper");
+    let out = check(&server.base);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("SHA-256"), "{}", text(&out));
+    std::fs::write(&entidad, b"{\"votos\":[1,2,3]}").expect("restore");
+
+    // Longer than the manifest says: refused without reading the whole file.
+    std::fs::write(&entidad, vec![b' '; 1 << 20]).expect("tamper");
+    let out = check(&server.base);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("size"), "{}", text(&out));
+    std::fs::write(&entidad, b"{\"votos\":[1,2,3]}").expect("restore");
+
+    std::fs::remove_file(site.join("index.html")).expect("rm");
+    let out = check(&server.base);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("missing file"), "{}", text(&out));
+    std::fs::write(site.join("index.html"), FILES[0].1).expect("restore");
+
+    // A pointer naming another manifest.
+    let pointer = site.join("json/main.json");
+    let good = std::fs::read_to_string(&pointer).expect("pointer");
+    let hash = sha256_hex(&std::fs::read(site.join("manifest.json")).expect("m"));
+    std::fs::write(&pointer, good.replace(&hash, &"0".repeat(64))).expect("tamper");
+    let out = check(&server.base);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("json/main.json"), "{}", text(&out));
+
+    // No pointer: a site must have one.
+    std::fs::remove_file(&pointer).expect("rm");
+    let out = check(&server.base);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("has no json/main.json"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&pointer, good).expect("restore");
+
+    // A wrong key.
+    let (other_pk, _) = generate_keys(None).expect("keys");
+    let out = prep(&["verify", &server.base, "--key", &other_pk], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("signature"), "{}", text(&out));
+    drop(server);
+}

@@ -5,20 +5,8 @@ use prep_corte::{CorteData, ElectionInput, build_data};
 use prep_count::{CorteStage, Rules, SummaryField};
 use prep_csv::{Database, read_candidaturas};
 use prep_model::{CandidacyMap, Value};
+use prep_testdata::read_puebla as shared;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-
-fn shared(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the tests need ../shared beside the repository)",
-            p.display()
-        )
-    })
-}
 
 fn load(db: &str, cand: &str) -> (Database, CandidacyMap) {
     let database = Database::from_bytes(&shared(db)).expect("database");

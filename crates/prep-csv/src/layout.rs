@@ -19,6 +19,47 @@ pub const KEY_COLUMNS: &[&str] = &[
     "EXT_CONTIGUA",
 ];
 
+/// The columns before the votes in the 2024 published format (IEE Puebla 2024, INE 2024), in
+/// order, with the election's area columns at [`AREA_COLUMNS_AT`]: `ID_DISTRITO` and
+/// `DISTRITO` here, `ID_DISTRITO_FEDERAL` and `DISTRITO_FEDERAL` in federal files,
+/// `ID_MUNICIPIO` and `MUNICIPIO` for ayuntamientos ([`header_2024`] puts them in).
+pub const LEADING_COLUMNS_2024: [&str; 16] = [
+    "CLAVE_CASILLA",
+    "CLAVE_ACTA",
+    "ID_ENTIDAD",
+    "ENTIDAD",
+    "ID_DISTRITO",
+    "DISTRITO",
+    "SECCION",
+    "ID_CASILLA",
+    "TIPO_CASILLA",
+    "EXT_CONTIGUA",
+    "UBICACION_CASILLA",
+    "TIPO_ACTA",
+    "TOTAL_BOLETAS_SOBRANTES",
+    "TOTAL_PERSONAS_VOTARON",
+    "TOTAL_REP_PARTIDO_CI_VOTARON",
+    "TOTAL_VOTOS_SACADOS",
+];
+
+/// Where the area's id and name columns sit in [`LEADING_COLUMNS_2024`].
+pub const AREA_COLUMNS_AT: usize = 4;
+
+/// A whole header in the 2024 published format: the leading columns with the area's id and
+/// name columns (`"ID_DISTRITO_FEDERAL", "DISTRITO_FEDERAL"`), the vote columns, then
+/// [`TRAILING_COLUMNS_2024`].
+pub fn header_2024<S: AsRef<str>>(area: (&str, &str), votes: &[S]) -> Vec<String> {
+    let mut header: Vec<String> = LEADING_COLUMNS_2024
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    header[AREA_COLUMNS_AT] = area.0.to_owned();
+    header[AREA_COLUMNS_AT + 1] = area.1.to_owned();
+    header.extend(votes.iter().map(|v| v.as_ref().to_owned()));
+    header.extend(TRAILING_COLUMNS_2024.iter().map(|s| (*s).to_owned()));
+    header
+}
+
 /// The columns after the votes in the 2024 published format (IEE Puebla 2024, INE 2024), in
 /// order.
 pub const TRAILING_COLUMNS_2024: [&str; 14] = [

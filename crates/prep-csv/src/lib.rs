@@ -20,6 +20,8 @@
 //!   fast paths (recount of a national file).
 //! - [`read_candidaturas`]: the `*_Candidaturas_*.csv` file into a
 //!   [`prep_model::CandidacyMap`].
+//! - [`leeme`]: the Spanish `LEEME.txt` that goes in the database's zip, describing exactly
+//!   the columns of its header.
 //!
 //! CSV tokenising and quoting are the `csv` crate's; errors are `thiserror` types carrying the
 //! line number and the reason, never a panic.
@@ -29,6 +31,7 @@ mod database;
 mod dialect;
 mod error;
 mod layout;
+mod leeme;
 mod preamble;
 mod table;
 
@@ -36,7 +39,10 @@ pub use candidaturas::read_candidaturas;
 pub use database::{Database, Head, HeadAt, Row, TableWriter, read_head, write_preamble};
 pub use dialect::{Dialect, Encoding, LineEnding};
 pub use error::{ReadError, ReadErrorKind};
-pub use layout::{KEY_COLUMNS, Layout, TRAILING_COLUMNS_2024};
+pub use layout::{
+    AREA_COLUMNS_AT, KEY_COLUMNS, LEADING_COLUMNS_2024, Layout, TRAILING_COLUMNS_2024, header_2024,
+};
+pub use leeme::{LeemeInfo, leeme};
 pub use preamble::{Preamble, PreambleItem, PublishedSummary};
 pub use table::{RawRow, Table, TableReader, complete_rows, count_line_ends};
 

@@ -1,28 +1,12 @@
 //! The real IEE Puebla 2024 databases: read, then write back byte for byte.
 
 use prep_csv::Database;
-use std::path::PathBuf;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel)
-}
-
-fn read_shared(rel: &str) -> Vec<u8> {
-    let path = shared(rel);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the tests need ../shared beside the repo)",
-            path.display()
-        )
-    })
-}
+use prep_testdata::read_puebla;
 
 #[test]
 fn puebla_files_round_trip_byte_for_byte() {
     for name in ["PUE_GUB_2024.csv", "PUE_AYUN_2024.csv"] {
-        let original = read_shared(&format!("data/puebla-2024/{name}"));
+        let original = read_puebla(name);
         let db = Database::from_bytes(&original).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(db.dialect.bom, "{name}: BOM detected");
         assert!(db.dialect.apostrophe_keys, "{name}: apostrophes detected");
@@ -47,7 +31,7 @@ fn puebla_files_round_trip_byte_for_byte() {
 
 #[test]
 fn puebla_structure() {
-    let db = Database::from_bytes(&read_shared("data/puebla-2024/PUE_GUB_2024.csv")).expect("read");
+    let db = Database::from_bytes(&read_puebla("PUE_GUB_2024.csv")).expect("read");
     assert_eq!(db.preamble.title.as_deref(), Some("GUBERNATURA"));
     assert_eq!(
         db.preamble.corte.as_deref(),

@@ -9,7 +9,6 @@ use prep_count::Rules;
 use prep_ingest::published::read_published;
 use prep_ingest::{AppState, TokenKind, Tokens};
 use prep_store::Store;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,9 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let clients: usize = args.next().map_or(Ok(4), |a| a.parse())?;
     let seconds: u64 = args.next().map_or(Ok(5), |a| a.parse())?;
-    let csv = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024/PUE_GUB_2024.csv");
-    let file = read_published(&std::fs::read(&csv)?)?;
+    let file = read_published(&prep_testdata::read_puebla("PUE_GUB_2024.csv"))?;
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path().join("store.sqlite"))?;
     store.define_election(&file.election_spec("GUB", Rules::anexo13()))?;

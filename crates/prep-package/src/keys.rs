@@ -123,6 +123,19 @@ pub fn sign_manifest(key: &SigningKey, manifest: &Manifest) -> Result<String, Ke
     Ok(sig.to_string())
 }
 
+/// Whether `line` is the base64 of exactly 64 bytes (88 characters, the last two `=`), as
+/// the global signature over the signature and its trusted comment must be. The `minisign`
+/// crate (0.9.1) slices that signature without checking its length, so a shorter one would
+/// panic there: found by the `package_check` fuzz target, checked here first.
+fn is_global_signature(line: &str) -> bool {
+    let line = line.trim();
+    line.len() == 88
+        && line.ends_with("==")
+        && line[..86]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
 /// Verifies a detached signature over `bytes`; returns its trusted comment.
 pub fn verify_signature(
     key: &VerifyingKey,
@@ -131,6 +144,12 @@ pub fn verify_signature(
 ) -> Result<String, KeyError> {
     let sig = SignatureBox::from_string(minisig)
         .map_err(|e| KeyError::from("not a minisign signature", e))?;
+    if !is_global_signature(minisig.lines().nth(3).unwrap_or_default()) {
+        return Err(KeyError::from(
+            "not a minisign signature",
+            "its fourth line is not a 64-byte global signature",
+        ));
+    }
     minisign::verify(&key.pk, &sig, Cursor::new(bytes), true, false, false)
         .map_err(|e| KeyError::from("signature does not verify", e))?;
     sig.trusted_comment()

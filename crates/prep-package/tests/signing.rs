@@ -7,24 +7,6 @@ use prep_package::{
 use std::collections::BTreeMap;
 use std::process::Command;
 
-/// The `minisign` binary, or `None` outside CI when it is not installed. Under CI=true a
-/// missing binary fails the test.
-fn minisign() -> Option<&'static str> {
-    let found = Command::new("minisign")
-        .arg("-v")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some("minisign");
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "minisign is not installed (Debian package `minisign`); CI must install it"
-    );
-    eprintln!("SKIPPED: minisign is not installed (apt-get install minisign)");
-    None
-}
-
 fn key() -> SigningKey {
     let (_, sk) = generate_keys(None).expect("keys");
     SigningKey::from_secret_key_file(&sk, None).expect("secret key")
@@ -93,7 +75,9 @@ fn check(
 
 #[test]
 fn stock_minisign_verifies_our_signature() {
-    let Some(bin) = minisign() else { return };
+    let Some(bin) = prep_testdata::tool("minisign", "-v", "apt-get install minisign") else {
+        return;
+    };
     let key = key();
     let (m, _) = package(3, None);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -138,7 +122,9 @@ fn stock_minisign_verifies_our_signature() {
 
 #[test]
 fn we_verify_the_stock_tool_signature() {
-    let Some(bin) = minisign() else { return };
+    let Some(bin) = prep_testdata::tool("minisign", "-v", "apt-get install minisign") else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let (pk, sk) = (dir.path().join("k.pub"), dir.path().join("k.key"));
     let out = Command::new(bin)

@@ -142,31 +142,7 @@ fn tally_of_a_snapshot_equals_the_actas_classified_directly() {
 
 /// The header of an IEE Puebla 2024 database for the test election.
 fn header() -> Vec<String> {
-    let prefix = [
-        "CLAVE_CASILLA",
-        "CLAVE_ACTA",
-        "ID_ENTIDAD",
-        "ENTIDAD",
-        "ID_DISTRITO",
-        "DISTRITO",
-        "SECCION",
-        "ID_CASILLA",
-        "TIPO_CASILLA",
-        "EXT_CONTIGUA",
-        "UBICACION_CASILLA",
-        "TIPO_ACTA",
-        "TOTAL_BOLETAS_SOBRANTES",
-        "TOTAL_PERSONAS_VOTARON",
-        "TOTAL_REP_PARTIDO_CI_VOTARON",
-        "TOTAL_VOTOS_SACADOS",
-    ];
-    let suffix = prep_csv::TRAILING_COLUMNS_2024;
-    prefix
-        .iter()
-        .chain(&COLUMNS)
-        .chain(&suffix)
-        .map(|s| (*s).to_owned())
-        .collect()
+    prep_csv::header_2024(("ID_DISTRITO", "DISTRITO"), &COLUMNS)
 }
 
 /// Writes a snapshot as a published database (preamble with its summary, header, rows).

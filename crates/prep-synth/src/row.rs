@@ -7,27 +7,13 @@ use crate::geography::{Casilla, District, Entidad};
 use prep_model::{CasillaType, Value};
 
 /// The columns before the votes, as IEE Puebla 2024 and INE 2024 publish them.
-const PREFIX: [&str; 16] = [
-    "CLAVE_CASILLA",
-    "CLAVE_ACTA",
-    "ID_ENTIDAD",
-    "ENTIDAD",
-    "ID_DISTRITO_FEDERAL",
-    "DISTRITO_FEDERAL",
-    "SECCION",
-    "ID_CASILLA",
-    "TIPO_CASILLA",
-    "EXT_CONTIGUA",
-    "UBICACION_CASILLA",
-    "TIPO_ACTA",
-    "TOTAL_BOLETAS_SOBRANTES",
-    "TOTAL_PERSONAS_VOTARON",
-    "TOTAL_REP_PARTIDO_CI_VOTARON",
-    "TOTAL_VOTOS_SACADOS",
-];
+const PREFIX: [&str; 16] = prep_csv::LEADING_COLUMNS_2024;
 
 /// The columns after the votes.
 const SUFFIX: [&str; 14] = prep_csv::TRAILING_COLUMNS_2024;
+
+/// The area columns of a federal database.
+const FEDERAL_AREA: (&str, &str) = ("ID_DISTRITO_FEDERAL", "DISTRITO_FEDERAL");
 
 /// Index of TOTAL_BOLETAS_SOBRANTES; the three columns after it are the other acta totals.
 pub(crate) const SOBRANTES: usize = 12;
@@ -74,12 +60,7 @@ pub(crate) mod tail {
 
 /// The header of an election's database.
 pub(crate) fn header(columns: &Columns) -> Vec<String> {
-    PREFIX
-        .iter()
-        .chain(&columns.names)
-        .chain(&SUFFIX)
-        .map(|s| (*s).to_owned())
-        .collect()
+    prep_csv::header_2024(FEDERAL_AREA, &columns.names)
 }
 
 /// Number of cells in a row.

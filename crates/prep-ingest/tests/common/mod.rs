@@ -9,31 +9,17 @@ use prep_count::Rules;
 use prep_ingest::published::{PublishedFile, read_published};
 use prep_ingest::{AppState, TokenKind, Tokens, router};
 use prep_store::Store;
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use tower::ServiceExt;
 
 /// The fixed clock of the test servers (2 June 2024 21:00 UTC-6).
 pub const NOW_MS: i64 = 1_717_383_600_000;
 
-/// A published database of ../shared.
-pub fn puebla_path(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/puebla-2024")
-        .join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: the tests need ../shared beside the repository",
-        p.display()
-    );
-    p
-}
-
 /// PUE_GUB_2024.csv, read once.
 pub fn gub() -> &'static (Vec<u8>, PublishedFile) {
     static FILE: OnceLock<(Vec<u8>, PublishedFile)> = OnceLock::new();
     FILE.get_or_init(|| {
-        let bytes = std::fs::read(puebla_path("PUE_GUB_2024.csv")).expect("read GUB");
+        let bytes = prep_testdata::read_puebla("PUE_GUB_2024.csv");
         let file = read_published(&bytes).expect("parse GUB");
         assert!(file.malformed.is_empty(), "{:?}", file.malformed);
         (bytes, file)

@@ -1,0 +1,61 @@
+//! Test support, for the workspace's tests and benchmarks only (a dev-dependency).
+//!
+//! - [`shared`], [`puebla`] and [`read_puebla`]: the read-only material the steering side
+//!   keeps in `../shared` beside the repository (the real published PREP databases of IEE
+//!   Puebla 2024 among them). A missing file fails the test with a message that says where
+//!   the tests expect it; the project never copies that material in.
+//! - [`tool`]: an external program a test runs (the stock `minisign`, `chromium`,
+//!   `python3`): under `CI=true` a missing one fails the test; on a developer's machine the
+//!   test is skipped with a printed note.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The path of `rel` under `../shared` beside the repository; panics, naming it, when it is
+/// missing.
+pub fn shared(rel: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: the tests need ../shared beside the repository",
+        p.display()
+    );
+    p
+}
+
+/// The path of a published IEE Puebla 2024 file (`PUE_GUB_2024.csv`).
+pub fn puebla(name: &str) -> PathBuf {
+    shared(&format!("data/puebla-2024/{name}"))
+}
+
+/// The bytes of a published IEE Puebla 2024 file.
+pub fn read_puebla(name: &str) -> Vec<u8> {
+    let p = puebla(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+/// Whether the tests run under CI (`CI=true`), where every component must be there.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// `program` when `program version_arg` runs; `None` (with a note on stderr) when it does not
+/// and the tests do not run under CI. Under CI a missing program fails the test: `install`
+/// says how CI gets it (`apt-get install minisign`).
+pub fn tool(program: &'static str, version_arg: &str, install: &str) -> Option<&'static str> {
+    let found = Command::new(program)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(program);
+    }
+    assert!(
+        !in_ci(),
+        "{program} is not installed ({install}); CI must install it"
+    );
+    eprintln!("SKIPPED: {program} is not installed ({install})");
+    None
+}
