@@ -111,7 +111,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.store.display()
         );
     }
-    let mut state = AppState::new(Arc::new(store), tokens);
+    let mut state =
+        AppState::new(Arc::new(store), tokens).context("cannot start the writer thread")?;
     state.limits = Limits {
         bulk_bytes: args.bulk_limit_mib.saturating_mul(1 << 20),
         access_log: !args.quiet,

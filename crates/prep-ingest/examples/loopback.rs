@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut tokens = Tokens::default();
     let token = tokens.issue("bench", TokenKind::Catd, false)?;
-    let state = AppState::new(Arc::new(store), tokens);
+    let state = AppState::new(Arc::new(store), tokens)?;
 
     let runtime = tokio::runtime::Runtime::new()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;

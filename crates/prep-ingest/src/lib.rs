@@ -13,7 +13,7 @@
 //!
 //! Principal types:
 //!
-//! - [`AppState`] (store, [`Tokens`], [`Limits`], clock) shared by the handlers (module
+//! - [`AppState`] (store, [`Tokens`], [`Limits`], clock, [`Writer`]) shared by the handlers (module
 //!   `handlers`, one file per route); [`router`] builds the axum router from the route
 //!   table [`routes`]; [`serve`] runs it until [`shutdown_signal`] (SIGTERM, Ctrl-C).
 //! - [`Tokens`]: capture centre id → SHA-256 of its token and its [`TokenKind`], a TOML
@@ -28,8 +28,11 @@
 //! `access_log` (one line per request on standard error, never headers nor bodies), body
 //! limits per route, and one bulk load at a time.
 //!
-//! HTTP is `axum` on `tokio` (one blocking-pool thread per store call: SQLite calls block
-//! and fsync); JSON errors with the failing field's path come
+//! - [`Writer`]: the one thread that records submissions; those that arrive together are
+//!   committed in one transaction (one fsync), each answered after that commit.
+//!
+//! HTTP is `axum` on `tokio` (reads of the store run on tokio's blocking pool: SQLite calls
+//! block); JSON errors with the failing field's path come
 //! from `serde_path_to_error`; tokens are drawn with `getrandom`, hashed with `sha2` and
 //! compared with `subtle`; the tokens file is read with `toml`. The CSV format is
 //! `prep-csv`'s.
@@ -47,14 +50,16 @@ mod submission;
 mod timeout;
 mod tokens;
 mod view;
+mod writer;
 
 pub use error::ApiError;
 pub use handlers::openapi::OPENAPI_JSON;
 pub use router::{Route, router, routes};
 pub use serve::{serve, shutdown_signal};
-pub use state::{AppState, Clock, Limits, system_clock};
+pub use state::{AppState, Clock, Limits, MAX_BATCH, system_clock};
 pub use submission::{ActaRef, COUNT_NAMES, DetailsIn, MAX_COUNT, SinActaIn, Submission};
 pub use tokens::{
     Caller, CentreToken, TOKEN_PREFIX, TokenKind, Tokens, TokensError, check_centre_id, token_hash,
 };
 pub use view::{EventView, Receipt, StateView};
+pub use writer::Writer;

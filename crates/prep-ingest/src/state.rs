@@ -5,6 +5,9 @@ use prep_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Most submissions the writer commits in one transaction.
+pub const MAX_BATCH: usize = 256;
+
 /// The sizes and times the server bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -56,21 +59,24 @@ pub struct AppState {
     pub limits: Limits,
     /// The time stamped on each event at receipt.
     pub clock: Clock,
+    /// The thread that records submissions (group commit).
+    pub writer: crate::Writer,
     /// One bulk load at a time: its body (up to [`Limits::bulk_bytes`]) and its rows are
     /// in memory only while it holds this.
     pub bulk_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
-    /// A state with the default limits and the system clock.
-    pub fn new(store: Arc<Store>, tokens: Tokens) -> AppState {
-        AppState {
+    /// A state with the default limits and the system clock; starts the writer thread.
+    pub fn new(store: Arc<Store>, tokens: Tokens) -> std::io::Result<AppState> {
+        Ok(AppState {
+            writer: crate::Writer::start(Arc::clone(&store), MAX_BATCH)?,
             store,
             tokens: Arc::new(tokens),
             limits: Limits::default(),
             clock: system_clock(),
             bulk_slot: Arc::new(tokio::sync::Semaphore::new(1)),
-        }
+        })
     }
 
     /// Runs a blocking store call on tokio's blocking pool (SQLite calls block and fsync).

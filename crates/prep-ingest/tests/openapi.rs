@@ -40,7 +40,8 @@ async fn served_document_is_the_repository_file() {
 async fn document_and_router_list_the_same_routes() {
     let api = TestApi::new();
     let doc: serde_json::Value = serde_json::from_str(&doc_file()).expect("JSON");
-    let state = prep_ingest::AppState::new(api.store.clone(), prep_ingest::Tokens::default());
+    let state = prep_ingest::AppState::new(api.store.clone(), prep_ingest::Tokens::default())
+        .expect("state");
     let routed: BTreeSet<(String, String)> = prep_ingest::routes(&state)
         .iter()
         .map(|r| (r.method.to_string(), r.path.to_owned()))

@@ -21,9 +21,9 @@ pub async fn submit(
     let bytes = body_bytes(body, state.limits.submission_bytes)?;
     let submission: Submission = parse_json(&bytes)?;
     let event = submission.into_event(caller.origin(), (state.clock)())?;
+    let recorded = state.writer.record(event).await?;
     let receipt = state
         .with_store(move |store| {
-            let recorded = store.record_detailed(&event)?;
             let acta_state = store.acta_state(&recorded.ack.election, &recorded.ack.acta)?;
             Ok(Receipt::new(
                 recorded.ack,

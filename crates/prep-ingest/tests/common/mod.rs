@@ -64,7 +64,7 @@ impl TestApi {
         let casilla = tokens
             .issue("app-1", TokenKind::Casilla, false)
             .expect("token");
-        let mut state = AppState::new(Arc::clone(&store), tokens);
+        let mut state = AppState::new(Arc::clone(&store), tokens).expect("state");
         state.clock = Arc::new(|| NOW_MS);
         state.limits = limits;
         TestApi {
