@@ -404,3 +404,38 @@ async fn sin_acta_is_classified_as_not_counted() {
         "unknown variant `lost`",
     );
 }
+
+#[tokio::test]
+async fn concurrent_conflicting_captures_one_wins_the_others_get_409() {
+    let api = std::sync::Arc::new(TestApi::new());
+    let clave = basica();
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let (api, clave) = (std::sync::Arc::clone(&api), clave.clone());
+            tokio::spawn(async move { api.submit(&capture(&clave, 20 + i)).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let (s, r) = t.await.expect("task");
+        if s == StatusCode::CONFLICT {
+            assert_eq!(r["error"], "conflict", "{r}");
+        }
+        statuses.push(s);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1);
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        5
+    );
+    assert_eq!(api.store.last_event().expect("last").0, 1);
+    assert!(
+        api.store
+            .check_derived_state()
+            .expect("check")
+            .is_consistent()
+    );
+}
