@@ -2,6 +2,7 @@
 //! argument parsing is `clap`'s.
 
 mod corte_cmd;
+mod ingest_cmd;
 mod keys_cmd;
 mod package_source;
 mod recount_cmd;
@@ -38,6 +39,8 @@ enum Command {
     Keys(keys_cmd::KeysArgs),
     /// Verify a corte package: signature, chain, and every file.
     Verify(verify_cmd::VerifyArgs),
+    /// Serve the ingest API of the capture centres; issue their tokens.
+    Ingest(ingest_cmd::IngestArgs),
     /// The public site's templates: export the defaults, check an institute's.
     Site(site_cmd::SiteArgs),
 }
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys_cmd::run(args),
         Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Ingest(args) => ingest_cmd::run(args),
         Command::Site(args) => site_cmd::run(args),
     };
     match result {
