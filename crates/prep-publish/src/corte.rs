@@ -133,6 +133,11 @@ impl Publisher {
         })
     }
 
+    /// The corte line of a time (`03/06/2024 20:00 (UTC-6)`).
+    pub fn corte_line(&self, at: Timestamp) -> String {
+        self.tz.corte_line(at)
+    }
+
     /// The directory.
     pub fn dir(&self) -> &ElectionDir {
         &self.dir
@@ -196,8 +201,7 @@ impl Publisher {
             .elections
             .iter()
             .zip(&databases)
-            .zip(&zips)
-            .map(|((e, db), zip)| ElectionInput {
+            .map(|(e, db)| ElectionInput {
                 id: &e.id,
                 title: e
                     .snapshot
@@ -211,8 +215,16 @@ impl Publisher {
                     .map(|s| &s.election.rules)
                     .unwrap_or(&DEFAULT_RULES),
                 stage,
-                database_path: Some(&zip.path),
+                // The zip is named by the corte time: the pointer names it, not the index
+                // (which then keeps its bytes between cortes with no new acta).
+                database_path: None,
             })
+            .collect();
+        let database_paths = self
+            .elections
+            .iter()
+            .zip(&zips)
+            .map(|(e, z)| (e.id.clone(), z.path.clone()))
             .collect();
         let data = prep_corte::build_data(&inputs);
         let mut extra = zips;
@@ -232,7 +244,8 @@ impl Publisher {
             is_final,
             previous,
         };
-        let package = prep_corte::assemble(data, extra, &info);
+        let mut package = prep_corte::assemble(data, extra, &info);
+        package.pointer.databases = database_paths;
         let signature = sign_manifest(&self.key, &package.manifest)?;
         let out = self.dir.corte_dir(sequence);
         let prev_dir = last.map(|s| self.dir.corte_dir(s));

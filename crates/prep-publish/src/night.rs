@@ -152,7 +152,9 @@ pub fn run_schedule(
             break;
         }
         if !is_final && times.get(i + 1).is_some_and(|&next| clock.now() >= next) {
-            log(NightEvent::Skipped { at: t });
+            log(NightEvent::Skipped {
+                corte: publisher.corte_line(t),
+            });
             continue;
         }
         let report = publisher.cut(store, t, is_final)?;
@@ -176,7 +178,7 @@ pub enum NightEvent<'a> {
     Corte(&'a CorteReport),
     /// A corte time skipped: the clock had passed the next one before it could be cut.
     Skipped {
-        /// Its time.
-        at: Timestamp,
+        /// Its corte line.
+        corte: String,
     },
 }

@@ -92,6 +92,10 @@ fn replaying_pue_gub_reproduces_the_official_corte() {
     let (pointer, _, t) = total(&report.path);
     assert_eq!(pointer.sequence, 1);
     assert!(pointer.is_final);
+    assert_eq!(
+        pointer.databases["gub"],
+        "datos/20240603_2000_PREP_PUE_GUB.zip"
+    );
     let map = prep_csv::read_candidaturas(
         &std::fs::read(puebla("PUE_GUB_Candidaturas_2024.csv")).expect("c")[..],
     )
