@@ -61,13 +61,16 @@ pub struct CorteReport {
     pub through_event: EventId,
     /// Milliseconds from the read view to the package in place.
     pub build_ms: u128,
+    /// Of which: reading the store (snapshots), rendering and zipping the CSV databases,
+    /// building the JSON, assembling + signing + writing.
+    pub phases_ms: [u128; 4],
 }
 
 impl std::fmt::Display for CorteReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "corte {:>4}{} {}: {} files, {} bytes ({} files / {} bytes new, {} linked), through event {}, built in {} ms",
+            "corte {:>4}{} {}: {} files, {} bytes ({} files / {} bytes new, {} linked), through event {}, built in {} ms (store {} + csv {} + json {} + sign/write {})",
             self.sequence,
             if self.is_final { " FINAL" } else { "" },
             self.corte,
@@ -77,7 +80,11 @@ impl std::fmt::Display for CorteReport {
             self.written.bytes_written,
             self.written.files_linked,
             self.through_event,
-            self.build_ms
+            self.build_ms,
+            self.phases_ms[0],
+            self.phases_ms[1],
+            self.phases_ms[2],
+            self.phases_ms[3]
         )
     }
 }
@@ -177,6 +184,7 @@ impl Publisher {
             }
         }
         drop(view);
+        let read_ms = started.elapsed().as_millis();
 
         let mut databases = Vec::new();
         let mut zips = Vec::new();
@@ -226,7 +234,9 @@ impl Publisher {
             .zip(&zips)
             .map(|(e, z)| (e.id.clone(), z.path.clone()))
             .collect();
+        let csv_ms = started.elapsed().as_millis() - read_ms;
         let data = prep_corte::build_data(&inputs);
+        let json_ms = started.elapsed().as_millis() - read_ms - csv_ms;
         let mut extra = zips;
         extra.extend(site_files(&self.dir.config)?);
 
@@ -264,6 +274,12 @@ impl Publisher {
             written,
             through_event,
             build_ms: started.elapsed().as_millis(),
+            phases_ms: [
+                read_ms,
+                csv_ms,
+                json_ms,
+                started.elapsed().as_millis() - read_ms - csv_ms - json_ms,
+            ],
         })
     }
 }
