@@ -1,23 +1,35 @@
-//! `prep corte`: build and sign a corte package.
+//! `prep corte`: build and sign a corte package, from an election directory's store
+//! (`--dir`) or from a published database (`--from-database`).
 
 use anyhow::{Context, bail};
-use prep_corte::{CorteInfo, ElectionInput, MANIFEST_PATH, POINTER_PATH, PackageFile};
+use prep_corte::{CorteInfo, ElectionInput, MANIFEST_PATH, PackageFile};
 use prep_count::{CorteStage, Rules};
 use prep_csv::Database;
 use prep_package::{Manifest, SigningKey, rfc3339_seconds, rfc3339_utc, sign_manifest};
+use prep_publish::{ElectionDir, Publisher};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `prep corte`.
 #[derive(clap::Args)]
 #[command(after_help = "\
-The package is written to a temporary directory beside --out and renamed into place, so a
-crash never leaves half a package. Check it with `prep verify OUT --key prep.pub` or with
-`minisign -Vm OUT/manifest.json -p prep.pub`.")]
+With --dir, the corte is cut from the directory's store (one consistent snapshot of every
+election), numbered after the last one under DIR/cortes/, chained to it, signed with the key
+prep.toml names, written to DIR/cortes/<sequence>/ and DIR/origin switched to it.
+With --from-database, the package is built from a published database and written to --out.
+Either way the package is written to a temporary directory and renamed into place, so a
+crash never leaves half a package. Check it with `prep verify PACKAGE --key prep.pub` or with
+`minisign -Vm PACKAGE/manifest.json -p prep.pub`.")]
 pub struct CorteArgs {
+    /// An election directory (made by `prep init`): cut the corte from its store.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["from_database", "out", "key"])]
+    dir: Option<PathBuf>,
+    /// With --dir: the corte time, RFC 3339 (default: now).
+    #[arg(long, value_name = "TIME", requires = "dir")]
+    at: Option<String>,
     /// A published database: the corte's actas are its rows (a replay at its final state).
-    #[arg(long, value_name = "FILE")]
-    from_database: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "dir")]
+    from_database: Option<PathBuf>,
     /// Its candidacy file, for votes per candidacy and for the zipped database.
     #[arg(long, value_name = "FILE")]
     candidaturas: Option<PathBuf>,
@@ -25,14 +37,14 @@ pub struct CorteArgs {
     #[arg(long)]
     election: Option<String>,
     /// The secret key (`prep.key`); its password comes from --password-file or PREP_KEY_PASSWORD.
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "dir")]
+    key: Option<PathBuf>,
     /// A file whose first line is the secret key's password.
     #[arg(long, value_name = "FILE")]
     password_file: Option<PathBuf>,
     /// Directory to write the package to (must not exist).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "dir")]
+    out: Option<PathBuf>,
     /// Institute id written in the manifest.
     #[arg(long, default_value = "INSTITUTO")]
     institute: String,
@@ -53,22 +65,46 @@ pub struct CorteArgs {
     expires_hours: u32,
 }
 
+/// Cuts a corte from an election directory's store.
+fn run_dir(dir: &Path, at: Option<&str>, is_final: bool) -> anyhow::Result<ExitCode> {
+    let dir = ElectionDir::open(dir)?;
+    let at = match at {
+        Some(t) => prep_publish::parse_rfc3339(t).map_err(|e| anyhow::anyhow!("--at: {e}"))?,
+        None => jiff::Timestamp::now(),
+    };
+    let store = dir.open_store()?;
+    let key = dir.signing_key()?;
+    let mut publisher = Publisher::open(dir, key)?;
+    let report = publisher.cut(&store, at, is_final)?;
+    println!("{report}");
+    println!("written to {}", report.path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `prep corte`.
 pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
-    if args.out.exists() {
+    if let Some(dir) = &args.dir {
+        return run_dir(dir, args.at.as_deref(), args.is_final);
+    }
+    let (Some(from_database), Some(key_path), Some(out)) =
+        (&args.from_database, &args.key, &args.out)
+    else {
+        bail!("give --dir DIR, or --from-database FILE --key FILE --out DIR");
+    };
+    if out.exists() {
         bail!(
             "{} already exists; a package is never written over another",
-            args.out.display()
+            out.display()
         );
     }
-    let password = crate::keys_cmd::password(args.password_file.as_deref())?;
-    let key_text = std::fs::read_to_string(&args.key)
-        .with_context(|| format!("cannot read {}", args.key.display()))?;
+    let password = prep_publish::key_password(args.password_file.as_deref())?;
+    let key_text = std::fs::read_to_string(key_path)
+        .with_context(|| format!("cannot read {}", key_path.display()))?;
     let key = SigningKey::from_secret_key_file(&key_text, password.as_deref())?;
-    let db_bytes = std::fs::read(&args.from_database)
-        .with_context(|| format!("cannot read {}", args.from_database.display()))?;
-    let db = Database::from_bytes(&db_bytes)
-        .with_context(|| format!("{}", args.from_database.display()))?;
+    let db_bytes = std::fs::read(from_database)
+        .with_context(|| format!("cannot read {}", from_database.display()))?;
+    let db =
+        Database::from_bytes(&db_bytes).with_context(|| format!("{}", from_database.display()))?;
     let (cand_bytes, candidacies) = match &args.candidaturas {
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -78,7 +114,7 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         }
         None => (None, None),
     };
-    let stem = file_name(&args.from_database);
+    let stem = file_name(from_database);
     let parts: Vec<&str> = stem.trim_end_matches(".csv").split('_').collect();
     let election = args.election.clone().unwrap_or_else(|| {
         parts
@@ -173,14 +209,14 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
     };
     let package = prep_corte::assemble(data, vec![zip], &info);
     let signature = sign_manifest(&key, &package.manifest)?;
-    write_package(&args.out, &package, &signature)?;
+    prep_publish::write_package(out, &package, &signature, args.previous.as_deref())?;
     println!(
         "corte {} (sequence {}): {} files, {} bytes, signed; written to {}",
         info.corte,
         info.sequence,
         package.files.len(),
         package.manifest.total_size(),
-        args.out.display()
+        out.display()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -189,30 +225,4 @@ fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// Writes every file into a temporary directory beside `out`, then renames it into place.
-fn write_package(out: &Path, package: &prep_corte::Package, signature: &str) -> anyhow::Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = parent.join(format!(".{}.tmp-{}", file_name(out), std::process::id()));
-    let write = |rel: &str, bytes: &[u8]| -> anyhow::Result<()> {
-        let path = tmp.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
-    };
-    for f in &package.files {
-        write(&f.path, &f.bytes)?;
-    }
-    write(MANIFEST_PATH, &package.manifest.to_bytes())?;
-    write(&format!("{MANIFEST_PATH}.minisig"), signature.as_bytes())?;
-    write(POINTER_PATH, &package.pointer.to_bytes())?;
-    std::fs::rename(&tmp, out)
-        .with_context(|| format!("cannot move the package into {}", out.display()))?;
-    Ok(())
 }

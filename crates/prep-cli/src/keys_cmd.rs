@@ -36,26 +36,10 @@ struct GenerateArgs {
     unencrypted: bool,
 }
 
-/// Reads the key password from a file or from PREP_KEY_PASSWORD.
-pub fn password(file: Option<&Path>) -> anyhow::Result<Option<String>> {
-    if let Some(f) = file {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read the password file {}", f.display()))?;
-        let line = text.lines().next().unwrap_or_default().to_owned();
-        if line.is_empty() {
-            bail!("the password file {} is empty", f.display());
-        }
-        return Ok(Some(line));
-    }
-    Ok(std::env::var("PREP_KEY_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty()))
-}
-
 /// Runs `prep keys`.
 pub fn run(args: KeysArgs) -> anyhow::Result<ExitCode> {
     let KeysCommand::Generate(g) = args.command;
-    let password = password(g.password_file.as_deref())?;
+    let password = prep_publish::key_password(g.password_file.as_deref())?;
     if password.is_none() && !g.unencrypted {
         bail!(
             "no password for the secret key: give --password-file FILE or set PREP_KEY_PASSWORD \

@@ -3,9 +3,12 @@
 
 mod corte_cmd;
 mod ingest_cmd;
+mod init_cmd;
 mod keys_cmd;
 mod package_source;
+mod publish_cmd;
 mod recount_cmd;
+mod replay_cmd;
 mod site_cmd;
 mod synth_cmd;
 mod verify_cmd;
@@ -33,8 +36,14 @@ enum Command {
     Recount(recount_cmd::RecountArgs),
     /// Write a deterministic synthetic election in the published database format.
     Synth(synth_cmd::SynthArgs),
-    /// Cut a corte: build and sign its package (for now from a published database).
+    /// Create an election directory: configuration, acta store with the catalogue, keys.
+    Init(init_cmd::InitArgs),
+    /// Cut a corte: build and sign its package (from a directory's store or a database).
     Corte(corte_cmd::CorteArgs),
+    /// Cut cortes on schedule, from the opening to the closing (the last one final).
+    Publish(publish_cmd::PublishArgs),
+    /// Feed a published database's actas into the store at their FECHA_HORA_* times.
+    Replay(replay_cmd::ReplayArgs),
     /// Make the institute's signing key pair.
     Keys(keys_cmd::KeysArgs),
     /// Verify a corte package: signature, chain, and every file.
@@ -51,7 +60,10 @@ fn main() -> ExitCode {
         Command::Recount(args) => recount_cmd::run(args),
         Command::Synth(args) => synth_cmd::run(args),
         Command::Keys(args) => keys_cmd::run(args),
+        Command::Init(args) => init_cmd::run(args),
         Command::Corte(args) => corte_cmd::run(args),
+        Command::Publish(args) => publish_cmd::run(args),
+        Command::Replay(args) => replay_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Ingest(args) => ingest_cmd::run(args),
         Command::Site(args) => site_cmd::run(args),

@@ -294,6 +294,7 @@ fn write_pointer(dir: &Path, m: &Manifest) {
         index: "json/data.json".into(),
         manifest: "manifest.json".into(),
         manifest_sha256: sha256_hex(&manifest),
+        databases: Default::default(),
     };
     std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("pointer");
 }

@@ -77,6 +77,7 @@ pub fn assemble(data: CorteData, extra: Vec<PackageFile>, info: &CorteInfo) -> P
         index: data.index,
         manifest: MANIFEST_PATH.to_owned(),
         manifest_sha256: manifest.hash(),
+        databases: Default::default(),
     };
     Package {
         files,

@@ -20,6 +20,11 @@ pub struct Pointer {
     pub manifest: String,
     /// SHA-256 of the manifest.
     pub manifest_sha256: String,
+    /// The zipped CSV database of each election (id → path), when the index does not name
+    /// them: institutes name the zip by its corte time, so naming it in the index would
+    /// change the index at every corte.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub databases: std::collections::BTreeMap<String, String>,
 }
 
 impl Pointer {

@@ -215,8 +215,10 @@
   function vistaArea(c, eleccion, area, camino) {
     const nombre = titulo(area.level, area.id, area.name, eleccion);
     const nivelHijos = area.children.length ? area.children[0].level : null;
-    const descarga = area.level === 'total' && eleccion.database && rutaSegura(eleccion.database)
-      ? h('p', { class: 'descarga' }, h('a', { href: eleccion.database, download: '' },
+    // La base de datos: el índice la nombra, o main.json cuando su nombre lleva la hora del corte.
+    const base = eleccion.database || (c.puntero.databases || {})[eleccion.id];
+    const descarga = area.level === 'total' && base && rutaSegura(base)
+      ? h('p', { class: 'descarga' }, h('a', { href: base, download: '' },
         'Descargar la base de datos de este corte (CSV, comprimida)'))
       : null;
     return [

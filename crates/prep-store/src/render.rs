@@ -4,7 +4,7 @@
 //! data). A corte builder writes these rows with `prep_csv::TableWriter` in its dialect.
 
 use crate::{Snapshot, SnapshotActa};
-use prep_model::{CatalogueEntry, Value};
+use prep_model::{CasillaType, CatalogueEntry, Value};
 use std::collections::HashMap;
 
 /// Where the cell of one header column comes from.
@@ -71,6 +71,20 @@ impl RowLayout {
     /// Number of cells in a row.
     pub fn width(&self) -> usize {
         self.sources.len()
+    }
+
+    /// The cells that are counts captured under their own column name
+    /// ([`crate::ActaDetails::counts`]: TOTAL_BOLETAS_SOBRANTES, TOTAL_PERSONAS_VOTARON, …):
+    /// every header column that is neither a vote column nor a field the store knows, as
+    /// (position, name).
+    pub fn count_columns(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Source::Count(name) => Some((i, name.as_str())),
+                _ => None,
+            })
     }
 }
 
@@ -190,7 +204,13 @@ fn expected_cell(acta: &SnapshotActa, e: &CatalogueEntry, s: &Source) -> Value {
             Value::Number(c.and_then(|c| c.classification.total_votos).unwrap_or(0))
         }
         Source::ListaNominal => Value::Number(e.lista_nominal),
-        Source::Representantes => Value::Number(e.representantes),
+        // The LEEME: N/A on voto anticipado, prisión preventiva and abroad actas.
+        Source::Representantes => match e.casilla_type {
+            CasillaType::VotoAnticipado
+            | CasillaType::PrisionPreventiva
+            | CasillaType::MesaExtranjero => Value::NotApplicable,
+            _ => Value::Number(e.representantes),
+        },
         Source::Observaciones => c.map_or(Value::Dash, |c| {
             text(c.classification.observations.puebla_legend())
         }),
@@ -203,9 +223,32 @@ fn expected_cell(acta: &SnapshotActa, e: &CatalogueEntry, s: &Source) -> Value {
         Source::Origen => opt(d.and_then(|d| d.origen.as_ref()), dash()),
         Source::Digitalizacion => opt(d.and_then(|d| d.digitalizacion.as_ref()), dash()),
         Source::TipoDocumento => opt(d.and_then(|d| d.tipo_documento.as_ref()), dash()),
-        Source::Count(name) => d
-            .and_then(|d| d.counts.get(name).cloned())
-            .unwrap_or(Value::Dash),
+        Source::Count(name) => match d {
+            Some(d) => d.counts.get(name).cloned().unwrap_or(Value::Dash),
+            None if total_not_applicable(e.casilla_type, name) => Value::NotApplicable,
+            None => Value::Dash,
+        },
+    }
+}
+
+/// True when an acta total is `N/A` for this kind of acta whatever is captured, as the IEE
+/// Puebla 2024 LEEME prescribes and its files show even before capture: TOTAL_BOLETAS_SOBRANTES
+/// and TOTAL_REP_PARTIDO_CI_VOTARON of voto anticipado and prisión preventiva actas, and every
+/// total of an abroad acta.
+fn total_not_applicable(t: CasillaType, column: &str) -> bool {
+    match t {
+        CasillaType::MesaExtranjero => matches!(
+            column,
+            "TOTAL_BOLETAS_SOBRANTES"
+                | "TOTAL_PERSONAS_VOTARON"
+                | "TOTAL_REP_PARTIDO_CI_VOTARON"
+                | "TOTAL_VOTOS_SACADOS"
+        ),
+        CasillaType::VotoAnticipado | CasillaType::PrisionPreventiva => matches!(
+            column,
+            "TOTAL_BOLETAS_SOBRANTES" | "TOTAL_REP_PARTIDO_CI_VOTARON"
+        ),
+        _ => false,
     }
 }
 

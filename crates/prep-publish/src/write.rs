@@ -1,0 +1,165 @@
+//! Writing a signed package to disk, crash-safe: every file goes into a temporary directory
+//! beside the target (each new file fsynced; a file whose bytes the previous corte already
+//! has is hard-linked from it instead), the pointer `json/main.json` last, then the directory
+//! is renamed into place and its parent fsynced. A crash at any moment leaves either no
+//! package or a complete one, never half of one.
+
+use anyhow::Context;
+use prep_corte::{MANIFEST_PATH, POINTER_PATH, Package};
+use prep_package::{Manifest, sha256_hex};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// What writing a package cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Files written (manifest, signature and pointer included).
+    pub files_written: usize,
+    /// Bytes of those files.
+    pub bytes_written: u64,
+    /// Files hard-linked from the previous corte (same path, same bytes).
+    pub files_linked: usize,
+}
+
+/// Writes `package` and its signature to the new directory `out` (which must not exist).
+/// `previous`: an earlier package directory whose unchanged files are linked, not copied.
+pub fn write_package(
+    out: &Path,
+    package: &Package,
+    signature: &str,
+    previous: Option<&Path>,
+) -> anyhow::Result<WriteStats> {
+    if out.exists() {
+        anyhow::bail!(
+            "{} already exists; a package is never written over another",
+            out.display()
+        );
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out
+        .file_name()
+        .with_context(|| format!("{} has no name", out.display()))?;
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
+    }
+    let result = fill(&tmp, package, signature, previous);
+    let stats = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot move the package into {}", out.display()))?;
+    sync_dir(parent)?;
+    Ok(stats)
+}
+
+fn fill(
+    tmp: &Path,
+    package: &Package,
+    signature: &str,
+    previous: Option<&Path>,
+) -> anyhow::Result<WriteStats> {
+    let old = previous.map(previous_files).unwrap_or_default();
+    let mut stats = WriteStats::default();
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut write = |rel: &str, bytes: &[u8], stats: &mut WriteStats| -> anyhow::Result<()> {
+        prep_package::validate_path(rel).with_context(|| format!("package path {rel:?}"))?;
+        let path = tmp.join(rel);
+        if let Some(dir) = path.parent()
+            && dirs.insert(dir.to_owned())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        if let (Some(prev), Some((sha, size))) = (previous, old.get(rel))
+            && *size == bytes.len() as u64
+            && *sha == sha256_hex(bytes)
+            && std::fs::hard_link(prev.join(rel), &path).is_ok()
+        {
+            stats.files_linked += 1;
+            return Ok(());
+        }
+        let mut f = std::fs::File::create(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        stats.files_written += 1;
+        stats.bytes_written += bytes.len() as u64;
+        Ok(())
+    };
+    for f in &package.files {
+        write(&f.path, &f.bytes, &mut stats)?;
+    }
+    write(MANIFEST_PATH, &package.manifest.to_bytes(), &mut stats)?;
+    write(
+        &format!("{MANIFEST_PATH}.minisig"),
+        signature.as_bytes(),
+        &mut stats,
+    )?;
+    write(POINTER_PATH, &package.pointer.to_bytes(), &mut stats)?;
+    for d in dirs.iter().rev() {
+        sync_dir(d)?;
+    }
+    sync_dir(tmp)?;
+    Ok(stats)
+}
+
+/// The files the previous package's manifest lists: path → (sha256, size).
+fn previous_files(dir: &Path) -> HashMap<String, (String, u64)> {
+    std::fs::read(dir.join(MANIFEST_PATH))
+        .ok()
+        .and_then(|b| Manifest::from_bytes(&b).ok())
+        .map(|m| {
+            m.files
+                .into_iter()
+                .map(|f| (f.path, (f.sha256, f.size)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Flushes a directory's entries to disk.
+pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))
+}
+
+/// Points the symbolic link `link` at `target` atomically (a new link, renamed over the
+/// old one).
+pub fn switch_link(link: &Path, target: &Path) -> anyhow::Result<()> {
+    let parent = link
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = link
+        .file_name()
+        .with_context(|| format!("{} has no name", link.display()))?;
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)
+        .with_context(|| format!("cannot create the link {}", tmp.display()))?;
+    std::fs::rename(&tmp, link)
+        .with_context(|| format!("cannot switch {} to {}", link.display(), target.display()))?;
+    sync_dir(parent)
+}
