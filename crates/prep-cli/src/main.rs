@@ -3,6 +3,7 @@
 
 mod corte_cmd;
 mod keys_cmd;
+mod memoria_cmd;
 mod package_source;
 mod recount_cmd;
 mod site_cmd;
@@ -40,6 +41,8 @@ enum Command {
     Verify(verify_cmd::VerifyArgs),
     /// The public site's templates: export the defaults, check an institute's.
     Site(site_cmd::SiteArgs),
+    /// The difusor's memoria técnica from access logs and the node's event log.
+    Memoria(memoria_cmd::MemoriaArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Site(args) => site_cmd::run(args),
+        Command::Memoria(args) => memoria_cmd::run(args),
     };
     match result {
         Ok(code) => code,
