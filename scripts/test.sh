@@ -6,10 +6,11 @@
 #   2. lints           cargo clippy --workspace --all-targets -- -D warnings
 #   3. tests           cargo test --workspace (needs ../shared beside the repo)
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
-#   5. bench smoke     scripts/bench-recount.sh --smoke and scripts/bench-corte.sh --smoke
+#   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh and bench-memoria.sh, each --smoke
 #
-# With CI=true a missing ../shared, python3, minisign, chromium, cargo-fuzz or rustfmt/clippy is an error; on a
-# developer's machine a missing optional tool skips its section with a note.
+# With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, pdftotext,
+# cargo-fuzz or rustfmt/clippy is an error; on a developer's machine a missing optional tool skips
+# its section with a note.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -101,6 +102,9 @@ require() {
 require python3 "python3 --version" "the benchmark's reference counter and the http verify test run it" || true
 require minisign "minisign -v" "apt-get install minisign: the signing tests verify with it" || true
 require chromium "chromium --version" "apt-get install chromium: the public site is checked in headless Chromium" || true
+require goaccess "goaccess --version" "apt-get install goaccess: the memoria técnica's counts are checked against it" || true
+require nginx "PATH=\$PATH:/usr/sbin nginx -v" "apt-get install nginx: the memoria técnica reads a log nginx wrote" || true
+require pdftotext "pdftotext -v" "apt-get install poppler-utils: the memoria técnica's PDF is read back" || true
 have_fuzz=true
 require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false
 
@@ -138,3 +142,4 @@ fi
 # The benchmarks, in seconds-long smoke mode: they still run and still agree.
 section bench-recount bash scripts/bench-recount.sh --smoke
 section bench-corte bash scripts/bench-corte.sh --smoke
+section bench-memoria bash scripts/bench-memoria.sh --smoke

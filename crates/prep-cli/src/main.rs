@@ -5,6 +5,7 @@ mod corte_cmd;
 mod ingest_cmd;
 mod init_cmd;
 mod keys_cmd;
+mod memoria_cmd;
 mod package_source;
 mod publish_cmd;
 mod recount_cmd;
@@ -52,6 +53,8 @@ enum Command {
     Ingest(ingest_cmd::IngestArgs),
     /// The public site's templates: export the defaults, check an institute's.
     Site(site_cmd::SiteArgs),
+    /// The difusor's memoria técnica from access logs and the node's event log.
+    Memoria(memoria_cmd::MemoriaArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify_cmd::run(args),
         Command::Ingest(args) => ingest_cmd::run(args),
         Command::Site(args) => site_cmd::run(args),
+        Command::Memoria(args) => memoria_cmd::run(args),
     };
     match result {
         Ok(code) => code,
