@@ -24,14 +24,19 @@
 //! and, beside each area, the file of its casilla rows (the acta detail). `serde_json`
 //! writes the JSON; `prep-package` hashes.
 
+mod actas;
 mod assemble;
 mod build;
 pub mod model;
 mod pointer;
+mod tally;
 
 pub use assemble::{
     CorteInfo, MANIFEST_PATH, POINTER_PATH, Package, assemble, corte_rfc3339, database_zip_name,
     zip,
 };
-pub use build::{CorteData, ElectionInput, PackageFile, build_data};
+pub use build::{
+    BuildOptions, CorteData, DEFAULT_GROUP_ROWS, ElectionInput, PackageFile, build_data,
+    build_data_with,
+};
 pub use pointer::Pointer;

@@ -1,0 +1,484 @@
+//! Corte package benchmark: one package holding the three national elections (presidencia,
+//! senadurías, diputaciones federales; 170,648 casillas each, from `prep-synth`), built in
+//! process through the real code path — `build_data`, `zip`, `assemble`, the signature — and
+//! then two incremental cortes after 1 % of the actas changed:
+//!
+//! - *random*: the 99 % corte → the 100 % corte of the same seed (each acta's arrival time is
+//!   drawn on its own, so the last 1 % is spread across the country);
+//! - *clustered*: whole districts (every election of a district, as a capture centre delivers
+//!   them) go from not captured to captured, about 1 % of the actas.
+//!
+//! Bytes changed are the bytes of the files whose path and hash the previous corte does not
+//! have (what an incremental delivery sends), split into JSON data, zipped CSV databases, and
+//! the manifest with its signature and `json/main.json`.
+//!
+//! ```text
+//! cargo bench -p prep-corte --bench corte                 # national, 3 timed runs
+//! cargo bench -p prep-corte --bench corte -- --smoke      # 3,000 casillas, seconds
+//! cargo bench -p prep-corte --bench corte -- --casillas 50000 --runs 5
+//! ```
+
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use prep_corte::{
+    BuildOptions, CorteInfo, ElectionInput, Package, PackageFile, assemble, build_data_with, zip,
+};
+use prep_count::{CorteStage, Rules};
+use prep_csv::{Database, read_candidaturas};
+use prep_model::CandidacyMap;
+use prep_package::{SigningKey, generate_keys, sign_manifest};
+use prep_synth::{ElectionId, Synth, SynthConfig};
+use std::collections::{BTreeSet, HashSet};
+use std::time::Instant;
+
+/// One election of the night: its CSV bytes, parsed rows and candidacies.
+struct Election {
+    id: ElectionId,
+    csv: Vec<u8>,
+    candidaturas: Vec<u8>,
+    database: Database,
+    candidacies: CandidacyMap,
+}
+
+struct Args {
+    casillas: usize,
+    runs: usize,
+    options: BuildOptions,
+}
+
+fn args() -> Args {
+    let mut out = Args {
+        casillas: prep_synth::NATIONAL_CASILLAS,
+        runs: 3,
+        options: BuildOptions::default(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--smoke" => {
+                out.casillas = 3000;
+                out.runs = 1;
+            }
+            "--casillas" => out.casillas = it.next().and_then(|v| v.parse().ok()).unwrap(),
+            "--runs" => out.runs = it.next().and_then(|v| v.parse().ok()).unwrap(),
+            "--group-rows" => {
+                out.options.group_rows = it.next().and_then(|v| v.parse().ok()).unwrap();
+            }
+            "--bench" => {} // cargo bench passes it
+            other => {
+                panic!("unknown argument {other}: --smoke, --casillas N, --runs N, --group-rows N")
+            }
+        }
+    }
+    out
+}
+
+/// Generates the three elections at a captured fraction; the CSV parse is timed.
+fn synthesise(casillas: usize, captured: f64, parse_secs: &mut f64) -> Vec<Election> {
+    let config = SynthConfig {
+        captured,
+        stage: CorteStage::Preliminary,
+        ..SynthConfig::new(2024, casillas)
+    };
+    let synth = Synth::new(config).unwrap();
+    let raw: Vec<(ElectionId, Vec<u8>, Vec<u8>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = ElectionId::ALL
+            .iter()
+            .map(|&id| {
+                let synth = &synth;
+                s.spawn(move || {
+                    let mut csv = Vec::new();
+                    synth.write_database(id, &mut csv, &mut |_, _| {}).unwrap();
+                    let mut cand = Vec::new();
+                    synth.write_candidaturas(id, &mut cand).unwrap();
+                    (id, csv, cand)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let start = Instant::now();
+    let parsed: Vec<Database> = std::thread::scope(|s| {
+        let handles: Vec<_> = raw
+            .iter()
+            .map(|(_, csv, _)| s.spawn(move || Database::from_bytes(csv).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    *parse_secs = start.elapsed().as_secs_f64();
+    raw.into_iter()
+        .zip(parsed)
+        .map(|((id, csv, candidaturas), database)| Election {
+            id,
+            candidacies: read_candidaturas(&candidaturas[..]).unwrap(),
+            csv,
+            candidaturas,
+            database,
+        })
+        .collect()
+}
+
+/// Phase times of one package.
+#[derive(Default, Clone, Copy)]
+struct Times {
+    build: f64,
+    zip: f64,
+    assemble: f64,
+    sign: f64,
+}
+
+impl Times {
+    fn total(&self) -> f64 {
+        self.build + self.zip + self.assemble + self.sign
+    }
+}
+
+/// A built package: the manifest's files, the manifest and signature bytes.
+struct Built {
+    package: Package,
+    manifest_bytes: usize,
+    signature_bytes: usize,
+}
+
+/// Builds and signs the package of `elections`, timing each phase.
+fn package(
+    elections: &[Election],
+    options: &BuildOptions,
+    key: &SigningKey,
+    sequence: u64,
+) -> (Built, Times) {
+    let rules = Rules::anexo13();
+    let zip_paths: Vec<String> = elections
+        .iter()
+        .map(|e| format!("datos/20240603_2000_PREP_{}.zip", e.id.code()))
+        .collect();
+    let ids: Vec<String> = elections.iter().map(|e| e.id.to_string()).collect();
+    let inputs: Vec<ElectionInput<'_>> = elections
+        .iter()
+        .zip(&zip_paths)
+        .zip(&ids)
+        .map(|((e, zip_path), id)| ElectionInput {
+            id,
+            title: e.id.title(),
+            database: &e.database,
+            candidacies: Some(&e.candidacies),
+            rules: &rules,
+            stage: CorteStage::Preliminary,
+            database_path: Some(zip_path),
+        })
+        .collect();
+    let mut t = Times::default();
+    let start = Instant::now();
+    let data = build_data_with(&inputs, options);
+    t.build = start.elapsed().as_secs_f64();
+
+    let start = Instant::now();
+    let zips: Vec<PackageFile> = std::thread::scope(|s| {
+        let handles: Vec<_> = elections
+            .iter()
+            .zip(&zip_paths)
+            .map(|(e, path)| {
+                s.spawn(move || {
+                    let csv_name = e.id.database_file_name();
+                    let cand_name = e.id.candidaturas_file_name();
+                    let bytes = zip(&[
+                        (csv_name.as_str(), e.csv.as_slice()),
+                        (cand_name.as_str(), e.candidaturas.as_slice()),
+                    ])
+                    .unwrap();
+                    PackageFile {
+                        path: path.clone(),
+                        bytes,
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    t.zip = start.elapsed().as_secs_f64();
+
+    let info = CorteInfo {
+        institute: "INE".into(),
+        process: "PEF2024".into(),
+        sequence,
+        corte: "03/06/2024 20:00 (UTC-6)".into(),
+        corte_rfc3339: "2024-06-03T20:00:00-06:00".into(),
+        created: "2024-06-03T20:01:00Z".into(),
+        expires: "2024-06-04T20:01:00Z".into(),
+        is_final: false,
+        previous: None,
+    };
+    let start = Instant::now();
+    let package = assemble(data, zips, &info);
+    t.assemble = start.elapsed().as_secs_f64();
+
+    let start = Instant::now();
+    let signature = sign_manifest(key, &package.manifest).unwrap();
+    let manifest_bytes = package.manifest.to_bytes().len();
+    t.sign = start.elapsed().as_secs_f64();
+    let built = Built {
+        package,
+        manifest_bytes,
+        signature_bytes: signature.len(),
+    };
+    (built, t)
+}
+
+/// Bytes changed from `before` to `after`, by kind.
+#[derive(Default)]
+struct Changed {
+    json: (u64, u64),
+    zips: (u64, u64),
+    manifest: u64,
+}
+
+fn changed(before: &Built, after: &Built) -> Changed {
+    let old: HashSet<(&str, &str)> = before
+        .package
+        .manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .collect();
+    let mut out = Changed::default();
+    for f in &after.package.manifest.files {
+        if old.contains(&(f.path.as_str(), f.sha256.as_str())) {
+            continue;
+        }
+        let slot = if f.path.ends_with(".zip") {
+            &mut out.zips
+        } else {
+            &mut out.json
+        };
+        slot.0 += 1;
+        slot.1 += f.size;
+    }
+    out.manifest = (after.manifest_bytes
+        + after.signature_bytes
+        + after.package.pointer.to_bytes().len()) as u64;
+    out
+}
+
+/// The clustered corte before the last districts arrived: `full` with the rows of whole
+/// districts (the same ones in every election) taken from `empty` (nothing captured), until
+/// about `share` of the catalogue's actas.
+fn without_districts(full: &[Election], empty: &[Election], share: f64) -> Vec<Election> {
+    // Districts by the first election's (entidad, area) keys, picked by a fixed stride.
+    let keys = |e: &Election, i: usize| {
+        let l = &e.database.layout;
+        let row = &e.database.rows[i];
+        (
+            l.id_entidad.map(|c| row.text(c)).unwrap_or_default(),
+            l.area.map(|(c, _)| row.text(c)).unwrap_or_default(),
+        )
+    };
+    let first = &full[0];
+    let catalogue = empty[0].database.rows.len().min(first.database.rows.len());
+    let districts: BTreeSet<(String, String)> = (0..catalogue).map(|i| keys(first, i)).collect();
+    let districts: Vec<_> = districts.into_iter().collect();
+    let target = (catalogue as f64 * share).ceil() as usize;
+    let mut picked = BTreeSet::new();
+    let mut rows = 0;
+    let mut k = 0;
+    while rows < target && picked.len() < districts.len() {
+        let d = &districts[(k * 97) % districts.len()];
+        k += 1;
+        if picked.insert(d.clone()) {
+            rows += (0..catalogue).filter(|&i| &keys(first, i) == d).count();
+        }
+    }
+    full.iter()
+        .zip(empty)
+        .map(|(f, z)| {
+            let mut database = f.database.clone();
+            // The catalogue's actas come first, in the same order at any captured fraction.
+            let n = z.database.rows.len().min(database.rows.len());
+            for i in 0..n {
+                if picked.contains(&keys(f, i)) {
+                    database.rows[i] = z.database.rows[i].clone();
+                }
+            }
+            let mut csv = Vec::new();
+            database.write(&mut csv).unwrap();
+            Election {
+                id: f.id,
+                csv,
+                candidaturas: f.candidaturas.clone(),
+                database,
+                candidacies: f.candidacies.clone(),
+            }
+        })
+        .collect()
+}
+
+fn range(xs: &[f64]) -> String {
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(0.0, f64::max);
+    if xs.len() == 1 {
+        format!("{lo:.2}")
+    } else {
+        format!("{lo:.2}–{hi:.2}")
+    }
+}
+
+fn mb(b: u64) -> String {
+    format!("{:.2} MB", b as f64 / 1e6)
+}
+
+fn main() {
+    let a = args();
+    let (_, secret) = generate_keys(None).unwrap();
+    let key = SigningKey::from_secret_key_file(&secret, None).unwrap();
+    println!(
+        "corte benchmark: {} casillas × 3 elections, {} core(s), {} timed run(s), {} rows per actas file",
+        a.casillas,
+        std::thread::available_parallelism().map_or(1, usize::from),
+        a.runs,
+        a.options.group_rows
+    );
+
+    let mut parse = 0.0;
+    let start = Instant::now();
+    let after = synthesise(a.casillas, 1.0, &mut parse);
+    println!(
+        "synthesised in {:.1} s; rows: {}",
+        start.elapsed().as_secs_f64() - parse,
+        after
+            .iter()
+            .map(|e| format!("{} {}", e.id.code(), e.database.rows.len()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    // Full package, timed several times.
+    let mut runs: Vec<Times> = Vec::new();
+    let mut parses = vec![parse];
+    let mut full = None;
+    for _ in 0..a.runs {
+        let (built, t) = package(&after, &a.options, &key, 2);
+        runs.push(t);
+        full = Some(built);
+    }
+    for _ in 1..a.runs {
+        // Re-parse to time it again (the rows are the same).
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for e in &after {
+                s.spawn(|| Database::from_bytes(&e.csv).unwrap());
+            }
+        });
+        parses.push(start.elapsed().as_secs_f64());
+    }
+    let full = full.unwrap();
+    let col = |f: fn(&Times) -> f64| range(&runs.iter().map(f).collect::<Vec<_>>());
+    let files = &full.package.manifest.files;
+    let json_bytes: u64 = files
+        .iter()
+        .filter(|f| f.path.starts_with("json/"))
+        .map(|f| f.size)
+        .sum();
+    let zip_bytes: u64 = files
+        .iter()
+        .filter(|f| f.path.ends_with(".zip"))
+        .map(|f| f.size)
+        .sum();
+    println!(
+        "\nfull package (times in seconds, min–max of {} runs)",
+        a.runs
+    );
+    println!("  {:<34} {:>12}", "phase", "s");
+    println!(
+        "  {:<34} {:>12}",
+        "parse CSV (3 elections, parallel)",
+        range(&parses)
+    );
+    println!(
+        "  {:<34} {:>12}",
+        "build_data (JSON tree)",
+        col(|t| t.build)
+    );
+    println!("  {:<34} {:>12}", "zip CSV databases", col(|t| t.zip));
+    println!(
+        "  {:<34} {:>12}",
+        "assemble (hash, manifest)",
+        col(|t| t.assemble)
+    );
+    println!("  {:<34} {:>12}", "sign manifest", col(|t| t.sign));
+    println!(
+        "  {:<34} {:>12}",
+        "package from rows (goal ≤ 3 s)",
+        col(Times::total)
+    );
+    let with_parse: Vec<f64> = runs
+        .iter()
+        .zip(&parses)
+        .map(|(t, p)| t.total() + p)
+        .collect();
+    println!(
+        "  {:<34} {:>12}",
+        "package from CSV files",
+        range(&with_parse)
+    );
+    println!(
+        "  files {} (JSON {}), JSON {}, zips {}, manifest {}",
+        files.len(),
+        files.iter().filter(|f| f.path.starts_with("json/")).count(),
+        mb(json_bytes),
+        mb(zip_bytes),
+        mb(full.manifest_bytes as u64)
+    );
+    let mut kinds: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for f in files.iter().filter(|f| f.path.starts_with("json/")) {
+        let kind = f.path.rsplit('/').nth(1).unwrap_or("json");
+        let e = kinds.entry(kind).or_default();
+        e.0 += 1;
+        e.1 += f.size;
+    }
+    for (kind, (n, bytes)) in &kinds {
+        println!("    {kind:<10} {n:>8} files {:>12}", mb(*bytes));
+    }
+    let total = json_bytes + zip_bytes + full.manifest_bytes as u64;
+
+    // Incremental cortes.
+    let mut ignored = 0.0;
+    let random_before = {
+        let before = synthesise(a.casillas, 0.99, &mut ignored);
+        package(&before, &a.options, &key, 1).0
+    };
+    let clustered_before = {
+        let empty = synthesise(a.casillas, 0.0, &mut ignored);
+        let before = without_districts(&after, &empty, 0.01);
+        drop(empty);
+        package(&before, &a.options, &key, 1).0
+    };
+    println!("\nincremental corte (bytes of files whose path and hash are new)");
+    println!(
+        "  {:<10} {:>8} {:>12} {:>6} {:>12} {:>12} {:>12} {:>7}",
+        "case", "JSON new", "JSON bytes", "zips", "zip bytes", "manifest+", "total", "share"
+    );
+    for (name, before) in [("random", &random_before), ("clustered", &clustered_before)] {
+        let c = changed(before, &full);
+        let sum = c.json.1 + c.zips.1 + c.manifest;
+        println!(
+            "  {:<10} {:>8} {:>12} {:>6} {:>12} {:>12} {:>12} {:>6.1}%",
+            name,
+            c.json.0,
+            mb(c.json.1),
+            c.zips.0,
+            mb(c.zips.1),
+            mb(c.manifest),
+            mb(sum),
+            100.0 * sum as f64 / total as f64
+        );
+        println!(
+            "  {:<10} without the zips: {} ({:.1}% of JSON + manifest)",
+            "",
+            mb(c.json.1 + c.manifest),
+            100.0 * (c.json.1 + c.manifest) as f64
+                / (json_bytes + full.manifest_bytes as u64) as f64
+        );
+    }
+    println!(
+        "\n'manifest+' is manifest.json, its signature and json/main.json; 'share' is of the whole package."
+    );
+}
