@@ -26,9 +26,9 @@ use prep_corte::{
 use prep_count::{CorteStage, Rules};
 use prep_csv::{Database, read_candidaturas};
 use prep_model::CandidacyMap;
-use prep_package::{SigningKey, generate_keys, sign_manifest};
+use prep_package::{Expectations, SigningKey, check_package, generate_keys, sign_manifest};
 use prep_synth::{ElectionId, Synth, SynthConfig};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 /// One election of the night: its CSV bytes, parsed rows and candidacies.
@@ -74,7 +74,7 @@ fn args() -> Args {
 }
 
 /// Generates the three elections at a captured fraction; the CSV parse is timed.
-fn synthesise(casillas: usize, captured: f64, parse_secs: &mut f64) -> Vec<Election> {
+fn synthesise(casillas: usize, captured: f64, parse_secs: &mut (f64, f64)) -> Vec<Election> {
     let config = SynthConfig {
         captured,
         stage: CorteStage::Preliminary,
@@ -97,15 +97,8 @@ fn synthesise(casillas: usize, captured: f64, parse_secs: &mut f64) -> Vec<Elect
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let start = Instant::now();
-    let parsed: Vec<Database> = std::thread::scope(|s| {
-        let handles: Vec<_> = raw
-            .iter()
-            .map(|(_, csv, _)| s.spawn(move || Database::from_bytes(csv).unwrap()))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    *parse_secs = start.elapsed().as_secs_f64();
+    let (parsed, took) = timed(|| parse(&raw.iter().map(|r| r.1.as_slice()).collect::<Vec<_>>()));
+    *parse_secs = took;
     raw.into_iter()
         .zip(parsed)
         .map(|((id, csv, candidaturas), database)| Election {
@@ -118,26 +111,59 @@ fn synthesise(casillas: usize, captured: f64, parse_secs: &mut f64) -> Vec<Elect
         .collect()
 }
 
-/// Phase times of one package.
+/// Parses the databases, one thread each.
+fn parse(csvs: &[&[u8]]) -> Vec<Database> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = csvs
+            .iter()
+            .map(|csv| s.spawn(move || Database::from_bytes(csv).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// Phase times of one package: wall clock and CPU (all threads) seconds.
 #[derive(Default, Clone, Copy)]
 struct Times {
-    build: f64,
-    zip: f64,
-    assemble: f64,
-    sign: f64,
+    build: (f64, f64),
+    zip: (f64, f64),
+    assemble: (f64, f64),
+    sign: (f64, f64),
 }
 
 impl Times {
-    fn total(&self) -> f64 {
-        self.build + self.zip + self.assemble + self.sign
+    fn total(&self) -> (f64, f64) {
+        let all = [self.build, self.zip, self.assemble, self.sign];
+        (all.iter().map(|t| t.0).sum(), all.iter().map(|t| t.1).sum())
     }
+}
+
+/// CPU seconds used by this process so far, all threads (Linux `/proc/self/stat`, in clock
+/// ticks of 10 ms); 0 elsewhere. The machine is shared, so wall times vary with the load
+/// while CPU times say what the work costs.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name (in parentheses): utime and stime are 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Runs `f`, returning its result and its (wall, CPU) seconds.
+fn timed<R>(f: impl FnOnce() -> R) -> (R, (f64, f64)) {
+    let (wall, cpu) = (Instant::now(), cpu_secs());
+    let r = f();
+    (r, (wall.elapsed().as_secs_f64(), cpu_secs() - cpu))
 }
 
 /// A built package: the manifest's files, the manifest and signature bytes.
 struct Built {
     package: Package,
     manifest_bytes: usize,
-    signature_bytes: usize,
+    signature: String,
 }
 
 /// Builds and signs the package of `elections`, timing each phase.
@@ -168,34 +194,34 @@ fn package(
         })
         .collect();
     let mut t = Times::default();
-    let start = Instant::now();
-    let data = build_data_with(&inputs, options);
-    t.build = start.elapsed().as_secs_f64();
+    let (data, took) = timed(|| build_data_with(&inputs, options));
+    t.build = took;
 
-    let start = Instant::now();
-    let zips: Vec<PackageFile> = std::thread::scope(|s| {
-        let handles: Vec<_> = elections
-            .iter()
-            .zip(&zip_paths)
-            .map(|(e, path)| {
-                s.spawn(move || {
-                    let csv_name = e.id.database_file_name();
-                    let cand_name = e.id.candidaturas_file_name();
-                    let bytes = zip(&[
-                        (csv_name.as_str(), e.csv.as_slice()),
-                        (cand_name.as_str(), e.candidaturas.as_slice()),
-                    ])
-                    .unwrap();
-                    PackageFile {
-                        path: path.clone(),
-                        bytes,
-                    }
+    let (zips, took) = timed(|| -> Vec<PackageFile> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = elections
+                .iter()
+                .zip(&zip_paths)
+                .map(|(e, path)| {
+                    s.spawn(move || {
+                        let csv_name = e.id.database_file_name();
+                        let cand_name = e.id.candidaturas_file_name();
+                        let bytes = zip(&[
+                            (csv_name.as_str(), e.csv.as_slice()),
+                            (cand_name.as_str(), e.candidaturas.as_slice()),
+                        ])
+                        .unwrap();
+                        PackageFile {
+                            path: path.clone(),
+                            bytes,
+                        }
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
     });
-    t.zip = start.elapsed().as_secs_f64();
+    t.zip = took;
 
     let info = CorteInfo {
         institute: "INE".into(),
@@ -208,18 +234,17 @@ fn package(
         is_final: false,
         previous: None,
     };
-    let start = Instant::now();
-    let package = assemble(data, zips, &info);
-    t.assemble = start.elapsed().as_secs_f64();
-
-    let start = Instant::now();
-    let signature = sign_manifest(key, &package.manifest).unwrap();
-    let manifest_bytes = package.manifest.to_bytes().len();
-    t.sign = start.elapsed().as_secs_f64();
+    let (package, took) = timed(|| assemble(data, zips, &info));
+    t.assemble = took;
+    let ((signature, manifest_bytes), took) = timed(|| {
+        let signature = sign_manifest(key, &package.manifest).unwrap();
+        (signature, package.manifest.to_bytes().len())
+    });
+    t.sign = took;
     let built = Built {
         package,
         manifest_bytes,
-        signature_bytes: signature.len(),
+        signature,
     };
     (built, t)
 }
@@ -254,7 +279,7 @@ fn changed(before: &Built, after: &Built) -> Changed {
         slot.1 += f.size;
     }
     out.manifest = (after.manifest_bytes
-        + after.signature_bytes
+        + after.signature.len()
         + after.package.pointer.to_bytes().len()) as u64;
     out
 }
@@ -311,6 +336,26 @@ fn without_districts(full: &[Election], empty: &[Election], share: f64) -> Vec<E
         .collect()
 }
 
+/// Checks the package as a receiver would (signature, manifest, every file's hash).
+fn verify(built: &Built, key: &SigningKey) {
+    let files: HashMap<&str, &[u8]> = built
+        .package
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
+    let present: Vec<String> = files.keys().map(|p| (*p).to_owned()).collect();
+    check_package(
+        &key.verifying_key(),
+        &built.package.manifest.to_bytes(),
+        &built.signature,
+        &Expectations::default(),
+        |p| files.get(p).map(|b| b.to_vec()),
+        &present,
+    )
+    .unwrap();
+}
+
 fn range(xs: &[f64]) -> String {
     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = xs.iter().copied().fold(0.0, f64::max);
@@ -319,6 +364,12 @@ fn range(xs: &[f64]) -> String {
     } else {
         format!("{lo:.2}–{hi:.2}")
     }
+}
+
+fn row_of(t: &[(f64, f64)]) -> (String, String) {
+    let wall: Vec<f64> = t.iter().map(|t| t.0).collect();
+    let cpu: Vec<f64> = t.iter().map(|t| t.1).collect();
+    (range(&wall), range(&cpu))
 }
 
 fn mb(b: u64) -> String {
@@ -337,12 +388,12 @@ fn main() {
         a.options.group_rows
     );
 
-    let mut parse = 0.0;
+    let mut parsed = (0.0, 0.0);
     let start = Instant::now();
-    let after = synthesise(a.casillas, 1.0, &mut parse);
+    let after = synthesise(a.casillas, 1.0, &mut parsed);
     println!(
         "synthesised in {:.1} s; rows: {}",
-        start.elapsed().as_secs_f64() - parse,
+        start.elapsed().as_secs_f64() - parsed.0,
         after
             .iter()
             .map(|e| format!("{} {}", e.id.code(), e.database.rows.len()))
@@ -352,7 +403,7 @@ fn main() {
 
     // Full package, timed several times.
     let mut runs: Vec<Times> = Vec::new();
-    let mut parses = vec![parse];
+    let mut parses = vec![parsed];
     let mut full = None;
     for _ in 0..a.runs {
         let (built, t) = package(&after, &a.options, &key, 2);
@@ -361,16 +412,11 @@ fn main() {
     }
     for _ in 1..a.runs {
         // Re-parse to time it again (the rows are the same).
-        let start = Instant::now();
-        std::thread::scope(|s| {
-            for e in &after {
-                s.spawn(|| Database::from_bytes(&e.csv).unwrap());
-            }
-        });
-        parses.push(start.elapsed().as_secs_f64());
+        let csvs: Vec<&[u8]> = after.iter().map(|e| e.csv.as_slice()).collect();
+        parses.push(timed(|| parse(&csvs)).1);
     }
     let full = full.unwrap();
-    let col = |f: fn(&Times) -> f64| range(&runs.iter().map(f).collect::<Vec<_>>());
+    verify(&full, &key);
     let files = &full.package.manifest.files;
     let json_bytes: u64 = files
         .iter()
@@ -382,43 +428,30 @@ fn main() {
         .filter(|f| f.path.ends_with(".zip"))
         .map(|f| f.size)
         .sum();
+    let col = |f: fn(&Times) -> (f64, f64)| {
+        let t: Vec<(f64, f64)> = runs.iter().map(f).collect();
+        row_of(&t)
+    };
     println!(
-        "\nfull package (times in seconds, min–max of {} runs)",
+        "\nfull package (seconds, min–max of {} runs; wall clock, and CPU of all threads)",
         a.runs
     );
-    println!("  {:<34} {:>12}", "phase", "s");
-    println!(
-        "  {:<34} {:>12}",
-        "parse CSV (3 elections, parallel)",
-        range(&parses)
-    );
-    println!(
-        "  {:<34} {:>12}",
-        "build_data (JSON tree)",
-        col(|t| t.build)
-    );
-    println!("  {:<34} {:>12}", "zip CSV databases", col(|t| t.zip));
-    println!(
-        "  {:<34} {:>12}",
-        "assemble (hash, manifest)",
-        col(|t| t.assemble)
-    );
-    println!("  {:<34} {:>12}", "sign manifest", col(|t| t.sign));
-    println!(
-        "  {:<34} {:>12}",
-        "package from rows (goal ≤ 3 s)",
-        col(Times::total)
-    );
-    let with_parse: Vec<f64> = runs
+    println!("  {:<34} {:>12} {:>12}", "phase", "wall", "CPU");
+    let line = |name: &str, (wall, cpu): (String, String)| {
+        println!("  {name:<34} {wall:>12} {cpu:>12}");
+    };
+    line("parse CSV (3 elections, parallel)", row_of(&parses));
+    line("build_data (JSON tree)", col(|t| t.build));
+    line("zip CSV databases", col(|t| t.zip));
+    line("assemble (hash, manifest)", col(|t| t.assemble));
+    line("sign manifest", col(|t| t.sign));
+    line("package from rows (goal ≤ 3 s)", col(Times::total));
+    let with_parse: Vec<(f64, f64)> = runs
         .iter()
         .zip(&parses)
-        .map(|(t, p)| t.total() + p)
+        .map(|(t, p)| (t.total().0 + p.0, t.total().1 + p.1))
         .collect();
-    println!(
-        "  {:<34} {:>12}",
-        "package from CSV files",
-        range(&with_parse)
-    );
+    line("package from CSV files", row_of(&with_parse));
     println!(
         "  files {} (JSON {}), JSON {}, zips {}, manifest {}",
         files.len(),
@@ -440,7 +473,7 @@ fn main() {
     let total = json_bytes + zip_bytes + full.manifest_bytes as u64;
 
     // Incremental cortes.
-    let mut ignored = 0.0;
+    let mut ignored = (0.0, 0.0);
     let random_before = {
         let before = synthesise(a.casillas, 0.99, &mut ignored);
         package(&before, &a.options, &key, 1).0

@@ -85,12 +85,9 @@ pub(crate) struct ActasGroup<'a> {
     pub secciones: &'a [(&'a str, &'a SeccionTally)],
 }
 
-/// The file's bytes (compact JSON, final newline). `fields` is the JSON array of the field
-/// names, encoded once per election.
-#[allow(clippy::too_many_arguments)]
+/// The file's bytes (compact JSON, final newline).
 pub(crate) fn write(
     group: &ActasGroup<'_>,
-    fields: &[u8],
     rows: &[Row],
     columns: &RowColumns,
     width: usize,
@@ -98,12 +95,10 @@ pub(crate) fn write(
     stage: CorteStage,
 ) -> Vec<u8> {
     let row_count: usize = group.secciones.iter().map(|(_, s)| s.rows.len()).sum();
-    let mut out = Vec::with_capacity(64 + fields.len() + row_count * 256);
+    let mut out = Vec::with_capacity(64 + row_count * 256 + group.secciones.len() * 160);
     let mut buf = itoa::Buffer::new();
     out.extend_from_slice(b"{\"id\":");
     string(&mut out, group.id);
-    out.extend_from_slice(b",\"fields\":");
-    out.extend_from_slice(fields);
     out.extend_from_slice(b",\"rows\":[");
     let mut first = true;
     for (_, s) in group.secciones {

@@ -146,7 +146,6 @@ fn build_election(
         .map(|f| (*f).to_owned())
         .chain(l.vote_columns.iter().map(|c| c.name.clone()))
         .collect();
-    let fields = serde_json::to_vec(&fields).unwrap_or_default();
     let columns = RowColumns::of(db);
     let areas: Vec<(&String, &String, &AreaTally)> = tallies
         .entidades
@@ -169,8 +168,7 @@ fn build_election(
                     secciones: chunk,
                 };
                 let width = l.vote_columns.len();
-                let bytes =
-                    actas::write(&group, &fields, &db.rows, &columns, width, e.rules, e.stage);
+                let bytes = actas::write(&group, &db.rows, &columns, width, e.rules, e.stage);
                 let file = named(&dir("actas"), &id, bytes);
                 groups.push(SeccionGroup {
                     actas: file.path.clone(),
@@ -238,6 +236,7 @@ fn build_election(
         id: e.id.to_owned(),
         title: e.title.to_owned(),
         columns: l.vote_columns.iter().map(|c| c.name.clone()).collect(),
+        fields,
         total: child.path.unwrap_or_default(),
         database: e.database_path.map(str::to_owned),
     };

@@ -24,6 +24,9 @@ pub struct ElectionEntry {
     pub title: String,
     /// The vote columns, in published order.
     pub columns: Vec<String>,
+    /// The names of the cells of every casilla row in the actas files: [`ACTA_FIELDS`], then
+    /// the vote columns.
+    pub fields: Vec<String>,
     /// Path of the total's area file.
     pub total: String,
     /// Path of the zipped CSV database, when the package has one.
@@ -104,15 +107,13 @@ pub struct Child {
 }
 
 /// The counters and casilla rows of a few consecutive secciones of one election area
-/// (`json/<e>/actas/<ent>-<area>-<first sección>.<h>.json`). The rows are by columns: the
-/// field names once, then one array of cells per acta, as published (`"12"`, `"ILEGIBLE"`,
-/// `"-"`).
+/// (`json/<e>/actas/<ent>-<area>-<first sección>.<h>.json`). Each row is an array of cells,
+/// as published (`"12"`, `"ILEGIBLE"`, `"-"`), named by the index's
+/// [`ElectionEntry::fields`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActasFile {
     /// The area's key and the first sección (`21-1-1234`).
     pub id: String,
-    /// The names of each row's cells: [`ACTA_FIELDS`], then the vote columns of the index.
-    pub fields: Vec<String>,
     /// One row per acta, in published order, sección by sección.
     pub rows: Vec<Vec<String>>,
     /// Each sección's counters, in the order of [`SeccionGroup::secciones`].

@@ -76,6 +76,18 @@ fn every_file_reads_back_and_every_row_is_in_one_actas_file() {
     let night = night();
     for group_rows in [1, 12, 1000] {
         let data = build(&night, &BuildOptions { group_rows });
+        let index: Index = serde_json::from_slice(file(&data, &data.index)).expect("index");
+        assert_eq!(index.elections.len(), 3);
+        let at = |name: &str| {
+            let fields = &index.elections[0].fields;
+            assert!(index.elections.iter().all(|e| e.fields[..9] == fields[..9]));
+            fields.iter().position(|f| f == name).expect(name)
+        };
+        let (seccion_at, clave_at) = (at("SECCION"), at("CLAVE_ACTA"));
+        for e in &index.elections {
+            assert_eq!(e.fields.len(), 9 + e.columns.len());
+            assert_eq!(e.fields[9..], e.columns[..]);
+        }
         let mut actas: BTreeMap<&str, ActasFile> = BTreeMap::new();
         let mut areas = Vec::new();
         for f in &data.files {
@@ -96,8 +108,6 @@ fn every_file_reads_back_and_every_row_is_in_one_actas_file() {
                 other => panic!("unexpected directory {other} in {}", f.path),
             }
         }
-        let index: Index = serde_json::from_slice(file(&data, &data.index)).expect("index");
-        assert_eq!(index.elections.len(), 3);
         let mut listed = BTreeSet::new();
         for area in &areas {
             let mut sum = Tally::new(area.votes.len());
@@ -116,10 +126,14 @@ fn every_file_reads_back_and_every_row_is_in_one_actas_file() {
                         *v += n;
                     }
                     // Every row of the file is of one of its secciones.
-                    let rows = a.rows.iter().filter(|r| r[2] == s.id).count() as u64;
+                    let rows = a.rows.iter().filter(|r| r[seccion_at] == s.id).count() as u64;
                     assert!(rows >= s.summary.actas_esperadas, "{}", group.actas);
                 }
-                assert!(a.rows.iter().all(|r| group.secciones.contains(&r[2])));
+                assert!(
+                    a.rows
+                        .iter()
+                        .all(|r| group.secciones.contains(&r[seccion_at]))
+                );
             }
             assert_eq!(esperadas, area.summary.actas_esperadas, "{}", area.id);
             assert_eq!(sum.votes, area.votes, "{}", area.id);
@@ -137,7 +151,7 @@ fn every_file_reads_back_and_every_row_is_in_one_actas_file() {
             let mut claves: Vec<String> = actas
                 .iter()
                 .filter(|(p, _)| p.starts_with(&prefix))
-                .flat_map(|(_, a)| a.rows.iter().map(|r| r[1].clone()))
+                .flat_map(|(_, a)| a.rows.iter().map(|r| r[clave_at].clone()))
                 .collect();
             assert_eq!(claves.len(), in_areas, "{}", election.id);
             claves.sort();
@@ -219,8 +233,15 @@ fn one_acta_changes_its_actas_file_area_entidad_total_and_index_only() {
         .expect("new actas file");
     let a: ActasFile = serde_json::from_slice(&new_actas.bytes).expect("actas");
     let clave = night[1].1.rows[i].text(l.clave_acta.expect("clave"));
-    let row = a.rows.iter().find(|r| r[1] == clave).expect("row");
-    assert_eq!(row[9], (n + 1).to_string());
+    let index: Index = serde_json::from_slice(file(&second, &second.index)).expect("index");
+    let fields = &index.elections[1].fields;
+    let at = |name: &str| fields.iter().position(|f| f == name).expect(name);
+    let row = a
+        .rows
+        .iter()
+        .find(|r| r[at("CLAVE_ACTA")] == clave)
+        .expect("row");
+    assert_eq!(row[at(&index.elections[1].columns[0])], (n + 1).to_string());
 }
 
 fn build_data_with_default(night: &[(ElectionId, Database, CandidacyMap)]) -> CorteData {
