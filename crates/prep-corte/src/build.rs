@@ -11,7 +11,7 @@ use prep_model::{CandidacyMap, CandidacyScope, VoteColumn, area_key};
 use prep_package::sha256_hex;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One election of a corte.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +48,16 @@ pub struct CorteData {
     pub files: Vec<PackageFile>,
     /// Path of the index, which `json/main.json` points to.
     pub index: String,
+    /// The SHA-256 (hex) of each file of [`CorteData::files`] by path, computed when the
+    /// file was named, so that [`crate::assemble`] does not hash it again. A file missing
+    /// here, or whose size differs from `.0`, is hashed by `assemble`.
+    pub sha256: HashMap<String, (usize, String)>,
+}
+
+/// A file and its SHA-256.
+struct Named {
+    file: PackageFile,
+    sha256: String,
 }
 
 /// How the casilla rows are split into files.
@@ -80,7 +90,7 @@ pub fn build_data(elections: &[ElectionInput<'_>]) -> CorteData {
 /// [`build_data`] with other options. Elections, and areas within them, are built on every
 /// core (`rayon`).
 pub fn build_data_with(elections: &[ElectionInput<'_>], options: &BuildOptions) -> CorteData {
-    let built: Vec<(ElectionEntry, Vec<PackageFile>)> = elections
+    let built: Vec<(ElectionEntry, Vec<Named>)> = elections
         .par_iter()
         .map(|e| build_election(e, options))
         .collect();
@@ -90,8 +100,8 @@ pub fn build_data_with(elections: &[ElectionInput<'_>], options: &BuildOptions) 
     for (entry, files) in built {
         entries.push(entry);
         for f in files {
-            if seen.insert(f.path.clone()) {
-                out.files.push(f);
+            if seen.insert(f.file.path.clone()) {
+                out.push(f);
             }
         }
     }
@@ -103,20 +113,30 @@ pub fn build_data_with(elections: &[ElectionInput<'_>], options: &BuildOptions) 
             elections: entries,
         },
     );
-    out.index = index.path.clone();
-    out.files.push(index);
+    out.index = index.file.path.clone();
+    out.push(index);
     out
 }
 
+impl CorteData {
+    fn push(&mut self, named: Named) {
+        self.sha256.insert(
+            named.file.path.clone(),
+            (named.file.bytes.len(), named.sha256),
+        );
+        self.files.push(named.file);
+    }
+}
+
 /// Encodes a JSON file and names it by its content.
-fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> PackageFile {
+fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> Named {
     let mut bytes = serde_json::to_vec(value).unwrap_or_default();
     bytes.push(b'\n');
     named(dir, stem, bytes)
 }
 
 /// Names a file's bytes by their content: `<dir>/<stem>.<16 hex of SHA-256>.json`.
-fn named(dir: &str, stem: &str, bytes: Vec<u8>) -> PackageFile {
+fn named(dir: &str, stem: &str, bytes: Vec<u8>) -> Named {
     let stem: String = stem
         .chars()
         .map(|c| {
@@ -128,15 +148,16 @@ fn named(dir: &str, stem: &str, bytes: Vec<u8>) -> PackageFile {
         })
         .collect();
     let name = if stem.is_empty() { "total" } else { &stem };
-    let path = format!("{dir}/{name}.{}.json", &sha256_hex(&bytes)[..16]);
-    PackageFile { path, bytes }
+    let sha256 = sha256_hex(&bytes);
+    let path = format!("{dir}/{name}.{}.json", &sha256[..16]);
+    Named {
+        file: PackageFile { path, bytes },
+        sha256,
+    }
 }
 
 /// An election's files (children before parents) and its index entry.
-fn build_election(
-    e: &ElectionInput<'_>,
-    options: &BuildOptions,
-) -> (ElectionEntry, Vec<PackageFile>) {
+fn build_election(e: &ElectionInput<'_>, options: &BuildOptions) -> (ElectionEntry, Vec<Named>) {
     let db = e.database;
     let l = &db.layout;
     let tallies = tally(e);
@@ -154,7 +175,7 @@ fn build_election(
         .collect();
     // The casilla rows are most of the bytes: every area (its actas files, then its own
     // file) on every core.
-    let built: Vec<(Vec<PackageFile>, Child)> = areas
+    let built: Vec<(Vec<Named>, Child)> = areas
         .par_iter()
         .map(|(ent_id, area_id, area)| {
             let key = area_key(ent_id, Some(area_id));
@@ -171,7 +192,7 @@ fn build_election(
                 let bytes = actas::write(&group, &db.rows, &columns, width, e.rules, e.stage);
                 let file = named(&dir("actas"), &id, bytes);
                 groups.push(SeccionGroup {
-                    actas: file.path.clone(),
+                    actas: file.file.path.clone(),
                     secciones: chunk.iter().map(|(s, _)| (*s).to_owned()).collect(),
                 });
                 files.push(file);
@@ -278,7 +299,7 @@ struct Node<'t> {
 
 /// Encodes an area's file into `dir` (named by its content; the total's stem is `total`);
 /// returns it and the entry its parent lists.
-fn emit(e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -> (PackageFile, Child) {
+fn emit(e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -> (Named, Child) {
     let file = AreaFile {
         level: node.level,
         id: node.key.clone(),
@@ -294,7 +315,7 @@ fn emit(e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -> (PackageFile, Child
         level: node.level,
         id: node.key,
         name: node.name,
-        path: Some(encoded.path.clone()),
+        path: Some(encoded.file.path.clone()),
         summary: file.summary,
         votes: file.votes,
     };

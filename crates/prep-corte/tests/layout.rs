@@ -262,3 +262,42 @@ fn build_data_with_default(night: &[(ElectionId, Database, CandidacyMap)]) -> Co
         .collect();
     build_data(&inputs)
 }
+
+#[test]
+fn the_manifest_lists_every_file_with_its_hash() {
+    let night = night();
+    let data = build(&night, &BuildOptions::default());
+    let files = data.files.clone();
+    let extra = prep_corte::PackageFile {
+        path: "datos/X.zip".into(),
+        bytes: b"PK".to_vec(),
+    };
+    let info = prep_corte::CorteInfo {
+        institute: "I".into(),
+        process: "P".into(),
+        sequence: 1,
+        corte: "03/06/2024 20:00 (UTC-6)".into(),
+        corte_rfc3339: "2024-06-03T20:00:00-06:00".into(),
+        created: "2024-06-03T20:01:00Z".into(),
+        expires: "2024-06-04T20:01:00Z".into(),
+        is_final: false,
+        previous: None,
+    };
+    let package = prep_corte::assemble(data, vec![extra.clone()], &info);
+    assert_eq!(package.manifest.files.len(), files.len() + 1);
+    for f in files.iter().chain([&extra]) {
+        let entry = package
+            .manifest
+            .files
+            .iter()
+            .find(|e| e.path == f.path)
+            .expect("listed");
+        assert_eq!(
+            entry.sha256,
+            prep_package::sha256_hex(&f.bytes),
+            "{}",
+            f.path
+        );
+        assert_eq!(entry.size, f.bytes.len() as u64);
+    }
+}
