@@ -175,22 +175,22 @@ fn build_election(e: &ElectionInput<'_>, options: &BuildOptions) -> (ElectionEnt
         .collect();
     // The casilla rows are most of the bytes: every area (its actas files, then its own
     // file) on every core.
+    let (actas_dir, area_dir) = (dir("actas"), dir("area"));
     let built: Vec<(Vec<Named>, Child)> = areas
         .par_iter()
         .map(|(ent_id, area_id, area)| {
             let key = area_key(ent_id, Some(area_id));
-            let secciones = area.seccion_order();
+            let width = l.vote_columns.len();
             let mut files = Vec::new();
             let mut groups = Vec::new();
-            for chunk in chunks(&secciones, options.group_rows) {
+            for chunk in chunks(&area.seccion_order(), options.group_rows) {
                 let id = format!("{key}-{}", chunk[0].0);
                 let group = ActasGroup {
                     id: &id,
                     secciones: chunk,
                 };
-                let width = l.vote_columns.len();
                 let bytes = actas::write(&group, &db.rows, &columns, width, e.rules, e.stage);
-                let file = named(&dir("actas"), &id, bytes);
+                let file = named(&actas_dir, &id, bytes);
                 groups.push(SeccionGroup {
                     actas: file.file.path.clone(),
                     secciones: chunk.iter().map(|(s, _)| (*s).to_owned()).collect(),
@@ -206,7 +206,7 @@ fn build_election(e: &ElectionInput<'_>, options: &BuildOptions) -> (ElectionEnt
                 secciones: groups,
                 key,
             };
-            let (file, child) = emit(e, &dir("area"), node);
+            let (file, child) = emit(e, &area_dir, node);
             files.push(file);
             (files, child)
         })

@@ -43,8 +43,6 @@ pub enum Level {
     Entidad,
     /// A district (federal or local) or municipio: the election's area.
     Area,
-    /// A sección.
-    Seccion,
 }
 
 /// Counters and votes of one area at any level.

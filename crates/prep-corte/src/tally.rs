@@ -71,10 +71,7 @@ fn facts<'r>(row: &'r Row, l: &Layout) -> Option<ActaFacts<'r>> {
     let mut buf = itoa::Buffer::new();
     let status = Contabilizada::parse(cell_text(row.cells.get(l.contabilizada), &mut buf))?;
     let casilla_type = CasillaType::parse(cell_text(row.cells.get(l.tipo_casilla), &mut buf));
-    let observations = match row.cells.get(l.observaciones) {
-        Some(Value::Dash) => Observations::parse("-"),
-        v => Observations::parse(cell_text(v, &mut buf)),
-    };
+    let observations = Observations::parse(cell_text(row.cells.get(l.observaciones), &mut buf));
     Some(ActaFacts {
         status,
         casilla_type,
