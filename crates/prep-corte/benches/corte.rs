@@ -484,6 +484,20 @@ fn main() {
     for (kind, (n, bytes)) in &kinds {
         println!("    {kind:<10} {n:>8} files {:>12}", mb(*bytes));
     }
+    // The part of the actas files that is sección counters (what area files would carry if
+    // they listed every sección with its counters).
+    let marker = b"],\"secciones\":[";
+    let counters: usize = full
+        .package
+        .files
+        .iter()
+        .filter(|f| f.path.contains("/actas/"))
+        .filter_map(|f| {
+            let at = f.bytes.windows(marker.len()).rposition(|w| w == marker)?;
+            Some(f.bytes.len() - at - marker.len())
+        })
+        .sum();
+    println!("    of which sección counters: {}", mb(counters as u64));
     let total = json_bytes + zip_bytes + full.manifest_bytes as u64;
 
     // Incremental cortes.
