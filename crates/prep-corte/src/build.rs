@@ -135,10 +135,16 @@ fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> Named {
     named(dir, stem, bytes)
 }
 
-/// Names a file's bytes by their content: `<dir>/<stem>.<16 hex of SHA-256>.json`.
+/// Longest stem of a data file name: ids come from the database's cells, and a package path
+/// is at most 512 bytes.
+const MAX_STEM: usize = 64;
+
+/// Names a file's bytes by their content: `<dir>/<stem>.<16 hex of SHA-256>.json`, the stem
+/// reduced to `[A-Za-z0-9_-]` and [`MAX_STEM`] characters (the hash keeps names apart).
 fn named(dir: &str, stem: &str, bytes: Vec<u8>) -> Named {
     let stem: String = stem
         .chars()
+        .take(MAX_STEM)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -350,4 +356,26 @@ fn candidacies(
         .into_iter()
         .map(|(candidate, votes)| CandidacyVotes { candidate, votes })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bounded_and_safe() {
+        let long = "9".repeat(10_000);
+        let n = named("json/e/actas", &format!("1-1-{long}"), b"{}".to_vec());
+        assert!(n.file.path.len() < 120, "{}", n.file.path);
+        prep_package::validate_path(&n.file.path).expect("valid path");
+        let odd = named("json/e/area", "../x/ñ", b"{}".to_vec());
+        assert!(
+            odd.file.path.starts_with("json/e/area/___x__."),
+            "{}",
+            odd.file.path
+        );
+        prep_package::validate_path(&odd.file.path).expect("valid path");
+        assert_eq!(n.sha256, sha256_hex(b"{}"));
+        assert!(n.file.path.contains(&n.sha256[..16]));
+    }
 }
