@@ -197,9 +197,15 @@ fn build_election(e: &ElectionInput<'_>, options: &BuildOptions) -> (ElectionEnt
                 };
                 let bytes = actas::write(&group, &db.rows, &columns, width, e.rules, e.stage);
                 let file = named(&actas_dir, &id, bytes);
+                let count = |f: fn(&prep_count::Counters) -> u64| -> Vec<u64> {
+                    chunk.iter().map(|(_, s)| f(&s.tally.counters)).collect()
+                };
                 groups.push(SeccionGroup {
                     actas: file.file.path.clone(),
                     secciones: chunk.iter().map(|(s, _)| (*s).to_owned()).collect(),
+                    actas_esperadas: count(|c| c.esperadas),
+                    actas_capturadas: count(|c| c.capturadas),
+                    actas_contabilizadas: count(|c| c.contabilizadas),
                 });
                 files.push(file);
             }

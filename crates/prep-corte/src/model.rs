@@ -69,13 +69,20 @@ pub struct AreaFile {
 }
 
 /// Consecutive secciones of an election area whose counters and casilla rows are in one
-/// [`ActasFile`].
+/// [`ActasFile`], with the acta counts of each (by columns: the `i`-th number of each list
+/// is the `i`-th sección's), enough for the area's list of secciones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeccionGroup {
     /// Path of the [`ActasFile`].
     pub actas: String,
     /// The secciones in it, in order.
     pub secciones: Vec<String>,
+    /// ACTAS_ESPERADAS of each sección.
+    pub actas_esperadas: Vec<u64>,
+    /// ACTAS_CAPTURADAS of each sección.
+    pub actas_capturadas: Vec<u64>,
+    /// ACTAS_CONTABILIZADAS of each sección.
+    pub actas_contabilizadas: Vec<u64>,
 }
 
 /// Votes of one candidacy.

@@ -117,6 +117,12 @@ fn every_file_reads_back_and_every_row_is_in_one_actas_file() {
                 let a = &actas[group.actas.as_str()];
                 let ids: Vec<&String> = a.secciones.iter().map(|s| &s.id).collect();
                 assert_eq!(ids, group.secciones.iter().collect::<Vec<_>>());
+                let of = |f: fn(&prep_count::Summary) -> u64| -> Vec<u64> {
+                    a.secciones.iter().map(|s| f(&s.summary)).collect()
+                };
+                assert_eq!(group.actas_esperadas, of(|s| s.actas_esperadas));
+                assert_eq!(group.actas_capturadas, of(|s| s.actas_capturadas));
+                assert_eq!(group.actas_contabilizadas, of(|s| s.actas_contabilizadas));
                 if group_rows == 1 {
                     assert_eq!(a.secciones.len(), 1, "one sección per file");
                 }
