@@ -403,7 +403,12 @@ fn main() {
         start.elapsed().as_secs_f64() - parsed.0,
         after
             .iter()
-            .map(|e| format!("{} {}", e.id.code(), e.database.rows.len()))
+            .map(|e| format!(
+                "{} {} ({})",
+                e.id.code(),
+                e.database.rows.len(),
+                mb(e.csv.len() as u64)
+            ))
             .collect::<Vec<_>>()
             .join(", ")
     );

@@ -49,7 +49,7 @@ pub struct CorteData {
     /// Path of the index, which `json/main.json` points to.
     pub index: String,
     /// The SHA-256 (hex) of each file of [`CorteData::files`] by path, computed when the
-    /// file was named, so that [`crate::assemble`] does not hash it again. A file missing
+    /// file was named, so that [`crate::assemble()`] does not hash it again. A file missing
     /// here, or whose size differs from `.0`, is hashed by `assemble`.
     pub sha256: HashMap<String, (usize, String)>,
 }

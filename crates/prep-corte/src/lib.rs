@@ -16,7 +16,7 @@
 //! - [`build_data`] → [`CorteData`]: the files ([`PackageFile`]) and the index's path;
 //!   [`build_data_with`] takes [`BuildOptions`] (how many rows an actas file holds).
 //! - [`Pointer`]: `json/main.json` — sequence, corte time, index, manifest and its hash.
-//! - [`assemble`] → [`Package`]: the data files plus the zipped databases ([`zip`], with a
+//! - [`assemble()`] → [`Package`]: the data files plus the zipped databases ([`zip()`], with a
 //!   fixed modification time so it is deterministic too) under one manifest.
 //! - The JSON shapes are in [`model`]; `docs/package-format.md` describes them.
 //!

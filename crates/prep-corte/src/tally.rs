@@ -1,5 +1,5 @@
 //! One pass over an election's rows: the tallies of the election, its entidades, areas and
-//! secciones, and which rows each sección holds. No allocation per row but for new keys.
+//! secciones, and which rows each sección holds. Keys are allocated only when new.
 
 use crate::ElectionInput;
 use prep_count::{ActaFacts, Tally};
@@ -27,7 +27,7 @@ pub(crate) struct EntidadTally {
 pub(crate) struct AreaTally {
     pub name: String,
     pub tally: Tally,
-    /// By sección id (for their order, see [`seccion_order`]).
+    /// By sección id (for their order, see [`AreaTally::seccion_order`]).
     pub secciones: BTreeMap<String, SeccionTally>,
 }
 
