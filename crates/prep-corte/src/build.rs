@@ -1,14 +1,17 @@
 //! Building the data files bottom-up, each named by its content.
 
+use crate::actas::{self, ActasGroup, RowColumns};
 use crate::model::{
-    ACTA_FIELDS, ActasFile, AreaFile, CandidacyVotes, Child, ElectionEntry, FORMAT, Index, Level,
+    ACTA_FIELDS, AreaFile, CandidacyVotes, Child, ElectionEntry, FORMAT, Index, Level, SeccionGroup,
 };
+use crate::tally::{AreaTally, SeccionTally, tally};
 use prep_count::{CorteStage, Rules, Tally, candidacy_totals};
-use prep_csv::{Database, Row};
+use prep_csv::Database;
 use prep_model::{CandidacyMap, CandidacyScope, VoteColumn, area_key};
 use prep_package::sha256_hex;
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 
 /// One election of a corte.
 #[derive(Debug, Clone, Copy)]
@@ -45,44 +48,103 @@ pub struct CorteData {
     pub files: Vec<PackageFile>,
     /// Path of the index, which `json/main.json` points to.
     pub index: String,
+    /// The SHA-256 (hex) of each file of [`CorteData::files`] by path, computed when the
+    /// file was named, so that [`crate::assemble()`] does not hash it again. A file missing
+    /// here, or whose size differs from `.0`, is hashed by `assemble`.
+    pub sha256: HashMap<String, (usize, String)>,
+}
+
+/// A file and its SHA-256.
+struct Named {
+    file: PackageFile,
+    sha256: String,
+}
+
+/// How the casilla rows are split into files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Consecutive secciones of an area share one actas file until it holds at least this
+    /// many rows. Smaller files make a corte rewrite fewer row bytes when actas arrive spread
+    /// across the country, at the price of more files, each a line in the manifest (which
+    /// every corte rewrites); see `docs/package-format.md`.
+    pub group_rows: usize,
+}
+
+/// The default [`BuildOptions::group_rows`].
+pub const DEFAULT_GROUP_ROWS: usize = 12;
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            group_rows: DEFAULT_GROUP_ROWS,
+        }
+    }
 }
 
 /// Builds the JSON of every election, level and area. Deterministic: the same rows give the
 /// same files, byte for byte, with the same names.
 pub fn build_data(elections: &[ElectionInput<'_>]) -> CorteData {
-    let mut out = CorteData::default();
-    let entries = elections
-        .iter()
-        .map(|e| build_election(e, &mut out))
+    build_data_with(elections, &BuildOptions::default())
+}
+
+/// [`build_data`] with other options. Elections, and areas within them, are built on every
+/// core (`rayon`).
+pub fn build_data_with(elections: &[ElectionInput<'_>], options: &BuildOptions) -> CorteData {
+    let built: Vec<(ElectionEntry, Vec<Named>)> = elections
+        .par_iter()
+        .map(|e| build_election(e, options))
         .collect();
-    let index = Index {
-        format: FORMAT.to_owned(),
-        elections: entries,
-    };
-    out.index = put(&mut out, "json", "index", &index);
+    let mut out = CorteData::default();
+    let mut seen = HashSet::new();
+    let mut entries = Vec::with_capacity(built.len());
+    for (entry, files) in built {
+        entries.push(entry);
+        for f in files {
+            if seen.insert(f.file.path.clone()) {
+                out.push(f);
+            }
+        }
+    }
+    let index = encode(
+        "json",
+        "index",
+        &Index {
+            format: FORMAT.to_owned(),
+            elections: entries,
+        },
+    );
+    out.index = index.file.path.clone();
+    out.push(index);
     out
 }
 
-/// Writes a JSON file named by its content; returns its path.
-fn put<T: Serialize>(out: &mut CorteData, dir: &str, stem: &str, value: &T) -> String {
-    add(out, encode(dir, stem, value))
-}
-
-/// Adds an encoded file (once); returns its path.
-fn add(out: &mut CorteData, file: PackageFile) -> String {
-    let path = file.path.clone();
-    if !out.files.iter().any(|f| f.path == path) {
-        out.files.push(file);
+impl CorteData {
+    fn push(&mut self, named: Named) {
+        self.sha256.insert(
+            named.file.path.clone(),
+            (named.file.bytes.len(), named.sha256),
+        );
+        self.files.push(named.file);
     }
-    path
 }
 
 /// Encodes a JSON file and names it by its content.
-fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> PackageFile {
+fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> Named {
     let mut bytes = serde_json::to_vec(value).unwrap_or_default();
     bytes.push(b'\n');
+    named(dir, stem, bytes)
+}
+
+/// Longest stem of a data file name: ids come from the database's cells, and a package path
+/// is at most 512 bytes.
+const MAX_STEM: usize = 64;
+
+/// Names a file's bytes by their content: `<dir>/<stem>.<16 hex of SHA-256>.json`, the stem
+/// reduced to `[A-Za-z0-9_-]` and [`MAX_STEM`] characters (the hash keeps names apart).
+fn named(dir: &str, stem: &str, bytes: Vec<u8>) -> Named {
     let stem: String = stem
         .chars()
+        .take(MAX_STEM)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -92,150 +154,84 @@ fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> PackageFile {
         })
         .collect();
     let name = if stem.is_empty() { "total" } else { &stem };
-    let path = format!("{dir}/{name}.{}.json", &sha256_hex(&bytes)[..16]);
-    PackageFile { path, bytes }
+    let sha256 = sha256_hex(&bytes);
+    let path = format!("{dir}/{name}.{}.json", &sha256[..16]);
+    Named {
+        file: PackageFile { path, bytes },
+        sha256,
+    }
 }
 
-/// `f` over `items` on every core, results in order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len().max(1));
-    let chunk = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// Counters of an election area while rows are read.
-#[derive(Default)]
-struct AreaAcc {
-    name: String,
-    tally: Tally,
-    secciones: BTreeMap<String, Tally>,
-    rows: Vec<usize>,
-}
-
-/// Counters of an entidad while rows are read.
-#[derive(Default)]
-struct EntidadAcc {
-    name: String,
-    tally: Tally,
-    areas: BTreeMap<String, AreaAcc>,
-}
-
-/// Where the columns of the acta detail are.
-struct Columns {
-    entidad_name: Option<usize>,
-    integrity: Option<usize>,
-}
-
-fn build_election(e: &ElectionInput<'_>, out: &mut CorteData) -> ElectionEntry {
+/// An election's files (children before parents) and its index entry.
+fn build_election(e: &ElectionInput<'_>, options: &BuildOptions) -> (ElectionEntry, Vec<Named>) {
     let db = e.database;
     let l = &db.layout;
-    let width = l.vote_columns.len();
-    let find = |names: &[&str]| db.header.iter().position(|h| names.contains(&h.trim()));
-    let cols = Columns {
-        entidad_name: find(&["ENTIDAD", "ESTADO"]),
-        integrity: find(&["CODIGO_INTEGRIDAD", "SHA"]),
-    };
-    let mut total = Tally::new(width);
-    let mut entidades: BTreeMap<String, EntidadAcc> = BTreeMap::new();
-    for (i, row) in db.rows.iter().enumerate() {
-        let Some(facts) = row.facts(l) else { continue };
-        total.add(&facts, e.rules);
-        let ent_id = l.id_entidad.map(|c| row.text(c)).unwrap_or_default();
-        let ent = entidades.entry(ent_id).or_insert_with(|| EntidadAcc {
-            tally: Tally::new(width),
-            ..Default::default()
-        });
-        if ent.name.is_empty() {
-            ent.name = cols.entidad_name.map(|c| row.text(c)).unwrap_or_default();
-        }
-        ent.tally.add(&facts, e.rules);
-        let Some((area_col, area_name)) = l.area else {
-            continue;
-        };
-        let area_id = row.text(area_col);
-        if area_id.is_empty() {
-            continue; // fuera de catálogo: counted above the areas only
-        }
-        let area = ent.areas.entry(area_id).or_insert_with(|| AreaAcc {
-            tally: Tally::new(width),
-            ..Default::default()
-        });
-        if area.name.is_empty() {
-            area.name = area_name.map(|c| row.text(c)).unwrap_or_default();
-        }
-        area.tally.add(&facts, e.rules);
-        let seccion = l.seccion.map(|c| row.text(c)).unwrap_or_default();
-        area.secciones
-            .entry(seccion)
-            .or_insert_with(|| Tally::new(width))
-            .add(&facts, e.rules);
-        area.rows.push(i);
-    }
+    let tallies = tally(e);
     let dir = |kind: &str| format!("json/{}/{kind}", e.id);
-    // The casilla rows are most of the bytes: encode every area's file on every core first.
-    let areas: Vec<(&String, &String, &AreaAcc)> = entidades
-        .iter()
-        .flat_map(|(ent_id, ent)| ent.areas.iter().map(move |(a, acc)| (ent_id, a, acc)))
-        .collect();
     let fields: Vec<String> = ACTA_FIELDS
         .iter()
         .map(|f| (*f).to_owned())
         .chain(l.vote_columns.iter().map(|c| c.name.clone()))
         .collect();
-    let mut actas_files = parallel_map(&areas, |(ent_id, area_id, area)| {
-        let key = area_key(ent_id, Some(area_id));
-        let rows = area
-            .rows
-            .iter()
-            .map(|&i| acta(&db.rows[i], db, &cols))
-            .collect();
-        encode(
-            &dir("actas"),
-            &key,
-            &ActasFile {
-                id: key.clone(),
-                fields: fields.clone(),
-                rows,
-            },
-        )
-    })
-    .into_iter();
-    let several = entidades.len() > 1;
-    let mut total_children = Vec::new();
-    for (ent_id, ent) in &entidades {
-        let mut area_children = Vec::new();
-        for (area_id, area) in &ent.areas {
+    let columns = RowColumns::of(db);
+    let areas: Vec<(&String, &String, &AreaTally)> = tallies
+        .entidades
+        .iter()
+        .flat_map(|(ent_id, ent)| ent.areas.iter().map(move |(a, t)| (ent_id, a, t)))
+        .collect();
+    // The casilla rows are most of the bytes: every area (its actas files, then its own
+    // file) on every core.
+    let (actas_dir, area_dir) = (dir("actas"), dir("area"));
+    let built: Vec<(Vec<Named>, Child)> = areas
+        .par_iter()
+        .map(|(ent_id, area_id, area)| {
             let key = area_key(ent_id, Some(area_id));
-            let actas_path = match actas_files.next() {
-                Some(file) => add(out, file),
-                None => String::new(),
-            };
-            let children = area
-                .secciones
-                .iter()
-                .map(|(s, t)| child(Level::Seccion, s.clone(), s.clone(), None, t, e))
-                .collect();
+            let width = l.vote_columns.len();
+            let mut files = Vec::new();
+            let mut groups = Vec::new();
+            for chunk in chunks(&area.seccion_order(), options.group_rows) {
+                let id = format!("{key}-{}", chunk[0].0);
+                let group = ActasGroup {
+                    id: &id,
+                    secciones: chunk,
+                };
+                let bytes = actas::write(&group, &db.rows, &columns, width, e.rules, e.stage);
+                let file = named(&actas_dir, &id, bytes);
+                let count = |f: fn(&prep_count::Counters) -> u64| -> Vec<u64> {
+                    chunk.iter().map(|(_, s)| f(&s.tally.counters)).collect()
+                };
+                groups.push(SeccionGroup {
+                    actas: file.file.path.clone(),
+                    secciones: chunk.iter().map(|(s, _)| (*s).to_owned()).collect(),
+                    actas_esperadas: count(|c| c.esperadas),
+                    actas_capturadas: count(|c| c.capturadas),
+                    actas_contabilizadas: count(|c| c.contabilizadas),
+                });
+                files.push(file);
+            }
             let node = Node {
                 level: Level::Area,
-                key,
                 name: area.name.clone(),
                 tally: &area.tally,
                 candidacies: candidacies(e, &l.vote_columns, &area.tally, ent_id, Some(area_id)),
-                children,
-                actas: Some(actas_path),
+                children: Vec::new(),
+                secciones: groups,
+                key,
             };
-            area_children.push(emit(out, e, &dir("area"), node));
+            let (file, child) = emit(e, &area_dir, node);
+            files.push(file);
+            (files, child)
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut built = built.into_iter();
+    let several = tallies.entidades.len() > 1;
+    let mut total_children = Vec::new();
+    for (ent_id, ent) in &tallies.entidades {
+        let mut area_children = Vec::new();
+        for (area_files, child) in built.by_ref().take(ent.areas.len()) {
+            files.extend(area_files);
+            area_children.push(child);
         }
         if several {
             let node = Node {
@@ -245,34 +241,61 @@ fn build_election(e: &ElectionInput<'_>, out: &mut CorteData) -> ElectionEntry {
                 tally: &ent.tally,
                 candidacies: candidacies(e, &l.vote_columns, &ent.tally, ent_id, None),
                 children: area_children,
-                actas: None,
+                secciones: Vec::new(),
             };
-            total_children.push(emit(out, e, &dir("entidad"), node));
+            let (file, child) = emit(e, &dir("entidad"), node);
+            files.push(file);
+            total_children.push(child);
         } else {
             total_children = area_children;
         }
     }
     let only = (!several)
-        .then(|| entidades.keys().next().cloned())
+        .then(|| tallies.entidades.keys().next().cloned())
         .flatten()
         .unwrap_or_default();
     let node = Node {
         level: Level::Total,
         key: String::new(),
         name: e.title.to_owned(),
-        tally: &total,
-        candidacies: candidacies(e, &l.vote_columns, &total, &only, None),
+        tally: &tallies.total,
+        candidacies: candidacies(e, &l.vote_columns, &tallies.total, &only, None),
         children: total_children,
-        actas: None,
+        secciones: Vec::new(),
     };
-    let total_path = emit(out, e, &dir("area"), node).path.unwrap_or_default();
-    ElectionEntry {
+    let (file, child) = emit(e, &dir("area"), node);
+    files.push(file);
+    let entry = ElectionEntry {
         id: e.id.to_owned(),
         title: e.title.to_owned(),
         columns: l.vote_columns.iter().map(|c| c.name.clone()).collect(),
-        total: total_path,
+        fields,
+        total: child.path.unwrap_or_default(),
         database: e.database_path.map(str::to_owned),
+    };
+    (entry, files)
+}
+
+/// Consecutive secciones, cut once a chunk holds at least `rows` rows. The rows of a sección
+/// are its catalogue's actas, which do not change over the night, so neither do the cuts.
+fn chunks<'s, 't>(
+    secciones: &'s [(&'t str, &'t SeccionTally)],
+    rows: usize,
+) -> Vec<&'s [(&'t str, &'t SeccionTally)]> {
+    let mut out = Vec::new();
+    let (mut start, mut held) = (0, 0);
+    for (i, (_, s)) in secciones.iter().enumerate() {
+        held += s.rows.len();
+        if held >= rows.max(1) {
+            out.push(&secciones[start..=i]);
+            start = i + 1;
+            held = 0;
+        }
     }
+    if start < secciones.len() {
+        out.push(&secciones[start..]);
+    }
+    out
 }
 
 /// An area about to be written: its file's contents.
@@ -283,12 +306,12 @@ struct Node<'t> {
     tally: &'t Tally,
     candidacies: Vec<CandidacyVotes>,
     children: Vec<Child>,
-    actas: Option<String>,
+    secciones: Vec<SeccionGroup>,
 }
 
-/// Writes an area's file into `dir` (named by its content; the total's stem is `total`) and
-/// returns the entry its parent lists.
-fn emit(out: &mut CorteData, e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -> Child {
+/// Encodes an area's file into `dir` (named by its content; the total's stem is `total`);
+/// returns it and the entry its parent lists.
+fn emit(e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -> (Named, Child) {
     let file = AreaFile {
         level: node.level,
         id: node.key.clone(),
@@ -297,42 +320,24 @@ fn emit(out: &mut CorteData, e: &ElectionInput<'_>, dir: &str, node: Node<'_>) -
         votes: votes(node.tally, e.database.layout.vote_columns.len()),
         candidacies: node.candidacies,
         children: node.children,
-        actas: node.actas,
+        secciones: node.secciones,
     };
-    let path = put(out, dir, &node.key, &file);
-    Child {
+    let encoded = encode(dir, &node.key, &file);
+    let child = Child {
         level: node.level,
         id: node.key,
         name: node.name,
-        path: Some(path),
+        path: Some(encoded.file.path.clone()),
         summary: file.summary,
         votes: file.votes,
-    }
+    };
+    (encoded, child)
 }
 
 fn votes(t: &Tally, width: usize) -> Vec<u64> {
     let mut v = t.votes.clone();
     v.resize(width, 0);
     v
-}
-
-fn child(
-    level: Level,
-    id: String,
-    name: String,
-    path: Option<String>,
-    t: &Tally,
-    e: &ElectionInput<'_>,
-) -> Child {
-    let width = e.database.layout.vote_columns.len();
-    Child {
-        level,
-        id,
-        name,
-        path,
-        summary: t.summary(e.rules, e.stage),
-        votes: votes(t, width),
-    }
 }
 
 /// Votes per candidacy at a level where the map's scope says who the candidates are: the
@@ -359,21 +364,24 @@ fn candidacies(
         .collect()
 }
 
-/// One acta's cells in [`ActasFile::fields`] order.
-fn acta(row: &Row, db: &Database, cols: &Columns) -> Vec<String> {
-    let l = &db.layout;
-    let text = |c: Option<usize>| c.map(|c| row.text(c)).unwrap_or_default();
-    let mut cells = vec![
-        text(l.clave_casilla),
-        text(l.clave_acta),
-        text(l.seccion),
-        row.text(l.tipo_casilla),
-        row.text(l.contabilizada),
-        row.text(l.observaciones),
-        text(l.total_votos_calculado),
-        row.text(l.lista_nominal),
-        text(cols.integrity),
-    ];
-    cells.extend(l.votes.clone().map(|c| row.text(c)));
-    cells
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bounded_and_safe() {
+        let long = "9".repeat(10_000);
+        let n = named("json/e/actas", &format!("1-1-{long}"), b"{}".to_vec());
+        assert!(n.file.path.len() < 120, "{}", n.file.path);
+        prep_package::validate_path(&n.file.path).expect("valid path");
+        let odd = named("json/e/area", "../x/ñ", b"{}".to_vec());
+        assert!(
+            odd.file.path.starts_with("json/e/area/___x__."),
+            "{}",
+            odd.file.path
+        );
+        prep_package::validate_path(&odd.file.path).expect("valid path");
+        assert_eq!(n.sha256, sha256_hex(b"{}"));
+        assert!(n.file.path.contains(&n.sha256[..16]));
+    }
 }

@@ -5,33 +5,44 @@
 //! parent names its children's files, from the casilla rows up to the election's total, the
 //! index, and finally `json/main.json`, the only mutable file, which carries the corte time.
 //! So a corte with no new acta rewrites only `json/main.json` (and the CSV database, whose
-//! preamble carries the time), and a corte after one new acta rewrites only the files of the
-//! areas that acta belongs to and those above them. Nothing inside the data files depends on
-//! the time.
+//! preamble carries the time), and a corte after one new acta rewrites only the actas file of
+//! its sección, the file of its area and those above it. Nothing inside the data files depends
+//! on the time.
 //!
 //! Principal types:
 //!
 //! - [`ElectionInput`]: one election's rows (a [`prep_csv::Database`], as published or as
 //!   rendered from the store), its candidacies and counting rules.
-//! - [`build_data`] → [`CorteData`]: the files ([`PackageFile`]) and the index's path.
+//! - [`build_data`] → [`CorteData`]: the files ([`PackageFile`]) and the index's path;
+//!   [`build_data_with`] takes [`BuildOptions`] (how many rows an actas file holds).
 //! - [`Pointer`]: `json/main.json` — sequence, corte time, index, manifest and its hash.
-//! - [`assemble`] → [`Package`]: the data files plus the zipped databases ([`zip`], with a
+//! - [`assemble()`] → [`Package`]: the data files plus the zipped databases ([`zip()`], with a
 //!   fixed modification time so it is deterministic too) under one manifest.
 //! - The JSON shapes are in [`model`]; `docs/package-format.md` describes them.
 //!
 //! Levels: the election's total; entidades (when there are several); the district or
-//! municipio of the election ("area"), whose file lists its secciones with their counters;
-//! and, beside each area, the file of its casilla rows (the acta detail). `serde_json`
-//! writes the JSON; `prep-package` hashes.
+//! municipio of the election ("area"), whose file lists its secciones by actas file; and the
+//! actas files, each holding the counters and casilla rows of a few consecutive secciones (so
+//! that actas arriving all over the country rewrite few bytes; see the format document).
+//!
+//! Crates: `serde_json` writes the JSON (the casilla rows, most of the bytes, are written
+//! straight into bytes in the same form, see `actas.rs`); `rayon` builds elections and areas
+//! on every core; `prep-package` hashes; `zip` (deflate through `flate2` with the `zlib-rs`
+//! backend) packs the CSV databases.
 
+mod actas;
 mod assemble;
 mod build;
 pub mod model;
 mod pointer;
+mod tally;
 
 pub use assemble::{
-    CorteInfo, MANIFEST_PATH, POINTER_PATH, Package, assemble, corte_rfc3339, database_zip_name,
-    zip,
+    CorteInfo, MANIFEST_PATH, POINTER_PATH, Package, ZIP_LEVEL, assemble, corte_rfc3339,
+    database_zip_name, zip,
 };
-pub use build::{CorteData, ElectionInput, PackageFile, build_data};
+pub use build::{
+    BuildOptions, CorteData, DEFAULT_GROUP_ROWS, ElectionInput, PackageFile, build_data,
+    build_data_with,
+};
 pub use pointer::Pointer;

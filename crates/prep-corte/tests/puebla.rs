@@ -115,6 +115,7 @@ fn same_rows_same_files_and_one_acta_changes_only_its_branch() {
         .find(|(_, r)| r.text(l.contabilizada) == "1" && r.cells[pan].number().is_some())
         .expect("a counted acta");
     let area = row.text(l.area.expect("area").0);
+    let seccion = row.text(l.seccion.expect("seccion"));
     let n = row.cells[pan].number().expect("number");
     db.rows[i].cells[pan] = Value::Number(n + 1);
     let second = build("ayun", &db, &map, &rules);
@@ -127,22 +128,35 @@ fn same_rows_same_files_and_one_acta_changes_only_its_branch() {
     };
     let changed: Vec<String> = paths(&second).difference(&paths(&first)).cloned().collect();
     let key = prep_model::area_key("21", Some(&area));
-    let stems: BTreeSet<String> = changed
+    let stem = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or_default();
+        let dir = p.rsplit_once('/').map_or("", |(d, _)| d);
+        format!("{dir}/{}", name.split('.').next().unwrap_or_default())
+    };
+    let stems: BTreeSet<String> = changed.iter().map(|p| stem(p)).collect();
+    // The actas file of the acta's sección, found through the area file of the first corte.
+    let area_child = total(&first)
+        .children
+        .into_iter()
+        .find(|c| c.id == key)
+        .expect("area listed in the total");
+    let area_file: AreaFile =
+        serde_json::from_slice(file(&first, area_child.path.as_deref().expect("path")))
+            .expect("area");
+    let group = area_file
+        .secciones
         .iter()
-        .map(|p| {
-            let name = p.rsplit('/').next().unwrap_or_default();
-            let dir = p.rsplit_once('/').map_or("", |(d, _)| d);
-            format!("{dir}/{}", name.split('.').next().unwrap_or_default())
-        })
-        .collect();
+        .find(|g| g.secciones.contains(&seccion))
+        .expect("sección listed in its area");
     let expected: BTreeSet<String> = [
-        format!("json/ayun/actas/{key}"),
+        stem(&group.actas),
         format!("json/ayun/area/{key}"),
         "json/ayun/area/total".to_owned(),
         "json/index".to_owned(),
     ]
     .into();
     assert_eq!(stems, expected, "changed: {changed:?}");
+    assert!(stem(&group.actas).starts_with(&format!("json/ayun/actas/{key}-")));
     assert_eq!(second.files.len(), first.files.len());
     assert!(first.files.len() > 400, "{} files", first.files.len());
 }
