@@ -3,6 +3,7 @@
 
 mod corte_cmd;
 mod keys_cmd;
+mod node_cmd;
 mod package_source;
 mod recount_cmd;
 mod synth_cmd;
@@ -37,6 +38,8 @@ enum Command {
     Keys(keys_cmd::KeysArgs),
     /// Verify a corte package: signature, chain, and every file.
     Verify(verify_cmd::VerifyArgs),
+    /// The difusor node: receive and verify packages, keep every corte, serve the active one.
+    Node(node_cmd::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys_cmd::run(args),
         Command::Corte(args) => corte_cmd::run(args),
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Node(args) => node_cmd::run(args),
     };
     match result {
         Ok(code) => code,

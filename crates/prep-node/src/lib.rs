@@ -17,6 +17,7 @@
 //!   finishes on the corte it started on.
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
 //! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
+//! - [`deliver`]: the sender's side of the inbox protocol, for a local directory.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
 //!
 //! Crates used: `prep-package` for every check of a package, `axum` (on `hyper` and `tokio`)
@@ -26,6 +27,7 @@
 pub mod access_log;
 pub mod config;
 pub mod corte;
+pub mod deliver;
 pub mod events;
 pub mod history;
 pub mod metrics;
@@ -37,6 +39,7 @@ pub mod store;
 pub use access_log::AccessLog;
 pub use config::{Limits, NodeConfig};
 pub use corte::{Corte, ServedFile};
+pub use deliver::deliver;
 pub use events::EventLog;
 pub use history::{CheckReport, History, HistoryEntry, check_history, history};
 pub use metrics::Metrics;
