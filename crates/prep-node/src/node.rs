@@ -140,6 +140,7 @@ impl Node {
                 }
             }
         }
+        self.remove_discarded()?;
         let leftovers = self.clear_incoming_accepted()?;
         let current = self.current().map(|c| c.sequence);
         self.events.record(
@@ -170,12 +171,37 @@ impl Node {
                 .ok()
                 .flatten();
             if bytes.is_some_and(|b| b == record.manifest.as_bytes()) {
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("cannot remove {}", dir.display()))?;
+                self.discard(&dir)?;
                 removed += 1;
             }
         }
         Ok(removed)
+    }
+
+    /// Removes an accepted package from `data/incoming/`: renamed first to a dot-name that is
+    /// never read, so a crash halfway through the removal leaves nothing to check again.
+    fn discard(&self, dir: &Path) -> anyhow::Result<()> {
+        let name = dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let trash = unique_path(&self.store.incoming(), &format!(".done-{name}"));
+        std::fs::rename(dir, &trash)
+            .with_context(|| format!("cannot move {} aside", dir.display()))?;
+        std::fs::remove_dir_all(&trash)
+            .with_context(|| format!("cannot remove {}", trash.display()))
+    }
+
+    /// Removes what a crash left half removed in `data/incoming/`.
+    fn remove_discarded(&self) -> anyhow::Result<()> {
+        let dir = self.store.incoming();
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with(".done-") {
+                std::fs::remove_dir_all(entry.path())
+                    .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            }
+        }
+        Ok(())
     }
 
     fn lock_last(&self) -> std::sync::MutexGuard<'_, Option<Last>> {
@@ -275,10 +301,11 @@ impl Node {
             std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
         {
             let entry = entry?;
-            out.push((
-                entry.path(),
-                entry.file_name().to_string_lossy().into_owned(),
-            ));
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // Dot-names are packages being discarded after acceptance.
+            if !name.starts_with('.') {
+                out.push((entry.path(), name));
+            }
         }
         Ok(out)
     }
@@ -326,7 +353,7 @@ impl Node {
             "activate",
             json!({"sequence": sequence, "previous": previous}),
         );
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+        self.discard(dir)?;
         Ok(Outcome::Accepted {
             package: name.to_owned(),
             sequence,
@@ -374,15 +401,18 @@ impl Node {
             .filter(char::is_ascii_alphanumeric)
             .collect();
         let target = unique_path(&self.store.rejected(), &format!("{stamp}-{name}"));
-        std::fs::rename(path, &target)
-            .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
+        // The reason first, then the package beside it in one rename: a crash between the two
+        // leaves a reason without a package, which is refused again on the next start.
         let mut reason_file = target.clone().into_os_string();
         reason_file.push(".reason");
         crate::store::write_file_durably(
             Path::new(&reason_file),
             format!("{}: {reason}\n", refusal.code()).as_bytes(),
-            true,
+            false,
         )?;
+        std::fs::rename(path, &target)
+            .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
+        crate::store::sync_dir(&self.store.rejected())?;
         self.metrics.rejected(refusal.code());
         self.events.record(
             "reject",
