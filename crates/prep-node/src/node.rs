@@ -22,7 +22,6 @@ use anyhow::{Context, bail};
 use prep_corte::MANIFEST_PATH;
 use prep_package::{Expectations, sha256_hex};
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -363,15 +362,15 @@ impl Node {
     /// Stores a verified package: its files as objects (each durable before the record that
     /// names it), then its record. After this the corte is accepted.
     fn accept(&self, p: &VerifiedPackage, resync: bool, now: &str) -> anyhow::Result<()> {
-        let mut dirs = BTreeSet::new();
+        let mut objects = Vec::with_capacity(p.manifest.files.len());
         for f in &p.manifest.files {
             let bytes = p
                 .files
                 .get(&f.path)
                 .with_context(|| format!("{} was verified but not kept", f.path))?;
-            dirs.insert(self.store.put_object(&f.sha256, bytes)?);
+            objects.push((f.sha256.as_str(), bytes.as_ref()));
         }
-        self.store.sync_dirs(dirs)?;
+        self.store.put_objects(objects)?;
         let manifest =
             String::from_utf8(p.manifest_bytes.clone()).context("the manifest is not UTF-8")?;
         let pointer =

@@ -10,7 +10,6 @@
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -77,25 +76,53 @@ impl Store {
             .join(sha256)
     }
 
-    /// Stores `bytes` under their hash unless already there; returns the directory to fsync
-    /// once all objects are written (`None` when nothing new was linked in).
-    pub fn put_object(&self, sha256: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-        let path = self.object_path(sha256);
-        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        if !path.exists() {
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            write_file_durably(&path, bytes, false)?;
+    /// Stores files under their hashes (those not already there), durably before returning:
+    /// every new object is written to a temporary file, one `syncfs` makes them all durable,
+    /// they are renamed into place, and a second `syncfs` makes the names durable. One flush
+    /// for the whole batch instead of one per file; and an object's name never exists, even
+    /// after a power cut, before its content does. Returns how many objects were new.
+    pub fn put_objects<'a>(
+        &self,
+        objects: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> anyhow::Result<usize> {
+        let mut written = Vec::new();
+        let result = (|| -> anyhow::Result<()> {
+            let mut seen = std::collections::HashSet::new();
+            for (sha256, bytes) in objects {
+                let path = self.object_path(sha256);
+                // Two paths of one package may hold the same bytes: one object.
+                if !seen.insert(sha256) || path.exists() {
+                    continue;
+                }
+                let dir = path.parent().unwrap_or(&self.root);
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                let tmp = dir.join(format!("{TMP_PREFIX}{}-{sha256}", std::process::id()));
+                std::fs::write(&tmp, bytes)
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                written.push((tmp, path));
+            }
+            self.sync_filesystem()?;
+            for (tmp, path) in &written {
+                std::fs::rename(tmp, path)
+                    .with_context(|| format!("cannot rename {} into place", tmp.display()))?;
+            }
+            self.sync_filesystem()
+        })();
+        if result.is_err() {
+            for (tmp, _) in &written {
+                let _ = std::fs::remove_file(tmp);
+            }
         }
-        Ok(dir)
+        result.map(|()| written.len())
     }
 
-    /// Fsyncs each directory once (after a batch of [`Store::put_object`]).
-    pub fn sync_dirs(&self, dirs: BTreeSet<PathBuf>) -> anyhow::Result<()> {
-        for dir in dirs {
-            sync_dir(&dir)?;
-        }
-        sync_dir(&self.root.join("objects"))
+    /// Flushes everything written on the data directory's file system (`syncfs`).
+    fn sync_filesystem(&self) -> anyhow::Result<()> {
+        let dir = std::fs::File::open(&self.root)
+            .with_context(|| format!("cannot open {}", self.root.display()))?;
+        rustix::fs::syncfs(&dir)
+            .with_context(|| format!("cannot sync the file system of {}", self.root.display()))
     }
 
     /// An object's bytes.

@@ -14,11 +14,15 @@ fn serves_the_active_corte_with_its_headers() {
     let root = tempfile::tempdir().expect("tempdir");
     let (_, cfg) = config(root.path(), &pk, "accept_first = true\n");
     let node = Arc::new(Node::open(cfg, false).expect("open"));
+    // Two paths with the same bytes: stored once, served under both.
     let p1 = package(
         &key,
         1,
         None,
-        &[("datos/PUE.zip", b"PK\x03\x04zip".to_vec())],
+        &[
+            ("datos/PUE.zip", b"PK\x03\x04zip".to_vec()),
+            ("datos/copia.zip", b"PK\x03\x04zip".to_vec()),
+        ],
     );
     let dir = root.path().join("p1");
     p1.write(&dir);
@@ -80,6 +84,7 @@ fn serves_the_active_corte_with_its_headers() {
         server.get("/datos/PUE.zip", &[]).content_type.as_deref(),
         Some("application/zip")
     );
+    assert_eq!(server.get("/datos/copia.zip", &[]).body, b"PK\x03\x04zip");
     assert_eq!(
         server.get("/manifest.json", &[]).body,
         p1.manifest.to_bytes()
@@ -88,6 +93,33 @@ fn serves_the_active_corte_with_its_headers() {
         server.get("/manifest.json.minisig", &[]).body,
         p1.minisig.as_bytes()
     );
+
+    // HEAD: the headers without the body.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut head = agent
+        .head(format!("http://{}/json/main.json", server.addr))
+        .call()
+        .expect("head");
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(
+        head.headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()),
+        Some(main.body.len().to_string().as_str())
+    );
+    assert_eq!(
+        head.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some(etag.as_str())
+    );
+    assert!(head.body_mut().read_to_vec().expect("body").is_empty());
+    let post = agent
+        .post(format!("http://{}/json/main.json", server.addr))
+        .send("x")
+        .expect("post");
+    assert_eq!(post.status().as_u16(), 405);
 
     let missing = server.get("/json/../manifest.json", &[]);
     assert_eq!(missing.status, 404);
@@ -131,7 +163,7 @@ fn serves_the_active_corte_with_its_headers() {
     // One combined-format line per request, with the status and the bytes sent.
     let log = std::fs::read_to_string(&node.config().access_log).expect("access log");
     let lines: Vec<&str> = log.lines().collect();
-    assert_eq!(lines.len(), 13, "{log}");
+    assert_eq!(lines.len(), 16, "{log}");
     let first = lines[0];
     assert!(first.starts_with("127.0.0.1 - - ["), "{first}");
     assert!(
