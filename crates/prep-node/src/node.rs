@@ -250,7 +250,8 @@ impl Node {
     pub fn poll_inbox(&self) -> anyhow::Result<Vec<Outcome>> {
         let mut outcomes = self.claim()?;
         let mut pending = self.incoming()?;
-        pending.sort_by(|a, b| (claimed_sequence(&a.0), &a.1).cmp(&(claimed_sequence(&b.0), &b.1)));
+        // Each manifest is read once for its (unverified) sequence, only to order the work.
+        pending.sort_by_cached_key(|(dir, name)| (claimed_sequence(dir), name.clone()));
         for (dir, name) in pending {
             outcomes.push(self.receive(&dir, &name)?);
         }
