@@ -119,7 +119,7 @@ pub fn verify_record(
             Ok(bytes) => {
                 let bytes = Bytes::from(bytes);
                 files.insert(path.to_owned(), bytes.clone());
-                Some(bytes.to_vec())
+                Some(bytes)
             }
             Err(e) => {
                 read_error.get_or_insert(e);

@@ -259,7 +259,7 @@ pub fn verify_package(
             Ok(Some(bytes)) => {
                 let bytes = Bytes::from(bytes);
                 files.insert(path.to_owned(), bytes.clone());
-                Some(bytes.to_vec())
+                Some(bytes)
             }
             Ok(None) => None,
             Err(e) => {
