@@ -139,3 +139,27 @@ fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
         "{events}"
     );
 }
+
+#[test]
+fn a_bad_configuration_is_refused_with_a_precise_error() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let config = root.path().join("node.toml");
+    std::fs::write(
+        &config,
+        "public_key = \"RWQ\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .expect("write");
+    let o = prep(&["node", "run", "--config", &s(&config)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("prep: error: in the node configuration "),
+        "{err}"
+    );
+    assert!(err.contains("public_key"), "{err}");
+    std::fs::write(&config, "inbox = \"inbox\"\ndata = \"data\"\nport = 80\n").expect("write");
+    let o = prep(&["node", "history", "--config", &s(&config)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown field `port`"), "{err}");
+}
