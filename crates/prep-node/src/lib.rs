@@ -17,7 +17,7 @@
 //!   finishes on the corte it started on.
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
 //! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
-//! - [`deliver`]: the sender's side of the inbox protocol, for a local directory.
+//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
 //!
 //! Crates used: `prep-package` for every check of a package, `axum` (on `hyper` and `tokio`)
