@@ -175,3 +175,53 @@ fn serves_the_active_corte_with_its_headers() {
     );
     assert!(lines[1].contains("\" 304 - \""), "{}", lines[1]);
 }
+
+#[test]
+fn a_request_in_flight_finishes_on_the_corte_it_started_on() {
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let (_, cfg) = config(root.path(), &pk, "accept_first = true\n");
+    let node = Arc::new(Node::open(cfg, false).expect("open"));
+    // One path whose bytes differ between the two cortes, large enough to be read slowly.
+    let big = |b: u8| vec![("datos/big.bin", vec![b; 8 << 20])];
+    let p1 = package(&key, 1, None, &big(b'a'));
+    let p2 = package(&key, 2, Some(&p1.manifest), &big(b'b'));
+    let deliver = |p: &common::Pkg, name: &str| {
+        let dir = root.path().join(name);
+        p.write(&dir);
+        prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");
+        let outcomes = node.poll_inbox().expect("poll");
+        assert!(
+            matches!(outcomes[..], [Outcome::Accepted { .. }]),
+            "{outcomes:?}"
+        );
+    };
+    deliver(&p1, "p1");
+    let server = Server::start(Arc::clone(&node));
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let mut slow = agent
+        .get(format!("http://{}/datos/big.bin", server.addr))
+        .call()
+        .expect("get");
+    assert_eq!(
+        slow.headers()
+            .get("x-prep-sequence")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let mut reader = slow.body_mut().with_config().limit(16 << 20).reader();
+    let mut head = vec![0u8; 64 * 1024];
+    std::io::Read::read_exact(&mut reader, &mut head).expect("first bytes");
+    // The switch happens while the response is still being read.
+    deliver(&p2, "p2");
+    let now = server.get("/json/main.json", &[]);
+    assert_eq!(now.sequence.as_deref(), Some("2"));
+    assert_eq!(server.get("/datos/big.bin", &[]).body, vec![b'b'; 8 << 20]);
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut rest).expect("rest");
+    assert_eq!(head.len() + rest.len(), 8 << 20);
+    assert!(
+        head.iter().chain(&rest).all(|&b| b == b'a'),
+        "mixed cortes in one response"
+    );
+}
