@@ -22,8 +22,10 @@ prep=$PWD/target/release/prep
 
 dir=$(mktemp -d)
 node_pid=
+watcher=
 cleanup() {
   if [[ -n "$node_pid" ]]; then kill "$node_pid" 2>/dev/null || true; fi
+  if [[ -n "$watcher" ]]; then kill "$watcher" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -53,17 +55,30 @@ TOML
 start_node() {
   "$prep" node run --config "$dir/node/node.toml" >"$dir/node/out" 2>>"$dir/node/err" &
   node_pid=$!
-  until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do sleep 0.01; done
+  until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do
+    if ! kill -0 "$node_pid" 2>/dev/null; then
+      cat "$dir/node/err" >&2
+      echo "bench-node-activation: the node did not start" >&2
+      exit 1
+    fi
+    sleep 0.01
+  done
   addr=$(sed -n 's/^listening on //p' "$dir/node/out" | head -1)
 }
 
-# Seconds from now until /healthz names corte $1.
-wait_for() {
-  python3 - "$addr" "$1" <<'PY'
+# Starts polling /healthz for corte $1 in the background (python started before the clock
+# runs); `served_after VAR T` then waits for it and sets VAR to the seconds from T to the first
+# answer.
+watch_for() {
+  rm -f "$dir/ready" "$dir/served"
+  python3 - "$addr" "$1" "$dir/ready" >"$dir/served" <<'PY' &
 import sys, time, urllib.request
-addr, seq = sys.argv[1], sys.argv[2]
+addr, seq, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+open(ready, "w").close()
 start = time.monotonic()
 while True:
+    if time.monotonic() - start > 120:
+        sys.exit(f"corte {seq} was not served within 120 s")
     try:
         with urllib.request.urlopen(f"http://{addr}/healthz", timeout=5) as r:
             if r.read().decode().strip().endswith(f"corte {seq}"):
@@ -71,27 +86,39 @@ while True:
     except Exception:
         pass
     time.sleep(0.005)
-print(f"{time.monotonic() - start:.2f}")
+print(f"{time.time():.3f}")
 PY
+  watcher=$!
+  until [[ -e "$dir/ready" ]]; do sleep 0.01; done
+}
+served_after() {
+  if ! wait "$watcher"; then
+    cat "$dir/node/err" >&2
+    exit 1
+  fi
+  printf -v "$1" '%s' "$(python3 -c "print(f'{$(cat "$dir/served") - $2:.2f}')")"
 }
 
 deliver() {
   cp -r "$dir/pkg-$1" "$dir/node/inbox/.tmp-$1"
   touch "$dir/node/inbox/.tmp-$1/.prep-complete"
   sync
+  delivered_at=$(date +%s.%N)
   mv "$dir/node/inbox/.tmp-$1" "$dir/node/inbox/corte-$1"
 }
 
 start_node
+watch_for 1
 deliver 1
-t1=$(wait_for 1)
+served_after t1 "$delivered_at"
+watch_for 2
 deliver 2
-t2=$(wait_for 2)
+served_after t2 "$delivered_at"
 kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
 start_ts=$(date +%s.%N)
 start_node
-t3=$(wait_for 2)
-t3=$(python3 -c "import time; print(f'{time.time() - $start_ts:.2f}')")
+watch_for 2
+served_after t3 "$start_ts"
 kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
 node_pid=
 
