@@ -82,12 +82,21 @@ pub fn run(
     std::thread::Builder::new()
         .name("inbox".into())
         .spawn(move || {
+            // A fault that persists (a full disk) is reported once, not every poll.
+            let mut last_error = None;
             loop {
-                if let Err(e) = poller.poll_inbox() {
-                    eprintln!("prep node: {e:#}");
-                    poller
-                        .events()
-                        .record("error", serde_json::json!({"reason": format!("{e:#}")}));
+                match poller.poll_inbox() {
+                    Ok(_) => last_error = None,
+                    Err(e) => {
+                        let reason = format!("{e:#}");
+                        if last_error.as_ref() != Some(&reason) {
+                            eprintln!("prep node: {reason}");
+                            poller
+                                .events()
+                                .record("error", serde_json::json!({"reason": reason}));
+                            last_error = Some(reason);
+                        }
+                    }
                 }
                 std::thread::sleep(interval);
             }
