@@ -6,6 +6,7 @@ mod ingest_cmd;
 mod init_cmd;
 mod keys_cmd;
 mod memoria_cmd;
+mod node_cmd;
 mod package_source;
 mod publish_cmd;
 mod recount_cmd;
@@ -55,6 +56,8 @@ enum Command {
     Site(site_cmd::SiteArgs),
     /// The difusor's memoria técnica from access logs and the node's event log.
     Memoria(memoria_cmd::MemoriaArgs),
+    /// The difusor node: receive and verify packages, keep every corte, serve the active one.
+    Node(node_cmd::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest_cmd::run(args),
         Command::Site(args) => site_cmd::run(args),
         Command::Memoria(args) => memoria_cmd::run(args),
+        Command::Node(args) => node_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -81,12 +81,14 @@ pub struct Expectations<'a> {
 /// the manifest; sequence and chain against the last accepted package; expiry; then every
 /// listed file (`read(path)` gives its bytes or `None` when absent) and the listing of what is
 /// actually there (`present`), which must hold nothing unlisted. Returns the manifest.
-pub fn check_package(
+/// `read` may hand out any byte container (`Vec<u8>`, a shared buffer), so a caller that keeps
+/// the bytes needs no copy.
+pub fn check_package<B: AsRef<[u8]>>(
     key: &VerifyingKey,
     manifest_bytes: &[u8],
     minisig: &str,
     expect: &Expectations<'_>,
-    mut read: impl FnMut(&str) -> Option<Vec<u8>>,
+    mut read: impl FnMut(&str) -> Option<B>,
     present: &[String],
 ) -> Result<Manifest, PackageError> {
     let trusted = verify_signature(key, manifest_bytes, minisig)?;
@@ -118,7 +120,8 @@ pub fn check_package(
         });
     }
     for f in &m.files {
-        let bytes = read(&f.path).ok_or_else(|| PackageError::MissingFile(f.path.clone()))?;
+        let read_bytes = read(&f.path).ok_or_else(|| PackageError::MissingFile(f.path.clone()))?;
+        let bytes = read_bytes.as_ref();
         if bytes.len() as u64 != f.size {
             return Err(PackageError::Size {
                 path: f.path.clone(),
@@ -126,7 +129,7 @@ pub fn check_package(
                 expected: f.size,
             });
         }
-        let got = sha256_hex(&bytes);
+        let got = sha256_hex(bytes);
         if got != f.sha256 {
             return Err(PackageError::Hash {
                 path: f.path.clone(),

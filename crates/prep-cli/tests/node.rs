@@ -1,0 +1,165 @@
+//! `prep node run` with real packages: two chained cortes cut by `prep corte` from the
+//! published Puebla database are delivered into the inbox, and `prep verify` over http checks
+//! what the node serves as any citizen would; `prep node history` lists both, SIGTERM stops
+//! the node cleanly and the event log records it all.
+
+use prep_testdata::puebla;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn prep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(args)
+        .env_remove("PREP_KEY_PASSWORD")
+        .output()
+        .expect("run prep")
+}
+
+fn ok(o: Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    text
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().expect("utf-8 path").to_owned()
+}
+
+#[test]
+fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let keys = root.join("keys");
+    ok(prep(&[
+        "keys",
+        "generate",
+        "--out",
+        &s(&keys),
+        "--unencrypted",
+    ]));
+    let db = puebla("PUE_GUB_2024.csv");
+    let corte = |out: &Path, seq: &str, previous: Option<&Path>| {
+        let mut args = vec![
+            "corte".to_owned(),
+            "--from-database".into(),
+            s(&db),
+            "--key".into(),
+            s(&keys.join("prep.key")),
+            "--out".into(),
+            s(out),
+            "--sequence".into(),
+            seq.into(),
+            "--expires-hours".into(),
+            "876000".into(),
+        ];
+        if let Some(p) = previous {
+            args.extend(["--previous".into(), s(p)]);
+        }
+        ok(prep(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    };
+    let (c1, c2) = (root.join("c1"), root.join("c2"));
+    corte(&c1, "1", None);
+    corte(&c2, "2", Some(&c1));
+
+    let config = root.join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\n",
+            s(&keys.join("prep.pub"))
+        ),
+    )
+    .expect("write");
+    let mut node = Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(["node", "run", "--resync", "--config", &s(&config)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(node.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("read");
+    let addr = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line {first:?}"))
+        .to_owned();
+    let url = format!("http://{addr}/");
+    let pubkey = s(&keys.join("prep.pub"));
+    let inbox = root.join("inbox");
+    for (dir, seq) in [(&c1, 1), (&c2, 2)] {
+        prep_node::deliver(dir, &inbox, &format!("corte-{seq}")).expect("deliver");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let served = prep(&["verify", &url, "--key", &pubkey]);
+            let text = String::from_utf8_lossy(&served.stdout).into_owned();
+            if text.contains(&format!("(sequence {seq})")) {
+                assert!(text.starts_with("OK: "), "{text}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "corte {seq} never served: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let history = ok(prep(&["node", "history", "--config", &s(&config)]));
+    assert!(history.contains("2 cortes,"), "{history}");
+    assert!(history.contains("active"), "{history}");
+    assert!(history.contains("(resynchronisation)"), "{history}");
+    let check = ok(prep(&["node", "check", "--config", &s(&config)]));
+    assert!(check.contains("OK: 2 cortes verified, active 2"), "{check}");
+
+    // SIGTERM: a clean stop, recorded.
+    let term = Command::new("kill")
+        .args(["-TERM", &node.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let status = node.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let events = std::fs::read_to_string(root.join("data/events.jsonl")).expect("events");
+    let kinds: Vec<String> = events
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            v["event"].as_str().expect("event").to_owned()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "start", "receive", "accept", "activate", "receive", "accept", "activate", "stop"
+        ],
+        "{events}"
+    );
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_a_precise_error() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let config = root.path().join("node.toml");
+    std::fs::write(
+        &config,
+        "public_key = \"RWQ\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .expect("write");
+    let o = prep(&["node", "run", "--config", &s(&config)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("prep: error: in the node configuration "),
+        "{err}"
+    );
+    assert!(err.contains("public_key"), "{err}");
+    std::fs::write(&config, "inbox = \"inbox\"\ndata = \"data\"\nport = 80\n").expect("write");
+    let o = prep(&["node", "history", "--config", &s(&config)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown field `port`"), "{err}");
+}

@@ -1,0 +1,271 @@
+//! The node's configuration file (TOML), validated when read.
+
+use anyhow::{Context, bail};
+use prep_package::VerifyingKey;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Size limits a package must stay within, checked on the directory before anything is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The largest total of all the package's files, in bytes.
+    #[serde(default = "Limits::default_total")]
+    pub max_total_bytes: u64,
+    /// The most files a package may hold.
+    #[serde(default = "Limits::default_files")]
+    pub max_files: u64,
+    /// The largest single file, in bytes.
+    #[serde(default = "Limits::default_file")]
+    pub max_file_bytes: u64,
+}
+
+impl Limits {
+    fn default_total() -> u64 {
+        4 * 1024 * 1024 * 1024
+    }
+    fn default_files() -> u64 {
+        1_000_000
+    }
+    fn default_file() -> u64 {
+        1024 * 1024 * 1024
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_total_bytes: Limits::default_total(),
+            max_files: Limits::default_files(),
+            max_file_bytes: Limits::default_file(),
+        }
+    }
+}
+
+/// The configuration file as written (paths still relative to the file).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    public_key: Option<String>,
+    public_key_file: Option<PathBuf>,
+    inbox: PathBuf,
+    data: PathBuf,
+    #[serde(default = "default_listen")]
+    listen: String,
+    #[serde(default)]
+    accept_first: bool,
+    #[serde(default)]
+    frame_ancestors: Vec<String>,
+    #[serde(default)]
+    limits: Limits,
+    access_log: Option<PathBuf>,
+    #[serde(default = "default_poll_ms")]
+    poll_interval_ms: u64,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+
+fn default_poll_ms() -> u64 {
+    200
+}
+
+/// A validated node configuration. Relative paths in the file are resolved against the
+/// file's directory.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The institute's public key: only packages it signed are published.
+    pub key: VerifyingKey,
+    /// Where push channels deliver packages (`inbox/<name>/`).
+    pub inbox: PathBuf,
+    /// The node's own data: objects, cortes, the active switch, the event log.
+    pub data: PathBuf,
+    /// Address the server listens on (`127.0.0.1:8080`; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Whether the first package ever seen may start the chain (a logged resynchronisation)
+    /// without `--resync`.
+    pub accept_first: bool,
+    /// Origins allowed to embed the site (CSP `frame-ancestors`); empty means `'none'`.
+    pub frame_ancestors: Vec<String>,
+    /// Package size limits.
+    pub limits: Limits,
+    /// The access log (combined format); default `<data>/access.log`.
+    pub access_log: PathBuf,
+    /// How often the inbox is looked at, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl NodeConfig {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> anyhow::Result<NodeConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the node configuration {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        NodeConfig::parse(&text, base)
+            .with_context(|| format!("in the node configuration {}", path.display()))
+    }
+
+    /// Parses configuration text; relative paths are resolved against `base`.
+    pub fn parse(text: &str, base: &Path) -> anyhow::Result<NodeConfig> {
+        let raw: RawConfig = toml::from_str(text)?;
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        let key_text = match (&raw.public_key, &raw.public_key_file) {
+            (Some(k), None) => k.clone(),
+            (None, Some(f)) => {
+                let f = resolve(f);
+                std::fs::read_to_string(&f)
+                    .with_context(|| format!("cannot read public_key_file {}", f.display()))?
+            }
+            _ => bail!(
+                "give exactly one of public_key (the key itself, `RWQ…`) or public_key_file (a prep.pub file)"
+            ),
+        };
+        let key = VerifyingKey::from_text(&key_text).context("public_key")?;
+        let listen: SocketAddr = raw.listen.parse().with_context(|| {
+            format!(
+                "listen = {:?} is not an address with a port (`127.0.0.1:8080`, `[::]:443`)",
+                raw.listen
+            )
+        })?;
+        for origin in &raw.frame_ancestors {
+            validate_frame_ancestor(origin)?;
+        }
+        let l = raw.limits;
+        if l.max_total_bytes == 0 || l.max_files == 0 || l.max_file_bytes == 0 {
+            bail!("limits must be greater than zero");
+        }
+        if !(10..=60_000).contains(&raw.poll_interval_ms) {
+            bail!(
+                "poll_interval_ms = {} must be between 10 and 60000",
+                raw.poll_interval_ms
+            );
+        }
+        let inbox = resolve(&raw.inbox);
+        let data = resolve(&raw.data);
+        if inbox.starts_with(&data) || data.starts_with(&inbox) {
+            bail!("inbox and data must be separate directories (neither inside the other)");
+        }
+        let access_log = raw
+            .access_log
+            .as_deref()
+            .map_or_else(|| data.join("access.log"), resolve);
+        Ok(NodeConfig {
+            key,
+            inbox,
+            data,
+            listen,
+            accept_first: raw.accept_first,
+            frame_ancestors: raw.frame_ancestors,
+            limits: l,
+            access_log,
+            poll_interval_ms: raw.poll_interval_ms,
+        })
+    }
+
+    /// The `Content-Security-Policy` header value the server sends.
+    pub fn content_security_policy(&self) -> String {
+        let ancestors = if self.frame_ancestors.is_empty() {
+            "'none'".to_owned()
+        } else {
+            self.frame_ancestors.join(" ")
+        };
+        format!(
+            "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
+        )
+    }
+}
+
+/// A CSP source allowed in `frame-ancestors`: `'self'`, `'none'`, or `https://host[:port]`
+/// (`*.` allowed as the first label); nothing that could end the directive.
+fn validate_frame_ancestor(origin: &str) -> anyhow::Result<()> {
+    if origin == "'self'" || origin == "'none'" {
+        return Ok(());
+    }
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let ok = rest.is_some_and(|host| {
+        let host = host.strip_prefix("*.").unwrap_or(host);
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+    });
+    if !ok {
+        bail!(
+            "frame_ancestors entry {origin:?} is not 'self', 'none' or an origin like https://www.medio.mx or https://*.medio.mx"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> String {
+        let (pk, _) = prep_package::generate_keys(None).expect("keys");
+        VerifyingKey::from_text(&pk).expect("key").to_base64()
+    }
+
+    fn parse(extra: &str) -> anyhow::Result<NodeConfig> {
+        let key = key();
+        NodeConfig::parse(
+            &format!("public_key = \"{key}\"\ninbox = \"in\"\ndata = \"/srv/prep\"\n{extra}"),
+            Path::new("/etc/prep"),
+        )
+    }
+
+    #[test]
+    fn defaults_and_paths() {
+        let c = parse("").expect("config");
+        assert_eq!(c.inbox, Path::new("/etc/prep/in"));
+        assert_eq!(c.data, Path::new("/srv/prep"));
+        assert_eq!(c.access_log, Path::new("/srv/prep/access.log"));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(!c.accept_first);
+        assert_eq!(c.limits, Limits::default());
+        assert!(
+            c.content_security_policy()
+                .ends_with("frame-ancestors 'none'")
+        );
+        let c = parse(
+            "frame_ancestors = [\"'self'\", \"https://*.medio.mx\"]\n[limits]\nmax_files = 7",
+        )
+        .expect("config");
+        assert_eq!(c.limits.max_files, 7);
+        assert!(
+            c.content_security_policy()
+                .ends_with("frame-ancestors 'self' https://*.medio.mx")
+        );
+    }
+
+    #[test]
+    fn precise_errors() {
+        let err = |extra: &str| format!("{:#}", parse(extra).expect_err(extra));
+        assert!(err("colour = 1").contains("unknown field `colour`"));
+        assert!(err("listen = \"localhost\"").contains("not an address with a port"));
+        assert!(
+            err("frame_ancestors = [\"https://a.mx; script-src *\"]").contains("frame_ancestors")
+        );
+        assert!(err("[limits]\nmax_files = 0").contains("greater than zero"));
+        assert!(err("[limits]\nmax_filez = 1").contains("unknown field `max_filez`"));
+        let both =
+            NodeConfig::parse("inbox = \"a\"\ndata = \"b\"", Path::new("/")).expect_err("no key");
+        assert!(format!("{both:#}").contains("exactly one of public_key"));
+        let nested = NodeConfig::parse(
+            &format!("public_key = \"{}\"\ninbox = \"d/in\"\ndata = \"d\"", key()),
+            Path::new("/"),
+        )
+        .expect_err("nested");
+        assert!(format!("{nested:#}").contains("separate directories"));
+    }
+}

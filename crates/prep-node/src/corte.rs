@@ -1,0 +1,211 @@
+//! A corte as served: every file in memory with its headers' values, built from a verified
+//! package or loaded from the store and verified again.
+
+use crate::package_dir::{SIGNATURE_PATH, VerifiedPackage, check_pointer};
+use crate::store::{CorteRecord, Store};
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_package::{Expectations, Manifest, VerifyingKey, check_package, sha256_hex};
+use std::collections::HashMap;
+
+/// One file ready to send.
+#[derive(Debug, Clone)]
+pub struct ServedFile {
+    /// The bytes.
+    pub bytes: Bytes,
+    /// The strong ETag, quoted (`"<sha256>"`).
+    pub etag: String,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Whether the file changes from one corte to the next under the same name (the pointer,
+    /// the manifest, its signature, HTML pages): served `no-cache`, the rest immutable.
+    pub mutable: bool,
+}
+
+/// The corte being served.
+#[derive(Debug)]
+pub struct Corte {
+    /// Its sequence.
+    pub sequence: u64,
+    /// Its corte time, RFC 3339.
+    pub corte_time: String,
+    files: HashMap<String, ServedFile>,
+}
+
+impl Corte {
+    /// The file at a package path.
+    pub fn get(&self, path: &str) -> Option<&ServedFile> {
+        self.files.get(path)
+    }
+
+    /// Every path served, sorted.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.files.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The corte of a package that was just verified.
+    pub fn from_package(p: &VerifiedPackage) -> Corte {
+        let mut files: HashMap<String, ServedFile> = p
+            .manifest
+            .files
+            .iter()
+            .filter_map(|f| {
+                let bytes = p.files.get(&f.path)?.clone();
+                Some((f.path.clone(), served(&f.path, bytes, Some(&f.sha256))))
+            })
+            .collect();
+        add_entry_files(
+            &mut files,
+            &p.manifest_bytes,
+            p.minisig.as_bytes(),
+            &p.pointer,
+        );
+        Corte {
+            sequence: p.manifest.sequence,
+            corte_time: p.manifest.corte.clone(),
+            files,
+        }
+    }
+
+    /// Loads an accepted corte from the store and verifies it all again: the signature over
+    /// the stored manifest, the pointer, and every object's size and SHA-256.
+    pub fn load(store: &Store, key: &VerifyingKey, sequence: u64) -> anyhow::Result<Corte> {
+        let record = store.read_record(sequence)?;
+        let (manifest, files) = verify_record(store, key, &record)?;
+        let mut files: HashMap<String, ServedFile> = manifest
+            .files
+            .iter()
+            .filter_map(|f| {
+                let bytes = files.get(&f.path)?.clone();
+                Some((f.path.clone(), served(&f.path, bytes, Some(&f.sha256))))
+            })
+            .collect();
+        add_entry_files(
+            &mut files,
+            record.manifest.as_bytes(),
+            record.minisig.as_bytes(),
+            record.pointer.as_bytes(),
+        );
+        Ok(Corte {
+            sequence,
+            corte_time: manifest.corte,
+            files,
+        })
+    }
+}
+
+/// Verifies a stored corte: signature, manifest, pointer, every object. Returns the manifest
+/// and the files' bytes.
+pub fn verify_record(
+    store: &Store,
+    key: &VerifyingKey,
+    record: &CorteRecord,
+) -> anyhow::Result<(Manifest, HashMap<String, Bytes>)> {
+    let manifest = Manifest::from_bytes(record.manifest.as_bytes())
+        .with_context(|| format!("corte {}: stored manifest", record.sequence))?;
+    let mut files = HashMap::new();
+    let mut read_error = None;
+    let hashes: HashMap<&str, &str> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .collect();
+    let read = |path: &str| {
+        let sha = hashes.get(path)?;
+        match store.read_object(sha) {
+            Ok(bytes) => {
+                let bytes = Bytes::from(bytes);
+                files.insert(path.to_owned(), bytes.clone());
+                Some(bytes)
+            }
+            Err(e) => {
+                read_error.get_or_insert(e);
+                None
+            }
+        }
+    };
+    let present: Vec<String> = manifest.files.iter().map(|f| f.path.clone()).collect();
+    let checked = check_package(
+        key,
+        record.manifest.as_bytes(),
+        &record.minisig,
+        &Expectations::default(),
+        read,
+        &present,
+    );
+    if let Some(e) = read_error {
+        return Err(e.context(format!("corte {}", record.sequence)));
+    }
+    checked.with_context(|| format!("corte {} does not verify", record.sequence))?;
+    if manifest.sequence != record.sequence {
+        bail!(
+            "corte {}: its manifest says sequence {}",
+            record.sequence,
+            manifest.sequence
+        );
+    }
+    check_pointer(
+        record.pointer.as_bytes(),
+        &manifest,
+        record.manifest.as_bytes(),
+    )
+    .map_err(|e| anyhow::anyhow!("corte {}: {POINTER_PATH}: {e}", record.sequence))?;
+    Ok((manifest, files))
+}
+
+fn add_entry_files(
+    files: &mut HashMap<String, ServedFile>,
+    manifest: &[u8],
+    minisig: &[u8],
+    pointer: &[u8],
+) {
+    for (path, bytes) in [
+        (MANIFEST_PATH, manifest),
+        (SIGNATURE_PATH, minisig),
+        (POINTER_PATH, pointer),
+    ] {
+        files.insert(
+            path.to_owned(),
+            served(path, Bytes::copy_from_slice(bytes), None),
+        );
+    }
+}
+
+/// A file with its headers' values; `sha256` when already known (verified).
+fn served(path: &str, bytes: Bytes, sha256: Option<&str>) -> ServedFile {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    let mutable = matches!(path, POINTER_PATH | MANIFEST_PATH | SIGNATURE_PATH)
+        || matches!(ext, "html" | "htm");
+    ServedFile {
+        etag: format!(
+            "\"{}\"",
+            sha256.map_or_else(|| sha256_hex(&bytes), str::to_owned)
+        ),
+        content_type: content_type(ext),
+        mutable,
+        bytes,
+    }
+}
+
+/// The `Content-Type` for a file extension.
+pub fn content_type(ext: &str) -> &'static str {
+    match ext {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "csv" => "text/csv; charset=utf-8",
+        "txt" | "minisig" => "text/plain; charset=utf-8",
+        "zip" => "application/zip",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "webmanifest" => "application/manifest+json",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,57 @@
+//! The event log: one JSON object per line in `data/events.jsonl` — every receive, accept,
+//! reject (with its reason), activation, and server start and stop — appended and fsynced, so
+//! the memoria técnica can read it as the incident record.
+
+use anyhow::Context;
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The append-only event log.
+#[derive(Debug)]
+pub struct EventLog {
+    path: PathBuf,
+    file: Mutex<std::fs::File>,
+}
+
+impl EventLog {
+    /// Opens (creating) the log at `path` for appending.
+    pub fn open(path: &Path) -> anyhow::Result<EventLog> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open the event log {}", path.display()))?;
+        Ok(EventLog {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends `{"time": now, "event": event, ...fields}` and fsyncs. A failure to log is
+    /// reported on stderr, never hidden, but does not stop the node.
+    pub fn record(&self, event: &str, fields: Value) {
+        let mut obj = Map::new();
+        obj.insert("time".into(), Value::String(crate::now_rfc3339()));
+        obj.insert("event".into(), Value::String(event.into()));
+        if let Value::Object(extra) = fields {
+            obj.extend(extra);
+        }
+        let mut line = Value::Object(obj).to_string();
+        line.push('\n');
+        let mut file = match self.file.lock() {
+            Ok(f) => f,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Err(e) = file
+            .write_all(line.as_bytes())
+            .and_then(|()| file.sync_data())
+        {
+            eprintln!(
+                "prep node: cannot append to the event log {}: {e}",
+                self.path.display()
+            );
+        }
+    }
+}

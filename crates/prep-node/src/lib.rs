@@ -1,0 +1,128 @@
+//! The difusor node: receives corte packages, verifies everything before publishing,
+//! keeps every accepted corte, switches to a new one atomically and serves it.
+//!
+//! Principal types, in the order a package meets them:
+//!
+//! - [`NodeConfig`]: the TOML configuration (`docs/node.md`): the institute's public key,
+//!   inbox, data directory, listen address, size [`Limits`], `frame-ancestors`.
+//! - [`Node`]: [`Node::poll_inbox`] takes complete packages from the inbox (the protocol is
+//!   in [`node`]), checks each with [`verify_package`] — the listing and limits here, then
+//!   [`prep_package::check_package`] for signature, chain, expiry and files, then the pointer
+//!   — and either stores it in the [`Store`] and activates it, or moves it to `rejected/`
+//!   with its [`Refusal`]. [`Node::open`] recovers after a crash and verifies the active corte
+//!   again before it is served.
+//! - [`Store`]: content-addressed objects, one [`CorteRecord`] per accepted corte, and the
+//!   `active` file, the single switch point; every write is temporary file, fsync, rename.
+//! - [`Corte`]: the active corte in memory; [`Node::current`] hands out an `Arc` so a request
+//!   finishes on the corte it started on.
+//! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
+//! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
+//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
+//! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
+//!
+//! Crates used: `prep-package` for every check of a package, `axum` (on `hyper` and `tokio`)
+//! for HTTP, `toml` for the configuration, `serde_json` for records and events, `bytes` to
+//! share file bytes between the corte and responses without copies.
+
+pub mod access_log;
+pub mod config;
+pub mod corte;
+pub mod deliver;
+pub mod events;
+pub mod history;
+pub mod metrics;
+pub mod node;
+pub mod package_dir;
+pub mod server;
+pub mod store;
+
+pub use access_log::AccessLog;
+pub use config::{Limits, NodeConfig};
+pub use corte::{Corte, ServedFile};
+pub use deliver::deliver;
+pub use events::EventLog;
+pub use history::{CheckReport, History, HistoryEntry, check_history, history};
+pub use metrics::Metrics;
+pub use node::{Node, Outcome};
+pub use package_dir::{COMPLETE_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package};
+pub use server::serve;
+pub use store::{CorteRecord, Store};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Seconds since the epoch now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Now, RFC 3339 in UTC.
+pub fn now_rfc3339() -> String {
+    prep_package::rfc3339_utc(unix_now())
+}
+
+/// Runs the node until SIGINT or SIGTERM: opens it (recovering and verifying the active
+/// corte), binds the listen address and calls `on_listening` with the bound address, polls
+/// the inbox on a thread of its own, and serves.
+pub fn run(
+    config: NodeConfig,
+    resync: bool,
+    on_listening: impl FnOnce(SocketAddr, Option<u64>),
+) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let node = Arc::new(Node::open(config, resync)?);
+    let listener = std::net::TcpListener::bind(listen)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    on_listening(listener.local_addr()?, node.current().map(|c| c.sequence));
+    let poller = Arc::clone(&node);
+    let interval = Duration::from_millis(node.config().poll_interval_ms);
+    std::thread::Builder::new()
+        .name("inbox".into())
+        .spawn(move || {
+            // A fault that persists (a full disk) is reported once, not every poll.
+            let mut last_error = None;
+            loop {
+                match poller.poll_inbox() {
+                    Ok(_) => last_error = None,
+                    Err(e) => {
+                        let reason = format!("{e:#}");
+                        if last_error.as_ref() != Some(&reason) {
+                            eprintln!("prep node: {reason}");
+                            poller
+                                .events()
+                                .record("error", serde_json::json!({"reason": reason}));
+                            last_error = Some(reason);
+                        }
+                    }
+                }
+                std::thread::sleep(interval);
+            }
+        })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let served = runtime.block_on(serve(Arc::clone(&node), listener, shutdown_signal()));
+    node.stopped();
+    served
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+            return;
+        }
+    }
+    let _ = ctrl_c.await;
+}

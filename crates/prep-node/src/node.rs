@@ -1,0 +1,445 @@
+//! The node: takes complete packages from the inbox, verifies them, stores and activates
+//! them, and hands the active corte to the server.
+//!
+//! The inbox protocol (see `docs/node.md`): a sender writes a package into
+//! `inbox/.tmp-<name>/` (any name starting with `.` is never read), writes the marker
+//! `.prep-complete` last, and renames the directory to `inbox/<name>/`. The node takes a
+//! directory only when its name does not start with `.` and both `manifest.json.minisig` and
+//! the marker are there; it first moves it into `data/incoming/` (so the sender can no longer
+//! change it), checks it, and then either stores it or moves it to `data/rejected/` beside a
+//! `.reason` file.
+
+use crate::config::NodeConfig;
+use crate::corte::Corte;
+use crate::events::EventLog;
+use crate::metrics::Metrics;
+use crate::now_rfc3339;
+use crate::package_dir::{
+    Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded, verify_package,
+};
+use crate::store::{CorteRecord, Store};
+use anyhow::{Context, bail};
+use prep_corte::MANIFEST_PATH;
+use prep_package::{Expectations, sha256_hex};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What happened to one package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Verified, stored and activated.
+    Accepted {
+        /// The inbox name.
+        package: String,
+        /// Its sequence.
+        sequence: u64,
+    },
+    /// Refused and moved to `data/rejected/`.
+    Rejected {
+        /// The inbox name.
+        package: String,
+        /// The reason's code ([`Refusal::code`]).
+        code: &'static str,
+        /// The reason.
+        reason: String,
+    },
+}
+
+/// The last accepted corte: what the next one must chain onto.
+#[derive(Debug, Clone)]
+struct Last {
+    sequence: u64,
+    hash: String,
+}
+
+/// A running node's state.
+#[derive(Debug)]
+pub struct Node {
+    config: NodeConfig,
+    store: Store,
+    events: EventLog,
+    metrics: Metrics,
+    active: RwLock<Option<Arc<Corte>>>,
+    last: Mutex<Option<Last>>,
+    resync: bool,
+    _lock: std::fs::File,
+}
+
+impl Node {
+    /// Opens the node's data directory (one node per directory: it is locked), recovers from
+    /// whatever a crash left (temporary files, an activation not yet switched, packages being
+    /// checked), and loads the active corte, verified again, for serving. `resync` lets the
+    /// first package ever start the chain.
+    pub fn open(config: NodeConfig, resync: bool) -> anyhow::Result<Node> {
+        std::fs::create_dir_all(&config.inbox)
+            .with_context(|| format!("cannot create the inbox {}", config.inbox.display()))?;
+        let store = Store::open(&config.data)?;
+        let lock_path = config.data.join("lock");
+        let lock = std::fs::File::create(&lock_path)
+            .with_context(|| format!("cannot open {}", lock_path.display()))?;
+        if lock.try_lock().is_err() {
+            bail!(
+                "another prep node is running on {} (it holds {})",
+                config.data.display(),
+                lock_path.display()
+            );
+        }
+        let events = EventLog::open(&config.data.join("events.jsonl"))?;
+        let node = Node {
+            store,
+            events,
+            metrics: Metrics::default(),
+            active: RwLock::new(None),
+            last: Mutex::new(None),
+            resync,
+            _lock: lock,
+            config,
+        };
+        node.recover()?;
+        Ok(node)
+    }
+
+    fn recover(&self) -> anyhow::Result<()> {
+        let removed = self.store.remove_leftovers()?;
+        let sequences = self.store.sequences()?;
+        if let Some(&latest) = sequences.last() {
+            let record = self.store.read_record(latest)?;
+            *self.lock_last() = Some(Last {
+                sequence: latest,
+                hash: sha256_hex(record.manifest.as_bytes()),
+            });
+        }
+        let active = self.store.active()?;
+        // Newest first: the latest accepted corte (its activation may have been cut short),
+        // then the active one, then older ones should those not verify.
+        let mut candidates: Vec<u64> = sequences.iter().rev().copied().collect();
+        if let Some(a) = active {
+            candidates.retain(|&s| s <= a || Some(&s) == sequences.last());
+        }
+        for sequence in candidates {
+            match Corte::load(&self.store, &self.config.key, sequence) {
+                Ok(corte) => {
+                    if Some(sequence) != active {
+                        self.store.set_active(sequence)?;
+                        self.events.record(
+                            "activate",
+                            json!({"sequence": sequence, "previous": active, "recovered": true}),
+                        );
+                    }
+                    self.install(corte);
+                    break;
+                }
+                Err(e) => {
+                    eprintln!("prep node: corte {sequence} cannot be served: {e:#}");
+                    self.events.record(
+                        "verify_failed",
+                        json!({"sequence": sequence, "reason": format!("{e:#}")}),
+                    );
+                }
+            }
+        }
+        self.remove_discarded()?;
+        let leftovers = self.clear_incoming_accepted()?;
+        let current = self.current().map(|c| c.sequence);
+        self.events.record(
+            "start",
+            json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "active": current,
+                "last_accepted": self.lock_last().as_ref().map(|l| l.sequence),
+                "removed_temporary_files": removed,
+                "removed_accepted_leftovers": leftovers,
+            }),
+        );
+        Ok(())
+    }
+
+    /// Removes packages in `data/incoming/` that were accepted before a crash cut their
+    /// clean-up short (their manifest is a stored corte's).
+    fn clear_incoming_accepted(&self) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        for (dir, _) in self.incoming()? {
+            let Some(seq) = claimed_sequence(&dir) else {
+                continue;
+            };
+            let Ok(record) = self.store.read_record(seq) else {
+                continue;
+            };
+            let bytes = read_bounded(&dir.join(MANIFEST_PATH), 256 * 1024 * 1024)
+                .ok()
+                .flatten();
+            if bytes.is_some_and(|b| b == record.manifest.as_bytes()) {
+                self.discard(&dir)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes an accepted package from `data/incoming/`: renamed first to a dot-name that is
+    /// never read, so a crash halfway through the removal leaves nothing to check again.
+    fn discard(&self, dir: &Path) -> anyhow::Result<()> {
+        let name = dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let trash = unique_path(&self.store.incoming(), &format!(".done-{name}"));
+        std::fs::rename(dir, &trash)
+            .with_context(|| format!("cannot move {} aside", dir.display()))?;
+        std::fs::remove_dir_all(&trash)
+            .with_context(|| format!("cannot remove {}", trash.display()))
+    }
+
+    /// Removes what a crash left half removed in `data/incoming/`.
+    fn remove_discarded(&self) -> anyhow::Result<()> {
+        let dir = self.store.incoming();
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with(".done-") {
+                std::fs::remove_dir_all(entry.path())
+                    .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn lock_last(&self) -> std::sync::MutexGuard<'_, Option<Last>> {
+        match self.last.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The event log.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// The corte served now. A request holds this `Arc` to its end, so it finishes on the
+    /// corte it started on whatever is activated meanwhile.
+    pub fn current(&self) -> Option<Arc<Corte>> {
+        match self.active.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn install(&self, corte: Corte) {
+        self.metrics.set_active(corte.sequence);
+        let corte = Arc::new(corte);
+        match self.active.write() {
+            Ok(mut g) => *g = Some(corte),
+            Err(p) => *p.into_inner() = Some(corte),
+        }
+    }
+
+    /// Takes every complete package from the inbox and checks them, oldest sequence first.
+    /// Returns what happened to each; an error is the node's own (a disk that cannot be
+    /// written), never a package's: the package then stays in `data/incoming/` for the next
+    /// poll.
+    pub fn poll_inbox(&self) -> anyhow::Result<Vec<Outcome>> {
+        let mut outcomes = self.claim()?;
+        let mut pending = self.incoming()?;
+        // Each manifest is read once for its (unverified) sequence, only to order the work.
+        pending.sort_by_cached_key(|(dir, name)| (claimed_sequence(dir), name.clone()));
+        for (dir, name) in pending {
+            outcomes.push(self.receive(&dir, &name)?);
+        }
+        Ok(outcomes)
+    }
+
+    /// Moves complete packages from the inbox into `data/incoming/`; refuses what is not a
+    /// directory.
+    fn claim(&self) -> anyhow::Result<Vec<Outcome>> {
+        let mut outcomes = Vec::new();
+        let inbox = &self.config.inbox;
+        for entry in std::fs::read_dir(inbox)
+            .with_context(|| format!("cannot list the inbox {}", inbox.display()))?
+        {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            if !entry.file_type()?.is_dir() {
+                self.events.record("receive", json!({"package": name}));
+                let refusal = Refusal::NotADirectory(name.clone());
+                outcomes.push(self.reject(&path, &name, &refusal)?);
+                continue;
+            }
+            if !is_complete(&path) {
+                continue;
+            }
+            let target = unique_path(&self.store.incoming(), &name);
+            std::fs::rename(&path, &target).with_context(|| {
+                format!(
+                    "cannot move {} to {} (the inbox and the data directory must be on one file system)",
+                    path.display(),
+                    target.display()
+                )
+            })?;
+        }
+        Ok(outcomes)
+    }
+
+    /// The package directories in `data/incoming/`, with their names.
+    fn incoming(&self) -> anyhow::Result<Vec<(PathBuf, String)>> {
+        let dir = self.store.incoming();
+        let mut out = Vec::new();
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // Dot-names are packages being discarded after acceptance.
+            if !name.starts_with('.') {
+                out.push((entry.path(), name));
+            }
+        }
+        Ok(out)
+    }
+
+    fn receive(&self, dir: &Path, name: &str) -> anyhow::Result<Outcome> {
+        self.events.record("receive", json!({"package": name}));
+        let last = self.lock_last().clone();
+        let now = now_rfc3339();
+        let expect = Expectations {
+            last: last.as_ref().map(|l| (l.sequence, l.hash.as_str())),
+            now_utc: Some(&now),
+        };
+        let verified = verify_package(dir, &self.config.key, &self.config.limits, &expect)
+            .and_then(|p| {
+                if last.is_none() && !(self.resync || self.config.accept_first) {
+                    Err(Refusal::ResyncRequired(p.manifest.sequence))
+                } else {
+                    Ok(p)
+                }
+            });
+        let package = match verified {
+            Ok(p) => p,
+            Err(refusal) => return self.reject(dir, name, &refusal),
+        };
+        let sequence = package.manifest.sequence;
+        self.accept(&package, last.is_none(), &now)?;
+        self.events.record(
+            "accept",
+            json!({
+                "package": name,
+                "sequence": sequence,
+                "corte": package.manifest.corte,
+                "files": package.manifest.files.len(),
+                "bytes": package.manifest.total_size(),
+                "resync": last.is_none(),
+            }),
+        );
+        if last.is_none() {
+            eprintln!("prep node: resynchronised: corte {sequence} starts this node's chain");
+        }
+        let previous = self.current().map(|c| c.sequence);
+        self.store.set_active(sequence)?;
+        self.install(Corte::from_package(&package));
+        self.events.record(
+            "activate",
+            json!({"sequence": sequence, "previous": previous}),
+        );
+        self.discard(dir)?;
+        Ok(Outcome::Accepted {
+            package: name.to_owned(),
+            sequence,
+        })
+    }
+
+    /// Stores a verified package: its files as objects (each durable before the record that
+    /// names it), then its record. After this the corte is accepted.
+    fn accept(&self, p: &VerifiedPackage, resync: bool, now: &str) -> anyhow::Result<()> {
+        let mut objects = Vec::with_capacity(p.manifest.files.len());
+        for f in &p.manifest.files {
+            let bytes = p
+                .files
+                .get(&f.path)
+                .with_context(|| format!("{} was verified but not kept", f.path))?;
+            objects.push((f.sha256.as_str(), bytes.as_ref()));
+        }
+        self.store.put_objects(objects)?;
+        let manifest =
+            String::from_utf8(p.manifest_bytes.clone()).context("the manifest is not UTF-8")?;
+        let pointer =
+            String::from_utf8(p.pointer.clone()).context("json/main.json is not UTF-8")?;
+        self.store.write_record(&CorteRecord {
+            sequence: p.manifest.sequence,
+            accepted: now.to_owned(),
+            resync,
+            manifest,
+            minisig: p.minisig.clone(),
+            pointer,
+        })?;
+        *self.lock_last() = Some(Last {
+            sequence: p.manifest.sequence,
+            hash: sha256_hex(&p.manifest_bytes),
+        });
+        self.metrics.accepted();
+        Ok(())
+    }
+
+    /// Moves a refused package to `data/rejected/<time>-<name>` with its reason beside it in
+    /// `<time>-<name>.reason`, logs and counts it.
+    fn reject(&self, path: &Path, name: &str, refusal: &Refusal) -> anyhow::Result<Outcome> {
+        let reason = refusal.to_string();
+        let stamp: String = now_rfc3339()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let target = unique_path(&self.store.rejected(), &format!("{stamp}-{name}"));
+        // The reason first, then the package beside it in one rename: a crash between the two
+        // leaves a reason without a package, which is refused again on the next start.
+        let mut reason_file = target.clone().into_os_string();
+        reason_file.push(".reason");
+        crate::store::write_file_durably(
+            Path::new(&reason_file),
+            format!("{}: {reason}\n", refusal.code()).as_bytes(),
+            false,
+        )?;
+        std::fs::rename(path, &target)
+            .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
+        crate::store::sync_dir(&self.store.rejected())?;
+        self.metrics.rejected(refusal.code());
+        self.events.record(
+            "reject",
+            json!({"package": name, "code": refusal.code(), "reason": reason}),
+        );
+        eprintln!("prep node: refused {name}: {reason}");
+        Ok(Outcome::Rejected {
+            package: name.to_owned(),
+            code: refusal.code(),
+            reason,
+        })
+    }
+
+    /// Records the server's stop in the event log.
+    pub fn stopped(&self) {
+        self.events.record("stop", json!({}));
+    }
+}
+
+/// `dir/name`, or `dir/name-2`, `-3`… when taken.
+fn unique_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if std::fs::symlink_metadata(&first).is_err() {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("{name}-{n}")))
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .unwrap_or(first)
+}

@@ -1,0 +1,308 @@
+//! A package directory as it arrives: listed (regular files only, within the limits) before
+//! any file is read, then checked with [`prep_package::check_package`], its pointer compared
+//! with the manifest. Every refusal is a [`Refusal`] with its own reason.
+
+use crate::config::Limits;
+use bytes::Bytes;
+use prep_corte::{MANIFEST_PATH, POINTER_PATH, Pointer};
+use prep_package::{Expectations, Manifest, PackageError, VerifyingKey, check_package};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The signature's path in a package.
+pub const SIGNATURE_PATH: &str = "manifest.json.minisig";
+/// The marker a sender writes last, inside the package directory, once every file is there.
+pub const COMPLETE_MARKER: &str = ".prep-complete";
+/// The largest pointer (`json/main.json`) read.
+const MAX_POINTER_BYTES: u64 = 64 * 1024;
+/// The largest signature read.
+const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
+/// Directory nesting beyond this is refused.
+const MAX_DEPTH: usize = 32;
+
+/// Why a package is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// A check of the signed manifest and the files it lists failed.
+    #[error("{0}")]
+    Package(#[from] PackageError),
+    /// What arrived in the inbox is not a directory.
+    #[error("{0} is not a package directory")]
+    NotADirectory(String),
+    /// A symbolic link inside the package.
+    #[error("{0} is a symbolic link; a package holds regular files only")]
+    Link(String),
+    /// A device, socket or pipe inside the package.
+    #[error("{0} is not a regular file; a package holds regular files only")]
+    SpecialFile(String),
+    /// A file name that is not UTF-8 or nesting too deep.
+    #[error("{0}")]
+    BadName(String),
+    /// More files than the limit.
+    #[error("more than {max} files (limit max_files)")]
+    TooManyFiles {
+        /// The limit.
+        max: u64,
+    },
+    /// A file larger than the limit.
+    #[error("file {path} has {size} bytes, more than the limit max_file_bytes = {max}")]
+    FileTooLarge {
+        /// The file.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The files add up to more than the limit.
+    #[error("the files add up to more than {max} bytes (limit max_total_bytes)")]
+    TotalTooLarge {
+        /// The limit.
+        max: u64,
+    },
+    /// `json/main.json` is missing, malformed, or does not point at this manifest.
+    #[error("json/main.json: {0}")]
+    Pointer(String),
+    /// The node has no corte yet and was not told to start a chain.
+    #[error(
+        "sequence {0} would start this node's chain; run `prep node run --resync` or set accept_first = true to accept a chain start"
+    )]
+    ResyncRequired(u64),
+    /// The package could not be read.
+    #[error("cannot read the package: {0}")]
+    Unreadable(String),
+}
+
+impl Refusal {
+    /// A short code naming the reason, for metrics labels and the event log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Package(e) => match e {
+                PackageError::Signature(_) => "signature",
+                PackageError::Manifest(_) => "manifest",
+                PackageError::TrustedComment(_) => "trusted_comment",
+                PackageError::Sequence { got, last } if got == last => "replay",
+                PackageError::Sequence { .. } => "rollback",
+                PackageError::Chain { .. } => "chain",
+                PackageError::Expired { .. } => "expired",
+                PackageError::MissingFile(_) => "missing_file",
+                PackageError::Size { .. } => "size",
+                PackageError::Hash { .. } => "hash",
+                PackageError::Unlisted(_) => "unlisted_file",
+            },
+            Refusal::NotADirectory(_) => "not_a_directory",
+            Refusal::Link(_) => "link",
+            Refusal::SpecialFile(_) => "special_file",
+            Refusal::BadName(_) => "bad_name",
+            Refusal::TooManyFiles { .. } => "too_many_files",
+            Refusal::FileTooLarge { .. } => "file_too_large",
+            Refusal::TotalTooLarge { .. } => "total_too_large",
+            Refusal::Pointer(_) => "pointer",
+            Refusal::ResyncRequired(_) => "resync_required",
+            Refusal::Unreadable(_) => "unreadable",
+        }
+    }
+}
+
+/// A package that passed every check: its manifest, signature, pointer and files' bytes.
+#[derive(Debug)]
+pub struct VerifiedPackage {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// `manifest.json`'s exact bytes.
+    pub manifest_bytes: Vec<u8>,
+    /// `manifest.json.minisig`.
+    pub minisig: String,
+    /// `json/main.json`'s bytes.
+    pub pointer: Vec<u8>,
+    /// Every listed file's bytes, by path.
+    pub files: HashMap<String, Bytes>,
+}
+
+/// Every regular file under `dir` with its size, relative and `/`-separated, refusing links,
+/// special files and anything beyond `limits` before a byte is read.
+pub fn list_package(dir: &Path, limits: &Limits) -> Result<Vec<(String, u64)>, Refusal> {
+    let io =
+        |what: &Path, e: std::io::Error| Refusal::Unreadable(format!("{}: {e}", what.display()));
+    let mut out = Vec::new();
+    let mut total: u64 = 0;
+    let mut stack = vec![(PathBuf::new(), 0usize)];
+    while let Some((rel, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(Refusal::BadName(format!(
+                "{} is nested more than {MAX_DEPTH} directories deep",
+                rel.display()
+            )));
+        }
+        let full = dir.join(&rel);
+        for entry in std::fs::read_dir(&full).map_err(|e| io(&full, e))? {
+            let entry = entry.map_err(|e| io(&full, e))?;
+            let path = rel.join(entry.file_name());
+            let Some(name) = path.to_str().map(|s| s.replace('\\', "/")) else {
+                return Err(Refusal::BadName(format!(
+                    "{} is not a UTF-8 name",
+                    path.display()
+                )));
+            };
+            let kind = entry.file_type().map_err(|e| io(&path, e))?;
+            if kind.is_symlink() {
+                return Err(Refusal::Link(name));
+            } else if kind.is_dir() {
+                stack.push((path, depth + 1));
+            } else if kind.is_file() {
+                let size = entry.metadata().map_err(|e| io(&path, e))?.len();
+                if size > limits.max_file_bytes {
+                    return Err(Refusal::FileTooLarge {
+                        path: name,
+                        size,
+                        max: limits.max_file_bytes,
+                    });
+                }
+                total = total.saturating_add(size);
+                if total > limits.max_total_bytes {
+                    return Err(Refusal::TotalTooLarge {
+                        max: limits.max_total_bytes,
+                    });
+                }
+                out.push((name, size));
+                if out.len() as u64 > limits.max_files {
+                    return Err(Refusal::TooManyFiles {
+                        max: limits.max_files,
+                    });
+                }
+            } else {
+                return Err(Refusal::SpecialFile(name));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Whether a directory in the inbox is complete: its signature and the marker are there.
+pub fn is_complete(dir: &Path) -> bool {
+    [SIGNATURE_PATH, COMPLETE_MARKER]
+        .iter()
+        .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
+}
+
+/// The sequence a package's manifest claims (unverified: only to order the inbox).
+pub fn claimed_sequence(dir: &Path) -> Option<u64> {
+    let bytes = read_bounded(&dir.join(MANIFEST_PATH), 64 * 1024 * 1024).ok()??;
+    #[derive(serde::Deserialize)]
+    struct Seq {
+        sequence: u64,
+    }
+    serde_json::from_slice::<Seq>(&bytes)
+        .ok()
+        .map(|s| s.sequence)
+}
+
+/// Reads at most `limit` bytes of a regular file; `None` when absent, an error for a link,
+/// a special file or a longer file.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Ok(m) if !m.is_file() => return Err(format!("{} is not a regular file", path.display())),
+        Ok(m) if m.len() > limit => {
+            return Err(format!(
+                "{} has {} bytes, more than {limit}",
+                path.display(),
+                m.len()
+            ));
+        }
+        Ok(_) => {}
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("{} grew beyond {limit} bytes", path.display()));
+    }
+    Ok(Some(bytes))
+}
+
+/// Checks the package in `dir`: listing and limits, then signature, manifest, sequence and
+/// chain against `expect`, expiry, every file, nothing unlisted, and the pointer.
+pub fn verify_package(
+    dir: &Path,
+    key: &VerifyingKey,
+    limits: &Limits,
+    expect: &Expectations<'_>,
+) -> Result<VerifiedPackage, Refusal> {
+    let listing = list_package(dir, limits)?;
+    let sizes: HashMap<&str, u64> = listing.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let present: Vec<String> = listing
+        .iter()
+        .map(|(p, _)| p.clone())
+        .filter(|p| {
+            ![MANIFEST_PATH, SIGNATURE_PATH, POINTER_PATH, COMPLETE_MARKER].contains(&p.as_str())
+        })
+        .collect();
+    let small = |path: &str, limit: u64| -> Result<Vec<u8>, Refusal> {
+        read_bounded(&dir.join(path), limit)
+            .map_err(Refusal::Unreadable)?
+            .ok_or_else(|| Refusal::Unreadable(format!("{path} is missing")))
+    };
+    let manifest_bytes = small(MANIFEST_PATH, limits.max_file_bytes)?;
+    let minisig = String::from_utf8(small(SIGNATURE_PATH, MAX_SIGNATURE_BYTES)?)
+        .map_err(|_| Refusal::Unreadable(format!("{SIGNATURE_PATH} is not text")))?;
+    let mut files = HashMap::new();
+    let mut read_error = None;
+    let read = |path: &str| {
+        // Only files the listing saw are read, each bounded by the size listed then.
+        let limit = *sizes.get(path)?;
+        match read_bounded(&dir.join(path), limit) {
+            Ok(Some(bytes)) => {
+                let bytes = Bytes::from(bytes);
+                files.insert(path.to_owned(), bytes.clone());
+                Some(bytes)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                read_error.get_or_insert(e);
+                None
+            }
+        }
+    };
+    let checked = check_package(key, &manifest_bytes, &minisig, expect, read, &present);
+    if let Some(e) = read_error {
+        return Err(Refusal::Unreadable(e));
+    }
+    let manifest = checked?;
+    let pointer = read_bounded(&dir.join(POINTER_PATH), MAX_POINTER_BYTES)
+        .map_err(Refusal::Pointer)?
+        .ok_or_else(|| Refusal::Pointer("missing".into()))?;
+    check_pointer(&pointer, &manifest, &manifest_bytes).map_err(Refusal::Pointer)?;
+    Ok(VerifiedPackage {
+        manifest,
+        manifest_bytes,
+        minisig,
+        pointer,
+        files,
+    })
+}
+
+/// `json/main.json` must name this manifest (path, hash, sequence, corte) and a listed index.
+pub fn check_pointer(pointer: &[u8], m: &Manifest, manifest_bytes: &[u8]) -> Result<(), String> {
+    let p: Pointer = serde_json::from_slice(pointer).map_err(|e| format!("not a pointer: {e}"))?;
+    let hash = prep_package::sha256_hex(manifest_bytes);
+    if p.manifest != MANIFEST_PATH
+        || p.manifest_sha256 != hash
+        || p.sequence != m.sequence
+        || p.corte_rfc3339 != m.corte
+        || p.is_final != m.is_final
+    {
+        return Err(format!(
+            "points at sequence {} ({} {}), not at this manifest (sequence {}, {hash})",
+            p.sequence, p.manifest, p.manifest_sha256, m.sequence
+        ));
+    }
+    if m.files.binary_search_by(|f| f.path.cmp(&p.index)).is_err() {
+        return Err(format!("its index {} is not in the manifest", p.index));
+    }
+    Ok(())
+}

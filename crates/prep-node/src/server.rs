@@ -1,0 +1,170 @@
+//! The built-in HTTP server (axum on hyper and tokio): serves the active corte from memory.
+//!
+//! Every response carries `X-Prep-Sequence` (the corte it was served from, `none` before the
+//! first), `X-Content-Type-Options: nosniff`, the configured `Content-Security-Policy` and a
+//! `Referrer-Policy`. Files carry a strong ETag (their SHA-256) and answer `If-None-Match`
+//! with 304; the pointer, the manifest, its signature and HTML pages are `no-cache`, the
+//! content-named data `public, max-age=31536000, immutable`. `/healthz` and `/metrics` are
+//! the node's own. Each request is one line of the access log (combined format).
+
+use crate::access_log::AccessLog;
+use crate::node::Node;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use axum::serve::ListenerExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What every request handler shares.
+#[derive(Clone)]
+struct Shared {
+    node: Arc<Node>,
+    csp: HeaderValue,
+    log: Arc<AccessLog>,
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn serve(
+    node: Arc<Node>,
+    listener: std::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let csp = HeaderValue::from_str(&node.config().content_security_policy())?;
+    let log = Arc::new(AccessLog::open(&node.config().access_log)?);
+    let shared = Shared { node, csp, log };
+    let app = axum::Router::new().fallback(handle).with_state(shared);
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?.tap_io(|tcp| {
+        // Small responses go out at once.
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
+
+async fn handle(
+    State(s): State<Shared>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    // The corte is taken once: the whole response comes from it.
+    let corte = s.node.current();
+    let mut response = respond(&s, corte.as_deref(), &req);
+    let h = response.headers_mut();
+    let sequence = corte.as_ref().map_or_else(
+        || HeaderValue::from_static("none"),
+        |c| HeaderValue::from(c.sequence),
+    );
+    h.insert("x-prep-sequence", sequence);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CONTENT_SECURITY_POLICY, s.csp.clone());
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    let status = response.status().as_u16();
+    s.node.metrics().request(status);
+    let bytes = if req.method() == Method::HEAD {
+        0
+    } else {
+        response
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0)
+    };
+    s.log.log(client.ip(), &req, status, bytes);
+    response
+}
+
+fn respond(s: &Shared, corte: Option<&crate::corte::Corte>, req: &Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let raw = req.uri().path();
+    match raw {
+        "/healthz" => {
+            return match corte {
+                Some(c) => text(
+                    StatusCode::OK,
+                    &format!("ok: serving corte {}\n", c.sequence),
+                ),
+                None => text(StatusCode::SERVICE_UNAVAILABLE, "no corte accepted yet\n"),
+            };
+        }
+        "/metrics" => {
+            let mut r = text(StatusCode::OK, &s.node.metrics().render());
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            return r;
+        }
+        _ => {}
+    }
+    let Some(corte) = corte else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "no corte accepted yet\n");
+    };
+    let Ok(decoded) = percent_encoding::percent_decode_str(raw).decode_utf8() else {
+        return text(StatusCode::BAD_REQUEST, "bad path\n");
+    };
+    let mut path = decoded.trim_start_matches('/').to_owned();
+    if path.is_empty() || path.ends_with('/') {
+        path.push_str("index.html");
+    }
+    let Some(file) = corte.get(&path) else {
+        return text(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let cache = if file.mutable {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
+    let mut builder = Response::builder()
+        .header(header::ETAG, &file.etag)
+        .header(header::CACHE_CONTROL, cache);
+    if etag_matches(req.headers(), &file.etag) {
+        builder = builder.status(StatusCode::NOT_MODIFIED);
+        return builder.body(Body::empty()).unwrap_or_default();
+    }
+    builder
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, file.content_type)
+        .header(header::CONTENT_LENGTH, file.bytes.len())
+        .body(Body::from(file.bytes.clone()))
+        .unwrap_or_default()
+}
+
+/// Whether `If-None-Match` names this ETag (or `*`); weak comparison, as RFC 9110 says.
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+fn text(status: StatusCode, body: &str) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body.to_owned()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,273 @@
+//! The node's history on disk: content-addressed objects, one record per accepted corte, and
+//! the `active` switch. Every file is written whole or not at all (temporary file, fsync,
+//! rename, fsync of the directory).
+//!
+//! ```text
+//! data/objects/<sha256[0..2]>/<sha256>   a file's bytes, stored once however many cortes hold it
+//! data/cortes/<sequence>.json            a CorteRecord: manifest, signature, pointer, accepted time
+//! data/active                            the active sequence: the single switch point
+//! ```
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What the node keeps of an accepted corte besides its files (which are objects).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorteRecord {
+    /// The corte's sequence.
+    pub sequence: u64,
+    /// When the node accepted it, RFC 3339 UTC.
+    pub accepted: String,
+    /// Whether it started the chain on this node (a resynchronisation).
+    pub resync: bool,
+    /// `manifest.json`, exactly as signed.
+    pub manifest: String,
+    /// `manifest.json.minisig`.
+    pub minisig: String,
+    /// `json/main.json`, as received (checked against the manifest).
+    pub pointer: String,
+}
+
+/// The data directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// The prefix of every temporary file the store writes; left-overs of a crash are removed.
+const TMP_PREFIX: &str = ".tmp-";
+
+impl Store {
+    /// Opens (creating the directories) the store at `root`.
+    pub fn open(root: &Path) -> anyhow::Result<Store> {
+        for sub in ["objects", "cortes", "incoming", "rejected"] {
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// The data directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where packages taken from the inbox are checked.
+    pub fn incoming(&self) -> PathBuf {
+        self.root.join("incoming")
+    }
+
+    /// Where refused packages are moved, with their reason.
+    pub fn rejected(&self) -> PathBuf {
+        self.root.join("rejected")
+    }
+
+    /// The path of the object with this SHA-256 (lowercase hex, already validated).
+    pub fn object_path(&self, sha256: &str) -> PathBuf {
+        self.root
+            .join("objects")
+            .join(sha256.get(..2).unwrap_or("xx"))
+            .join(sha256)
+    }
+
+    /// Stores files under their hashes (those not already there), durably before returning:
+    /// every new object is written to a temporary file, one `syncfs` makes them all durable,
+    /// they are renamed into place, and a second `syncfs` makes the names durable. One flush
+    /// for the whole batch instead of one per file; and an object's name never exists, even
+    /// after a power cut, before its content does. Returns how many objects were new.
+    pub fn put_objects<'a>(
+        &self,
+        objects: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> anyhow::Result<usize> {
+        let mut written = Vec::new();
+        let result = (|| -> anyhow::Result<()> {
+            let mut seen = std::collections::HashSet::new();
+            for (sha256, bytes) in objects {
+                let path = self.object_path(sha256);
+                // Two paths of one package may hold the same bytes: one object.
+                if !seen.insert(sha256) || path.exists() {
+                    continue;
+                }
+                let dir = path.parent().unwrap_or(&self.root);
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                let tmp = dir.join(format!("{TMP_PREFIX}{}-{sha256}", std::process::id()));
+                std::fs::write(&tmp, bytes)
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                written.push((tmp, path));
+            }
+            self.sync_filesystem()?;
+            for (tmp, path) in &written {
+                std::fs::rename(tmp, path)
+                    .with_context(|| format!("cannot rename {} into place", tmp.display()))?;
+            }
+            self.sync_filesystem()
+        })();
+        if result.is_err() {
+            for (tmp, _) in &written {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        result.map(|()| written.len())
+    }
+
+    /// Flushes everything written on the data directory's file system (`syncfs`).
+    fn sync_filesystem(&self) -> anyhow::Result<()> {
+        let dir = std::fs::File::open(&self.root)
+            .with_context(|| format!("cannot open {}", self.root.display()))?;
+        rustix::fs::syncfs(&dir)
+            .with_context(|| format!("cannot sync the file system of {}", self.root.display()))
+    }
+
+    /// An object's bytes.
+    pub fn read_object(&self, sha256: &str) -> anyhow::Result<Vec<u8>> {
+        let path = self.object_path(sha256);
+        std::fs::read(&path).with_context(|| format!("cannot read object {}", path.display()))
+    }
+
+    /// Writes a corte's record (atomically).
+    pub fn write_record(&self, record: &CorteRecord) -> anyhow::Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(record)?;
+        bytes.push(b'\n');
+        write_file_durably(&self.record_path(record.sequence), &bytes, true)
+    }
+
+    fn record_path(&self, sequence: u64) -> PathBuf {
+        self.root.join("cortes").join(format!("{sequence}.json"))
+    }
+
+    /// The record of an accepted corte.
+    pub fn read_record(&self, sequence: u64) -> anyhow::Result<CorteRecord> {
+        let path = self.record_path(sequence);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let record: CorteRecord = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a corte record", path.display()))?;
+        if record.sequence != sequence {
+            bail!(
+                "{} holds sequence {}, not {sequence}",
+                path.display(),
+                record.sequence
+            );
+        }
+        Ok(record)
+    }
+
+    /// The sequences of every accepted corte, ascending.
+    pub fn sequences(&self) -> anyhow::Result<Vec<u64>> {
+        let dir = self.root.join("cortes");
+        let mut out = Vec::new();
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(n) = name.strip_suffix(".json").and_then(|s| s.parse().ok()) {
+                out.push(n);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// The active sequence, if a corte was ever activated.
+    pub fn active(&self) -> anyhow::Result<Option<u64>> {
+        let path = self.root.join("active");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .trim()
+                .parse()
+                .map(Some)
+                .with_context(|| format!("{} does not hold a sequence", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Makes `sequence` the active corte: one atomic rename.
+    pub fn set_active(&self, sequence: u64) -> anyhow::Result<()> {
+        write_file_durably(
+            &self.root.join("active"),
+            format!("{sequence}\n").as_bytes(),
+            true,
+        )
+    }
+
+    /// Removes the temporary files a crash may have left in the store.
+    pub fn remove_leftovers(&self) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        let mut dirs = vec![self.root.clone(), self.root.join("cortes")];
+        let objects = self.root.join("objects");
+        for entry in std::fs::read_dir(&objects)? {
+            dirs.push(entry?.path());
+        }
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries {
+                let entry = entry?;
+                if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX)
+                    && entry.file_type()?.is_file()
+                {
+                    std::fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Bytes the object store uses (the sum of the objects' sizes).
+    pub fn objects_bytes(&self) -> anyhow::Result<u64> {
+        let mut total = 0;
+        for sub in std::fs::read_dir(self.root.join("objects"))? {
+            let sub = sub?;
+            if !sub.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(sub.path())? {
+                total += entry?.metadata()?.len();
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// Writes `path` whole or not at all: a temporary file beside it, fsync, rename, and (when
+/// `sync_parent`) fsync of the directory so the rename itself is durable.
+pub fn write_file_durably(path: &Path, bytes: &[u8], sync_parent: bool) -> anyhow::Result<()> {
+    let dir = path.parent().context("a file path without a directory")?;
+    let name = path
+        .file_name()
+        .context("a file path without a name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    if sync_parent {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Fsyncs a directory, so the names created or renamed in it are durable.
+pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync directory {}", dir.display()))
+}

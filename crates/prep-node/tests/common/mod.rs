@@ -1,0 +1,212 @@
+//! Test support: signed packages built in memory, a node with its server on a free port.
+
+#![allow(dead_code)]
+
+use prep_corte::Pointer;
+use prep_node::{Node, NodeConfig};
+use prep_package::{FORMAT, FileEntry, Manifest, SigningKey, sha256_hex, sign_manifest};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A package in memory: files, manifest, pointer, signature.
+#[derive(Clone)]
+pub struct Pkg {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub manifest: Manifest,
+    pub pointer: Pointer,
+    pub minisig: String,
+}
+
+/// A valid package of `sequence` chaining onto `previous`, with `extra` data files besides
+/// the site's; signed by `key`.
+pub fn package(
+    key: &SigningKey,
+    sequence: u64,
+    previous: Option<&Manifest>,
+    extra: &[(&str, Vec<u8>)],
+) -> Pkg {
+    let index = format!("{{\"sequence\":{sequence}}}");
+    let index_path = format!("json/index.{}.json", &sha256_hex(index.as_bytes())[..16]);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "index.html".into(),
+            b"<!doctype html><title>PREP</title>".to_vec(),
+        ),
+        ("assets/app.css".into(), b"body{margin:0}".to_vec()),
+        (index_path.clone(), index.into_bytes()),
+    ];
+    for (p, b) in extra {
+        files.push(((*p).to_owned(), b.clone()));
+    }
+    files.sort();
+    let corte = format!("2024-06-03T20:{:02}:00-06:00", sequence % 60);
+    let mut manifest = Manifest {
+        format: FORMAT.into(),
+        institute: "IEEPUE".into(),
+        process: "PEL2024".into(),
+        sequence,
+        corte: corte.clone(),
+        created: "2024-06-03T20:00:04-06:00".into(),
+        expires: "2099-01-01T00:00:00Z".into(),
+        is_final: false,
+        previous: previous.map(Manifest::hash),
+        files: files
+            .iter()
+            .map(|(p, b)| FileEntry {
+                path: p.clone(),
+                sha256: sha256_hex(b),
+                size: b.len() as u64,
+            })
+            .collect(),
+    };
+    manifest.sort_files();
+    let mut p = Pkg {
+        files,
+        pointer: Pointer {
+            sequence,
+            corte: format!("03/06/2024 20:{:02} (UTC-6)", sequence % 60),
+            corte_rfc3339: corte,
+            is_final: false,
+            index: index_path,
+            manifest: "manifest.json".into(),
+            manifest_sha256: String::new(),
+            databases: Default::default(),
+        },
+        manifest,
+        minisig: String::new(),
+    };
+    p.resign(key);
+    p
+}
+
+impl Pkg {
+    /// Re-signs after the manifest changed (and re-points the pointer at it).
+    pub fn resign(&mut self, key: &SigningKey) {
+        self.manifest.sort_files();
+        self.pointer.manifest_sha256 = self.manifest.hash();
+        self.minisig = sign_manifest(key, &self.manifest).expect("sign");
+    }
+
+    /// Writes the package into `dir` (created).
+    pub fn write(&self, dir: &Path) {
+        for (path, bytes) in &self.files {
+            let full = dir.join(path);
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+            std::fs::write(full, bytes).expect("write");
+        }
+        std::fs::create_dir_all(dir.join("json")).expect("mkdir");
+        std::fs::write(dir.join("manifest.json"), self.manifest.to_bytes()).expect("write");
+        std::fs::write(dir.join("manifest.json.minisig"), &self.minisig).expect("write");
+        std::fs::write(dir.join("json/main.json"), self.pointer.to_bytes()).expect("write");
+    }
+}
+
+/// A key pair (unencrypted: tests only).
+pub fn keys() -> (String, SigningKey) {
+    let (pk, sk) = prep_package::generate_keys(None).expect("keys");
+    (
+        pk,
+        SigningKey::from_secret_key_file(&sk, None).expect("key"),
+    )
+}
+
+/// A node's directories and configuration file under `root`.
+pub fn config(root: &Path, public_key: &str, extra: &str) -> (PathBuf, NodeConfig) {
+    std::fs::write(root.join("prep.pub"), public_key).expect("write");
+    let text = format!(
+        "public_key_file = \"prep.pub\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\nframe_ancestors = [\"'self'\", \"https://*.medio.mx\"]\n{extra}"
+    );
+    let path = root.join("node.toml");
+    std::fs::write(&path, text).expect("write");
+    let config = NodeConfig::load(&path).expect("config");
+    (path, config)
+}
+
+/// A running in-process server; stops when dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start(node: Arc<Node>) -> Server {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(prep_node::serve(node, listener, async {
+                let _ = rx.await;
+            }))
+            .expect("serve");
+        });
+        Server {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// GET `path`: status, headers of interest, body.
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Got {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut req = agent.get(format!("http://{}{path}", self.addr));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.call().expect("request");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .map(|v| v.to_str().expect("ascii header").to_owned())
+        };
+        let got = Got {
+            status: resp.status().as_u16(),
+            sequence: header("x-prep-sequence"),
+            etag: header("etag"),
+            cache: header("cache-control"),
+            content_type: header("content-type"),
+            csp: header("content-security-policy"),
+            nosniff: header("x-content-type-options"),
+            referrer: header("referrer-policy"),
+            body: Vec::new(),
+        };
+        Got {
+            body: resp.body_mut().read_to_vec().expect("body"),
+            ..got
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct Got {
+    pub status: u16,
+    pub sequence: Option<String>,
+    pub etag: Option<String>,
+    pub cache: Option<String>,
+    pub content_type: Option<String>,
+    pub csp: Option<String>,
+    pub nosniff: Option<String>,
+    pub referrer: Option<String>,
+    pub body: Vec<u8>,
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Difusor node activation benchmark: cuts two chained cortes of a synthetic national
+# presidency (99 % and 100 % of actas captured, same seed) and times, on a running
+# `prep node run`, how long each takes from its delivery into the inbox (rename) to the first
+# response served from it: the first corte stores every file, the second only what changed.
+# Then the node is restarted and the time to serve again (load and verify the active corte)
+# is measured. Goal (BRIEF.md section 5 / issue 4): a national-size corte active in under 2 s.
+#
+#   scripts/bench-node-activation.sh           # 170,648 casillas
+#   scripts/bench-node-activation.sh --smoke   # 3,000 casillas: proves the benchmark works
+#   CASILLAS=50000 scripts/bench-node-activation.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+casillas=${CASILLAS:-170648}
+if [[ "${1:-}" == "--smoke" ]]; then
+  casillas=3000
+fi
+echo "== building prep (release)"
+cargo build --release --quiet -p prep-cli
+prep=$PWD/target/release/prep
+
+dir=$(mktemp -d)
+node_pid=
+watcher=
+cleanup() {
+  if [[ -n "$node_pid" ]]; then kill "$node_pid" 2>/dev/null || true; fi
+  if [[ -n "$watcher" ]]; then kill "$watcher" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+"$prep" keys generate --out "$dir/keys" --unencrypted >/dev/null
+for captured in 0.99 1; do
+  echo "== synthesising $casillas casillas, $captured of actas captured"
+  "$prep" synth --casillas "$casillas" --captured "$captured" --seed 2024 --out "$dir/db-$captured" --quiet
+done
+"$prep" corte --from-database "$dir/db-0.99/PRES_2024.csv" --key "$dir/keys/prep.key" \
+  --out "$dir/pkg-1" --sequence 1 >/dev/null
+"$prep" corte --from-database "$dir/db-1/PRES_2024.csv" --key "$dir/keys/prep.key" \
+  --out "$dir/pkg-2" --sequence 2 --previous "$dir/pkg-1" >/dev/null
+files=$(find "$dir/pkg-1" -type f | wc -l)
+bytes=$(du -sb "$dir/pkg-1" | cut -f1)
+echo "== package: $files files, $bytes bytes"
+
+mkdir -p "$dir/node/inbox"
+cat >"$dir/node/node.toml" <<TOML
+public_key_file = "$dir/keys/prep.pub"
+inbox = "inbox"
+data = "data"
+listen = "127.0.0.1:0"
+accept_first = true
+poll_interval_ms = 10
+TOML
+
+start_node() {
+  "$prep" node run --config "$dir/node/node.toml" >"$dir/node/out" 2>>"$dir/node/err" &
+  node_pid=$!
+  until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do
+    if ! kill -0 "$node_pid" 2>/dev/null; then
+      cat "$dir/node/err" >&2
+      echo "bench-node-activation: the node did not start" >&2
+      exit 1
+    fi
+    sleep 0.01
+  done
+  addr=$(sed -n 's/^listening on //p' "$dir/node/out" | head -1)
+}
+
+# Starts polling /healthz for corte $1 in the background (python started before the clock
+# runs); `served_after VAR T` then waits for it and sets VAR to the seconds from T to the first
+# answer.
+watch_for() {
+  rm -f "$dir/ready" "$dir/served"
+  python3 - "$addr" "$1" "$dir/ready" >"$dir/served" <<'PY' &
+import sys, time, urllib.request
+addr, seq, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+open(ready, "w").close()
+start = time.monotonic()
+while True:
+    if time.monotonic() - start > 120:
+        sys.exit(f"corte {seq} was not served within 120 s")
+    try:
+        with urllib.request.urlopen(f"http://{addr}/healthz", timeout=5) as r:
+            if r.read().decode().strip().endswith(f"corte {seq}"):
+                break
+    except Exception:
+        pass
+    time.sleep(0.005)
+print(f"{time.time():.3f}")
+PY
+  watcher=$!
+  until [[ -e "$dir/ready" ]]; do sleep 0.01; done
+}
+served_after() {
+  if ! wait "$watcher"; then
+    cat "$dir/node/err" >&2
+    exit 1
+  fi
+  printf -v "$1" '%s' "$(python3 -c "print(f'{$(cat "$dir/served") - $2:.2f}')")"
+}
+
+deliver() {
+  cp -r "$dir/pkg-$1" "$dir/node/inbox/.tmp-$1"
+  touch "$dir/node/inbox/.tmp-$1/.prep-complete"
+  sync
+  delivered_at=$(date +%s.%N)
+  mv "$dir/node/inbox/.tmp-$1" "$dir/node/inbox/corte-$1"
+}
+
+start_node
+watch_for 1
+deliver 1
+served_after t1 "$delivered_at"
+watch_for 2
+deliver 2
+served_after t2 "$delivered_at"
+kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
+start_ts=$(date +%s.%N)
+start_node
+watch_for 2
+served_after t3 "$start_ts"
+kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
+node_pid=
+
+printf '\n%-44s %8s\n' "national presidency, $casillas casillas" "seconds"
+printf '%-44s %8s\n' "first corte active (every file stored)" "$t1"
+printf '%-44s %8s\n' "next corte active (only changed files)" "$t2"
+printf '%-44s %8s\n' "restart until served (load and verify)" "$t3"
+"$prep" node history --config "$dir/node/node.toml" | tail -1
