@@ -1,28 +1,13 @@
 //! `prep corte --from-database`: a signed package from a real published database.
 
+mod common;
+
+use common::{ok, prep};
 use prep_testdata::puebla;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .env_remove("PREP_KEY_PASSWORD")
-        .output()
-        .expect("run prep")
-}
-
-fn ok(o: Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(o.status.code(), Some(0), "{text}");
-    text
-}
+use std::process::Command;
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();

@@ -4,6 +4,9 @@
 //! with the same content hash; the derived state is the replay of the events. Several
 //! rounds on one store; at the end SIGTERM stops the server gracefully.
 
+mod common;
+
+use common::prep;
 use prep_count::Rules;
 use prep_ingest::published::read_published;
 use prep_store::{EventId, Store};
@@ -11,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,13 +22,6 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 4;
 /// Rounds of start, stream, SIGKILL.
 const ROUNDS: u64 = 3;
-
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .output()
-        .expect("run prep")
-}
 
 /// A store with election GUB and the Puebla catalogue; returns the catalogue's keys that
 /// are plain CLAVE_ACTAs.

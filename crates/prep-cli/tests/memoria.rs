@@ -1,19 +1,15 @@
 //! `prep memoria`: GoAccess parity on a generated log, tolerance of malformed lines, clear
 //! errors for unreadable files, and the HTML/PDF report in headless Chromium.
 
+mod common;
+
+use common::prep;
 use prep_testdata::tool;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const ELECTION: &str = "2024-06-02T18:00:00-06:00..2024-06-03T18:00:00-06:00";
 const BASELINE: &str = "2024-05-27T00:00:00-06:00..2024-06-01T00:00:00-06:00";
-
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .output()
-        .expect("prep runs")
-}
 
 fn generate(dir: &Path, lines: u64, seed: u64) -> PathBuf {
     let log = dir.join(format!("access-{seed}.log"));

@@ -3,33 +3,14 @@
 //! what the node serves as any citizen would; `prep node history` lists both, SIGTERM stops
 //! the node cleanly and the event log records it all.
 
+mod common;
+
+use common::{ok, prep, s};
 use prep_testdata::puebla;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .env_remove("PREP_KEY_PASSWORD")
-        .output()
-        .expect("run prep")
-}
-
-fn ok(o: Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(o.status.code(), Some(0), "{text}");
-    text
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf-8 path").to_owned()
-}
 
 #[test]
 fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {

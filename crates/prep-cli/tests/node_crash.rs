@@ -7,6 +7,9 @@
 //! `PREP_CRASH_ROUNDS` sets the number of kills (default 55; `scripts/soak-node.sh` runs
 //! more) and `PREP_CRASH_SEED` the random seed (printed, to replay a failure).
 
+mod common;
+
+use common::prep;
 use prep_corte::Pointer;
 use prep_package::{
     FORMAT, FileEntry, Manifest, SigningKey, VerifyingKey, generate_keys, sha256_hex,
@@ -14,7 +17,7 @@ use prep_package::{
 };
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Files every corte shares, and files that change from one corte to the next.
@@ -136,13 +139,6 @@ fn kill(mut child: Child, round: u64, log: &Path) {
         "round {round}: the node died of {status:?}, not of the SIGKILL: see {}",
         log.display()
     );
-}
-
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .output()
-        .expect("run prep")
 }
 
 /// Starts the node; returns it and its address once it printed `listening on ADDR`.

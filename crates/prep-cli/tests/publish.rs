@@ -1,33 +1,13 @@
 //! `prep init`, `prep publish` on an accelerated clock, `prep corte --dir` and
 //! `prep replay`, end to end through the binary; `prep verify` accepts every corte.
 
+mod common;
+
+use common::{ok, prep, s};
 use prep_package::Manifest;
 use prep_testdata::puebla;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Instant;
-
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .env_remove("PREP_KEY_PASSWORD")
-        .output()
-        .expect("run prep")
-}
-
-fn ok(o: Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(o.status.code(), Some(0), "{text}");
-    text
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf-8 path").to_owned()
-}
 
 fn manifest(dir: &Path) -> Manifest {
     Manifest::from_bytes(&std::fs::read(dir.join("manifest.json")).expect("manifest"))

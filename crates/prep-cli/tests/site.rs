@@ -1,21 +1,8 @@
 //! `prep site export-templates` and `prep site check`.
 
-use std::process::{Command, Output};
+mod common;
 
-fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .output()
-        .expect("run prep")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{prep, text};
 
 #[test]
 fn export_edit_check_and_render() {
