@@ -18,6 +18,14 @@
     A: 'voto anticipado', P: 'prisión preventiva', M: 'voto desde el extranjero',
   };
   const CONTABILIZADA = { 0: 'No contabilizada', 1: 'Contabilizada', 2: 'Fuera de catálogo' };
+  // Los 13 campos del resumen en el orden publicado: así llegan, como arreglo, los de una sección.
+  const CAMPOS_RESUMEN = [
+    'actas_esperadas', 'actas_registradas', 'actas_fuera_catalogo', 'actas_capturadas',
+    'porcentaje_actas_capturadas', 'actas_contabilizadas', 'porcentaje_actas_contabilizadas',
+    'porcentaje_actas_inconsistencias', 'actas_no_contabilizadas',
+    'lista_nominal_actas_contabilizadas', 'total_votos_c_cs', 'total_votos_s_cs',
+    'porcentaje_participacion_ciudadana',
+  ];
 
   // El corte que se muestra: su main.json, su índice y los archivos ya leídos de ese corte.
   let corte = null;
@@ -103,7 +111,6 @@
   function titulo(nivel, id, nombre, eleccion) {
     if (nivel === 'total') return nombre;
     if (nivel === 'entidad') return `Entidad ${id} · ${nombre}`;
-    if (nivel === 'seccion') return `Sección ${id}`;
     const numero = id.includes('-') ? id.slice(id.lastIndexOf('-') + 1) : id;
     return `${etiquetaArea(eleccion)} ${numero} · ${nombre}`;
   }
@@ -169,14 +176,14 @@
       { texto: 'Votos', num: true }, { texto: 'Porcentaje', num: true }], filas, 'votos');
   }
 
-  function tablaHijos(hijos, nivel, eleccion, ruta) {
+  /** Las entidades, distritos o municipios un nivel abajo, con sus contadores. */
+  function tablaHijos(hijos, nivel, eleccion) {
     if (hijos.length === 0) return null;
     const filas = hijos.map((hijo) => {
-      const destino = hijo.level === 'seccion' ? [...ruta, 's', hijo.id] : [eleccion.id, hijo.id];
-      const nombre = hijo.level === 'seccion' ? hijo.name : titulo(hijo.level, hijo.id, hijo.name, eleccion);
       const s = hijo.summary;
       return h('tr', { 'data-id': hijo.id },
-        h('th', { scope: 'row' }, h('a', { href: enlace(destino), 'data-nivel': hijo.level }, nombre)),
+        h('th', { scope: 'row' }, h('a', { href: enlace([eleccion.id, hijo.id]), 'data-nivel': hijo.level },
+          titulo(hijo.level, hijo.id, hijo.name, eleccion))),
         h('td', { class: 'num' }, entero(s.actas_esperadas)),
         h('td', { class: 'num' }, entero(s.actas_capturadas)),
         h('td', { class: 'num' }, entero(s.actas_contabilizadas)),
@@ -188,6 +195,36 @@
       { texto: 'Actas esperadas', num: true }, { texto: 'Capturadas', num: true },
       { texto: 'Contabilizadas', num: true }, { texto: '% contabilizadas', num: true },
       { texto: 'Participación', num: true }, { texto: 'Votos', num: true }], filas, 'hijos');
+  }
+
+  /**
+   * Las secciones de un distrito o municipio, de sus grupos `secciones` (las de un mismo archivo
+   * de actas, con sus conteos por columnas): [{id, actas, esperadas, capturadas, contabilizadas}].
+   */
+  function seccionesDe(area) {
+    const lista = [];
+    for (const g of area.secciones || []) {
+      (g.secciones || []).forEach((id, k) => lista.push({
+        id,
+        actas: g.actas,
+        esperadas: (g.actas_esperadas || [])[k],
+        capturadas: (g.actas_capturadas || [])[k],
+        contabilizadas: (g.actas_contabilizadas || [])[k],
+      }));
+    }
+    return lista;
+  }
+
+  function tablaSecciones(secciones, eleccion, area) {
+    if (secciones.length === 0) return null;
+    const filas = secciones.map((s) => h('tr', { 'data-id': s.id },
+      h('th', { scope: 'row' }, h('a', { href: enlace([eleccion.id, area.id, 's', s.id]), 'data-nivel': 'seccion' }, s.id)),
+      h('td', { class: 'num', 'data-campo': 'actas_esperadas' }, entero(s.esperadas || 0)),
+      h('td', { class: 'num', 'data-campo': 'actas_capturadas' }, entero(s.capturadas || 0)),
+      h('td', { class: 'num', 'data-campo': 'actas_contabilizadas' }, entero(s.contabilizadas || 0))));
+    return tabla(plural('seccion', eleccion), [singular('seccion', eleccion),
+      { texto: 'Actas esperadas', num: true }, { texto: 'Capturadas', num: true },
+      { texto: 'Contabilizadas', num: true }], filas, 'hijos');
   }
 
   function migas(camino) {
@@ -226,24 +263,44 @@
       h('h1', { tabindex: '-1' }, nombre),
       resumen(area.summary, nombre),
       tablaCandidaturas(area),
-      nivelHijos ? tablaHijos(area.children, nivelHijos, eleccion, [eleccion.id, area.id]) : null,
-      tablaColumnas(c.indice.elections.find((e) => e.id === eleccion.id).columns, area.votes,
+      nivelHijos ? tablaHijos(area.children, nivelHijos, eleccion) : null,
+      tablaSecciones(seccionesDe(area), eleccion, area),
+      tablaColumnas(eleccion.columns, area.votes,
         'Votos por partido político y combinación'),
       descarga,
     ];
   }
 
-  /** Las filas de casilla de una sección: el archivo de la sección si lo tiene, si no el del área. */
-  async function filasSeccion(c, area, seccion) {
-    const ruta = seccion.actas || area.actas;
-    if (!ruta) return { campos: [], filas: [] };
-    const actas = await archivo(c, ruta);
-    const col = actas.fields.indexOf('SECCION');
-    return { campos: actas.fields, filas: actas.rows.filter((r) => r[col] === seccion.id) };
+  /** El resumen de una sección: un arreglo de 13 valores en el orden publicado → objeto. */
+  function resumenDeArreglo(valores, id) {
+    if (!Array.isArray(valores) || valores.length !== CAMPOS_RESUMEN.length) {
+      throw new Error(`resumen no válido de la sección ${id}`);
+    }
+    return Object.fromEntries(CAMPOS_RESUMEN.map((campo, k) => [campo, valores[k]]));
+  }
+
+  /**
+   * Lo de una sección en el archivo de actas de su grupo (varias secciones lo comparten): sus
+   * contadores y solo sus filas de casilla (por la celda SECCION; los nombres de las celdas están
+   * en `fields` de la elección en el índice).
+   */
+  async function datosSeccion(c, eleccion, seccion) {
+    const actas = await archivo(c, seccion.actas);
+    const campos = eleccion.fields || [];
+    const col = campos.indexOf('SECCION');
+    if (col < 0) throw new Error(`el índice no nombra la celda SECCION de ${eleccion.id}`);
+    const propios = (actas.secciones || []).find((s) => s.id === seccion.id);
+    if (!propios) throw new Error(`${seccion.actas} no tiene los contadores de la sección ${seccion.id}`);
+    return {
+      campos,
+      filas: (actas.rows || []).filter((r) => r[col] === seccion.id),
+      resumen: resumenDeArreglo(propios.summary, seccion.id),
+      votos: propios.votes || [],
+    };
   }
 
   async function vistaSeccion(c, eleccion, area, camino, seccion) {
-    const { campos, filas } = await filasSeccion(c, area, seccion);
+    const { campos, filas, resumen: contadores, votos } = await datosSeccion(c, eleccion, seccion);
     const i = (nombre) => campos.indexOf(nombre);
     const nombre = `Sección ${seccion.id}`;
     const ruta = [eleccion.id, area.id, 's', seccion.id];
@@ -258,16 +315,16 @@
     return [
       migas([...camino, { texto: nombre }]),
       h('h1', { tabindex: '-1' }, `${nombre} · ${titulo(area.level, area.id, area.name, eleccion)}`),
-      resumen(seccion.summary, nombre),
+      resumen(contadores, nombre),
       tabla('Casillas', ['Casilla', 'Tipo', 'Estado del acta', { texto: 'Total de votos', num: true },
         { texto: 'Lista nominal', num: true }, 'Observaciones'], filasTabla, 'casillas'),
-      tablaColumnas(c.indice.elections.find((e) => e.id === eleccion.id).columns, seccion.votes,
+      tablaColumnas(eleccion.columns, votos,
         'Votos por partido político y combinación'),
     ];
   }
 
   async function vistaCasilla(c, eleccion, area, camino, seccion, clave) {
-    const { campos, filas } = await filasSeccion(c, area, seccion);
+    const { campos, filas } = await datosSeccion(c, eleccion, seccion);
     const i = (nombre) => campos.indexOf(nombre);
     const actas = filas.filter((r) => r[i('CLAVE_CASILLA')] === clave);
     const pasos = [...camino, { texto: `Sección ${seccion.id}`, href: enlace([eleccion.id, area.id, 's', seccion.id]) },
@@ -321,7 +378,7 @@
     if (!encontrada) return [noEncontrado(`El área ${partes[1]} no está en este corte.`)];
     const { area, camino } = encontrada;
     if (partes[2] !== 's' || partes[3] === undefined) return vistaArea(c, eleccion, area, camino);
-    const seccion = area.children.find((x) => x.level === 'seccion' && x.id === partes[3]);
+    const seccion = seccionesDe(area).find((x) => x.id === partes[3]);
     if (!seccion) return [migas(camino), noEncontrado(`La sección ${partes[3]} no está en este corte.`)];
     if (partes[4] !== 'c' || partes[5] === undefined) return vistaSeccion(c, eleccion, area, camino, seccion);
     return vistaCasilla(c, eleccion, area, camino, seccion, partes[5]);

@@ -85,57 +85,83 @@ fn site_in_headless_chromium() {
     assert_accessible(&page.dom, "the district");
     assert_columns(&page.dom, gub, &area["votes"], "the district");
 
-    // 3. A sección of it, by its link.
-    let secciones = links(&page.dom, "seccion");
-    let children = area["children"].as_array().expect("secciones");
-    assert_eq!(secciones.len(), children.len(), "one link per sección");
-    // The first sección with more than one casilla, to see the rows filtered.
-    let (link, seccion) = secciones
-        .iter()
-        .zip(children)
-        .find(|(_, s)| s["summary"]["actas_esperadas"].as_u64() > Some(1))
-        .expect("a sección with several casillas");
-    let seccion_id = str_of(&seccion["id"]);
-    assert_eq!(
-        *link,
-        format!("#/gub/{}/s/{seccion_id}", str_of(&area["id"]))
+    // 3. A sección of it, by its link: the district lists its secciones, with their acta
+    // counts, from its `secciones` groups.
+    assert!(
+        area["children"].as_array().expect("children").is_empty(),
+        "a district lists secciones, not children"
     );
-    let page = browser.load(&format!("{origin}/index.html{link}"), &origin);
-    assert_summary(&page.dom, &seccion["summary"], "the sección");
-    assert_accessible(&page.dom, "the sección");
-    assert_columns(&page.dom, gub, &seccion["votes"], "the sección");
-    let actas_path = seccion
-        .get("actas")
-        .and_then(Value::as_str)
-        .or_else(|| area["actas"].as_str())
-        .expect("the sección's casilla rows");
-    let actas = pkg.json(actas_path);
-    let fields: Vec<&str> = actas["fields"]
+    let secciones = links(&page.dom, "seccion");
+    let listed = seccion_list(&area);
+    assert_eq!(secciones.len(), listed.len(), "one link per sección");
+    let area_id = str_of(&area["id"]);
+    for (link, s) in secciones.iter().zip(&listed) {
+        assert_eq!(*link, format!("#/gub/{area_id}/s/{}", uri_component(&s.id)));
+        for (field, n) in [
+            ("actas_esperadas", s.esperadas),
+            ("actas_capturadas", s.capturadas),
+            ("actas_contabilizadas", s.contabilizadas),
+        ] {
+            assert_eq!(
+                cell_after(
+                    &page.dom,
+                    &format!("data-id=\"{}\"", s.id),
+                    &format!("data-campo=\"{field}\"")
+                ),
+                Some(thousands(n)),
+                "sección {}: {field}",
+                s.id
+            );
+        }
+    }
+    // The first sección with more than one casilla whose actas file holds other secciones too,
+    // to see the rows filtered.
+    let fields: Vec<&str> = gub["fields"]
         .as_array()
         .expect("fields")
         .iter()
         .map(str_of)
         .collect();
     let col = |name: &str| fields.iter().position(|f| *f == name).expect("field");
-    let rows: Vec<&Vec<Value>> = actas["rows"]
-        .as_array()
-        .expect("rows")
+    let (link, seccion) = secciones
+        .iter()
+        .zip(&listed)
+        .find(|(_, s)| s.esperadas > 1 && s.shared)
+        .expect("a sección with several casillas in a shared file");
+    let seccion_id = seccion.id.as_str();
+    let page = browser.load(&format!("{origin}/index.html{link}"), &origin);
+    let actas = pkg.json(&seccion.actas);
+    let (summary, votes) = seccion_counters(&actas, seccion_id);
+    assert_summary(&page.dom, &summary, "the sección");
+    assert_accessible(&page.dom, "the sección");
+    assert_columns(&page.dom, gub, &votes, "the sección");
+    let all_rows = actas["rows"].as_array().expect("rows");
+    let rows: Vec<&Vec<Value>> = all_rows
         .iter()
         .filter_map(Value::as_array)
         .filter(|r| r[col("SECCION")] == seccion_id)
         .collect();
-    let casillas = links(&page.dom, "casilla");
-    assert_eq!(
-        casillas.len(),
-        rows.len(),
-        "one link per casilla of the sección"
+    assert!(
+        rows.len() < all_rows.len(),
+        "{} holds other secciones' rows too",
+        seccion.actas
     );
+    let casillas = links(&page.dom, "casilla");
+    let expected: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{link}/c/{}",
+                uri_component(str_of(&r[col("CLAVE_CASILLA")]))
+            )
+        })
+        .collect();
+    assert_eq!(casillas, expected, "one link per casilla of the sección");
     assert!(rows.len() > 1);
 
     // 4. One casilla: its acta's cells as published.
     let row = rows[1];
     let clave = str_of(&row[col("CLAVE_CASILLA")]);
-    assert_eq!(casillas[1], format!("{link}/c/{clave}"));
     let page = browser.load(&format!("{origin}/index.html{}", casillas[1]), &origin);
     for (i, field) in fields.iter().enumerate() {
         let expected = str_of(&row[i]).trim().to_owned();
@@ -203,9 +229,11 @@ fn site_in_headless_chromium() {
     }
 }
 
-/// The coming layout where a sección names its own rows file (`child.actas`), which may hold
-/// other secciones' rows too: the client follows that path and filters by SECCION. And the
-/// site works inside an iframe of another page.
+/// A sección's counters and rows come from the actas file its area's `secciones` group names,
+/// which holds other secciones too: the client follows that path (it never builds one), takes
+/// the sección's own counters and shows only its rows, filtered by SECCION (whose position the
+/// index's `fields` give), even when the other secciones come first. And the site works inside
+/// an iframe of another page.
 #[test]
 fn seccion_rows_file_and_embedding() {
     let Some(browser) = Browser::find() else {
@@ -214,60 +242,87 @@ fn seccion_rows_file_and_embedding() {
     let pkg = support::build_package();
     let pointer = pkg.json("json/main.json");
     let index = pkg.json(str_of(&pointer["index"]));
-    let total = pkg.json(str_of(&index["elections"][0]["total"]));
-    let area_path = str_of(&total["children"][0]["path"]).to_owned();
-    let mut area = pkg.json(&area_path);
-    let old_rows_path = str_of(&area["actas"]).to_owned();
-    let actas = pkg.json(&old_rows_path);
-    let seccion_col = actas["fields"]
+    let gub = &index["elections"][0];
+    let seccion_col = gub["fields"]
         .as_array()
         .expect("fields")
         .iter()
         .position(|f| f == "SECCION")
         .expect("SECCION");
-    let children = area["children"].as_array().expect("secciones").clone();
-    let (s, s_child) = children
+    let clave_col = seccion_col - 2;
+    assert_eq!(gub["fields"][clave_col], "CLAVE_CASILLA");
+    let total = pkg.json(str_of(&gub["total"]));
+    let area_path = str_of(&total["children"][0]["path"]).to_owned();
+    let mut area = pkg.json(&area_path);
+    // A sección with several casillas that shares its file, and not the file's first: its
+    // counters and rows are put last in a copy of the file under another name.
+    let listed = seccion_list(&area);
+    let s = listed
         .iter()
-        .enumerate()
-        .find(|(_, c)| c["summary"]["actas_esperadas"].as_u64() > Some(1))
-        .expect("a sección with several casillas");
-    let s_id = str_of(&s_child["id"]).to_owned();
-    let t_id = str_of(&children[(s + 1) % children.len()]["id"]).to_owned();
-    let rows_of = |id: &str| -> Vec<Value> {
+        .find(|s| s.esperadas > 1 && s.shared)
+        .expect("a sección with several casillas in a shared file");
+    let s_id = s.id.clone();
+    let old_rows_path = s.actas.clone();
+    let actas = pkg.json(&old_rows_path);
+    let rows_of = |keep: &dyn Fn(&str) -> bool| -> Vec<Value> {
         actas["rows"]
             .as_array()
             .expect("rows")
             .iter()
-            .filter(|r| r[seccion_col] == id)
+            .filter(|r| keep(str_of(&r[seccion_col])))
             .cloned()
             .collect()
     };
-    let s_rows = rows_of(&s_id);
-    // Another sección's rows first: a client that did not filter would show them.
-    let mut rows = rows_of(&t_id);
+    let s_rows = rows_of(&|id| id == s_id);
+    let mut rows = rows_of(&|id| id != s_id);
+    assert!(!rows.is_empty(), "other secciones' rows in {old_rows_path}");
     rows.extend(s_rows.iter().cloned());
+    let entries = actas["secciones"].as_array().expect("secciones");
+    let mut counters: Vec<Value> = entries
+        .iter()
+        .filter(|e| e["id"] != s_id)
+        .cloned()
+        .collect();
+    counters.extend(entries.iter().filter(|e| e["id"] == s_id).cloned());
+    let (summary, votes) = seccion_counters(&actas, &s_id);
+    let (first_summary, _) = seccion_counters(&actas, str_of(&counters[0]["id"]));
+    assert_ne!(summary, first_summary, "the secciones' counters differ");
     let new_rows_path = "json/gub/actas/grupo-prueba.json";
-    let file = serde_json::json!({"id": area["id"], "fields": actas["fields"], "rows": rows});
+    let file = serde_json::json!({"id": actas["id"], "rows": rows, "secciones": counters});
     std::fs::write(pkg.dir.path().join(new_rows_path), file.to_string()).expect("write rows");
-    area["children"][s]["actas"] = Value::from(new_rows_path);
-    area["actas"] = Value::Null;
+    for group in area["secciones"].as_array_mut().expect("groups") {
+        if group["actas"] == old_rows_path.as_str() {
+            group["actas"] = Value::from(new_rows_path);
+        }
+    }
     std::fs::write(pkg.dir.path().join(&area_path), area.to_string()).expect("rewrite area");
 
     let server = Server::start(pkg.dir.path());
     let origin = server.origin();
-    let link = format!("#/gub/{}/s/{s_id}", str_of(&area["id"]));
+    let link = format!("#/gub/{}/s/{}", str_of(&area["id"]), uri_component(&s_id));
     let page = browser.load(&format!("{origin}/index.html{link}"), &origin);
+    assert_summary(
+        &page.dom,
+        &summary,
+        "the sección, its counters last in its file",
+    );
+    assert_columns(
+        &page.dom,
+        gub,
+        &votes,
+        "the sección, its counters last in its file",
+    );
     let casillas = links(&page.dom, "casilla");
     let expected: Vec<String> = s_rows
         .iter()
-        .map(|r| format!("{link}/c/{}", str_of(&r[0])))
+        .map(|r| format!("{link}/c/{}", uri_component(str_of(&r[clave_col]))))
         .collect();
     assert_eq!(casillas, expected, "exactly the sección's casillas");
     let row = &s_rows[0];
     let page = browser.load(&format!("{origin}/index.html{}", casillas[0]), &origin);
     assert_eq!(
         cell_after(&page.dom, "data-acta=", "data-campo=\"CLAVE_ACTA\""),
-        Some(str_of(&row[1]).to_owned())
+        Some(str_of(&row[clave_col + 1]).to_owned())
     );
     let served = server.requests();
     assert!(served.contains(&format!("/{new_rows_path}")));
@@ -423,6 +478,85 @@ fn assert_accessible(dom: &str, what: &str) {
         "{what}: no inline script"
     );
     assert!(!dom.contains(" style=\""), "{what}: no inline style");
+}
+
+/// One sección of a district's list, from its area file's `secciones` groups.
+struct ListedSeccion {
+    id: String,
+    /// The actas file of its group.
+    actas: String,
+    /// Whether other secciones share that file.
+    shared: bool,
+    esperadas: u64,
+    capturadas: u64,
+    contabilizadas: u64,
+}
+
+/// The secciones an area file lists, in order, through its `secciones` groups (each count
+/// list as long as the group's secciones).
+fn seccion_list(area: &Value) -> Vec<ListedSeccion> {
+    let mut out = Vec::new();
+    for g in area["secciones"].as_array().expect("secciones groups") {
+        let ids = g["secciones"].as_array().expect("group secciones");
+        let counts = |name: &str| -> Vec<u64> {
+            let v: Vec<u64> = g[name]
+                .as_array()
+                .expect("counts")
+                .iter()
+                .map(|n| n.as_u64().expect("count"))
+                .collect();
+            assert_eq!(v.len(), ids.len(), "{name}: one count per sección");
+            v
+        };
+        let (esperadas, capturadas, contabilizadas) = (
+            counts("actas_esperadas"),
+            counts("actas_capturadas"),
+            counts("actas_contabilizadas"),
+        );
+        for (k, id) in ids.iter().enumerate() {
+            out.push(ListedSeccion {
+                id: str_of(id).to_owned(),
+                actas: str_of(&g["actas"]).to_owned(),
+                shared: ids.len() > 1,
+                esperadas: esperadas[k],
+                capturadas: capturadas[k],
+                contabilizadas: contabilizadas[k],
+            });
+        }
+    }
+    assert!(!out.is_empty(), "the area lists secciones");
+    out
+}
+
+/// A sección's counters in an actas file: its summary (the array read by the package's own
+/// model, as the object form the site's other summaries have) and its votes.
+fn seccion_counters(actas: &Value, id: &str) -> (Value, Value) {
+    let entry = actas["secciones"]
+        .as_array()
+        .expect("secciones")
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("sección {id}'s counters"));
+    let counters: prep_corte::model::SeccionCounters =
+        serde_json::from_value(entry.clone()).expect("sección counters");
+    let summary = serde_json::to_value(counters.summary).expect("summary");
+    (
+        summary,
+        serde_json::to_value(counters.votes).expect("votes"),
+    )
+}
+
+/// `s` as JavaScript's `encodeURIComponent` writes it (`N/A` → `N%2FA`).
+fn uri_component(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn str_of(v: &Value) -> &str {
