@@ -90,8 +90,9 @@ fi
 require() {
   local name="$1" check="$2" why="$3"
   local version
-  if version="$(eval "$check" 2>&1 | head -1)"; then
-    echo "found: $name ($version)"
+  # The whole output, then its first line: `| head -1` could end the tool with SIGPIPE.
+  if version="$(eval "$check" 2>&1)"; then
+    echo "found: $name (${version%%$'\n'*})"
     return 0
   elif [ "$ci" = true ]; then
     fail "$name is missing: $why"
@@ -102,7 +103,7 @@ require() {
 }
 require python3 "python3 --version" "the benchmark's reference counter and the http verify test run it" || true
 require minisign "minisign -v" "apt-get install minisign: the signing tests verify with it" || true
-require chromium "chromium --version" "apt-get install chromium: the public site is checked in headless Chromium" || true
+require chromium "chromium --version 2>/dev/null" "apt-get install chromium: the public site is checked in headless Chromium" || true
 require goaccess "goaccess --version" "apt-get install goaccess: the memoria técnica's counts are checked against it" || true
 require nginx "PATH=\$PATH:/usr/sbin nginx -v" "apt-get install nginx: the memoria técnica reads a log nginx wrote" || true
 require pdftotext "pdftotext -v" "apt-get install poppler-utils: the memoria técnica's PDF is read back" || true
