@@ -119,6 +119,47 @@ fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
         ],
         "{events}"
     );
+
+    // The memoria técnica reads this node's own logs: every request of its access log, and
+    // from its event log both activations as incidents (these 2024 cortes went live long after
+    // their corte time) with their sequences.
+    let access = std::fs::read_to_string(root.join("data/access.log")).expect("access log");
+    let requests = access.lines().count() as u64;
+    assert!(requests > 0);
+    let out = root.join("memoria");
+    ok(prep(&[
+        "memoria",
+        "--logs",
+        &s(&root.join("data/access.log")),
+        "--incidents",
+        &s(&root.join("data/events.jsonl")),
+        "--election",
+        "2000-01-01T00:00:00Z..2100-01-01T00:00:00Z",
+        "--baseline",
+        "1990-01-01T00:00:00Z..1990-01-02T00:00:00Z",
+        "--no-pdf",
+        "--out",
+        &s(&out),
+    ]));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("memoria.json")).expect("memoria.json"))
+            .expect("json");
+    assert_eq!(
+        report["totals"]["hits"].as_u64(),
+        Some(requests),
+        "{report}"
+    );
+    let incidents = report["incidents"].as_array().expect("incidents");
+    for sequence in [1, 2] {
+        assert!(
+            incidents.iter().any(|i| i["kind"] == "Activación tardía"
+                && i["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("la hora del corte")
+                        && d.contains(&format!("(secuencia {sequence})")))),
+            "{incidents:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,13 +1,14 @@
-//! Incidents from the difusor node's event log: JSON lines, one event per line,
-//! `{"time": "<RFC 3339>", "kind": "<kind>", ...}`.
+//! Incidents from the difusor node's event log (`data/events.jsonl`, see `docs/node.md`):
+//! JSON lines, one event per line, `{"time": "<RFC 3339>", "event": "<kind>", ...}`.
 //!
-//! Kinds read: `receive` and `accept` (with `seq`), `reject` (with `seq` and `reason`),
-//! `activate` (with `seq`, and optionally `corte_time`, RFC 3339), `start`, `stop`. Other kinds
-//! are kept out of the incident list. What becomes an incident:
+//! Kinds read: `receive`, `accept` (with `sequence`), `reject` (with `reason`), `activate`
+//! (with `sequence` and `corte`, the corte time, RFC 3339), `start`, `stop`. Other kinds are
+//! kept out of the incident list. (`kind`, `seq` and `corte_time` are read too, for logs
+//! written by other tools.) What becomes an incident:
 //! - a **rejected package**; it affected publication when no corte was activated within the
 //!   limit (60 s, the seeds' maximum delay) after it;
-//! - a **late activation**: activated more than the limit after its `corte_time` (or, without
-//!   one, after the `receive` of the same `seq`);
+//! - a **late activation**: activated more than the limit after its corte time (or, without
+//!   one, after the `receive` of the same sequence);
 //! - a **restart**: `stop` then `start`; the downtime is the time between them;
 //! - a **crash**: `start` with no `stop` before it; the downtime runs from the previous event;
 //! - a **stop** never followed by a start.
@@ -73,16 +74,17 @@ pub fn parse_events(text: &str, path: &Path) -> Result<Vec<Event>, MemoriaError>
             .get("time")
             .and_then(timestamp)
             .ok_or_else(|| err("no RFC 3339 \"time\"".into()))?;
-        let kind = v
-            .get("kind")
+        // The node writes `event`, `sequence` and `corte`; other tools `kind`, `seq`, `corte_time`.
+        let field = |names: [&str; 2]| names.iter().find_map(|n| v.get(*n));
+        let kind = field(["event", "kind"])
             .and_then(|k| k.as_str())
-            .ok_or_else(|| err("no \"kind\"".into()))?;
+            .ok_or_else(|| err("no \"event\" (or \"kind\")".into()))?;
         events.push(Event {
             time,
             kind: kind.to_string(),
-            seq: v.get("seq").and_then(|s| s.as_u64()),
+            seq: field(["sequence", "seq"]).and_then(|s| s.as_u64()),
             reason: v.get("reason").and_then(|r| r.as_str()).map(str::to_string),
-            corte_time: v.get("corte_time").and_then(timestamp),
+            corte_time: field(["corte", "corte_time"]).and_then(timestamp),
         });
     }
     events.sort_by_key(|e| e.time);

@@ -124,7 +124,12 @@ impl Node {
                         self.store.set_active(sequence)?;
                         self.events.record(
                             "activate",
-                            json!({"sequence": sequence, "previous": active, "recovered": true}),
+                            json!({
+                                "sequence": sequence,
+                                "corte": corte.corte_time,
+                                "previous": active,
+                                "recovered": true,
+                            }),
                         );
                     }
                     self.install(corte);
@@ -351,7 +356,7 @@ impl Node {
         self.install(Corte::from_package(&package));
         self.events.record(
             "activate",
-            json!({"sequence": sequence, "previous": previous}),
+            json!({"sequence": sequence, "corte": package.manifest.corte, "previous": previous}),
         );
         self.discard(dir)?;
         Ok(Outcome::Accepted {
