@@ -3,12 +3,13 @@
 //! from a published file.
 //!
 //! The file is read with `prep-csv` ([`prep_csv::read_head`], [`prep_csv::TableReader`]),
-//! row by row, so a malformed row is reported with its line and the others still load.
+//! row by row, so a malformed row is reported with its line and the others still load; each
+//! row is converted by [`prep_store::published`], as `prep-publish` converts a whole file.
 
-use prep_csv::{Head, Layout, RawRow, ReadError, TableReader, read_head};
-use prep_model::{CasillaType, CatalogueEntry, Contabilizada, Geography, Observations, Value};
-use prep_store::{ActaContent, ActaDetails, ActaIdent, ElectionSpec};
-use std::collections::HashMap;
+use prep_csv::{Head, RawRow, ReadError, TableReader, read_head};
+use prep_model::{CatalogueEntry, Contabilizada};
+use prep_store::published::{PublishedColumns, repeated_occurrences, vote_columns};
+use prep_store::{ActaContent, ActaIdent, ElectionSpec};
 
 /// Most malformed rows reported before reading stops.
 pub const MAX_ROW_ERRORS: usize = 1000;
@@ -76,55 +77,6 @@ impl PublishedFile {
     }
 }
 
-/// Positions of the columns beyond those [`Layout`] knows.
-struct Columns {
-    id_casilla: Option<usize>,
-    ext_contigua: Option<usize>,
-    ubicacion: Option<usize>,
-    tipo_acta: Option<usize>,
-    entidad: Option<usize>,
-    total_votos_asentado: Option<usize>,
-    codigo_integridad: Option<usize>,
-    fecha_hora_acopio: Option<usize>,
-    fecha_hora_captura: Option<usize>,
-    fecha_hora_verificacion: Option<usize>,
-    mecanismos_traslado: Option<usize>,
-    origen: Option<usize>,
-    digitalizacion: Option<usize>,
-    tipo_documento: Option<usize>,
-    counts: Vec<(String, usize)>,
-}
-
-impl Columns {
-    fn of(header: &[String]) -> Columns {
-        let find = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|n| header.iter().position(|h| h.trim() == *n))
-        };
-        Columns {
-            id_casilla: find(&["ID_CASILLA"]),
-            ext_contigua: find(&["EXT_CONTIGUA"]),
-            ubicacion: find(&["UBICACION_CASILLA"]),
-            tipo_acta: find(&["TIPO_ACTA"]),
-            entidad: find(&["ENTIDAD", "ESTADO", "NOMBRE_ESTADO"]),
-            total_votos_asentado: find(&["TOTAL_VOTOS_ASENTADO"]),
-            codigo_integridad: find(&["CODIGO_INTEGRIDAD", "SHA"]),
-            fecha_hora_acopio: find(&["FECHA_HORA_ACOPIO"]),
-            fecha_hora_captura: find(&["FECHA_HORA_CAPTURA"]),
-            fecha_hora_verificacion: find(&["FECHA_HORA_VERIFICACION"]),
-            mecanismos_traslado: find(&["MECANISMOS_TRASLADO"]),
-            origen: find(&["ORIGEN"]),
-            digitalizacion: find(&["DIGITALIZACION"]),
-            tipo_documento: find(&["TIPO_DOCUMENTO"]),
-            counts: crate::submission::COUNT_NAMES
-                .iter()
-                .filter_map(|n| find(&[n]).map(|i| ((*n).to_owned(), i)))
-                .collect(),
-        }
-    }
-}
-
 /// Reads a published database (any dialect `prep-csv` reads) into rows of the store's
 /// types. An unreadable preamble or header is an error; a malformed row is listed in
 /// [`PublishedFile::malformed`] and the reading goes on.
@@ -134,11 +86,8 @@ pub fn read_published(bytes: &[u8]) -> Result<PublishedFile, ReadError> {
     };
     let head = at.head;
     let layout = &head.layout;
-    let cols = Columns::of(&head.header);
-    let vote_columns: Vec<String> = head.header[layout.votes.clone()]
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let columns = PublishedColumns::new(&head.header, layout);
+    let vote_columns = vote_columns(&head.header, layout);
     let table = bytes.get(at.rows_offset..).unwrap_or_default();
     let mut reader = TableReader::new(table, at.first_line, head.dialect.delimiter, layout.width);
     let mut raw = RawRow::default();
@@ -147,7 +96,7 @@ pub fn read_published(bytes: &[u8]) -> Result<PublishedFile, ReadError> {
     loop {
         match reader.next_into(&mut raw) {
             Ok(false) => break,
-            Ok(true) => match convert(&raw, layout, &cols, &vote_columns) {
+            Ok(true) => match convert(&raw, &columns) {
                 Ok(row) => rows.push(row),
                 Err(message) => malformed.push(RowError {
                     line: raw.line(),
@@ -182,104 +131,29 @@ pub fn read_published(bytes: &[u8]) -> Result<PublishedFile, ReadError> {
 /// Gives the occurrence (1, 2, …, in file order) to the rows whose CLAVE_ACTA and area the
 /// file's catalogue rows repeat, as the store numbers its catalogue keys.
 fn number_occurrences(rows: &mut [PublishedRow]) {
-    let in_catalogue = |r: &PublishedRow| r.status != Contabilizada::FueraDeCatalogo;
-    let key = |r: &PublishedRow| (r.ident.clave_acta.clone(), r.ident.id_area.clone());
-    let mut count: HashMap<(String, Option<String>), u32> = HashMap::new();
-    for r in rows.iter().filter(|r| in_catalogue(r)) {
-        *count.entry(key(r)).or_default() += 1;
-    }
-    let mut seen: HashMap<(String, Option<String>), u32> = HashMap::new();
-    for r in rows.iter_mut().filter(|r| in_catalogue(r)) {
-        let k = key(r);
-        if count.get(&k).copied().unwrap_or(0) > 1 {
-            let n = seen.entry(k).or_default();
-            *n += 1;
-            r.ident.occurrence = Some(*n);
-        }
+    let in_catalogue = |r: &&mut PublishedRow| r.status != Contabilizada::FueraDeCatalogo;
+    let mut catalogue: Vec<&mut PublishedRow> = rows.iter_mut().filter(in_catalogue).collect();
+    let occurrences = repeated_occurrences(catalogue.iter().map(|r| &r.entry));
+    for (r, occurrence) in catalogue.iter_mut().zip(occurrences) {
+        r.ident.occurrence = occurrence;
     }
 }
 
 /// One row into the store's types.
-fn convert(
-    raw: &RawRow,
-    layout: &Layout,
-    cols: &Columns,
-    vote_columns: &[String],
-) -> Result<PublishedRow, String> {
-    let text = |i: Option<usize>| -> String {
-        i.map(|i| prep_csv::decode_auto(raw.key(i)).trim().to_owned())
-            .unwrap_or_default()
-    };
-    let optional = |i: Option<usize>| Some(text(i)).filter(|t| !t.is_empty());
-    let status_text = text(Some(layout.contabilizada));
-    let status = Contabilizada::parse(&status_text)
-        .ok_or_else(|| format!("CONTABILIZADA '{status_text}' is not 0, 1, 2 or -"))?;
-    let geography = Geography {
-        id_entidad: text(layout.id_entidad),
-        entidad: text(cols.entidad),
-        id_area: text(layout.area.map(|(i, _)| i)),
-        area: text(layout.area.and_then(|(_, n)| n)),
-        seccion: text(layout.seccion),
-    };
-    let number = |i: Option<usize>| i.and_then(|i| raw.number(i)).unwrap_or(0);
-    let entry = CatalogueEntry {
-        clave_casilla: text(layout.clave_casilla),
-        clave_acta: text(layout.clave_acta),
-        casilla_type: CasillaType::parse(&text(Some(layout.tipo_casilla))),
-        id_casilla: text(cols.id_casilla),
-        ext_contigua: text(cols.ext_contigua),
-        ubicacion: u8::try_from(number(cols.ubicacion)).unwrap_or(0),
-        tipo_acta: text(cols.tipo_acta),
-        lista_nominal: number(Some(layout.lista_nominal)),
-        representantes: number(layout.representantes),
-        // The published file does not carry the approved ballots of a casilla especial.
-        boletas_especial: None,
-        geography,
-    };
-    let ident = ActaIdent {
-        clave_acta: entry.clave_acta.clone(),
-        id_area: Some(entry.geography.id_area.clone()).filter(|a| !a.is_empty()),
-        occurrence: None,
-        id_entidad: Some(entry.geography.id_entidad.clone()).filter(|e| !e.is_empty()),
-    };
-    let votes = vote_columns
-        .iter()
-        .zip(layout.votes.clone())
-        .map(|(name, i)| (name.clone(), raw.value(i)))
-        .filter(|(_, v)| *v != Value::Dash)
-        .collect();
-    let details = ActaDetails {
-        total_votos_asentado: cols
-            .total_votos_asentado
-            .map_or(Value::Dash, |i| raw.value(i)),
-        counts: cols
-            .counts
-            .iter()
-            .map(|(name, i)| (name.clone(), raw.value(*i)))
-            .collect(),
-        sin_acta: Observations::parse(&text(Some(layout.observaciones))).sin_acta_reason(),
-        codigo_integridad: optional(cols.codigo_integridad),
-        fecha_hora_acopio: optional(cols.fecha_hora_acopio),
-        fecha_hora_captura: optional(cols.fecha_hora_captura),
-        fecha_hora_verificacion: optional(cols.fecha_hora_verificacion),
-        mecanismos_traslado: optional(cols.mecanismos_traslado),
-        origen: optional(cols.origen),
-        digitalizacion: optional(cols.digitalizacion),
-        tipo_documento: optional(cols.tipo_documento),
-    };
+fn convert(raw: &RawRow, columns: &PublishedColumns) -> Result<PublishedRow, String> {
     Ok(PublishedRow {
         line: raw.line(),
-        status,
-        entry,
-        ident,
-        content: ActaContent { votes, details },
+        status: columns.status(raw)?,
+        entry: columns.entry(raw),
+        ident: columns.ident(raw),
+        content: columns.content(raw),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prep_model::SinActaReason;
+    use prep_model::{SinActaReason, Value};
 
     const HEADER: &str = "CLAVE_CASILLA|CLAVE_ACTA|ID_ENTIDAD|ENTIDAD|ID_DISTRITO|DISTRITO|SECCION|ID_CASILLA|TIPO_CASILLA|EXT_CONTIGUA|UBICACION_CASILLA|TIPO_ACTA|TOTAL_PERSONAS_VOTARON|PAN|PRI|C_PAN_PRI|NULOS|TOTAL_VOTOS_ASENTADO|TOTAL_VOTOS_CALCULADO|LISTA_NOMINAL|REPRESENTANTES_PP_CI|OBSERVACIONES|CONTABILIZADA|CODIGO_INTEGRIDAD";
 

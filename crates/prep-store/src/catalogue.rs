@@ -11,10 +11,13 @@ use std::collections::HashMap;
 /// The store's key and occurrence of each entry: CLAVE_ACTA when the catalogue holds it
 /// once; `CLAVE@AREA` when it repeats across areas; `CLAVE@AREA#N` when it repeats within
 /// one area too.
-pub(crate) fn catalogue_keys(entries: &[CatalogueEntry]) -> Vec<(String, u32)> {
+pub(crate) fn catalogue_keys<'a>(
+    entries: impl IntoIterator<Item = &'a CatalogueEntry>,
+) -> Vec<(String, u32)> {
+    let entries: Vec<&CatalogueEntry> = entries.into_iter().collect();
     let mut by_clave: HashMap<&str, u32> = HashMap::new();
     let mut by_area: HashMap<(&str, &str), u32> = HashMap::new();
-    for e in entries {
+    for e in &entries {
         *by_clave.entry(e.clave_acta.trim()).or_default() += 1;
         *by_area
             .entry((e.clave_acta.trim(), e.geography.id_area.trim()))

@@ -32,6 +32,9 @@
 //!   catalogue is read once per store and kept. A snapshot tallies ([`Snapshot::tally`],
 //!   through [`prep_count::ActaFacts`]) and renders as rows of the published database in
 //!   any header layout ([`RowLayout`], [`Snapshot::rows`]).
+//! - [`published`]: rows of a published database ([`published::Cells`]) as catalogue
+//!   entries, identifications and contents ([`published::PublishedColumns`]), for the bulk
+//!   load and for directories and replays made from a published file.
 //! - [`Store::events_since`] and [`Store::acta_history`]: the audit trail;
 //!   [`Store::check_derived_state`] replays it and compares ([`StateCheck`]).
 //!
@@ -44,10 +47,11 @@
 //! Modules: `store` (opening, recording), `election` and `catalogue` (definitions, bulk
 //! load, lookup of an identification), `event` and `content` (what is recorded), `log`
 //! (the event table), `derive` and `state` (the fold and the state table), `snapshot`,
-//! `cache` and `render` (reads for cortes), `audit` (replay), `migrate` (schema).
+//! `cache` and `render` (reads for cortes), `audit` (replay), `migrate` (schema), `published`
+//! (rows of a published file).
 //!
 //! SQLite is `rusqlite` (bundled, so no system library is needed); JSON is `serde_json`;
-//! SHA-256 is `sha2`; errors ([`StoreError`]) are `thiserror` types. The counting rules are
+//! SHA-256 is `sha2` (hex by `hex`); published files are read by `prep-csv`; errors ([`StoreError`]) are `thiserror` types. The counting rules are
 //! `prep-count`'s, never reimplemented here.
 
 mod audit;
@@ -60,6 +64,7 @@ mod error;
 mod event;
 mod log;
 mod migrate;
+pub mod published;
 mod render;
 mod snapshot;
 mod state;
