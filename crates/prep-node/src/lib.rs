@@ -16,6 +16,8 @@
 //! - [`Corte`]: the active corte in memory; [`Node::current`] hands out an `Arc` so a request
 //!   finishes on the corte it started on.
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
+//! - [`export`]: the web-root export for nginx or Apache: each activated corte as files
+//!   under `<export_root>/cortes/<sequence>/`, `current` switched by rename.
 //! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
@@ -29,6 +31,7 @@ pub mod config;
 pub mod corte;
 pub mod deliver;
 pub mod events;
+pub mod export;
 pub mod history;
 pub mod metrics;
 pub mod node;

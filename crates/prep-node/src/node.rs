@@ -145,6 +145,7 @@ impl Node {
             }
         }
         self.remove_discarded()?;
+        self.sync_export()?;
         let leftovers = self.clear_incoming_accepted()?;
         let current = self.current().map(|c| c.sequence);
         self.events.record(
@@ -260,7 +261,26 @@ impl Node {
         for (dir, name) in pending {
             outcomes.push(self.receive(&dir, &name)?);
         }
+        self.sync_export()?;
         Ok(outcomes)
+    }
+
+    /// When `export_root` is configured and its `current` is not the active corte: exports
+    /// the active corte there and switches `current` ([`crate::export`]).
+    pub fn sync_export(&self) -> anyhow::Result<()> {
+        let (Some(root), Some(corte)) = (&self.config.export_root, self.current()) else {
+            return Ok(());
+        };
+        if crate::export::current_sequence(root) == Some(corte.sequence) {
+            return Ok(());
+        }
+        let record = self.store.read_record(corte.sequence)?;
+        crate::export::export(&self.store, &record, root)?;
+        self.events.record(
+            "export",
+            json!({"sequence": corte.sequence, "dir": crate::export::corte_dir(root, corte.sequence)}),
+        );
+        Ok(())
     }
 
     /// Moves complete packages from the inbox into `data/incoming/`; refuses what is not a
@@ -358,6 +378,13 @@ impl Node {
             "activate",
             json!({"sequence": sequence, "corte": package.manifest.corte, "previous": previous}),
         );
+        if let Err(e) = self.sync_export() {
+            // Retried at the end of this poll and of every poll until it succeeds.
+            self.events.record(
+                "export_failed",
+                json!({"sequence": sequence, "reason": format!("{e:#}")}),
+            );
+        }
         self.discard(dir)?;
         Ok(Outcome::Accepted {
             package: name.to_owned(),
