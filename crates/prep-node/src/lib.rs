@@ -18,6 +18,8 @@
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
 //! - [`export`]: the web-root export for nginx or Apache: each activated corte as files
 //!   under `<export_root>/cortes/<sequence>/`, `current` switched by rename.
+//! - [`notice`]: the institute's signed suspension notice, delivered through the inbox;
+//!   while in force the site is the notice page and `json/main.json` says `suspended`.
 //! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
@@ -35,6 +37,8 @@ pub mod export;
 pub mod history;
 pub mod metrics;
 pub mod node;
+mod node_notice;
+pub mod notice;
 pub mod package_dir;
 pub mod server;
 pub mod store;
@@ -47,6 +51,7 @@ pub use events::EventLog;
 pub use history::{CheckReport, History, HistoryEntry, check_history, history};
 pub use metrics::Metrics;
 pub use node::{Node, Outcome};
+pub use notice::Notice;
 pub use package_dir::{COMPLETE_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package};
 pub use server::serve;
 pub use store::{CorteRecord, Store};

@@ -35,6 +35,13 @@ pub enum Outcome {
         /// Its sequence.
         sequence: u64,
     },
+    /// A suspension notice verified and put in force.
+    Suspended {
+        /// The inbox name.
+        package: String,
+        /// The notice's sequence.
+        notice: u64,
+    },
     /// Refused and moved to `data/rejected/`.
     Rejected {
         /// The inbox name.
@@ -145,6 +152,7 @@ impl Node {
             }
         }
         self.remove_discarded()?;
+        self.restore_notice()?;
         self.sync_export()?;
         let leftovers = self.clear_incoming_accepted()?;
         let current = self.current().map(|c| c.sequence);
@@ -185,7 +193,7 @@ impl Node {
 
     /// Removes an accepted package from `data/incoming/`: renamed first to a dot-name that is
     /// never read, so a crash halfway through the removal leaves nothing to check again.
-    fn discard(&self, dir: &Path) -> anyhow::Result<()> {
+    pub(crate) fn discard(&self, dir: &Path) -> anyhow::Result<()> {
         let name = dir
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -240,7 +248,7 @@ impl Node {
         }
     }
 
-    fn install(&self, corte: Corte) {
+    pub(crate) fn install(&self, corte: Corte) {
         self.metrics.set_active(corte.sequence);
         let corte = Arc::new(corte);
         match self.active.write() {
@@ -259,7 +267,12 @@ impl Node {
         // Each manifest is read once for its (unverified) sequence, only to order the work.
         pending.sort_by_cached_key(|(dir, name)| (claimed_sequence(dir), name.clone()));
         for (dir, name) in pending {
-            outcomes.push(self.receive(&dir, &name)?);
+            let outcome = if is_complete(&dir) {
+                self.receive(&dir, &name)?
+            } else {
+                self.receive_notice(&dir, &name)?
+            };
+            outcomes.push(outcome);
         }
         self.sync_export()?;
         Ok(outcomes)
@@ -303,7 +316,7 @@ impl Node {
                 outcomes.push(self.reject(&path, &name, &refusal)?);
                 continue;
             }
-            if !is_complete(&path) {
+            if !is_complete(&path) && !crate::notice::is_complete_notice(&path) {
                 continue;
             }
             let target = unique_path(&self.store.incoming(), &name);
@@ -378,6 +391,7 @@ impl Node {
             "activate",
             json!({"sequence": sequence, "corte": package.manifest.corte, "previous": previous}),
         );
+        self.lift_notice(sequence)?;
         if let Err(e) = self.sync_export() {
             // Retried at the end of this poll and of every poll until it succeeds.
             self.events.record(
@@ -426,7 +440,12 @@ impl Node {
 
     /// Moves a refused package to `data/rejected/<time>-<name>` with its reason beside it in
     /// `<time>-<name>.reason`, logs and counts it.
-    fn reject(&self, path: &Path, name: &str, refusal: &Refusal) -> anyhow::Result<Outcome> {
+    pub(crate) fn reject(
+        &self,
+        path: &Path,
+        name: &str,
+        refusal: &Refusal,
+    ) -> anyhow::Result<Outcome> {
         let reason = refusal.to_string();
         let stamp: String = now_rfc3339()
             .chars()
