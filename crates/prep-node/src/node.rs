@@ -278,20 +278,33 @@ impl Node {
         Ok(outcomes)
     }
 
-    /// When `export_root` is configured and its `current` is not the active corte: exports
-    /// the active corte there and switches `current` ([`crate::export`]).
+    /// When `export_root` is configured and its `current` is not what the node serves:
+    /// exports the active corte (with the notice in force, if any) there and switches
+    /// `current` ([`crate::export`]).
     pub fn sync_export(&self) -> anyhow::Result<()> {
         let (Some(root), Some(corte)) = (&self.config.export_root, self.current()) else {
             return Ok(());
         };
-        if crate::export::current_sequence(root) == Some(corte.sequence) {
+        if corte.sequence == 0 {
+            // A notice before any corte: nothing to export it over.
+            return Ok(());
+        }
+        let notice = self.notice_in_force();
+        let wanted = notice.map_or_else(
+            || corte.sequence.to_string(),
+            |n| crate::export::suspended_name(corte.sequence, n),
+        );
+        if crate::export::current_name(root).as_deref() == Some(wanted.as_str()) {
             return Ok(());
         }
         let record = self.store.read_record(corte.sequence)?;
-        crate::export::export(&self.store, &record, root)?;
+        match notice {
+            Some(n) => crate::export::export_suspended(&self.store, &record, &corte, n, root)?,
+            None => crate::export::export(&self.store, &record, root)?,
+        }
         self.events.record(
             "export",
-            json!({"sequence": corte.sequence, "dir": crate::export::corte_dir(root, corte.sequence)}),
+            json!({"sequence": corte.sequence, "notice": notice, "dir": root.join("cortes").join(&wanted)}),
         );
         Ok(())
     }

@@ -116,6 +116,16 @@ impl Node {
         })
     }
 
+    /// The notice in force over the corte served now, if any.
+    pub(crate) fn notice_in_force(&self) -> Option<u64> {
+        let text = std::fs::read_to_string(self.notice_active_path()).ok()?;
+        let mut parts = text.split_whitespace().map(str::parse::<u64>);
+        let (Some(Ok(n)), Some(Ok(suspends))) = (parts.next(), parts.next()) else {
+            return None;
+        };
+        (self.current().map_or(0, |c| c.sequence) == suspends).then_some(n)
+    }
+
     /// Serves the notice over the active corte.
     fn put_in_force(&self, notice: &Notice) -> anyhow::Result<()> {
         let base = self.current();

@@ -75,7 +75,12 @@ fn assert_not_suspended(server: &Server, p: &common::Pkg) {
 fn a_signed_notice_suspends_the_site_until_a_newer_corte() {
     let (pk, key) = keys();
     let root = tempfile::tempdir().expect("tempdir");
-    let (path, cfg) = config(root.path(), &pk, "accept_first = true\n");
+    let (path, cfg) = config(
+        root.path(),
+        &pk,
+        "accept_first = true\nexport_root = \"www\"\n",
+    );
+    let www = root.path().join("www");
     let open = |cfg: NodeConfig| Arc::new(Node::open(cfg, false).expect("open"));
     let node = open(cfg.clone());
     let p1 = package(&key, 1, None, &[]);
@@ -108,6 +113,33 @@ fn a_signed_notice_suspends_the_site_until_a_newer_corte() {
         }
     );
     assert_suspended(&server, "1");
+    // The web-root export shows the same: `current` switched to the suspended site, whose
+    // pages were written anew, never through the hard links of corte 1's own export.
+    assert_eq!(
+        std::fs::read_link(www.join("current")).expect("link"),
+        Path::new("cortes/1-notice-1")
+    );
+    let page = std::fs::read_to_string(www.join("current/index.html")).expect("page");
+    assert!(
+        page.contains("<h1>Suspensión temporal del PREP</h1>"),
+        "{page}"
+    );
+    let exported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(www.join("current/json/main.json")).expect("main"))
+            .expect("json");
+    assert_eq!(exported["suspended"], true);
+    assert_eq!(
+        std::fs::read(www.join("current/assets/app.css")).expect("css"),
+        b"body{margin:0}"
+    );
+    assert_eq!(
+        std::fs::read(www.join("cortes/1/index.html")).expect("page"),
+        b"<!doctype html><title>PREP</title>"
+    );
+    assert_eq!(
+        std::fs::read(www.join("cortes/1/json/main.json")).expect("main"),
+        p1.pointer.to_bytes()
+    );
     // The data files of the corte are still there; only pages and the pointer change.
     assert_eq!(server.get("/assets/app.css", &[]).status, 200);
     // The same notice again: a replay.
@@ -130,6 +162,14 @@ fn a_signed_notice_suspends_the_site_until_a_newer_corte() {
     prep_node::deliver(&root.path().join("p2"), &cfg.inbox, "p2").expect("deliver");
     node.poll_inbox().expect("poll");
     assert_not_suspended(&server, &p2);
+    assert_eq!(
+        std::fs::read_link(www.join("current")).expect("link"),
+        Path::new("cortes/2")
+    );
+    assert_eq!(
+        std::fs::read(www.join("current/index.html")).expect("page"),
+        b"<!doctype html><title>PREP</title>"
+    );
     drop(server);
     drop(node);
     let node = open(NodeConfig::load(&path).expect("config"));
