@@ -69,7 +69,7 @@ fn nginx_access_log_counts_equal_goaccess() {
         .arg(dir.path())
         .arg("-c")
         .arg(&conf)
-        .args(["-g", "daemon off;"])
+        .args(["-g", "daemon off; master_process off;"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -62,6 +62,7 @@ struct RawConfig {
     access_log: Option<PathBuf>,
     #[serde(default = "default_poll_ms")]
     poll_interval_ms: u64,
+    export_root: Option<PathBuf>,
 }
 
 fn default_listen() -> String {
@@ -95,6 +96,9 @@ pub struct NodeConfig {
     pub access_log: PathBuf,
     /// How often the inbox is looked at, in milliseconds.
     pub poll_interval_ms: u64,
+    /// Where each activated corte is also exported as a web root for nginx or Apache
+    /// (`<export_root>/current`), if anywhere.
+    pub export_root: Option<PathBuf>,
 }
 
 impl NodeConfig {
@@ -153,6 +157,17 @@ impl NodeConfig {
         if inbox.starts_with(&data) || data.starts_with(&inbox) {
             bail!("inbox and data must be separate directories (neither inside the other)");
         }
+        let export_root = raw.export_root.as_deref().map(resolve);
+        if let Some(e) = &export_root
+            && (e.starts_with(&data)
+                || e.starts_with(&inbox)
+                || data.starts_with(e)
+                || inbox.starts_with(e))
+        {
+            bail!(
+                "export_root must be a directory of its own (not inside data or inbox, nor holding them)"
+            );
+        }
         let access_log = raw
             .access_log
             .as_deref()
@@ -167,6 +182,7 @@ impl NodeConfig {
             limits: l,
             access_log,
             poll_interval_ms: raw.poll_interval_ms,
+            export_root,
         })
     }
 
@@ -267,5 +283,8 @@ mod tests {
         )
         .expect_err("nested");
         assert!(format!("{nested:#}").contains("separate directories"));
+        assert!(err("export_root = \"/srv/prep/www\"").contains("export_root"));
+        let c = parse("export_root = \"www\"").expect("config");
+        assert_eq!(c.export_root.as_deref(), Some(Path::new("/etc/prep/www")));
     }
 }

@@ -46,6 +46,29 @@ impl Corte {
         v
     }
 
+    /// The site while a suspension notice is in force: `base`'s files (none before the first
+    /// corte) with every HTML page and `/` replaced by `page`, and `json/main.json` by
+    /// `pointer`. It keeps `base`'s sequence (0 without one).
+    pub fn suspended(base: Option<&Corte>, page: &str, pointer: &[u8]) -> Corte {
+        let mut files = base.map(|b| b.files.clone()).unwrap_or_default();
+        let page = Bytes::copy_from_slice(page.as_bytes());
+        for (path, file) in &mut files {
+            if file.content_type.starts_with("text/html") {
+                *file = served(path, page.clone(), None);
+            }
+        }
+        files.insert("index.html".into(), served("index.html", page, None));
+        files.insert(
+            POINTER_PATH.into(),
+            served(POINTER_PATH, Bytes::copy_from_slice(pointer), None),
+        );
+        Corte {
+            sequence: base.map_or(0, |b| b.sequence),
+            corte_time: base.map_or_else(String::new, |b| b.corte_time.clone()),
+            files,
+        }
+    }
+
     /// The corte of a package that was just verified.
     pub fn from_package(p: &VerifiedPackage) -> Corte {
         let mut files: HashMap<String, ServedFile> = p

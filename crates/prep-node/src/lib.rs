@@ -16,6 +16,10 @@
 //! - [`Corte`]: the active corte in memory; [`Node::current`] hands out an `Arc` so a request
 //!   finishes on the corte it started on.
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
+//! - [`export`]: the web-root export for nginx or Apache: each activated corte as files
+//!   under `<export_root>/cortes/<sequence>/`, `current` switched by rename.
+//! - [`notice`]: the institute's signed suspension notice, delivered through the inbox;
+//!   while in force the site is the notice page and `json/main.json` says `suspended`.
 //! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
@@ -29,9 +33,12 @@ pub mod config;
 pub mod corte;
 pub mod deliver;
 pub mod events;
+pub mod export;
 pub mod history;
 pub mod metrics;
 pub mod node;
+mod node_notice;
+pub mod notice;
 pub mod package_dir;
 pub mod server;
 pub mod store;
@@ -44,6 +51,7 @@ pub use events::EventLog;
 pub use history::{CheckReport, History, HistoryEntry, check_history, history};
 pub use metrics::Metrics;
 pub use node::{Node, Outcome};
+pub use notice::Notice;
 pub use package_dir::{COMPLETE_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package};
 pub use server::serve;
 pub use store::{CorteRecord, Store};

@@ -35,6 +35,13 @@ pub enum Outcome {
         /// Its sequence.
         sequence: u64,
     },
+    /// A suspension notice verified and put in force.
+    Suspended {
+        /// The inbox name.
+        package: String,
+        /// The notice's sequence.
+        notice: u64,
+    },
     /// Refused and moved to `data/rejected/`.
     Rejected {
         /// The inbox name.
@@ -145,6 +152,8 @@ impl Node {
             }
         }
         self.remove_discarded()?;
+        self.restore_notice()?;
+        self.sync_export()?;
         let leftovers = self.clear_incoming_accepted()?;
         let current = self.current().map(|c| c.sequence);
         self.events.record(
@@ -184,7 +193,7 @@ impl Node {
 
     /// Removes an accepted package from `data/incoming/`: renamed first to a dot-name that is
     /// never read, so a crash halfway through the removal leaves nothing to check again.
-    fn discard(&self, dir: &Path) -> anyhow::Result<()> {
+    pub(crate) fn discard(&self, dir: &Path) -> anyhow::Result<()> {
         let name = dir
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -239,7 +248,7 @@ impl Node {
         }
     }
 
-    fn install(&self, corte: Corte) {
+    pub(crate) fn install(&self, corte: Corte) {
         self.metrics.set_active(corte.sequence);
         let corte = Arc::new(corte);
         match self.active.write() {
@@ -258,9 +267,46 @@ impl Node {
         // Each manifest is read once for its (unverified) sequence, only to order the work.
         pending.sort_by_cached_key(|(dir, name)| (claimed_sequence(dir), name.clone()));
         for (dir, name) in pending {
-            outcomes.push(self.receive(&dir, &name)?);
+            let outcome = if is_complete(&dir) {
+                self.receive(&dir, &name)?
+            } else {
+                self.receive_notice(&dir, &name)?
+            };
+            outcomes.push(outcome);
         }
+        self.sync_export()?;
         Ok(outcomes)
+    }
+
+    /// When `export_root` is configured and its `current` is not what the node serves:
+    /// exports the active corte (with the notice in force, if any) there and switches
+    /// `current` ([`crate::export`]).
+    pub fn sync_export(&self) -> anyhow::Result<()> {
+        let (Some(root), Some(corte)) = (&self.config.export_root, self.current()) else {
+            return Ok(());
+        };
+        if corte.sequence == 0 {
+            // A notice before any corte: nothing to export it over.
+            return Ok(());
+        }
+        let notice = self.notice_in_force();
+        let wanted = notice.map_or_else(
+            || corte.sequence.to_string(),
+            |n| crate::export::suspended_name(corte.sequence, n),
+        );
+        if crate::export::current_name(root).as_deref() == Some(wanted.as_str()) {
+            return Ok(());
+        }
+        let record = self.store.read_record(corte.sequence)?;
+        match notice {
+            Some(n) => crate::export::export_suspended(&self.store, &record, &corte, n, root)?,
+            None => crate::export::export(&self.store, &record, root)?,
+        }
+        self.events.record(
+            "export",
+            json!({"sequence": corte.sequence, "notice": notice, "dir": root.join("cortes").join(&wanted)}),
+        );
+        Ok(())
     }
 
     /// Moves complete packages from the inbox into `data/incoming/`; refuses what is not a
@@ -283,7 +329,7 @@ impl Node {
                 outcomes.push(self.reject(&path, &name, &refusal)?);
                 continue;
             }
-            if !is_complete(&path) {
+            if !is_complete(&path) && !crate::notice::is_complete_notice(&path) {
                 continue;
             }
             let target = unique_path(&self.store.incoming(), &name);
@@ -358,6 +404,14 @@ impl Node {
             "activate",
             json!({"sequence": sequence, "corte": package.manifest.corte, "previous": previous}),
         );
+        self.lift_notice(sequence)?;
+        if let Err(e) = self.sync_export() {
+            // Retried at the end of this poll and of every poll until it succeeds.
+            self.events.record(
+                "export_failed",
+                json!({"sequence": sequence, "reason": format!("{e:#}")}),
+            );
+        }
         self.discard(dir)?;
         Ok(Outcome::Accepted {
             package: name.to_owned(),
@@ -399,7 +453,12 @@ impl Node {
 
     /// Moves a refused package to `data/rejected/<time>-<name>` with its reason beside it in
     /// `<time>-<name>.reason`, logs and counts it.
-    fn reject(&self, path: &Path, name: &str, refusal: &Refusal) -> anyhow::Result<Outcome> {
+    pub(crate) fn reject(
+        &self,
+        path: &Path,
+        name: &str,
+        refusal: &Refusal,
+    ) -> anyhow::Result<Outcome> {
         let reason = refusal.to_string();
         let stamp: String = now_rfc3339()
             .chars()

@@ -30,6 +30,9 @@ pub enum Refusal {
     /// What arrived in the inbox is not a directory.
     #[error("{0} is not a package directory")]
     NotADirectory(String),
+    /// A suspension notice that does not verify, or is not newer than the last one.
+    #[error("notice: {0}")]
+    Notice(String),
     /// A symbolic link inside the package.
     #[error("{0} is a symbolic link; a package holds regular files only")]
     Link(String),
@@ -92,6 +95,7 @@ impl Refusal {
                 PackageError::Unlisted(_) => "unlisted_file",
             },
             Refusal::NotADirectory(_) => "not_a_directory",
+            Refusal::Notice(_) => "notice",
             Refusal::Link(_) => "link",
             Refusal::SpecialFile(_) => "special_file",
             Refusal::BadName(_) => "bad_name",

@@ -293,7 +293,7 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
                     "{name}: {reason:?} lacks {reason_part:?}"
                 );
             }
-            Outcome::Accepted { .. } => panic!("{name} was accepted"),
+            Outcome::Accepted { .. } | Outcome::Suspended { .. } => panic!("{name} was accepted"),
         }
         let now = server.get("/json/main.json", &[]);
         assert_eq!(

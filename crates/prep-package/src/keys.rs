@@ -123,6 +123,24 @@ pub fn sign_manifest(key: &SigningKey, manifest: &Manifest) -> Result<String, Ke
     Ok(sig.to_string())
 }
 
+/// Signs any bytes with a given trusted comment (a suspension notice: `prep notice
+/// sequence:<n>`). Returns the `.minisig` file.
+pub fn sign_detached(
+    key: &SigningKey,
+    bytes: &[u8],
+    trusted_comment: &str,
+) -> Result<String, KeyError> {
+    let sig = minisign::sign(
+        Some(&key.pk),
+        &key.sk,
+        Cursor::new(bytes),
+        Some(trusted_comment),
+        Some("signature of a PREP notice"),
+    )
+    .map_err(|e| KeyError::from("cannot sign", e))?;
+    Ok(sig.to_string())
+}
+
 /// Whether `line` is the base64 of exactly 64 bytes (88 characters, the last two `=`), as
 /// the global signature over the signature and its trusted comment must be. The `minisign`
 /// crate (0.9.1) slices that signature without checking its length, so a shorter one would

@@ -15,7 +15,8 @@
 //! - [`SigningKey`] and [`VerifyingKey`]: minisign key pair; [`generate_keys`] makes one with
 //!   the secret key encrypted at rest (scrypt, as minisign does).
 //! - [`sign_manifest`] / [`verify_signature`]: the detached `manifest.json.minisig`; its
-//!   trusted comment carries the sequence and the corte time.
+//!   trusted comment carries the sequence and the corte time. [`sign_detached`] signs other
+//!   bytes with a trusted comment of the caller's (the node's suspension notice).
 //! - [`check_package`]: everything a receiver checks before trusting a package — signature,
 //!   chain, expiry, every listed file's size and hash, and no file the manifest does not list —
 //!   each refusal a [`PackageError`] with its reason.
@@ -30,6 +31,7 @@ mod manifest;
 
 pub use check::{Expectations, PackageError, check_package, rfc3339_seconds, rfc3339_utc};
 pub use keys::{
-    KeyError, SigningKey, VerifyingKey, generate_keys, sign_manifest, verify_signature,
+    KeyError, SigningKey, VerifyingKey, generate_keys, sign_detached, sign_manifest,
+    verify_signature,
 };
 pub use manifest::{FORMAT, FileEntry, Manifest, ManifestError, sha256_hex, validate_path};

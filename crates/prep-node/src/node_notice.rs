@@ -1,0 +1,189 @@
+//! The node's side of the suspension notice ([`crate::notice`]): receiving one from the
+//! inbox, keeping it (`data/notices/<n>.json` and its signature, and `data/notice-active`
+//! holding `<notice> <corte>`: the notice in force and the corte it suspends), lifting it when
+//! a newer corte is activated, and putting it back in force after a restart.
+
+use crate::corte::Corte;
+use crate::node::{Node, Outcome};
+use crate::notice::{
+    MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, page, suspended_pointer,
+    verify_notice,
+};
+use crate::package_dir::{COMPLETE_MARKER, Refusal, read_bounded};
+use crate::store::{sync_dir, write_file_durably};
+use anyhow::Context;
+use prep_corte::POINTER_PATH;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+impl Node {
+    fn notices_dir(&self) -> PathBuf {
+        self.config().data.as_path().join("notices")
+    }
+
+    fn notice_active_path(&self) -> PathBuf {
+        self.config().data.as_path().join("notice-active")
+    }
+
+    /// The sequence of the newest notice ever accepted.
+    fn last_notice(&self) -> anyhow::Result<Option<u64>> {
+        let dir = self.notices_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(None);
+        };
+        let mut last = None;
+        for entry in entries {
+            let name = entry?.file_name();
+            if let Some(n) = name
+                .to_string_lossy()
+                .strip_suffix(".json")
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                last = last.max(Some(n));
+            }
+        }
+        Ok(last)
+    }
+
+    /// Checks a notice delivery: exactly the notice, its signature and the marker, regular
+    /// files, a valid signature, and a sequence newer than the last notice.
+    fn check_notice(&self, dir: &Path) -> Result<(Notice, Vec<u8>, String), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if ![NOTICE_PATH, NOTICE_SIGNATURE_PATH, COMPLETE_MARKER].contains(&name.as_str())
+                || !is_file
+            {
+                return Err(format!(
+                    "{name} does not belong in a notice (only {NOTICE_PATH} and {NOTICE_SIGNATURE_PATH}, regular files)"
+                ));
+            }
+        }
+        let bytes = read_bounded(&dir.join(NOTICE_PATH), MAX_NOTICE_BYTES)?
+            .ok_or_else(|| format!("{NOTICE_PATH} is missing"))?;
+        let minisig = read_bounded(&dir.join(NOTICE_SIGNATURE_PATH), 4096)?
+            .ok_or_else(|| format!("{NOTICE_SIGNATURE_PATH} is missing"))?;
+        let minisig = String::from_utf8(minisig)
+            .map_err(|_| format!("{NOTICE_SIGNATURE_PATH} is not UTF-8"))?;
+        let notice = verify_notice(&self.config().key, &bytes, &minisig)?;
+        let last = self.last_notice().map_err(|e| format!("{e:#}"))?;
+        if let Some(last) = last
+            && notice.sequence <= last
+        {
+            return Err(format!(
+                "notice sequence {} is not newer than the last accepted notice {last} (replay or rollback)",
+                notice.sequence
+            ));
+        }
+        Ok((notice, bytes, minisig))
+    }
+
+    /// Receives a notice delivery: refused with its reason, or kept and put in force.
+    pub(crate) fn receive_notice(&self, dir: &Path, name: &str) -> anyhow::Result<Outcome> {
+        self.events()
+            .record("receive", json!({"package": name, "kind": "notice"}));
+        let (notice, bytes, minisig) = match self.check_notice(dir) {
+            Ok(checked) => checked,
+            Err(reason) => return self.reject(dir, name, &Refusal::Notice(reason)),
+        };
+        let notices = self.notices_dir();
+        std::fs::create_dir_all(&notices)
+            .with_context(|| format!("cannot create {}", notices.display()))?;
+        let n = notice.sequence;
+        write_file_durably(
+            &notices.join(format!("{n}.json.minisig")),
+            minisig.as_bytes(),
+            false,
+        )?;
+        write_file_durably(&notices.join(format!("{n}.json")), &bytes, true)?;
+        let suspends = self.current().map_or(0, |c| c.sequence);
+        write_file_durably(
+            &self.notice_active_path(),
+            format!("{n} {suspends}\n").as_bytes(),
+            true,
+        )?;
+        self.put_in_force(&notice)?;
+        self.events().record(
+            "suspend",
+            json!({"notice": n, "sequence": suspends, "title": notice.title}),
+        );
+        self.discard(dir)?;
+        Ok(Outcome::Suspended {
+            package: name.to_owned(),
+            notice: n,
+        })
+    }
+
+    /// The notice in force over the corte served now, if any.
+    pub(crate) fn notice_in_force(&self) -> Option<u64> {
+        let text = std::fs::read_to_string(self.notice_active_path()).ok()?;
+        let mut parts = text.split_whitespace().map(str::parse::<u64>);
+        let (Some(Ok(n)), Some(Ok(suspends))) = (parts.next(), parts.next()) else {
+            return None;
+        };
+        (self.current().map_or(0, |c| c.sequence) == suspends).then_some(n)
+    }
+
+    /// Serves the notice over the active corte.
+    fn put_in_force(&self, notice: &Notice) -> anyhow::Result<()> {
+        let base = self.current();
+        let pointer = base
+            .as_deref()
+            .and_then(|c| c.get(POINTER_PATH))
+            .map(|f| f.bytes.clone());
+        let pointer = suspended_pointer(pointer.as_deref(), notice)?;
+        self.install(Corte::suspended(base.as_deref(), &page(notice), &pointer));
+        Ok(())
+    }
+
+    /// After corte `sequence` was activated: the notice in force, if any, is lifted.
+    pub(crate) fn lift_notice(&self, sequence: u64) -> anyhow::Result<()> {
+        let path = self.notice_active_path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        sync_dir(self.config().data.as_path())?;
+        self.events().record(
+            "resume",
+            json!({"notice": text.split_whitespace().next(), "sequence": sequence}),
+        );
+        Ok(())
+    }
+
+    /// At start, after the active corte is loaded: the notice in force is verified again and
+    /// served, when it suspends that very corte; one a crash left behind after a newer
+    /// activation is removed.
+    pub(crate) fn restore_notice(&self) -> anyhow::Result<()> {
+        let path = self.notice_active_path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        let mut parts = text.split_whitespace().map(str::parse::<u64>);
+        let (Some(Ok(n)), Some(Ok(suspends))) = (parts.next(), parts.next()) else {
+            anyhow::bail!(
+                "{} does not hold `<notice> <corte>`; remove it to lift the notice",
+                path.display()
+            );
+        };
+        if self.current().map_or(0, |c| c.sequence) != suspends {
+            return self.lift_notice(self.current().map_or(0, |c| c.sequence));
+        }
+        let dir = self.notices_dir();
+        let bytes = std::fs::read(dir.join(format!("{n}.json")))
+            .with_context(|| format!("cannot read notice {n}"))?;
+        let minisig = std::fs::read_to_string(dir.join(format!("{n}.json.minisig")))
+            .with_context(|| format!("cannot read notice {n}'s signature"))?;
+        match verify_notice(&self.config().key, &bytes, &minisig) {
+            Ok(notice) => self.put_in_force(&notice),
+            Err(reason) => {
+                eprintln!("prep node: notice {n} cannot be served: {reason}");
+                self.events()
+                    .record("verify_failed", json!({"notice": n, "reason": reason}));
+                Ok(())
+            }
+        }
+    }
+}

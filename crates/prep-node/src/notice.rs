@@ -1,0 +1,208 @@
+//! The suspension notice: a message from the institute, signed with its key, that replaces
+//! the site until a newer corte arrives.
+//!
+//! Delivered into the inbox like a package (the same protocol, `.prep-complete` last): a
+//! directory holding exactly `notice.json` and `notice.json.minisig`, whose trusted comment is
+//! `prep notice sequence:<n>`. Notice sequences are their own series, each strictly greater
+//! than the last accepted notice's. While a notice is in force every HTML page of the corte is
+//! the notice page (Spanish) and `json/main.json` carries `"suspended": true`; the next corte
+//! activated lifts it.
+
+use anyhow::Context;
+use prep_package::{VerifyingKey, verify_signature};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The notice's file in a notice directory.
+pub const NOTICE_PATH: &str = "notice.json";
+/// Its signature.
+pub const NOTICE_SIGNATURE_PATH: &str = "notice.json.minisig";
+/// The `format` of a notice.
+pub const NOTICE_FORMAT: &str = "prep-notice/1";
+/// The largest `notice.json` read.
+pub const MAX_NOTICE_BYTES: u64 = 64 * 1024;
+
+/// A suspension notice as the institute signs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// Always [`NOTICE_FORMAT`].
+    pub format: String,
+    /// The institute's name as shown on the page (`Instituto Electoral del Estado de Puebla`).
+    pub institute: String,
+    /// The notice's sequence: greater than every notice accepted before.
+    pub sequence: u64,
+    /// When it was issued, RFC 3339.
+    pub issued: String,
+    /// The page's heading.
+    pub title: String,
+    /// The message; paragraphs separated by blank lines.
+    pub message: String,
+}
+
+/// The trusted comment a notice's signature must carry.
+pub fn trusted_comment(sequence: u64) -> String {
+    format!("prep notice sequence:{sequence}")
+}
+
+/// Whether `dir` is a complete notice delivery (its signature and the marker are there).
+pub fn is_complete_notice(dir: &Path) -> bool {
+    [NOTICE_SIGNATURE_PATH, crate::COMPLETE_MARKER]
+        .iter()
+        .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
+}
+
+/// Checks a notice: the signature by `key` over its exact bytes, the trusted comment naming
+/// its sequence, its fields and their sizes. The reason on failure says what is wrong.
+pub fn verify_notice(key: &VerifyingKey, bytes: &[u8], minisig: &str) -> Result<Notice, String> {
+    if bytes.len() as u64 > MAX_NOTICE_BYTES {
+        return Err(format!(
+            "{NOTICE_PATH} has {} bytes, more than {MAX_NOTICE_BYTES}",
+            bytes.len()
+        ));
+    }
+    let comment = verify_signature(key, bytes, minisig)
+        .map_err(|e| format!("{NOTICE_SIGNATURE_PATH}: {e}"))?;
+    let notice: Notice =
+        serde_json::from_slice(bytes).map_err(|e| format!("{NOTICE_PATH} is not a notice: {e}"))?;
+    if notice.format != NOTICE_FORMAT {
+        return Err(format!(
+            "{NOTICE_PATH}: format {:?}, expected {NOTICE_FORMAT:?}",
+            notice.format
+        ));
+    }
+    if comment != trusted_comment(notice.sequence) {
+        return Err(format!(
+            "the signature's trusted comment {comment:?} is not {:?}",
+            trusted_comment(notice.sequence)
+        ));
+    }
+    for (field, text, max) in [
+        ("institute", &notice.institute, 200),
+        ("issued", &notice.issued, 64),
+        ("title", &notice.title, 200),
+        ("message", &notice.message, 8000),
+    ] {
+        if text.trim().is_empty() || text.chars().count() > max {
+            return Err(format!(
+                "{NOTICE_PATH}: {field} must hold between 1 and {max} characters"
+            ));
+        }
+        if text.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(format!("{NOTICE_PATH}: {field} holds a control character"));
+        }
+    }
+    Ok(notice)
+}
+
+/// The notice page (es-MX), every text of the notice escaped.
+pub fn page(notice: &Notice) -> String {
+    let paragraphs: String = notice
+        .message
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>\n", escape(p.trim()).replace('\n', "<br>")))
+        .collect();
+    format!(
+        "<!doctype html>\n<html lang=\"es-MX\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · PREP</title>\n\
+         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}</style>\n\
+         </head>\n<body>\n<main>\n<p><strong>Aviso oficial de {institute}</strong></p>\n<h1>{title}</h1>\n{paragraphs}\
+         <p>La publicación de resultados del PREP está suspendida. Se reanudará cuando el Instituto publique un nuevo corte.</p>\n\
+         <p><small>Aviso número {sequence}, emitido el {issued}, firmado por el Instituto.</small></p>\n\
+         </main>\n</body>\n</html>\n",
+        title = escape(&notice.title),
+        institute = escape(&notice.institute),
+        sequence = notice.sequence,
+        issued = escape(&notice.issued),
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `json/main.json` while a notice is in force: the corte's pointer (if any) with
+/// `"suspended": true` and the notice's sequence and title added.
+pub fn suspended_pointer(pointer: Option<&[u8]>, notice: &Notice) -> anyhow::Result<Vec<u8>> {
+    let mut value = match pointer {
+        Some(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+            .context("the active corte's json/main.json")?,
+        None => serde_json::json!({}),
+    };
+    let object = value
+        .as_object_mut()
+        .context("the active corte's json/main.json is not an object")?;
+    object.insert("suspended".into(), serde_json::Value::Bool(true));
+    object.insert(
+        "notice".into(),
+        serde_json::json!({"sequence": notice.sequence, "title": notice.title, "issued": notice.issued}),
+    );
+    Ok(serde_json::to_vec(&value)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(sequence: u64) -> Notice {
+        Notice {
+            format: NOTICE_FORMAT.into(),
+            institute: "Instituto Electoral del Estado de Puebla".into(),
+            sequence,
+            issued: "2024-06-02T23:00:00-06:00".into(),
+            title: "Suspensión <temporal>".into(),
+            message: "Por causas de fuerza mayor.\n\nGracias & disculpe.".into(),
+        }
+    }
+
+    #[test]
+    fn verifies_signature_comment_and_fields() {
+        let (pk, sk) = prep_package::generate_keys(None).expect("keys");
+        let key = prep_package::SigningKey::from_secret_key_file(&sk, None).expect("key");
+        let pk = VerifyingKey::from_text(&pk).expect("pk");
+        let n = notice(3);
+        let bytes = serde_json::to_vec(&n).expect("json");
+        let sig = prep_package::sign_detached(&key, &bytes, &trusted_comment(3)).expect("sign");
+        assert_eq!(verify_notice(&pk, &bytes, &sig), Ok(n.clone()));
+        // Another sequence in the trusted comment than in the notice.
+        let wrong = prep_package::sign_detached(&key, &bytes, &trusted_comment(4)).expect("sign");
+        assert!(verify_notice(&pk, &bytes, &wrong).is_err_and(|e| e.contains("trusted comment")));
+        // Edited after signing.
+        let mut edited = bytes.clone();
+        edited[10] ^= 1;
+        assert!(verify_notice(&pk, &edited, &sig).is_err_and(|e| e.contains("minisig")));
+        // Signed, but a control character in the message.
+        let mut bad = n.clone();
+        bad.message = "a\u{7}".into();
+        let bytes = serde_json::to_vec(&bad).expect("json");
+        let sig = prep_package::sign_detached(&key, &bytes, &trusted_comment(3)).expect("sign");
+        assert!(verify_notice(&pk, &bytes, &sig).is_err_and(|e| e.contains("control")));
+    }
+
+    #[test]
+    fn page_escapes_and_pointer_says_suspended() {
+        let n = notice(1);
+        let html = page(&n);
+        assert!(html.contains("<h1>Suspensión &lt;temporal&gt;</h1>"));
+        assert!(html.contains("<p>Gracias &amp; disculpe.</p>"));
+        assert!(html.contains("lang=\"es-MX\""));
+        let p = suspended_pointer(Some(br#"{"sequence":7}"#), &n).expect("pointer");
+        let v: serde_json::Value = serde_json::from_slice(&p).expect("json");
+        assert_eq!(v["suspended"], true);
+        assert_eq!(v["sequence"], 7);
+        assert_eq!(v["notice"]["sequence"], 1);
+    }
+}

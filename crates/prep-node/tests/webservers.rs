@@ -1,0 +1,308 @@
+//! Method 1: Debian's nginx and Apache, each configured with the snippet from `deploy/`
+//! (only its root templated), serve a web root exported by the node: `/` and the corte's
+//! files with the right bytes, `json/main.json` with `Cache-Control: no-cache`, the rest
+//! immutable, the security headers on every response, and the next corte as soon as
+//! `current` switches.
+
+mod common;
+
+use common::{config, keys, package};
+use prep_node::{Node, Outcome};
+use prep_testdata::tool;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A response: status, lowercase header lines, body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// GET over HTTP/1.0 (no chunking, the body ends with the connection).
+fn get(port: u16, path: &str) -> Response {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn wait_listening(port: u16, child: &mut KillOnDrop, log: &Path) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.0.try_wait() {
+            panic!(
+                "the web server exited ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the web server did not listen: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A snippet from `deploy/` with the export root templated.
+fn snippet(rel: &str, www: &Path) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../deploy")
+        .join(rel);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert!(text.contains("/srv/prep/www"), "{rel} names /srv/prep/www");
+    text.replace("/srv/prep/www", &www.display().to_string())
+}
+
+/// A node exporting into `<root>/www`; delivers and activates corte `sequence`.
+struct Exporter {
+    root: tempfile::TempDir,
+    key: prep_package::SigningKey,
+    node: Node,
+    last: Option<common::Pkg>,
+}
+
+impl Exporter {
+    fn new() -> Exporter {
+        let (pk, key) = keys();
+        let root = tempfile::tempdir().expect("tempdir");
+        // The web servers' workers run as another user: the path must be readable.
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let (_, cfg) = config(
+            root.path(),
+            &pk,
+            "accept_first = true\nexport_root = \"www\"\n",
+        );
+        let node = Node::open(cfg, false).expect("open");
+        Exporter {
+            root,
+            key,
+            node,
+            last: None,
+        }
+    }
+
+    fn www(&self) -> std::path::PathBuf {
+        self.root.path().join("www")
+    }
+
+    fn activate(&mut self, sequence: u64) -> common::Pkg {
+        let data = format!("seccion,votos\n{sequence},1\n").into_bytes();
+        let p = package(
+            &self.key,
+            sequence,
+            self.last.as_ref().map(|p| &p.manifest),
+            &[("datos/PUE.csv", data)],
+        );
+        let dir = self.root.path().join(format!("p{sequence}"));
+        p.write(&dir);
+        prep_node::deliver(&dir, &self.node.config().inbox, &format!("p{sequence}"))
+            .expect("deliver");
+        assert_eq!(
+            self.node.poll_inbox().expect("poll"),
+            vec![Outcome::Accepted {
+                package: format!("p{sequence}"),
+                sequence
+            }]
+        );
+        self.last = Some(p.clone());
+        p
+    }
+}
+
+/// What both web servers must send for an exported corte.
+fn assert_serves(port: u16, p: &common::Pkg) {
+    let main = get(port, "/json/main.json");
+    assert_eq!(main.status, 200);
+    assert_eq!(main.body, p.pointer.to_bytes());
+    assert_eq!(main.header("cache-control"), Some("no-cache"));
+    assert_eq!(main.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        main.header("content-security-policy")
+            .is_some_and(|c| c.contains("frame-ancestors 'self' https://www.medio.mx")),
+        "{:?}",
+        main.headers
+    );
+    let home = get(port, "/");
+    assert_eq!(home.status, 200);
+    assert_eq!(home.body, b"<!doctype html><title>PREP</title>");
+    assert_eq!(home.header("cache-control"), Some("no-cache"));
+    let index = get(port, &format!("/{}", p.pointer.index));
+    assert_eq!(index.status, 200);
+    let (_, bytes) = p
+        .files
+        .iter()
+        .find(|(path, _)| *path == p.pointer.index)
+        .expect("index file");
+    assert_eq!(&index.body, bytes);
+    assert!(
+        index
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/json"))
+    );
+    assert!(
+        index
+            .header("cache-control")
+            .is_some_and(|c| c.contains("max-age=31536000") && c.contains("immutable")),
+        "{:?}",
+        index.headers
+    );
+    let csv = get(port, "/datos/PUE.csv");
+    assert_eq!(csv.status, 200);
+    assert_eq!(
+        csv.body,
+        format!("seccion,votos\n{},1\n", p.manifest.sequence).into_bytes()
+    );
+    assert_eq!(get(port, "/no-such-file.json").status, 404);
+}
+
+#[test]
+fn nginx_serves_the_exported_web_root_with_the_deploy_snippet() {
+    let Some(nginx) = tool("nginx", "-v", "apt-get install nginx") else {
+        return;
+    };
+    let mut exporter = Exporter::new();
+    let p1 = exporter.activate(1);
+    let dir = exporter.root.path().join("nginx");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("prep.conf"),
+        snippet("nginx/prep.conf", &exporter.www()),
+    )
+    .expect("snippet");
+    let port = free_port();
+    let d = dir.display();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
+             http {{\n include /etc/nginx/mime.types;\n client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc; uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;\n\
+             access_log {d}/access.log;\n server {{ listen 127.0.0.1:{port}; include {d}/prep.conf; }}\n}}\n"
+        ),
+    )
+    .expect("conf");
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(&conf)
+        // One process (no workers left behind when it is killed).
+        .args(["-g", "daemon off; master_process off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    let mut server = KillOnDrop(child);
+    wait_listening(port, &mut server, &dir.join("error.log"));
+    assert_serves(port, &p1);
+    let p2 = exporter.activate(2);
+    assert_serves(port, &p2);
+}
+
+#[test]
+fn apache_serves_the_exported_web_root_with_the_deploy_snippet() {
+    let Some(apache) = tool("apache2", "-v", "apt-get install apache2") else {
+        return;
+    };
+    let mut exporter = Exporter::new();
+    let p1 = exporter.activate(1);
+    let dir = exporter.root.path().join("apache");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("prep.conf"),
+        snippet("apache/prep.conf", &exporter.www()),
+    )
+    .expect("snippet");
+    let port = free_port();
+    let d = dir.display();
+    let modules = "/usr/lib/apache2/modules";
+    let conf = dir.join("httpd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "ServerRoot \"{d}\"\nServerName localhost\nListen 127.0.0.1:{port}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\n\
+             Mutex file:{d}\nUser nobody\nGroup nogroup\n\
+             LoadModule mpm_event_module {modules}/mod_mpm_event.so\n\
+             LoadModule authz_core_module {modules}/mod_authz_core.so\n\
+             LoadModule mime_module {modules}/mod_mime.so\n\
+             LoadModule dir_module {modules}/mod_dir.so\n\
+             LoadModule headers_module {modules}/mod_headers.so\n\
+             LoadModule expires_module {modules}/mod_expires.so\n\
+             TypesConfig /etc/mime.types\n\
+             <VirtualHost 127.0.0.1:{port}>\nInclude {d}/prep.conf\n</VirtualHost>\n"
+        ),
+    )
+    .expect("conf");
+    let child = Command::new(apache)
+        .arg("-d")
+        .arg(&dir)
+        .arg("-f")
+        .arg(&conf)
+        // One process in the foreground (no children left behind when it is killed).
+        .arg("-X")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("apache starts");
+    let mut server = KillOnDrop(child);
+    wait_listening(port, &mut server, &dir.join("error.log"));
+    assert_serves(port, &p1);
+    let p2 = exporter.activate(2);
+    assert_serves(port, &p2);
+}
