@@ -25,6 +25,7 @@
 //! share file bytes between the corte and responses without copies.
 
 pub mod access_log;
+pub mod compress;
 pub mod config;
 pub mod corte;
 pub mod deliver;

@@ -133,18 +133,32 @@ fn respond(s: &Shared, corte: Option<&crate::corte::Corte>, req: &Request) -> Re
     } else {
         "public, max-age=31536000, immutable"
     };
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let (encoding, bytes, etag) = match crate::compress::choose(accept, &file.variants) {
+        Some((encoding, v)) => (Some(encoding), &v.bytes, &v.etag),
+        None => (None, &file.bytes, &file.etag),
+    };
     let mut builder = Response::builder()
-        .header(header::ETAG, &file.etag)
+        .header(header::ETAG, etag)
         .header(header::CACHE_CONTROL, cache);
-    if etag_matches(req.headers(), &file.etag) {
+    if file.variants.any() {
+        builder = builder.header(header::VARY, "Accept-Encoding");
+    }
+    if etag_matches(req.headers(), etag) {
         builder = builder.status(StatusCode::NOT_MODIFIED);
         return builder.body(Body::empty()).unwrap_or_default();
+    }
+    if let Some(encoding) = encoding {
+        builder = builder.header(header::CONTENT_ENCODING, encoding);
     }
     builder
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, file.content_type)
-        .header(header::CONTENT_LENGTH, file.bytes.len())
-        .body(Body::from(file.bytes.clone()))
+        .header(header::CONTENT_LENGTH, bytes.len())
+        .body(Body::from(bytes.clone()))
         .unwrap_or_default()
 }
 
