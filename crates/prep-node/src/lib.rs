@@ -31,14 +31,16 @@ pub mod corte;
 pub mod deliver;
 pub mod events;
 pub mod history;
+pub mod listener;
 pub mod metrics;
 pub mod node;
 pub mod package_dir;
+pub mod rate_limit;
 pub mod server;
 pub mod store;
 
 pub use access_log::AccessLog;
-pub use config::{Limits, NodeConfig};
+pub use config::{Limits, NodeConfig, ServerConfig};
 pub use corte::{Corte, ServedFile};
 pub use deliver::deliver;
 pub use events::EventLog;
