@@ -34,9 +34,10 @@ impl Variants {
 
 /// gzip level: 6, zlib's default (level 9 gains ~1 % for twice the time).
 const GZIP_LEVEL: u32 = 6;
-/// brotli quality 9 with a 4 MiB window: most of quality 11's gain at a fraction of its time,
-/// which matters for a national-size corte's activation.
-const BROTLI_QUALITY: u32 = 9;
+/// brotli quality 5 with a 4 MiB window: on CSV, 4.6 times faster than quality 9 for output
+/// 12 % larger (still a quarter smaller than gzip), which matters for a national-size
+/// corte's activation.
+const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW: u32 = 22;
 
 /// Whether files with this path's extension are worth compressing (text formats; not zip,
