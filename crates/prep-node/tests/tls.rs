@@ -21,13 +21,12 @@ struct Got {
     body: Vec<u8>,
 }
 
-/// One GET over TLS trusting only `root`, offering `alpn`.
-async fn get(
+/// A TLS connection trusting only `root`, offering `alpn`.
+async fn connect(
     addr: std::net::SocketAddr,
     root: &rcgen::Certificate,
     alpn: &[u8],
-    path: &str,
-) -> Got {
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(root.der().clone()).expect("root");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -37,9 +36,20 @@ async fn get(
         .with_root_certificates(roots)
         .with_no_client_auth();
     cfg.alpn_protocols = vec![alpn.to_vec()];
-    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    tokio_rustls::TlsConnector::from(Arc::new(cfg))
         .connect(ServerName::try_from("localhost").expect("name"), tcp)
+        .await
+}
+
+/// One GET over TLS trusting only `root`, offering `alpn`.
+async fn get(
+    addr: std::net::SocketAddr,
+    root: &rcgen::Certificate,
+    alpn: &[u8],
+    path: &str,
+) -> Got {
+    let tls = connect(addr, root, alpn)
         .await
         .expect("handshake: the server's certificate must verify against the test root");
     let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
