@@ -43,6 +43,67 @@ impl Default for Limits {
     }
 }
 
+/// The server's limits against slow and greedy clients, and its TLS (`[server]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A client must send a request's whole header within this time (ms), else the
+    /// connection is closed (slowloris).
+    #[serde(default = "ServerConfig::default_header_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// A connection with nothing read or written for this long (ms) is closed.
+    #[serde(default = "ServerConfig::default_idle_timeout")]
+    pub idle_timeout_ms: u64,
+    /// The most connections open at once; further clients wait in the listen queue.
+    #[serde(default = "ServerConfig::default_max_connections")]
+    pub max_connections: usize,
+    /// Requests per second one client IP may sustain (token bucket); 0 turns the limit off.
+    #[serde(default)]
+    pub rate_per_second: u32,
+    /// Requests one client IP may send in a burst above the sustained rate.
+    #[serde(default = "ServerConfig::default_burst")]
+    pub rate_burst: u32,
+    /// PEM certificate chain for TLS; with `tls_key`, the server speaks HTTPS (HTTP/2 and
+    /// HTTP/1.1 by ALPN) and sends HSTS.
+    pub tls_certificate: Option<PathBuf>,
+    /// PEM private key for TLS.
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    fn default_header_timeout() -> u64 {
+        10_000
+    }
+    fn default_idle_timeout() -> u64 {
+        60_000
+    }
+    fn default_max_connections() -> usize {
+        10_000
+    }
+    fn default_burst() -> u32 {
+        200
+    }
+
+    /// The certificate and key paths, when TLS is configured.
+    pub fn tls(&self) -> Option<(&Path, &Path)> {
+        Some((self.tls_certificate.as_deref()?, self.tls_key.as_deref()?))
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            header_read_timeout_ms: ServerConfig::default_header_timeout(),
+            idle_timeout_ms: ServerConfig::default_idle_timeout(),
+            max_connections: ServerConfig::default_max_connections(),
+            rate_per_second: 0,
+            rate_burst: ServerConfig::default_burst(),
+            tls_certificate: None,
+            tls_key: None,
+        }
+    }
+}
+
 /// The configuration file as written (paths still relative to the file).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +121,12 @@ struct RawConfig {
     #[serde(default)]
     limits: Limits,
     access_log: Option<PathBuf>,
+    #[serde(default)]
+    access_log_max_bytes: u64,
+    #[serde(default = "default_log_keep")]
+    access_log_keep: u32,
+    #[serde(default)]
+    server: ServerConfig,
     #[serde(default = "default_poll_ms")]
     poll_interval_ms: u64,
     export_root: Option<PathBuf>,
@@ -67,6 +134,10 @@ struct RawConfig {
 
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
+}
+
+fn default_log_keep() -> u32 {
+    7
 }
 
 fn default_poll_ms() -> u64 {
@@ -94,6 +165,13 @@ pub struct NodeConfig {
     pub limits: Limits,
     /// The access log (combined format); default `<data>/access.log`.
     pub access_log: PathBuf,
+    /// The access log is rotated (renamed to `.1`, `.1` to `.2`, …) before it would pass
+    /// this size; 0 never rotates.
+    pub access_log_max_bytes: u64,
+    /// How many rotated access logs are kept (`.1` … `.N`).
+    pub access_log_keep: u32,
+    /// The server's timeouts, limits and TLS.
+    pub server: ServerConfig,
     /// How often the inbox is looked at, in milliseconds.
     pub poll_interval_ms: u64,
     /// Where each activated corte is also exported as a web root for nginx or Apache
@@ -152,6 +230,16 @@ impl NodeConfig {
                 raw.poll_interval_ms
             );
         }
+        let mut server = raw.server;
+        validate_server(&server)?;
+        server.tls_certificate = server.tls_certificate.as_deref().map(resolve);
+        server.tls_key = server.tls_key.as_deref().map(resolve);
+        if !(1..=1000).contains(&raw.access_log_keep) {
+            bail!(
+                "access_log_keep = {} must be between 1 and 1000",
+                raw.access_log_keep
+            );
+        }
         let inbox = resolve(&raw.inbox);
         let data = resolve(&raw.data);
         if inbox.starts_with(&data) || data.starts_with(&inbox) {
@@ -181,6 +269,9 @@ impl NodeConfig {
             frame_ancestors: raw.frame_ancestors,
             limits: l,
             access_log,
+            access_log_max_bytes: raw.access_log_max_bytes,
+            access_log_keep: raw.access_log_keep,
+            server,
             poll_interval_ms: raw.poll_interval_ms,
             export_root,
         })
@@ -197,6 +288,30 @@ impl NodeConfig {
             "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
         )
     }
+}
+
+fn validate_server(s: &ServerConfig) -> anyhow::Result<()> {
+    for (name, ms) in [
+        ("header_read_timeout_ms", s.header_read_timeout_ms),
+        ("idle_timeout_ms", s.idle_timeout_ms),
+    ] {
+        if !(100..=3_600_000).contains(&ms) {
+            bail!("[server] {name} = {ms} must be between 100 and 3600000 (milliseconds)");
+        }
+    }
+    if s.max_connections == 0 || s.max_connections > 1_000_000 {
+        bail!(
+            "[server] max_connections = {} must be between 1 and 1000000",
+            s.max_connections
+        );
+    }
+    if s.rate_per_second > 0 && s.rate_burst == 0 {
+        bail!("[server] rate_burst must be at least 1 when rate_per_second is set");
+    }
+    if s.tls_certificate.is_some() != s.tls_key.is_some() {
+        bail!("[server] give both tls_certificate and tls_key (PEM files), or neither");
+    }
+    Ok(())
 }
 
 /// A CSP source allowed in `frame-ancestors`: `'self'`, `'none'`, or `https://host[:port]`
@@ -249,6 +364,8 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert!(!c.accept_first);
         assert_eq!(c.limits, Limits::default());
+        assert_eq!(c.server, ServerConfig::default());
+        assert_eq!((c.access_log_max_bytes, c.access_log_keep), (0, 7));
         assert!(
             c.content_security_policy()
                 .ends_with("frame-ancestors 'none'")
@@ -273,6 +390,19 @@ mod tests {
             err("frame_ancestors = [\"https://a.mx; script-src *\"]").contains("frame_ancestors")
         );
         assert!(err("[limits]\nmax_files = 0").contains("greater than zero"));
+        assert!(err("[server]\nidle_timeout_ms = 5").contains("idle_timeout_ms = 5 must be"));
+        assert!(err("[server]\nmax_connections = 0").contains("max_connections"));
+        assert!(err("[server]\ntls_key = \"k.pem\"").contains("both tls_certificate and tls_key"));
+        assert!(err("access_log_keep = 0").contains("access_log_keep"));
+        let c = parse(
+            "[server]\ntls_certificate = \"c.pem\"\ntls_key = \"/k.pem\"\nrate_per_second = 5",
+        )
+        .expect("tls");
+        assert_eq!(
+            c.server.tls(),
+            Some((Path::new("/etc/prep/c.pem"), Path::new("/k.pem")))
+        );
+        assert_eq!((c.server.rate_per_second, c.server.rate_burst), (5, 200));
         assert!(err("[limits]\nmax_filez = 1").contains("unknown field `max_filez`"));
         let both =
             NodeConfig::parse("inbox = \"a\"\ndata = \"b\"", Path::new("/")).expect_err("no key");

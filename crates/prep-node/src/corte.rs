@@ -1,12 +1,14 @@
 //! A corte as served: every file in memory with its headers' values, built from a verified
 //! package or loaded from the store and verified again.
 
+use crate::compress::{Variants, compressible, variants};
 use crate::package_dir::{SIGNATURE_PATH, VerifiedPackage, check_pointer};
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package, sha256_hex};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// One file ready to send.
@@ -21,6 +23,8 @@ pub struct ServedFile {
     /// Whether the file changes from one corte to the next under the same name (the pointer,
     /// the manifest, its signature, HTML pages): served `no-cache`, the rest immutable.
     pub mutable: bool,
+    /// Its gzip and brotli variants, when compressible and smaller.
+    pub variants: Variants,
 }
 
 /// The corte being served.
@@ -69,8 +73,9 @@ impl Corte {
         }
     }
 
-    /// The corte of a package that was just verified.
-    pub fn from_package(p: &VerifiedPackage) -> Corte {
+    /// The corte of a package that was just verified; files unchanged since `previous`
+    /// reuse its compressed variants.
+    pub fn from_package(p: &VerifiedPackage, previous: Option<&Corte>) -> Corte {
         let mut files: HashMap<String, ServedFile> = p
             .manifest
             .files
@@ -86,6 +91,7 @@ impl Corte {
             p.minisig.as_bytes(),
             &p.pointer,
         );
+        precompress(&mut files, previous);
         Corte {
             sequence: p.manifest.sequence,
             corte_time: p.manifest.corte.clone(),
@@ -95,7 +101,12 @@ impl Corte {
 
     /// Loads an accepted corte from the store and verifies it all again: the signature over
     /// the stored manifest, the pointer, and every object's size and SHA-256.
-    pub fn load(store: &Store, key: &VerifyingKey, sequence: u64) -> anyhow::Result<Corte> {
+    pub fn load(
+        store: &Store,
+        key: &VerifyingKey,
+        sequence: u64,
+        previous: Option<&Corte>,
+    ) -> anyhow::Result<Corte> {
         let record = store.read_record(sequence)?;
         let (manifest, files) = verify_record(store, key, &record)?;
         let mut files: HashMap<String, ServedFile> = manifest
@@ -112,6 +123,7 @@ impl Corte {
             record.minisig.as_bytes(),
             record.pointer.as_bytes(),
         );
+        precompress(&mut files, previous);
         Ok(Corte {
             sequence,
             corte_time: manifest.corte,
@@ -179,6 +191,31 @@ pub fn verify_record(
     Ok((manifest, files))
 }
 
+/// Fills in every compressible file's variants: taken from `previous` when the same bytes
+/// were there (same ETag), computed in parallel otherwise.
+fn precompress(files: &mut HashMap<String, ServedFile>, previous: Option<&Corte>) {
+    let known: HashMap<&str, &Variants> = previous
+        .map(|c| {
+            c.files
+                .values()
+                .map(|f| (f.etag.as_str(), &f.variants))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut todo: Vec<(&String, &mut ServedFile)> = Vec::new();
+    for (path, file) in files.iter_mut() {
+        if !compressible(path) {
+            continue;
+        }
+        match known.get(file.etag.as_str()) {
+            Some(v) => file.variants = (*v).clone(),
+            None => todo.push((path, file)),
+        }
+    }
+    todo.into_par_iter()
+        .for_each(|(_, file)| file.variants = variants(&file.bytes, &file.etag));
+}
+
 fn add_entry_files(
     files: &mut HashMap<String, ServedFile>,
     manifest: &[u8],
@@ -210,6 +247,7 @@ fn served(path: &str, bytes: Bytes, sha256: Option<&str>) -> ServedFile {
         content_type: content_type(ext),
         mutable,
         bytes,
+        variants: Variants::default(),
     }
 }
 

@@ -20,31 +20,39 @@
 //!   under `<export_root>/cortes/<sequence>/`, `current` switched by rename.
 //! - [`notice`]: the institute's signed suspension notice, delivered through the inbox;
 //!   while in force the site is the notice page and `json/main.json` says `suspended`.
-//! - [`serve`]: the HTTP server; [`run`] puts the inbox poller and the server together.
+//! - [`serve`]: the HTTP server (handlers in [`server`]; connections, TLS, timeouts and the
+//!   connection limit in [`listener`]; [`compress`] for the precompressed variants,
+//!   [`rate_limit`] for the per-IP token bucket); [`run`] puts the inbox poller and the
+//!   server together.
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
 //!
-//! Crates used: `prep-package` for every check of a package, `axum` (on `hyper` and `tokio`)
-//! for HTTP, `toml` for the configuration, `serde_json` for records and events, `bytes` to
-//! share file bytes between the corte and responses without copies.
+//! Crates used: `prep-package` for every check of a package, `axum` for request handling,
+//! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
+//! (rustls with `ring`) for TLS, `flate2` and `brotli` for precompression with `rayon` to
+//! do it in parallel, `toml` for the configuration, `serde_json` for records and events,
+//! `bytes` to share file bytes between the corte and responses without copies.
 
 pub mod access_log;
+pub mod compress;
 pub mod config;
 pub mod corte;
 pub mod deliver;
 pub mod events;
 pub mod export;
 pub mod history;
+pub mod listener;
 pub mod metrics;
 pub mod node;
 mod node_notice;
 pub mod notice;
 pub mod package_dir;
+pub mod rate_limit;
 pub mod server;
 pub mod store;
 
 pub use access_log::AccessLog;
-pub use config::{Limits, NodeConfig};
+pub use config::{Limits, NodeConfig, ServerConfig};
 pub use corte::{Corte, ServedFile};
 pub use deliver::deliver;
 pub use events::EventLog;

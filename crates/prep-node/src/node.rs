@@ -125,7 +125,7 @@ impl Node {
             candidates.retain(|&s| s <= a || Some(&s) == sequences.last());
         }
         for sequence in candidates {
-            match Corte::load(&self.store, &self.config.key, sequence) {
+            match Corte::load(&self.store, &self.config.key, sequence, None) {
                 Ok(corte) => {
                     if Some(sequence) != active {
                         self.store.set_active(sequence)?;
@@ -397,9 +397,12 @@ impl Node {
         if last.is_none() {
             eprintln!("prep node: resynchronised: corte {sequence} starts this node's chain");
         }
-        let previous = self.current().map(|c| c.sequence);
+        let previous_corte = self.current();
+        let previous = previous_corte.as_ref().map(|c| c.sequence);
+        // Built (and precompressed) before the switch, so the switch itself is quick.
+        let corte = Corte::from_package(&package, previous_corte.as_deref());
         self.store.set_active(sequence)?;
-        self.install(Corte::from_package(&package));
+        self.install(corte);
         self.events.record(
             "activate",
             json!({"sequence": sequence, "corte": package.manifest.corte, "previous": previous}),

@@ -5,15 +5,18 @@
 //! `Referrer-Policy`. Files carry a strong ETag (their SHA-256) and answer `If-None-Match`
 //! with 304; the pointer, the manifest, its signature and HTML pages are `no-cache`, the
 //! content-named data `public, max-age=31536000, immutable`. `/healthz` and `/metrics` are
-//! the node's own. Each request is one line of the access log (combined format).
+//! the node's own. Each request is one line of the access log (combined format). Compressible
+//! files are sent precompressed by `Accept-Encoding` ([`crate::compress`]); a client over its
+//! rate gets 429 with `Retry-After` ([`crate::rate_limit`]); under TLS every response carries
+//! HSTS. Connections, TLS and timeouts are [`crate::listener`]'s.
 
 use crate::access_log::AccessLog;
 use crate::node::Node;
+use crate::rate_limit::RateLimiter;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,30 +26,40 @@ struct Shared {
     node: Arc<Node>,
     csp: HeaderValue,
     log: Arc<AccessLog>,
+    limiter: Option<Arc<RateLimiter>>,
+    hsts: bool,
 }
 
-/// Serves on `listener` until `shutdown` resolves.
+/// Serves on `listener` until `shutdown` resolves: HTTPS (HTTP/2 or HTTP/1.1 by ALPN) when
+/// the configuration names a certificate and key, plain HTTP/1.1 (and HTTP/2 with prior
+/// knowledge) otherwise; with the configured timeouts and limits (see [`crate::listener`]).
 pub async fn serve(
     node: Arc<Node>,
     listener: std::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let csp = HeaderValue::from_str(&node.config().content_security_policy())?;
-    let log = Arc::new(AccessLog::open(&node.config().access_log)?);
-    let shared = Shared { node, csp, log };
+    let config = node.config().clone();
+    let csp = HeaderValue::from_str(&config.content_security_policy())?;
+    let log = Arc::new(AccessLog::open(
+        &config.access_log,
+        config.access_log_max_bytes,
+        config.access_log_keep,
+    )?);
+    let tls = match config.server.tls() {
+        Some((certificate, key)) => Some(crate::listener::tls_acceptor(certificate, key)?),
+        None => None,
+    };
+    let limiter =
+        RateLimiter::new(config.server.rate_per_second, config.server.rate_burst).map(Arc::new);
+    let shared = Shared {
+        node,
+        csp,
+        log,
+        limiter,
+        hsts: tls.is_some(),
+    };
     let app = axum::Router::new().fallback(handle).with_state(shared);
-    listener.set_nonblocking(true)?;
-    let listener = tokio::net::TcpListener::from_std(listener)?.tap_io(|tcp| {
-        // Small responses go out at once.
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
+    crate::listener::accept_loop(listener, app, &config.server, tls, shutdown).await
 }
 
 async fn handle(
@@ -56,7 +69,21 @@ async fn handle(
 ) -> Response {
     // The corte is taken once: the whole response comes from it.
     let corte = s.node.current();
-    let mut response = respond(&s, corte.as_deref(), &req);
+    let limited = s
+        .limiter
+        .as_ref()
+        .and_then(|l| l.check(client.ip(), std::time::Instant::now()).err());
+    let mut response = match limited {
+        Some(wait) => {
+            let mut r = text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n");
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.as_secs().max(1)),
+            );
+            r
+        }
+        None => respond(&s, corte.as_deref(), &req),
+    };
     let h = response.headers_mut();
     let sequence = corte.as_ref().map_or_else(
         || HeaderValue::from_static("none"),
@@ -72,6 +99,12 @@ async fn handle(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
+    if s.hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     let status = response.status().as_u16();
     s.node.metrics().request(status);
     let bytes = if req.method() == Method::HEAD {
@@ -133,18 +166,32 @@ fn respond(s: &Shared, corte: Option<&crate::corte::Corte>, req: &Request) -> Re
     } else {
         "public, max-age=31536000, immutable"
     };
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let (encoding, bytes, etag) = match crate::compress::choose(accept, &file.variants) {
+        Some((encoding, v)) => (Some(encoding), &v.bytes, &v.etag),
+        None => (None, &file.bytes, &file.etag),
+    };
     let mut builder = Response::builder()
-        .header(header::ETAG, &file.etag)
+        .header(header::ETAG, etag)
         .header(header::CACHE_CONTROL, cache);
-    if etag_matches(req.headers(), &file.etag) {
+    if file.variants.any() {
+        builder = builder.header(header::VARY, "Accept-Encoding");
+    }
+    if etag_matches(req.headers(), etag) {
         builder = builder.status(StatusCode::NOT_MODIFIED);
         return builder.body(Body::empty()).unwrap_or_default();
+    }
+    if let Some(encoding) = encoding {
+        builder = builder.header(header::CONTENT_ENCODING, encoding);
     }
     builder
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, file.content_type)
-        .header(header::CONTENT_LENGTH, file.bytes.len())
-        .body(Body::from(file.bytes.clone()))
+        .header(header::CONTENT_LENGTH, bytes.len())
+        .body(Body::from(bytes.clone()))
         .unwrap_or_default()
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, config, keys, package};
+use common::{Server, config, keys, package, raw_get};
 use prep_node::{Node, Outcome};
 use std::sync::Arc;
 
@@ -101,6 +101,7 @@ fn serves_the_active_corte_with_its_headers() {
         .into();
     let mut head = agent
         .head(format!("http://{}/json/main.json", server.addr))
+        .header("accept-encoding", "identity")
         .call()
         .expect("head");
     assert_eq!(head.status().as_u16(), 200);
@@ -224,4 +225,96 @@ fn a_request_in_flight_finishes_on_the_corte_it_started_on() {
         head.iter().chain(&rest).all(|&b| b == b'a'),
         "mixed cortes in one response"
     );
+}
+
+#[test]
+fn compressible_files_are_served_precompressed_by_accept_encoding() {
+    use std::io::Read;
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let (_, cfg) = config(root.path(), &pk, "accept_first = true\n");
+    let node = Arc::new(Node::open(cfg, false).expect("open"));
+    let csv: Vec<u8> = (0..5000)
+        .flat_map(|i| format!("{i},PUEBLA,{},{}\n", i * 7 % 311, i % 13).into_bytes())
+        .collect();
+    let zip = b"PK\x03\x04".repeat(4000);
+    let p1 = package(
+        &key,
+        1,
+        None,
+        &[
+            ("datos/PUE.csv", csv.clone()),
+            ("datos/PUE.zip", zip.clone()),
+        ],
+    );
+    let dir = root.path().join("p1");
+    p1.write(&dir);
+    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    node.poll_inbox().expect("poll");
+    let server = Server::start(Arc::clone(&node));
+    let sha = format!("\"{}\"", prep_package::sha256_hex(&csv));
+
+    let (status, h, body) = raw_get(
+        server.addr,
+        "/datos/PUE.csv",
+        &[("Accept-Encoding", "gzip, deflate, br")],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(h.get("content-encoding").map(String::as_str), Some("br"));
+    assert_eq!(h.get("vary").map(String::as_str), Some("Accept-Encoding"));
+    let br_etag = h.get("etag").cloned().expect("etag");
+    assert_ne!(br_etag, sha);
+    assert!(
+        body.len() < csv.len() / 3,
+        "{} of {}",
+        body.len(),
+        csv.len()
+    );
+    assert_eq!(h.get("content-length"), Some(&body.len().to_string()));
+    let mut back = Vec::new();
+    brotli::BrotliDecompress(&mut &body[..], &mut back).expect("brotli");
+    assert_eq!(back, csv);
+
+    let (_, h, body) = raw_get(
+        server.addr,
+        "/datos/PUE.csv",
+        &[("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(h.get("content-encoding").map(String::as_str), Some("gzip"));
+    let gz_etag = h.get("etag").cloned().expect("etag");
+    assert!(gz_etag != sha && gz_etag != br_etag, "{gz_etag}");
+    let mut back = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut back)
+        .expect("gunzip");
+    assert_eq!(back, csv);
+
+    let (_, h, body) = raw_get(server.addr, "/datos/PUE.csv", &[]);
+    assert_eq!(h.get("content-encoding"), None);
+    assert_eq!(h.get("vary").map(String::as_str), Some("Accept-Encoding"));
+    assert_eq!(h.get("etag"), Some(&sha));
+    assert_eq!(body, csv);
+
+    // Each variant revalidates against its own ETag only.
+    let (status, _, _) = raw_get(
+        server.addr,
+        "/datos/PUE.csv",
+        &[("Accept-Encoding", "br"), ("If-None-Match", &br_etag)],
+    );
+    assert_eq!(status, 304);
+    let (status, h, _) = raw_get(
+        server.addr,
+        "/datos/PUE.csv",
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &br_etag)],
+    );
+    assert_eq!((status, h.get("etag")), (200, Some(&gz_etag)));
+
+    // A zip is never recompressed.
+    let (_, h, body) = raw_get(
+        server.addr,
+        "/datos/PUE.zip",
+        &[("Accept-Encoding", "br, gzip")],
+    );
+    assert_eq!((h.get("content-encoding"), h.get("vary")), (None, None));
+    assert_eq!(body, zip);
 }

@@ -159,6 +159,13 @@ impl Server {
             .build()
             .into();
         let mut req = agent.get(format!("http://{}{path}", self.addr));
+        // The identity representation unless a test asks for another (ureq asks for gzip).
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept-encoding"))
+        {
+            req = req.header("accept-encoding", "identity");
+        }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -184,6 +191,41 @@ impl Server {
             ..got
         }
     }
+}
+
+/// One request over a fresh connection, written and read by hand (no client-side decoding):
+/// status, headers (lower-case names), body.
+pub fn raw_get(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, std::collections::HashMap<String, String>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    tcp.write_all(req.as_bytes()).expect("write");
+    let mut all = Vec::new();
+    tcp.read_to_end(&mut all).expect("read");
+    let end = all
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8(all[..end].to_vec()).expect("ascii headers");
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let map = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, map, all[end + 4..].to_vec())
 }
 
 impl Drop for Server {

@@ -1,0 +1,157 @@
+//! Precompressed variants of a corte's files: gzip (`flate2`) and brotli (`brotli`),
+//! computed once when a corte is loaded, in parallel (`rayon`), and kept only when smaller.
+//! A file unchanged from the previous corte (same SHA-256) reuses its variants.
+
+use bytes::Bytes;
+use std::io::Write;
+
+/// One compressed representation of a file.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The compressed bytes.
+    pub bytes: Bytes,
+    /// Its own strong ETag, quoted (`"<sha256>.gz"`, `"<sha256>.br"`).
+    pub etag: String,
+}
+
+/// The compressed variants a file has (either may be absent: not compressible, or not
+/// smaller).
+#[derive(Debug, Clone, Default)]
+pub struct Variants {
+    /// `Content-Encoding: gzip`.
+    pub gzip: Option<Variant>,
+    /// `Content-Encoding: br`.
+    pub brotli: Option<Variant>,
+}
+
+impl Variants {
+    /// Whether the file has any compressed variant (then responses vary by
+    /// `Accept-Encoding`).
+    pub fn any(&self) -> bool {
+        self.gzip.is_some() || self.brotli.is_some()
+    }
+}
+
+/// gzip level: 6, zlib's default (level 9 gains ~1 % for twice the time).
+const GZIP_LEVEL: u32 = 6;
+/// brotli quality 5 with a 4 MiB window: on CSV, 4.6 times faster than quality 9 for output
+/// 12 % larger (still a quarter smaller than gzip), which matters for a national-size
+/// corte's activation.
+const BROTLI_QUALITY: u32 = 5;
+const BROTLI_WINDOW: u32 = 22;
+
+/// Whether files with this path's extension are worth compressing (text formats; not zip,
+/// images or fonts, already compressed).
+pub fn compressible(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "html" | "htm" | "css" | "js" | "mjs" | "json" | "svg" | "csv" | "txt" | "webmanifest"
+    )
+}
+
+/// The variants of `bytes` whose identity ETag is `etag` (quoted), each kept only when
+/// smaller than the original.
+pub fn variants(bytes: &[u8], etag: &str) -> Variants {
+    let tagged = |suffix: &str| format!("{}.{suffix}\"", etag.trim_end_matches('"'));
+    let (gzip, brotli) = rayon::join(|| gzip(bytes), || brotli(bytes));
+    let keep = |c: Option<Vec<u8>>, suffix| {
+        c.filter(|c| c.len() < bytes.len()).map(|c| Variant {
+            bytes: Bytes::from(c),
+            etag: tagged(suffix),
+        })
+    };
+    Variants {
+        gzip: keep(gzip, "gz"),
+        brotli: keep(brotli, "br"),
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::new(GZIP_LEVEL),
+    );
+    enc.write_all(bytes).ok()?;
+    enc.finish().ok()
+}
+
+fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    {
+        let mut enc =
+            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, BROTLI_WINDOW);
+        enc.write_all(bytes).ok()?;
+        enc.flush().ok()?;
+    }
+    Some(out)
+}
+
+/// The encoding to send for an `Accept-Encoding` header among those a file has: brotli,
+/// then gzip, each only when the client accepts it with a q-value above zero (`*` counts).
+pub fn choose<'a>(accept: Option<&str>, v: &'a Variants) -> Option<(&'static str, &'a Variant)> {
+    let accept = accept?;
+    let q = |name: &str| -> Option<f32> {
+        let mut star = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|w| w.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if coding.eq_ignore_ascii_case(name) {
+                return Some(weight);
+            }
+            if coding == "*" {
+                star = Some(weight);
+            }
+        }
+        star
+    };
+    let accepted = |name| q(name).is_some_and(|w| w > 0.0);
+    match (&v.brotli, &v.gzip) {
+        (Some(b), _) if accepted("br") => Some(("br", b)),
+        (_, Some(g)) if accepted("gzip") => Some(("gzip", g)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_round_trip_and_are_chosen_by_accept_encoding() {
+        let text = "{\"casillas\": 170000, \"actas\": [1,2,3]}\n".repeat(200);
+        let v = variants(text.as_bytes(), "\"abc\"");
+        let g = v.gzip.as_ref().expect("gzip smaller");
+        let b = v.brotli.as_ref().expect("brotli smaller");
+        assert_eq!(
+            (g.etag.as_str(), b.etag.as_str()),
+            ("\"abc.gz\"", "\"abc.br\"")
+        );
+        let mut back = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&g.bytes[..]), &mut back)
+            .expect("gunzip");
+        assert_eq!(back, text);
+        let mut back = Vec::new();
+        brotli::BrotliDecompress(&mut &b.bytes[..], &mut back).expect("unbrotli");
+        assert_eq!(back, text.as_bytes());
+
+        let pick = |a| choose(Some(a), &v).map(|(e, _)| e);
+        assert_eq!(pick("gzip, deflate, br"), Some("br"));
+        assert_eq!(pick("gzip"), Some("gzip"));
+        assert_eq!(pick("br;q=0, gzip;q=0.5"), Some("gzip"));
+        assert_eq!(pick("*"), Some("br"));
+        assert_eq!(pick("identity"), None);
+        assert_eq!(pick("gzip;q=0"), None);
+        assert_eq!(choose(None, &v).map(|(e, _)| e), None);
+
+        // Not smaller: no variant.
+        let tiny = variants(b"{}", "\"x\"");
+        assert!(!tiny.any());
+        assert!(compressible("json/main.json") && compressible("a/b.CSV".to_lowercase().as_str()));
+        assert!(!compressible("datos/PUE.zip") && !compressible("logo.png"));
+    }
+}
