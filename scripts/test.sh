@@ -9,7 +9,7 @@
 #   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh and
 #                      bench-node-activation.sh, each with --smoke
 #
-# With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, pdftotext,
+# With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, wrk, pdftotext,
 # cargo-fuzz or rustfmt/clippy is an error; on a developer's machine a missing optional tool skips
 # its section with a note.
 set -euo pipefail
@@ -107,6 +107,8 @@ require chromium "chromium --version 2>/dev/null" "apt-get install chromium: the
 require goaccess "goaccess --version" "apt-get install goaccess: the memoria técnica's counts are checked against it" || true
 require nginx "PATH=\$PATH:/usr/sbin nginx -v" "apt-get install nginx: the memoria técnica reads a log nginx wrote" || true
 require apache2 "PATH=\$PATH:/usr/sbin apache2 -v" "apt-get install apache2: the node's exported web root is served by Apache in a test" || true
+# Debian's wrk prints its version and exits 1: found when it names itself.
+require wrk "wrk --version | grep wrk" "apt-get install wrk: the node is loaded while cortes switch in a test" || true
 require pdftotext "pdftotext -v" "apt-get install poppler-utils: the memoria técnica's PDF is read back" || true
 have_fuzz=true
 require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false

@@ -1,0 +1,301 @@
+//! `prep node run` under load while a new corte is activated every second: wrk (Debian's)
+//! with `scripts/wrk-corte-check.lua` keeps one connection per thread busy on a mix of the
+//! pointer, a page and a data file, and checks each response's `X-Prep-Sequence` against the
+//! highest one that connection has seen. Zero errors, zero responses from an older corte, the
+//! pointer's body always from the corte its header names, and the last corte is what is
+//! served at the end.
+//!
+//! `PREP_LOAD_SECONDS` sets how many cortes are activated, one a second (default 30).
+
+mod common;
+
+use prep_corte::Pointer;
+use prep_package::{
+    FORMAT, FileEntry, Manifest, SigningKey, generate_keys, sha256_hex, sign_manifest,
+};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Files every corte shares (the same names each time), and files that change.
+const SHARED_FILES: usize = 20;
+const CHANGING_FILES: usize = 10;
+
+/// The content-named path of a file whose name is `stem` and whose content is `body`.
+fn content_named(stem: &str, body: &str) -> String {
+    format!("{stem}.{}.json", &sha256_hex(body.as_bytes())[..16])
+}
+
+/// The body of shared file `i`: the same in every corte.
+fn shared_body(i: usize) -> String {
+    format!("{{\"area\":{i},\"pad\":\"{}\"}}", "x".repeat(2000))
+}
+
+/// Writes the package of `sequence`, chained onto `previous`, into `dir`. Returns its
+/// manifest.
+fn write_package(
+    dir: &Path,
+    key: &SigningKey,
+    sequence: u64,
+    previous: Option<&Manifest>,
+) -> Manifest {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..SHARED_FILES {
+        let body = shared_body(i);
+        files.push((content_named(&format!("json/gub/area/{i}"), &body), body));
+    }
+    for i in 0..CHANGING_FILES {
+        let body = format!(
+            "{{\"acta\":{i},\"corte\":{sequence},\"pad\":\"{}\"}}",
+            "y".repeat(900)
+        );
+        files.push((content_named(&format!("json/gub/actas/{i}"), &body), body));
+    }
+    let index_body = format!("{{\"corte\":{sequence}}}");
+    let index_path = content_named("json/index", &index_body);
+    files.push((index_path.clone(), index_body));
+    files.push((
+        "index.html".into(),
+        format!("<!doctype html><title>PREP</title><p>Corte {sequence}</p>"),
+    ));
+    let corte = format!(
+        "2024-06-03T{:02}:{:02}:00-06:00",
+        18 + sequence / 60,
+        sequence % 60
+    );
+    let mut m = Manifest {
+        format: FORMAT.into(),
+        institute: "IEEPUE".into(),
+        process: "PEL2024".into(),
+        sequence,
+        corte: corte.clone(),
+        created: corte.clone(),
+        expires: "2099-01-01T00:00:00Z".into(),
+        is_final: false,
+        previous: previous.map(Manifest::hash),
+        files: Vec::new(),
+    };
+    for (path, body) in &files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&full, body).expect("write");
+        m.files.push(FileEntry {
+            path: path.clone(),
+            sha256: sha256_hex(body.as_bytes()),
+            size: body.len() as u64,
+        });
+    }
+    m.sort_files();
+    let pointer = Pointer {
+        sequence,
+        corte: format!("corte {sequence}"),
+        corte_rfc3339: corte,
+        is_final: false,
+        index: index_path,
+        manifest: "manifest.json".into(),
+        manifest_sha256: m.hash(),
+        databases: Default::default(),
+    };
+    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
+    std::fs::write(
+        dir.join("manifest.json.minisig"),
+        sign_manifest(key, &m).expect("sign"),
+    )
+    .expect("write");
+    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("write");
+    m
+}
+
+/// Starts the node; returns it and its address once it printed `listening on ADDR`.
+fn start(config: &Path, log: &Path) -> (Child, String) {
+    let err = std::fs::File::create(log).expect("log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(["node", "run", "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("spawn prep node run");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line.clone());
+        // Keep reading so the node never blocks on a full pipe.
+        line.clear();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            line.clear();
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the node printed nothing");
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line {first:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// The sequence `/healthz` reports, once it is `want` (or the test fails after 30 s).
+fn wait_active(agent: &ureq::Agent, addr: &str, want: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let served = agent
+            .get(format!("http://{addr}/json/main.json"))
+            .call()
+            .ok()
+            .and_then(|r| {
+                r.headers()
+                    .get("x-prep-sequence")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+            });
+        if served == Some(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the node serves {served:?}, not corte {want}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `wrk` when it is installed (its `--version` exits 1 on Debian's build, so only whether it
+/// runs and names itself is asked); under CI a missing wrk fails the test.
+fn wrk() -> Option<&'static str> {
+    let found = Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wrk"));
+    if found {
+        return Some("wrk");
+    }
+    assert!(
+        !prep_testdata::in_ci(),
+        "wrk is not installed (apt-get install wrk); CI must install it"
+    );
+    eprintln!("SKIPPED: wrk is not installed (apt-get install wrk)");
+    None
+}
+
+/// The `key=value` fields of wrk-corte-check.lua's `CORTE-CHECK` line.
+fn corte_check(output: &str) -> BTreeMap<String, i64> {
+    let line = output
+        .lines()
+        .find_map(|l| l.strip_prefix("CORTE-CHECK "))
+        .unwrap_or_else(|| panic!("no CORTE-CHECK line in wrk's output:\n{output}"));
+    line.split_whitespace()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("{kv:?}"));
+            (k.to_owned(), v.parse().unwrap_or_else(|_| panic!("{kv:?}")))
+        })
+        .collect()
+}
+
+#[test]
+fn under_load_no_connection_sees_an_older_corte_while_one_activates_every_second() {
+    let Some(wrk) = wrk() else {
+        return;
+    };
+    let cortes: u64 = std::env::var("PREP_LOAD_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/wrk-corte-check.lua");
+    assert!(script.is_file(), "{}", script.display());
+
+    let (pk_text, sk_text) = generate_keys(None).expect("keys");
+    let key = SigningKey::from_secret_key_file(&sk_text, None).expect("key");
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    std::fs::write(root.join("prep.pub"), &pk_text).expect("write");
+    let config = root.join("node.toml");
+    std::fs::write(
+        &config,
+        "public_key_file = \"prep.pub\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 20\n",
+    )
+    .expect("write");
+    let inbox = root.join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let build = root.join("build");
+    let log = root.join("node.err");
+    let (mut node, addr) = start(&config, &log);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+
+    // Corte 1 is served before the load starts.
+    let first = write_package(&build.join("corte-1"), &key, 1, None);
+    prep_node::deliver(&build.join("corte-1"), &inbox, "corte-1").expect("deliver");
+    wait_active(&agent, &addr, 1);
+
+    // The pointer, a page and a data file every corte shares.
+    let data_file = content_named("json/gub/area/3", &shared_body(3));
+    let paths = format!("/json/main.json,/index.html,/{data_file}");
+    // wrk runs a little longer than the deliveries, so the last activation is loaded too.
+    let wrk_run = Command::new(wrk)
+        .args([
+            "-t4",
+            "-c4",
+            &format!("-d{}s", cortes + 2),
+            "--timeout",
+            "5s",
+            "-s",
+        ])
+        .arg(&script)
+        .arg(format!("http://{addr}"))
+        .env("CORTE_CHECK_PATHS", &paths)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wrk");
+
+    // A new chained corte activated every second while wrk runs.
+    let started = Instant::now();
+    let mut previous = first;
+    let last = cortes + 1;
+    for sequence in 2..=last {
+        let due = Duration::from_secs(sequence - 1);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let name = format!("corte-{sequence}");
+        previous = write_package(&build.join(&name), &key, sequence, Some(&previous));
+        prep_node::deliver(&build.join(&name), &inbox, &name).expect("deliver");
+    }
+    let out = wrk_run.wait_with_output().expect("wrk");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "wrk failed: {out:?}");
+    // Every corte was activated (the node serves the last) and none was refused.
+    wait_active(&agent, &addr, last);
+    let _ = node.kill();
+    let _ = node.wait();
+    let rejected = std::fs::read_dir(root.join("data/rejected"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(rejected, 0, "packages refused: see {}", log.display());
+
+    let check = corte_check(&stdout);
+    let field = |k: &str| {
+        *check
+            .get(k)
+            .unwrap_or_else(|| panic!("no {k} in {check:?}"))
+    };
+    assert!(field("requests") > 0, "{check:?}");
+    assert_eq!(field("errors"), 0, "{check:?}");
+    assert_eq!(field("older"), 0, "{check:?}");
+    assert_eq!(field("missing"), 0, "{check:?}");
+    assert_eq!(field("mismatch"), 0, "{check:?}");
+    assert_eq!(field("min_seq"), 1, "{check:?}");
+    assert_eq!(field("max_seq"), last as i64, "{check:?}");
+}
