@@ -108,7 +108,7 @@ require goaccess "goaccess --version" "apt-get install goaccess: the memoria té
 require nginx "PATH=\$PATH:/usr/sbin nginx -v" "apt-get install nginx: the memoria técnica reads a log nginx wrote" || true
 require apache2 "PATH=\$PATH:/usr/sbin apache2 -v" "apt-get install apache2: the node's exported web root is served by Apache in a test" || true
 # Debian's wrk prints its version and exits 1: found when it names itself.
-require wrk "wrk --version | grep wrk" "apt-get install wrk: the node is loaded while cortes switch in a test" || true
+require wrk "command -v wrk" "apt-get install wrk: the node is loaded while cortes switch in a test" || true
 require pdftotext "pdftotext -v" "apt-get install poppler-utils: the memoria técnica's PDF is read back" || true
 have_fuzz=true
 require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false
