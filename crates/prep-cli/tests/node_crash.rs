@@ -9,15 +9,13 @@
 
 mod common;
 
-use common::prep;
+use common::{prep, start_node, write_signed_package};
 use prep_corte::Pointer;
 use prep_package::{
-    FORMAT, FileEntry, Manifest, SigningKey, VerifyingKey, generate_keys, sha256_hex,
-    sign_manifest, verify_signature,
+    Manifest, SigningKey, VerifyingKey, generate_keys, sha256_hex, verify_signature,
 };
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// Files every corte shares, and files that change from one corte to the next.
@@ -71,52 +69,7 @@ fn write_package(
         "index.html".into(),
         b"<!doctype html><title>PREP</title>".to_vec(),
     ));
-    let corte = format!(
-        "2024-06-03T{:02}:{:02}:00-06:00",
-        18 + sequence / 60,
-        sequence % 60
-    );
-    let mut m = Manifest {
-        format: FORMAT.into(),
-        institute: "IEEPUE".into(),
-        process: "PEL2024".into(),
-        sequence,
-        corte: corte.clone(),
-        created: corte.clone(),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: previous.map(Manifest::hash),
-        files: Vec::new(),
-    };
-    for (path, bytes) in &files {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&full, bytes).expect("write");
-        m.files.push(FileEntry {
-            path: path.clone(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        });
-    }
-    m.sort_files();
-    let pointer = Pointer {
-        sequence,
-        corte: format!("corte {sequence}"),
-        corte_rfc3339: corte,
-        is_final: false,
-        index: index_path,
-        manifest: "manifest.json".into(),
-        manifest_sha256: m.hash(),
-        databases: Default::default(),
-    };
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
-    std::fs::write(
-        dir.join("manifest.json.minisig"),
-        sign_manifest(key, &m).expect("sign"),
-    )
-    .expect("write");
-    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("write");
-    m
+    write_signed_package(dir, key, sequence, previous, &files, &index_path)
 }
 
 /// Delivers as the inbox protocol says: written under a temporary name, the marker last,
@@ -139,44 +92,6 @@ fn kill(mut child: Child, round: u64, log: &Path) {
         "round {round}: the node died of {status:?}, not of the SIGKILL: see {}",
         log.display()
     );
-}
-
-/// Starts the node; returns it and its address once it printed `listening on ADDR`.
-fn start(config: &Path, log: &Path) -> (Child, String) {
-    let err = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .expect("log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(["node", "run", "--config"])
-        .arg(config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(err))
-        .spawn()
-        .expect("spawn prep node run");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut first = String::new();
-        let mut reader = BufReader::new(stdout);
-        let _ = reader.read_line(&mut first);
-        let _ = tx.send(first);
-        // Keep reading so the node never blocks on a full pipe.
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).is_ok_and(|n| n > 0) {
-            sink.clear();
-        }
-    });
-    let first = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the node printed nothing");
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line {first:?}"))
-        .to_owned();
-    (child, addr)
 }
 
 /// Waits until the node has taken every delivered package (the inbox holds only dot-names
@@ -299,7 +214,7 @@ fn sigkill_at_random_moments_never_leaves_a_half_published_corte() {
             interrupted += 1;
         }
         let t = Instant::now();
-        let (mut child, addr) = start(&config, &log);
+        let (mut child, addr) = start_node(&config, &log);
         // Every package delivered before the kill is taken, none lost: the node serves the last.
         wait_quiet(&inbox, &incoming);
         timings[0] += t.elapsed();
@@ -352,7 +267,7 @@ fn sigkill_at_random_moments_never_leaves_a_half_published_corte() {
         kills += 1;
         // Sometimes killed again while it recovers and catches up after the restart.
         if rng.below(6) == 0 {
-            let (child, _) = start(&config, &log);
+            let (child, _) = start_node(&config, &log);
             std::thread::sleep(Duration::from_millis(rng.below(30)));
             kill(child, round, &log);
             kills += 1;

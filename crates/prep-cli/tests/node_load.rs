@@ -9,14 +9,12 @@
 
 mod common;
 
-use prep_corte::Pointer;
-use prep_package::{
-    FORMAT, FileEntry, Manifest, SigningKey, generate_keys, sha256_hex, sign_manifest,
-};
+use common::{start_node, write_signed_package};
+
+use prep_package::{Manifest, SigningKey, generate_keys, sha256_hex};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Files every corte shares (the same names each time), and files that change.
@@ -60,86 +58,11 @@ fn write_package(
         "index.html".into(),
         format!("<!doctype html><title>PREP</title><p>Corte {sequence}</p>"),
     ));
-    let corte = format!(
-        "2024-06-03T{:02}:{:02}:00-06:00",
-        18 + sequence / 60,
-        sequence % 60
-    );
-    let mut m = Manifest {
-        format: FORMAT.into(),
-        institute: "IEEPUE".into(),
-        process: "PEL2024".into(),
-        sequence,
-        corte: corte.clone(),
-        created: corte.clone(),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: previous.map(Manifest::hash),
-        files: Vec::new(),
-    };
-    for (path, body) in &files {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&full, body).expect("write");
-        m.files.push(FileEntry {
-            path: path.clone(),
-            sha256: sha256_hex(body.as_bytes()),
-            size: body.len() as u64,
-        });
-    }
-    m.sort_files();
-    let pointer = Pointer {
-        sequence,
-        corte: format!("corte {sequence}"),
-        corte_rfc3339: corte,
-        is_final: false,
-        index: index_path,
-        manifest: "manifest.json".into(),
-        manifest_sha256: m.hash(),
-        databases: Default::default(),
-    };
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
-    std::fs::write(
-        dir.join("manifest.json.minisig"),
-        sign_manifest(key, &m).expect("sign"),
-    )
-    .expect("write");
-    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("write");
-    m
-}
-
-/// Starts the node; returns it and its address once it printed `listening on ADDR`.
-fn start(config: &Path, log: &Path) -> (Child, String) {
-    let err = std::fs::File::create(log).expect("log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(["node", "run", "--config"])
-        .arg(config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(err))
-        .spawn()
-        .expect("spawn prep node run");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let _ = reader.read_line(&mut line);
-        let _ = tx.send(line.clone());
-        // Keep reading so the node never blocks on a full pipe.
-        line.clear();
-        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
-            line.clear();
-        }
-    });
-    let first = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the node printed nothing");
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line {first:?}"))
-        .to_owned();
-    (child, addr)
+    let files: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(path, body)| (path, body.into_bytes()))
+        .collect();
+    write_signed_package(dir, key, sequence, previous, &files, &index_path)
 }
 
 /// The sequence `/healthz` reports, once it is `want` (or the test fails after 30 s).
@@ -226,7 +149,7 @@ fn under_load_no_connection_sees_an_older_corte_while_one_activates_every_second
     std::fs::create_dir_all(&inbox).expect("inbox");
     let build = root.join("build");
     let log = root.join("node.err");
-    let (mut node, addr) = start(&config, &log);
+    let (mut node, addr) = start_node(&config, &log);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(10)))

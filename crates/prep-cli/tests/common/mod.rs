@@ -1,8 +1,13 @@
-//! Helpers the `prep` command's tests share: run the binary, read what it printed.
+//! Helpers the `prep` command's tests share: run the binary, read what it printed; write a
+//! small signed package and start a node on it.
 #![allow(dead_code)]
 
+use prep_corte::Pointer;
+use prep_package::{FORMAT, FileEntry, Manifest, SigningKey, sha256_hex, sign_manifest};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 /// Runs `prep ARGS` (without a key password in the environment) and waits for it.
 pub fn prep(args: &[&str]) -> Output {
@@ -32,4 +37,104 @@ pub fn ok(o: Output) -> String {
 /// A path as a `&str` argument.
 pub fn s(p: &Path) -> String {
     p.to_str().expect("utf-8 path").to_owned()
+}
+
+/// Starts `prep node run --config CONFIG` (its stderr appended to `log`); returns it and its
+/// address once it printed `listening on ADDR`. Its stdout keeps being read, so the node never
+/// blocks on a full pipe.
+pub fn start_node(config: &Path, log: &Path) -> (Child, String) {
+    let err = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(["node", "run", "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("spawn prep node run");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let mut reader = BufReader::new(stdout);
+        let _ = reader.read_line(&mut first);
+        let _ = tx.send(first);
+        // Keep reading so the node never blocks on a full pipe.
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).is_ok_and(|n| n > 0) {
+            sink.clear();
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the node printed nothing");
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line {first:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// Writes a signed package of `sequence`, chained onto `previous`, into `dir`: `files` (paths
+/// and bytes), their manifest, its signature, and `json/main.json` naming `index_path`.
+/// Returns the manifest.
+pub fn write_signed_package(
+    dir: &Path,
+    key: &SigningKey,
+    sequence: u64,
+    previous: Option<&Manifest>,
+    files: &[(String, Vec<u8>)],
+    index_path: &str,
+) -> Manifest {
+    let corte = format!(
+        "2024-06-03T{:02}:{:02}:00-06:00",
+        18 + sequence / 60,
+        sequence % 60
+    );
+    let mut m = Manifest {
+        format: FORMAT.into(),
+        institute: "IEEPUE".into(),
+        process: "PEL2024".into(),
+        sequence,
+        corte: corte.clone(),
+        created: corte.clone(),
+        expires: "2099-01-01T00:00:00Z".into(),
+        is_final: false,
+        previous: previous.map(Manifest::hash),
+        files: Vec::new(),
+    };
+    for (path, bytes) in files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&full, bytes).expect("write");
+        m.files.push(FileEntry {
+            path: path.clone(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        });
+    }
+    m.sort_files();
+    let pointer = Pointer {
+        sequence,
+        corte: format!("corte {sequence}"),
+        corte_rfc3339: corte,
+        is_final: false,
+        index: index_path.to_owned(),
+        manifest: "manifest.json".into(),
+        manifest_sha256: m.hash(),
+        databases: Default::default(),
+    };
+    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
+    std::fs::write(
+        dir.join("manifest.json.minisig"),
+        sign_manifest(key, &m).expect("sign"),
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.join("json")).expect("mkdir");
+    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("write");
+    m
 }
