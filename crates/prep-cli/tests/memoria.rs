@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::prep;
+use common::{goaccess_report, prep};
 use prep_testdata::tool;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -67,20 +67,7 @@ fn generated_log_counts_equal_goaccess() {
     );
     let ours = report_json(&out);
 
-    let ga_json = dir.path().join("goaccess.json");
-    let ga = Command::new(goaccess)
-        .arg(&log)
-        .args(["--log-format=COMBINED", "-o"])
-        .arg(&ga_json)
-        .output()
-        .expect("goaccess runs");
-    assert!(
-        ga.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ga.stderr)
-    );
-    let theirs: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&ga_json).expect("report")).expect("json");
+    let theirs = goaccess_report(goaccess, &log, &dir.path().join("goaccess.json"));
 
     let t = &ours["totals"];
     assert_eq!(t["hits"], 30_000);

@@ -2,6 +2,9 @@
 //! non-daemon child, driven by a small HTTP client and, when installed, a short `wrk` run):
 //! total requests, unique visitors per day and 404s equal GoAccess's.
 
+mod common;
+
+use common::goaccess_report;
 use prep_testdata::tool;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -135,20 +138,7 @@ fn nginx_access_log_counts_equal_goaccess() {
     let ours: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("memoria.json")).expect("json"))
             .expect("json");
-    let ga_json = dir.path().join("goaccess.json");
-    let ga = Command::new(goaccess)
-        .arg(&log)
-        .args(["--log-format=COMBINED", "-o"])
-        .arg(&ga_json)
-        .output()
-        .expect("goaccess");
-    assert!(
-        ga.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ga.stderr)
-    );
-    let theirs: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&ga_json).expect("report")).expect("json");
+    let theirs = goaccess_report(goaccess, &log, &dir.path().join("goaccess.json"));
     assert_eq!(ours["totals"]["malformed"], 0);
     assert_eq!(ours["totals"]["lines"], theirs["general"]["total_requests"]);
     assert_eq!(ours["totals"]["hits"], theirs["general"]["valid_requests"]);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ok, prep, s};
+use common::{goaccess_report, ok, prep, s};
 use prep_testdata::{puebla, tool};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -124,20 +124,7 @@ fn goaccess_parses_every_line_of_the_node_access_log() {
             .count() as u64,
         sent
     );
-    let report = root.join("goaccess.json");
-    let ga = Command::new(goaccess)
-        .arg(&log)
-        .args(["--log-format=COMBINED", "-o"])
-        .arg(&report)
-        .output()
-        .expect("goaccess");
-    assert!(
-        ga.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ga.stderr)
-    );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+    let report = goaccess_report(goaccess, &log, &root.join("goaccess.json"));
     let general = &report["general"];
     assert_eq!(general["total_requests"].as_u64(), Some(sent), "{general}");
     assert_eq!(general["valid_requests"].as_u64(), Some(sent), "{general}");

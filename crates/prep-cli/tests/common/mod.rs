@@ -138,3 +138,20 @@ pub fn write_signed_package(
     std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("write");
     m
 }
+
+/// GoAccess's JSON report of an access log read in the COMBINED format (`goaccess` is the
+/// binary [`prep_testdata::tool`] found); the test fails if GoAccess does.
+pub fn goaccess_report(goaccess: &str, log: &Path, json: &Path) -> serde_json::Value {
+    let ga = Command::new(goaccess)
+        .arg(log)
+        .args(["--log-format=COMBINED", "-o"])
+        .arg(json)
+        .output()
+        .expect("goaccess runs");
+    assert!(
+        ga.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ga.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(json).expect("goaccess report")).expect("json")
+}
