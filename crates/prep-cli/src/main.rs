@@ -7,6 +7,7 @@ mod init_cmd;
 mod keys_cmd;
 mod memoria_cmd;
 mod node_cmd;
+mod origin_cmd;
 mod package_source;
 mod publish_cmd;
 mod recount_cmd;
@@ -58,6 +59,8 @@ enum Command {
     Memoria(memoria_cmd::MemoriaArgs),
     /// The difusor node: receive and verify packages, keep every corte, serve the active one.
     Node(node_cmd::NodeArgs),
+    /// The institute's pull origin: serve every corte to pull nodes, announce each new one.
+    Origin(origin_cmd::OriginArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Site(args) => site_cmd::run(args),
         Command::Memoria(args) => memoria_cmd::run(args),
         Command::Node(args) => node_cmd::run(args),
+        Command::Origin(args) => origin_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,287 @@
+//! The origin's HTTP server (axum): the [`crate::layout`] paths over an election directory, and
+//! a watcher that notices a new corte (the `origin` link switched) and tells every `events`
+//! subscriber at once.
+
+use crate::index::{ObjectIndex, OriginDir};
+use crate::layout::{CORTE_FILES, EVENTS_PATH, LATEST_PATH, Latest, is_sha256};
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::convert::Infallible;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+
+/// Event-stream subscribers served at once; more get 503 (pull nodes then poll).
+pub const MAX_SUBSCRIBERS: usize = 4096;
+/// Cache policy of everything named by its content or its sequence.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The origin: the election directory, the index of its files, and the newest corte.
+pub struct Origin {
+    dir: OriginDir,
+    index: RwLock<ObjectIndex>,
+    latest: watch::Sender<Option<u64>>,
+    subscribers: Arc<Semaphore>,
+}
+
+impl Origin {
+    /// Opens the election directory `root` and indexes every corte up to the current one.
+    pub fn open(root: &Path) -> anyhow::Result<Origin> {
+        let origin = Origin {
+            dir: OriginDir::new(root),
+            index: RwLock::new(ObjectIndex::default()),
+            latest: watch::Sender::new(None),
+            subscribers: Arc::new(Semaphore::new(MAX_SUBSCRIBERS)),
+        };
+        origin.refresh()?;
+        Ok(origin)
+    }
+
+    /// Looks at the `origin` link; when it names a newer corte, indexes every corte up to it
+    /// and announces it. Returns the newest corte served.
+    pub fn refresh(&self) -> anyhow::Result<Option<u64>> {
+        let Some(current) = self.dir.current()? else {
+            return Ok(self.latest());
+        };
+        if self.latest().is_some_and(|l| l >= current) {
+            return Ok(self.latest());
+        }
+        let pending: Vec<u64> = self
+            .dir
+            .sequences()?
+            .into_iter()
+            .filter(|&s| s <= current)
+            .collect();
+        {
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            for s in pending {
+                index.add_corte(&self.dir, s)?;
+            }
+        }
+        self.latest.send_replace(Some(current));
+        Ok(Some(current))
+    }
+
+    /// The newest corte served, if any.
+    pub fn latest(&self) -> Option<u64> {
+        *self.latest.borrow()
+    }
+
+    /// Distinct files indexed.
+    pub fn objects(&self) -> usize {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .objects()
+    }
+
+    fn serves_corte(&self, sequence: u64) -> bool {
+        self.latest().is_some_and(|l| sequence <= l)
+            && self
+                .index
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .has_corte(sequence)
+    }
+}
+
+/// The router: `latest.json`, `cortes/{n}/{file}`, `objects/{sha256}`, `events`, `healthz`.
+pub fn router(origin: Arc<Origin>) -> Router {
+    Router::new()
+        .route(&format!("/{LATEST_PATH}"), get(latest))
+        .route("/cortes/{sequence}/{*file}", get(corte_file))
+        .route("/objects/{sha256}", get(object))
+        .route(&format!("/{EVENTS_PATH}"), get(events))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(origin)
+}
+
+/// Serves until `shutdown` resolves, looking for a new corte every `poll`.
+pub async fn serve(
+    origin: Arc<Origin>,
+    listener: tokio::net::TcpListener,
+    poll: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let watcher = Arc::clone(&origin);
+    let watch_task = tokio::spawn(async move {
+        let mut last_error = None;
+        loop {
+            tokio::time::sleep(poll).await;
+            let o = Arc::clone(&watcher);
+            let result = tokio::task::spawn_blocking(move || o.refresh()).await;
+            let error = match result {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(format!("{e:#}")),
+                Err(e) => Some(e.to_string()),
+            };
+            // A fault that persists is reported once.
+            if error.is_some() && error != last_error {
+                eprintln!("prep origin: {}", error.as_deref().unwrap_or_default());
+            }
+            last_error = error;
+        }
+    });
+    let app = router(origin);
+    let result = tokio::select! {
+        r = axum::serve(listener, app) => r.map_err(anyhow::Error::from),
+        () = shutdown => Ok(()),
+    };
+    watch_task.abort();
+    result
+}
+
+async fn latest(State(origin): State<Arc<Origin>>) -> Response {
+    match origin.latest() {
+        None => not_found("no corte has been published yet"),
+        Some(sequence) => {
+            let body = serde_json::to_vec(&Latest { sequence }).unwrap_or_default();
+            let mut r = (
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                body,
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&sequence.to_string()) {
+                r.headers_mut().insert("x-prep-sequence", v);
+            }
+            r
+        }
+    }
+}
+
+async fn corte_file(
+    State(origin): State<Arc<Origin>>,
+    UrlPath((sequence, file)): UrlPath<(String, String)>,
+) -> Response {
+    let Some(sequence) = sequence
+        .parse::<u64>()
+        .ok()
+        .filter(|_| sequence.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return not_found("a corte is named by its sequence number");
+    };
+    let Some(file) = CORTE_FILES.iter().find(|f| **f == file) else {
+        return not_found(
+            "a corte serves manifest.json, manifest.json.minisig and json/main.json; files are under objects/<sha256>",
+        );
+    };
+    if !origin.serves_corte(sequence) {
+        return not_found("no such corte");
+    }
+    let read_origin = Arc::clone(&origin);
+    match tokio::task::spawn_blocking(move || read_origin.dir.read_corte_file(sequence, file)).await
+    {
+        Ok(Ok(bytes)) => immutable(content_type(file), bytes),
+        Ok(Err(e)) => server_error(&e),
+        Err(e) => server_error(&anyhow::anyhow!("{e}")),
+    }
+}
+
+async fn object(State(origin): State<Arc<Origin>>, UrlPath(sha256): UrlPath<String>) -> Response {
+    if !is_sha256(&sha256) {
+        return not_found("an object is named by its SHA-256: 64 lowercase hex digits");
+    }
+    let located = origin
+        .index
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .locate(&origin.dir, &sha256);
+    let Some((path, size)) = located else {
+        return not_found("no corte lists a file with this SHA-256");
+    };
+    let read = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+        let bytes = std::fs::read(&path)?;
+        anyhow::ensure!(
+            bytes.len() as u64 == size,
+            "{} has {} bytes, its manifest says {size}",
+            path.display(),
+            bytes.len()
+        );
+        Ok(bytes)
+    })
+    .await;
+    match read {
+        Ok(Ok(bytes)) => {
+            let mut r = immutable("application/octet-stream", bytes);
+            if let Ok(v) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+                r.headers_mut().insert(header::ETAG, v);
+            }
+            r
+        }
+        Ok(Err(e)) => server_error(&e),
+        Err(e) => server_error(&anyhow::anyhow!("{e}")),
+    }
+}
+
+/// `corte` events, `{"sequence": N}`: the newest corte when a subscriber connects, then each
+/// new one; a comment every 15 s keeps proxies from closing the stream.
+async fn events(State(origin): State<Arc<Origin>>) -> Response {
+    let Ok(permit) = Arc::clone(&origin.subscribers).try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many event subscribers; poll latest.json\n",
+        )
+            .into_response();
+    };
+    let receiver = origin.latest.subscribe();
+    let stream = futures_util::stream::unfold(
+        (receiver, permit, true),
+        |(mut receiver, permit, mut first)| async move {
+            loop {
+                if !first {
+                    receiver.changed().await.ok()?;
+                }
+                first = false;
+                let current = *receiver.borrow_and_update();
+                if let Some(sequence) = current {
+                    let data = serde_json::to_string(&Latest { sequence }).unwrap_or_default();
+                    let event = Event::default().event("corte").data(data);
+                    return Some((Ok::<_, Infallible>(event), (receiver, permit, false)));
+                }
+            }
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+fn content_type(file: &str) -> &'static str {
+    if file.ends_with(".json") {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+fn immutable(content_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, IMMUTABLE),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn not_found(why: &'static str) -> Response {
+    (StatusCode::NOT_FOUND, format!("{why}\n")).into_response()
+}
+
+fn server_error(e: &anyhow::Error) -> Response {
+    eprintln!("prep origin: {e:#}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the origin could not read this file; see its log\n",
+    )
+        .into_response()
+}

@@ -1,0 +1,178 @@
+//! The origin over loopback: latest, corte files, objects by hash, refusals, and the event
+//! that announces a new corte as soon as the `origin` link switches.
+
+use prep_origin::{Origin, serve};
+use prep_package::{FileEntry, Manifest, sha256_hex};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Writes corte `sequence` with `files` (path, bytes) under `root/cortes/NNNNNN/` and
+/// switches `root/origin` to it.
+fn publish(root: &Path, sequence: u64, files: &[(&str, &[u8])]) -> Manifest {
+    let dir = root.join("cortes").join(format!("{sequence:06}"));
+    let mut entries = Vec::new();
+    for (path, bytes) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, bytes).expect("write");
+        entries.push(FileEntry {
+            path: (*path).to_owned(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        });
+    }
+    let mut m = Manifest {
+        format: prep_package::FORMAT.into(),
+        institute: "TEST".into(),
+        process: "P".into(),
+        sequence,
+        corte: "2024-06-02T20:00:00-06:00".into(),
+        created: "2024-06-02T20:00:01-06:00".into(),
+        expires: "2099-01-01T00:00:00Z".into(),
+        is_final: false,
+        previous: None,
+        files: entries,
+    };
+    m.sort_files();
+    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("manifest");
+    std::fs::write(dir.join("manifest.json.minisig"), b"sig\n").expect("sig");
+    std::fs::create_dir_all(dir.join("json")).expect("json");
+    std::fs::write(
+        dir.join("json/main.json"),
+        format!("{{\"sequence\":{sequence}}}"),
+    )
+    .expect("pointer");
+    let link = root.join("origin.tmp");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(format!("cortes/{sequence:06}"), &link).expect("link");
+    std::fs::rename(&link, root.join("origin")).expect("switch");
+    m
+}
+
+fn start(root: &Path) -> String {
+    let origin = Arc::new(Origin::open(root).expect("open"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            serve(
+                origin,
+                listener,
+                Duration::from_millis(50),
+                std::future::pending(),
+            )
+            .await
+            .expect("serve");
+        });
+    });
+    format!("http://{addr}")
+}
+
+fn get(url: &str) -> (u16, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(url).call().expect("request");
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_vec().expect("body");
+    (status, body)
+}
+
+#[test]
+fn serves_cortes_and_objects_by_hash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    let base = start(root);
+    assert_eq!(
+        get(&format!("{base}/latest.json")).0,
+        404,
+        "nothing published yet"
+    );
+
+    let m1 = publish(root, 1, &[("a.json", b"uno"), ("datos/x.zip", b"zip-1")]);
+    // The watcher polls every 50 ms.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&format!("{base}/latest.json")).0 != 200 {
+        assert!(Instant::now() < deadline, "corte 1 never announced");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(get(&format!("{base}/latest.json")).1, br#"{"sequence":1}"#);
+    let (status, body) = get(&format!("{base}/cortes/1/manifest.json"));
+    assert_eq!(status, 200);
+    assert_eq!(body, m1.to_bytes());
+    assert_eq!(
+        get(&format!("{base}/cortes/1/json/main.json")).1,
+        br#"{"sequence":1}"#
+    );
+    assert_eq!(
+        get(&format!("{base}/cortes/1/manifest.json.minisig")).1,
+        b"sig\n"
+    );
+    for f in &m1.files {
+        let (status, body) = get(&format!("{base}/objects/{}", f.sha256));
+        assert_eq!(status, 200, "{}", f.path);
+        assert_eq!(sha256_hex(&body), f.sha256);
+    }
+
+    // Refusals: unknown corte, a file that is not a corte file, traversal, bad hashes.
+    for path in [
+        "cortes/2/manifest.json",
+        "cortes/1/a.json",
+        "cortes/1/../000001/manifest.json",
+        "cortes/-1/manifest.json",
+        "cortes/+1/manifest.json",
+        "objects/..%2Fmanifest.json",
+        &format!("objects/{}", "A".repeat(64)),
+        &format!("objects/{}", sha256_hex(b"never published")),
+    ] {
+        assert_eq!(get(&format!("{base}/{path}")).0, 404, "{path}");
+    }
+
+    // A subscriber hears of corte 1 at once, then of corte 2 as soon as it is out.
+    let mut events = ureq::get(&format!("{base}/events")).call().expect("events");
+    let mut lines = BufReader::new(events.body_mut().as_reader()).lines();
+    let mut next_data = || loop {
+        let line = lines.next().expect("stream open").expect("line");
+        if let Some(data) = line.strip_prefix("data: ") {
+            return data.to_owned();
+        }
+    };
+    assert_eq!(next_data(), r#"{"sequence":1}"#);
+    let started = Instant::now();
+    publish(root, 2, &[("a.json", b"uno"), ("datos/x.zip", b"zip-2")]);
+    assert_eq!(next_data(), r#"{"sequence":2}"#);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // Corte 2's new file is served by hash; the unchanged one from wherever it was first.
+    let (status, body) = get(&format!("{base}/objects/{}", sha256_hex(b"zip-2")));
+    assert_eq!((status, body.as_slice()), (200, &b"zip-2"[..]));
+    assert_eq!(
+        get(&format!("{base}/objects/{}", sha256_hex(b"zip-1"))).0,
+        200
+    );
+}
+
+#[test]
+fn a_corte_folder_being_written_is_not_served() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    publish(root, 1, &[("a.json", b"uno")]);
+    std::fs::create_dir_all(root.join("cortes/.tmp-000002")).expect("tmp corte");
+    let origin = Origin::open(root).expect("open");
+    assert_eq!(origin.latest(), Some(1));
+    assert_eq!(origin.objects(), 1);
+    // A link to something that is not a corte folder is an error naming it.
+    std::fs::remove_file(root.join("origin")).expect("rm");
+    std::os::unix::fs::symlink("elsewhere", root.join("origin")).expect("link");
+    let e = Origin::open(root).err().expect("refused");
+    assert!(format!("{e:#}").contains("not at a corte folder"), "{e:#}");
+}
