@@ -24,7 +24,9 @@
 //!   connection limit in [`listener`]; [`compress`] for the precompressed variants,
 //!   [`rate_limit`] for the per-IP token bucket); [`run`] puts the inbox poller and the
 //!   server together.
-//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
+//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory;
+//!   [`deliver_delta`] sends a delta package (only the files the node lacks, marked
+//!   [`DELTA_MARKER`]), which [`verify_package_with`] fills from the node's [`Store`].
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
 //!
 //! Crates used: `prep-package` for every check of a package, `axum` for request handling,
@@ -54,13 +56,16 @@ pub mod store;
 pub use access_log::AccessLog;
 pub use config::{Limits, NodeConfig, ServerConfig};
 pub use corte::{Corte, ServedFile};
-pub use deliver::deliver;
+pub use deliver::{Sent, deliver, deliver_delta};
 pub use events::EventLog;
 pub use history::{CheckReport, History, HistoryEntry, check_history, history};
 pub use metrics::Metrics;
 pub use node::{Node, Outcome};
 pub use notice::Notice;
-pub use package_dir::{COMPLETE_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package};
+pub use package_dir::{
+    COMPLETE_MARKER, DELTA_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package,
+    verify_package_with,
+};
 pub use server::serve;
 pub use store::{CorteRecord, Store};
 

@@ -15,7 +15,7 @@ use crate::events::EventLog;
 use crate::metrics::Metrics;
 use crate::now_rfc3339;
 use crate::package_dir::{
-    Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded, verify_package,
+    Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded, verify_package_with,
 };
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
@@ -369,14 +369,20 @@ impl Node {
             last: last.as_ref().map(|l| (l.sequence, l.hash.as_str())),
             now_utc: Some(&now),
         };
-        let verified = verify_package(dir, &self.config.key, &self.config.limits, &expect)
-            .and_then(|p| {
-                if last.is_none() && !(self.resync || self.config.accept_first) {
-                    Err(Refusal::ResyncRequired(p.manifest.sequence))
-                } else {
-                    Ok(p)
-                }
-            });
+        let verified = verify_package_with(
+            dir,
+            &self.config.key,
+            &self.config.limits,
+            &expect,
+            Some(&self.store),
+        )
+        .and_then(|p| {
+            if last.is_none() && !(self.resync || self.config.accept_first) {
+                Err(Refusal::ResyncRequired(p.manifest.sequence))
+            } else {
+                Ok(p)
+            }
+        });
         let package = match verified {
             Ok(p) => p,
             Err(refusal) => return self.reject(dir, name, &refusal),

@@ -3,6 +3,7 @@
 //! with the manifest. Every refusal is a [`Refusal`] with its own reason.
 
 use crate::config::Limits;
+use crate::store::Store;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH, Pointer};
 use prep_package::{Expectations, Manifest, PackageError, VerifyingKey, check_package};
@@ -14,6 +15,9 @@ use std::path::{Path, PathBuf};
 pub const SIGNATURE_PATH: &str = "manifest.json.minisig";
 /// The marker a sender writes last, inside the package directory, once every file is there.
 pub const COMPLETE_MARKER: &str = ".prep-complete";
+/// The marker of a delta package: listed files the node's object store already holds (same
+/// SHA-256 and size) may be left out; the node fills them from the store before checking.
+pub const DELTA_MARKER: &str = ".prep-delta";
 /// The largest pointer (`json/main.json`) read.
 const MAX_POINTER_BYTES: u64 = 64 * 1024;
 /// The largest signature read.
@@ -230,12 +234,29 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> 
 }
 
 /// Checks the package in `dir`: listing and limits, then signature, manifest, sequence and
-/// chain against `expect`, expiry, every file, nothing unlisted, and the pointer.
+/// chain against `expect`, expiry, every file, nothing unlisted, and the pointer. A delta
+/// package (with [`DELTA_MARKER`]) is refused here for any file it leaves out: only
+/// [`verify_package_with`] given the node's store can fill them.
 pub fn verify_package(
     dir: &Path,
     key: &VerifyingKey,
     limits: &Limits,
     expect: &Expectations<'_>,
+) -> Result<VerifiedPackage, Refusal> {
+    verify_package_with(dir, key, limits, expect, None)
+}
+
+/// [`verify_package`], filling the files a delta package (one holding [`DELTA_MARKER`])
+/// leaves out from `store`: a listed file absent from the directory is read from the object
+/// with its SHA-256 when that object exists with its size. Every filled file is still checked
+/// against the signed manifest (size and SHA-256) like any other, and counts towards the
+/// limits. Without the marker, or when the store lacks the object, the file is `missing_file`.
+pub fn verify_package_with(
+    dir: &Path,
+    key: &VerifyingKey,
+    limits: &Limits,
+    expect: &Expectations<'_>,
+    store: Option<&Store>,
 ) -> Result<VerifiedPackage, Refusal> {
     let listing = list_package(dir, limits)?;
     let sizes: HashMap<&str, u64> = listing.iter().map(|(p, s)| (p.as_str(), *s)).collect();
@@ -243,7 +264,14 @@ pub fn verify_package(
         .iter()
         .map(|(p, _)| p.clone())
         .filter(|p| {
-            ![MANIFEST_PATH, SIGNATURE_PATH, POINTER_PATH, COMPLETE_MARKER].contains(&p.as_str())
+            ![
+                MANIFEST_PATH,
+                SIGNATURE_PATH,
+                POINTER_PATH,
+                COMPLETE_MARKER,
+                DELTA_MARKER,
+            ]
+            .contains(&p.as_str())
         })
         .collect();
     let small = |path: &str, limit: u64| -> Result<Vec<u8>, Refusal> {
@@ -254,12 +282,23 @@ pub fn verify_package(
     let manifest_bytes = small(MANIFEST_PATH, limits.max_file_bytes)?;
     let minisig = String::from_utf8(small(SIGNATURE_PATH, MAX_SIGNATURE_BYTES)?)
         .map_err(|_| Refusal::Unreadable(format!("{SIGNATURE_PATH} is not text")))?;
+    let fill = match store {
+        Some(store) if sizes.contains_key(DELTA_MARKER) => {
+            fillable(&manifest_bytes, &sizes, store, &listing, limits)?
+        }
+        _ => HashMap::new(),
+    };
     let mut files = HashMap::new();
     let mut read_error = None;
     let read = |path: &str| {
-        // Only files the listing saw are read, each bounded by the size listed then.
-        let limit = *sizes.get(path)?;
-        match read_bounded(&dir.join(path), limit) {
+        // Only files the listing saw are read, each bounded by the size listed then; a delta's
+        // left-out file is read from the store's object, bounded by the manifest's size.
+        let (file, limit) = match (sizes.get(path), fill.get(path)) {
+            (Some(&size), _) => (dir.join(path), size),
+            (None, Some((object, size))) => (object.clone(), *size),
+            (None, None) => return None,
+        };
+        match read_bounded(&file, limit) {
             Ok(Some(bytes)) => {
                 let bytes = Bytes::from(bytes);
                 files.insert(path.to_owned(), bytes.clone());
@@ -288,6 +327,50 @@ pub fn verify_package(
         pointer,
         files,
     })
+}
+
+/// The files a delta package leaves out that `store` holds: path → (object path, size). The
+/// manifest is not verified yet (its signature is checked next, by `check_package`), so it
+/// only chooses which objects to read; each is verified against the signed manifest after.
+/// The filled files count towards `max_files` and `max_total_bytes`.
+fn fillable(
+    manifest_bytes: &[u8],
+    sizes: &HashMap<&str, u64>,
+    store: &Store,
+    listing: &[(String, u64)],
+    limits: &Limits,
+) -> Result<HashMap<String, (PathBuf, u64)>, Refusal> {
+    // A manifest that does not parse is refused by `check_package` with its reason.
+    let Ok(manifest) = Manifest::from_bytes(manifest_bytes) else {
+        return Ok(HashMap::new());
+    };
+    let mut fill = HashMap::new();
+    let mut total: u64 = listing.iter().map(|(_, s)| *s).sum();
+    for f in &manifest.files {
+        if sizes.contains_key(f.path.as_str()) || store.object_size(&f.sha256) != Some(f.size) {
+            continue;
+        }
+        if f.size > limits.max_file_bytes {
+            return Err(Refusal::FileTooLarge {
+                path: f.path.clone(),
+                size: f.size,
+                max: limits.max_file_bytes,
+            });
+        }
+        total = total.saturating_add(f.size);
+        if total > limits.max_total_bytes {
+            return Err(Refusal::TotalTooLarge {
+                max: limits.max_total_bytes,
+            });
+        }
+        fill.insert(f.path.clone(), (store.object_path(&f.sha256), f.size));
+        if (listing.len() + fill.len()) as u64 > limits.max_files {
+            return Err(Refusal::TooManyFiles {
+                max: limits.max_files,
+            });
+        }
+    }
+    Ok(fill)
 }
 
 /// `json/main.json` must name this manifest (path, hash, sequence, corte) and a listed index.

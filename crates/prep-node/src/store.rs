@@ -125,6 +125,22 @@ impl Store {
             .with_context(|| format!("cannot sync the file system of {}", self.root.display()))
     }
 
+    /// The size of the object with this SHA-256 when the store holds it as a regular file;
+    /// `None` when absent or when `sha256` is not 64 lowercase hex digits.
+    pub fn object_size(&self, sha256: &str) -> Option<u64> {
+        let valid = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !valid {
+            return None;
+        }
+        std::fs::symlink_metadata(self.object_path(sha256))
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len())
+    }
+
     /// An object's bytes.
     pub fn read_object(&self, sha256: &str) -> anyhow::Result<Vec<u8>> {
         let path = self.object_path(sha256);

@@ -1,0 +1,205 @@
+//! Delta packages: a package marked `.prep-delta` may leave out the listed files the node's
+//! object store holds; the node fills them from the store and verifies them like any other.
+//! Without the marker, or for a file the store lacks, a left-out file is `missing_file`.
+
+mod common;
+
+use common::{Pkg, config, keys, package};
+use prep_node::{Node, Outcome};
+use std::collections::HashSet;
+use std::path::Path;
+
+fn data(n: u8) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "json/gub/area.json",
+            format!("{{\"votos\":[{n},2,3]}}").into_bytes(),
+        ),
+        ("json/gub/static.json", b"{\"unchanged\":true}".to_vec()),
+    ]
+}
+
+/// The SHA-256 of every file a package lists.
+fn hashes(p: &Pkg) -> HashSet<String> {
+    p.manifest.files.iter().map(|f| f.sha256.clone()).collect()
+}
+
+fn only(outcomes: Vec<Outcome>) -> Outcome {
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    outcomes.into_iter().next().expect("one")
+}
+
+/// A node that accepted `p1` (full) and `p2` (chained), with its scratch directory.
+struct Fixture {
+    _root: tempfile::TempDir,
+    node: Node,
+    key: prep_package::SigningKey,
+    p2: Pkg,
+    scratch: std::path::PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let (_, cfg) = config(root.path(), &pk, "");
+    let node = Node::open(cfg, true).expect("open");
+    let scratch = root.path().join("scratch");
+    let p1 = package(&key, 1, None, &data(1));
+    p1.write(&scratch.join("p1"));
+    prep_node::deliver(&scratch.join("p1"), &node.config().inbox, "p1").expect("deliver");
+    assert!(matches!(
+        only(node.poll_inbox().expect("poll")),
+        Outcome::Accepted { sequence: 1, .. }
+    ));
+    let p2 = package(&key, 2, Some(&p1.manifest), &data(2));
+    p2.write(&scratch.join("p2"));
+    let have = hashes(&p1);
+    let sent = prep_node::deliver_delta(&scratch.join("p2"), &node.config().inbox, "p2", |h| {
+        have.contains(h)
+    })
+    .expect("deliver delta");
+    // index.html, app.css and static.json are unchanged: left out; area.json and the index
+    // changed: sent with manifest, signature and pointer.
+    assert_eq!(sent.skipped, 3, "{sent:?}");
+    assert_eq!(sent.files, 5, "{sent:?}");
+    assert!(matches!(
+        only(node.poll_inbox().expect("poll")),
+        Outcome::Accepted { sequence: 2, .. }
+    ));
+    Fixture {
+        _root: root,
+        node,
+        key,
+        p2,
+        scratch,
+    }
+}
+
+#[test]
+fn a_delta_is_filled_from_the_store_and_served_whole() {
+    let f = fixture();
+    let corte = f.node.current().expect("active");
+    assert_eq!(corte.sequence, 2);
+    for (path, bytes) in &f.p2.files {
+        let served = corte.get(path).unwrap_or_else(|| panic!("{path} served"));
+        assert_eq!(&served.bytes[..], &bytes[..], "{path}");
+    }
+    // And it survives a restart: the record's files are all objects.
+    let config = f.node.config().clone();
+    drop(corte);
+    drop(f.node);
+    let node = Node::open(config, false).expect("reopen");
+    assert_eq!(node.current().expect("active").sequence, 2);
+}
+
+/// Writes p3 whole into `inbox/.tmp-<name>`, lets `edit` change it, marks it complete and
+/// polls once.
+fn deliver_edited(f: &Fixture, p3: &Pkg, name: &str, edit: impl FnOnce(&Path)) -> Outcome {
+    let inbox = &f.node.config().inbox;
+    let tmp = inbox.join(format!(".tmp-{name}"));
+    p3.write(&tmp);
+    edit(&tmp);
+    std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::rename(&tmp, inbox.join(name)).expect("rename");
+    only(f.node.poll_inbox().expect("poll"))
+}
+
+#[test]
+fn without_the_marker_a_file_the_store_holds_is_still_missing() {
+    let f = fixture();
+    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    let o = deliver_edited(&f, &p3, "no-marker", |d| {
+        std::fs::remove_file(d.join("json/gub/static.json")).expect("rm");
+    });
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "missing_file", reason, .. } if reason.contains("json/gub/static.json")),
+        "{o:?}"
+    );
+    assert_eq!(f.node.current().expect("active").sequence, 2);
+}
+
+#[test]
+fn a_delta_leaving_out_a_file_the_store_lacks_is_refused_naming_it() {
+    let f = fixture();
+    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    let o = deliver_edited(&f, &p3, "delta-new", |d| {
+        std::fs::write(d.join(prep_node::DELTA_MARKER), b"").expect("marker");
+        // area.json changed in corte 3: the store has never seen these bytes.
+        std::fs::remove_file(d.join("json/gub/area.json")).expect("rm");
+    });
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "missing_file", reason, .. } if reason.contains("json/gub/area.json")),
+        "{o:?}"
+    );
+    assert_eq!(f.node.current().expect("active").sequence, 2);
+    // The same corte sent properly is then accepted.
+    p3.write(&f.scratch.join("p3"));
+    let have = hashes(&f.p2);
+    prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
+        have.contains(h)
+    })
+    .expect("deliver");
+    assert!(matches!(
+        only(f.node.poll_inbox().expect("poll")),
+        Outcome::Accepted { sequence: 3, .. }
+    ));
+}
+
+#[test]
+fn a_filled_file_is_verified_by_its_hash() {
+    let f = fixture();
+    // The store's copy of static.json damaged, same size: filling it must not pass.
+    let static_json = &f.p2.files.iter().find(|(p, _)| p == "json/gub/static.json");
+    let (_, bytes) = static_json.expect("static.json");
+    let hash = prep_package::sha256_hex(bytes);
+    let object = f
+        .node
+        .config()
+        .data
+        .join("objects")
+        .join(&hash[..2])
+        .join(&hash);
+    let mut damaged = bytes.clone();
+    damaged[2] ^= 0x01;
+    std::fs::write(&object, &damaged).expect("damage");
+    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    p3.write(&f.scratch.join("p3"));
+    let have = hashes(&f.p2);
+    prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
+        have.contains(h)
+    })
+    .expect("deliver");
+    let o = only(f.node.poll_inbox().expect("poll"));
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "hash", reason, .. } if reason.contains("json/gub/static.json")),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn a_delta_with_a_forged_hash_is_refused_by_the_manifest_check() {
+    let f = fixture();
+    // A manifest entry whose sha256 is a path, not hex: refused by the manifest check (and
+    // `Store::object_size` answers `None` for it, so no file outside the store is read).
+    let mut p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    p3.manifest.files[0].sha256 = "../../../../etc/passwd".into();
+    p3.resign(&f.key);
+    let o = deliver_edited(&f, &p3, "forged", |d| {
+        std::fs::write(d.join(prep_node::DELTA_MARKER), b"").expect("marker");
+    });
+    assert!(
+        matches!(
+            &o,
+            Outcome::Rejected {
+                code: "manifest",
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+    let store = prep_node::Store::open(&f.node.config().data).expect("store");
+    assert_eq!(store.object_size("../../../../etc/passwd"), None);
+    let hash = prep_package::sha256_hex(b"{\"unchanged\":true}");
+    assert_eq!(store.object_size(&hash), Some(18));
+    assert_eq!(store.object_size(&hash.to_uppercase()), None);
+}
