@@ -130,6 +130,7 @@ struct RawConfig {
     #[serde(default = "default_poll_ms")]
     poll_interval_ms: u64,
     export_root: Option<PathBuf>,
+    pull: Option<crate::pull::PullConfig>,
 }
 
 fn default_listen() -> String {
@@ -177,6 +178,8 @@ pub struct NodeConfig {
     /// Where each activated corte is also exported as a web root for nginx or Apache
     /// (`<export_root>/current`), if anywhere.
     pub export_root: Option<PathBuf>,
+    /// Where cortes are pulled from (`[pull]`), if anywhere.
+    pub pull: Option<crate::pull::PullConfig>,
 }
 
 impl NodeConfig {
@@ -274,6 +277,10 @@ impl NodeConfig {
             server,
             poll_interval_ms: raw.poll_interval_ms,
             export_root,
+            pull: raw
+                .pull
+                .map(crate::pull::PullConfig::validate)
+                .transpose()?,
         })
     }
 

@@ -27,12 +27,15 @@
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory;
 //!   [`deliver_delta`] sends a delta package (only the files the node lacks, marked
 //!   [`DELTA_MARKER`]), which [`verify_package_with`] fills from the node's [`Store`].
+//! - [`pull`]: the pull channel, the node's side: [`Puller`] fetches each new corte from the
+//!   institute's origin (only the files the store lacks, by SHA-256) into the inbox as a
+//!   delta package; the origin's event stream wakes it within a second.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
 //!
 //! Crates used: `prep-package` for every check of a package, `axum` for request handling,
 //! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
 //! (rustls with `ring`) for TLS, `flate2` and `brotli` for precompression with `rayon` to
-//! do it in parallel, `toml` for the configuration, `serde_json` for records and events,
+//! do it in parallel, `ureq` for the pull channel's requests, `toml` for the configuration, `serde_json` for records and events,
 //! `bytes` to share file bytes between the corte and responses without copies.
 
 pub mod access_log;
@@ -49,6 +52,7 @@ pub mod node;
 mod node_notice;
 pub mod notice;
 pub mod package_dir;
+pub mod pull;
 pub mod rate_limit;
 pub mod server;
 pub mod store;
@@ -66,6 +70,7 @@ pub use package_dir::{
     COMPLETE_MARKER, DELTA_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package,
     verify_package_with,
 };
+pub use pull::{PullConfig, Pulled, Puller};
 pub use server::serve;
 pub use store::{CorteRecord, Store};
 
@@ -98,36 +103,74 @@ pub fn run(
     let listener = std::net::TcpListener::bind(listen)
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     on_listening(listener.local_addr()?, node.current().map(|c| c.sequence));
-    let poller = Arc::clone(&node);
-    let interval = Duration::from_millis(node.config().poll_interval_ms);
+    let receiver = Arc::clone(&node);
     std::thread::Builder::new()
         .name("inbox".into())
-        .spawn(move || {
-            // A fault that persists (a full disk) is reported once, not every poll.
-            let mut last_error = None;
-            loop {
-                match poller.poll_inbox() {
-                    Ok(_) => last_error = None,
-                    Err(e) => {
-                        let reason = format!("{e:#}");
-                        if last_error.as_ref() != Some(&reason) {
-                            eprintln!("prep node: {reason}");
-                            poller
-                                .events()
-                                .record("error", serde_json::json!({"reason": reason}));
-                            last_error = Some(reason);
-                        }
-                    }
-                }
-                std::thread::sleep(interval);
-            }
-        })?;
+        .spawn(move || receive(&receiver))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let served = runtime.block_on(serve(Arc::clone(&node), listener, shutdown_signal()));
     node.stopped();
     served
+}
+
+/// The receiving loop, on a thread of its own: pulls from the origin when `[pull]` is
+/// configured (every `interval_ms`, or at once when its event stream announces a corte), and
+/// polls the inbox every `poll_interval_ms`. One thread does both, so packages are checked
+/// and activated one at a time.
+fn receive(node: &Node) {
+    let interval = Duration::from_millis(node.config().poll_interval_ms);
+    let (wake, woken) = std::sync::mpsc::channel::<u64>();
+    let puller = node.config().pull.clone().and_then(|config| {
+        if config.events {
+            let (listen_config, wake) = (config.clone(), wake.clone());
+            let spawned = std::thread::Builder::new()
+                .name("pull-events".into())
+                .spawn(move || pull::Puller::listen(&listen_config, &wake));
+            if let Err(e) = spawned {
+                eprintln!("prep node: cannot listen to the origin's events: {e}");
+            }
+        }
+        match pull::Puller::new(config.clone()) {
+            Ok(p) => Some((p, Duration::from_millis(config.interval_ms))),
+            Err(e) => {
+                eprintln!("prep node: cannot start pulling: {e:#}");
+                None
+            }
+        }
+    });
+    drop(wake);
+    let mut last_pull: Option<std::time::Instant> = None;
+    let mut announced = false;
+    // A fault that persists (a full disk, an origin down) is reported once, not every poll.
+    let mut last_error = None;
+    loop {
+        let mut result = Ok(());
+        if let Some((puller, every)) = &puller
+            && (announced || last_pull.is_none_or(|t| t.elapsed() >= *every))
+        {
+            last_pull = Some(std::time::Instant::now());
+            result = puller.pull(node).map(|_| ());
+        }
+        let result = result.and(node.poll_inbox().map(|_| ()));
+        match result {
+            Ok(()) => last_error = None,
+            Err(e) => {
+                let reason = format!("{e:#}");
+                if last_error.as_ref() != Some(&reason) {
+                    eprintln!("prep node: {reason}");
+                    node.events()
+                        .record("error", serde_json::json!({"reason": reason}));
+                    last_error = Some(reason);
+                }
+            }
+        }
+        announced = match woken.recv_timeout(interval) {
+            Ok(sequence) => node.last_accepted().is_none_or(|last| sequence > last),
+            Err(_) => false,
+        };
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

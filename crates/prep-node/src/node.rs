@@ -224,6 +224,17 @@ impl Node {
         }
     }
 
+    /// The sequence of the last corte accepted (what the next must chain onto), if any.
+    pub fn last_accepted(&self) -> Option<u64> {
+        self.lock_last().as_ref().map(|l| l.sequence)
+    }
+
+    /// Whether the object store holds the file with this SHA-256 (a delta package may leave
+    /// it out).
+    pub fn holds_object(&self, sha256: &str) -> bool {
+        self.store.object_size(sha256).is_some()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &NodeConfig {
         &self.config

@@ -43,18 +43,23 @@ pub fn s(p: &Path) -> String {
 /// address once it printed `listening on ADDR`. Its stdout keeps being read, so the node never
 /// blocks on a full pipe.
 pub fn start_node(config: &Path, log: &Path) -> (Child, String) {
+    start_listening(&["node", "run", "--config", &s(config)], log)
+}
+
+/// Starts `prep ARGS` (a server: `node run`, `origin`), its stderr appended to `log`; returns
+/// it and its address once it printed `listening on ADDR`, reading its stdout on.
+pub fn start_listening(args: &[&str], log: &Path) -> (Child, String) {
     let err = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .expect("log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(["node", "run", "--config"])
-        .arg(config)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::from(err))
         .spawn()
-        .expect("spawn prep node run");
+        .expect("spawn prep");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -70,7 +75,7 @@ pub fn start_node(config: &Path, log: &Path) -> (Child, String) {
     });
     let first = rx
         .recv_timeout(Duration::from_secs(30))
-        .expect("the node printed nothing");
+        .expect("the server printed nothing");
     let addr = first
         .trim()
         .strip_prefix("listening on ")

@@ -1,0 +1,87 @@
+//! The pull channel end to end: `prep origin` over an election directory, `prep node run`
+//! pulling from it with a one-minute interval; a new corte cut with `prep corte --dir` is
+//! served by the node within seconds because the origin's event stream wakes it.
+
+mod common;
+
+use common::{ok, prep, s, start_listening, start_node};
+use std::time::{Duration, Instant};
+
+fn served_sequence(node: &str) -> Option<u64> {
+    let mut r = ureq::get(&format!("http://{node}/json/main.json"))
+        .call()
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&r.body_mut().read_to_vec().ok()?).ok()?;
+    v["sequence"].as_u64()
+}
+
+fn wait_for(node: &str, sequence: u64, limit: Duration) -> Duration {
+    let started = Instant::now();
+    while served_sequence(node) != Some(sequence) {
+        assert!(
+            started.elapsed() < limit,
+            "the node did not serve corte {sequence} within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    started.elapsed()
+}
+
+#[test]
+fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
+    let root = tempfile::tempdir().expect("tmp");
+    let election = root.path().join("election");
+    ok(prep(&[
+        "init",
+        &s(&election),
+        "--synth",
+        "--casillas",
+        "400",
+        "--keys",
+        "--unencrypted",
+    ]));
+    ok(prep(&["corte", "--dir", &s(&election)]));
+    let log = root.path().join("stderr.log");
+    let (mut origin, origin_addr) = start_listening(
+        &[
+            "origin",
+            "--dir",
+            &s(&election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "50",
+        ],
+        &log,
+    );
+
+    let node_dir = root.path().join("node");
+    std::fs::create_dir_all(&node_dir).expect("mkdir");
+    let config = node_dir.join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\n\n[pull]\norigin = \"http://{origin_addr}\"\ninterval_ms = 60000\n",
+            s(&election.join("keys/prep.pub"))
+        ),
+    )
+    .expect("config");
+    let (mut node, node_addr) = start_node(&config, &log);
+    // The first pull happens at start.
+    wait_for(&node_addr, 1, Duration::from_secs(30));
+
+    // Two more cortes, each served long before the one-minute interval.
+    for sequence in [2, 3] {
+        let cut = Instant::now();
+        ok(prep(&["corte", "--dir", &s(&election)]));
+        let after_cut = cut.elapsed();
+        let took = wait_for(&node_addr, sequence, Duration::from_secs(20));
+        println!("corte {sequence}: cut in {after_cut:?}, served by the pull node {took:?} later");
+    }
+    let events = std::fs::read_to_string(node_dir.join("data/events.jsonl")).expect("events");
+    assert_eq!(events.matches("\"event\":\"pull\"").count(), 3, "{events}");
+    node.kill().expect("kill");
+    origin.kill().expect("kill");
+    let _ = node.wait();
+    let _ = origin.wait();
+}

@@ -1,0 +1,313 @@
+//! The pull channel, the node's side: the node fetches new cortes from the institute's origin
+//! (`prep origin`, or an S3 bucket the `s3` channel fills; the paths are
+//! `prep_origin`'s layout) instead of waiting for a push into its inbox.
+//!
+//! On each interval, or at once when the origin's `events` stream announces a corte, the
+//! node reads `latest.json`; for each corte after the last it accepted, in order, it fetches
+//! the manifest, its signature and the pointer, checks the signature and the size limits
+//! **before** fetching any file, then fetches by SHA-256 only the files its object store
+//! lacks (a file unchanged since a corte it holds is never fetched again), checks each
+//! file's size and hash as it arrives, and hands the whole as a delta package to its own
+//! inbox, which then checks everything again like any package. The origin is trusted for
+//! nothing.
+
+use crate::node::Node;
+use crate::package_dir::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use anyhow::{Context, bail};
+use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_package::{Manifest, sha256_hex};
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+/// The largest `latest.json`, pointer or signature read.
+const MAX_SMALL_BYTES: u64 = 64 * 1024;
+/// The largest manifest read (a national corte's is about 7 MB).
+const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+/// Files fetched at once.
+const FETCH_THREADS: usize = 8;
+
+/// `[pull]` in the node's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullConfig {
+    /// The origin's base URL (`https://prep.ieepuebla.org.mx/origen/`), http or https.
+    pub origin: String,
+    /// How often `latest.json` is read when no event arrives, in milliseconds.
+    #[serde(default = "PullConfig::default_interval")]
+    pub interval_ms: u64,
+    /// Whether to listen to the origin's `events` stream to fetch a corte at once (an S3
+    /// bucket has none: set false).
+    #[serde(default = "PullConfig::default_events")]
+    pub events: bool,
+    /// Each request's time limit, in milliseconds.
+    #[serde(default = "PullConfig::default_timeout")]
+    pub timeout_ms: u64,
+}
+
+impl PullConfig {
+    fn default_interval() -> u64 {
+        5_000
+    }
+    fn default_events() -> bool {
+        true
+    }
+    fn default_timeout() -> u64 {
+        30_000
+    }
+
+    /// Checks the values; the origin URL loses its trailing `/`.
+    pub fn validate(mut self) -> anyhow::Result<PullConfig> {
+        let o = self.origin.trim_end_matches('/');
+        let rest = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"));
+        match rest {
+            Some(r) if !r.is_empty() && !r.contains(['?', '#', ' ']) => {}
+            _ => bail!(
+                "[pull] origin = {:?} must be an http:// or https:// URL without query (`https://prep.example.mx/origen`)",
+                self.origin
+            ),
+        }
+        self.origin = o.to_owned();
+        if !(100..=3_600_000).contains(&self.interval_ms) {
+            bail!(
+                "[pull] interval_ms = {} must be between 100 and 3600000",
+                self.interval_ms
+            );
+        }
+        if !(100..=600_000).contains(&self.timeout_ms) {
+            bail!(
+                "[pull] timeout_ms = {} must be between 100 and 600000",
+                self.timeout_ms
+            );
+        }
+        Ok(self)
+    }
+}
+
+/// `latest.json` and each event's data.
+#[derive(Debug, Deserialize)]
+struct Latest {
+    sequence: u64,
+}
+
+/// What one pull did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pulled {
+    /// Cortes fetched and handed to the inbox.
+    pub cortes: u64,
+    /// Files fetched.
+    pub files: u64,
+    /// Their bytes (the manifests, signatures and pointers included).
+    pub bytes: u64,
+    /// Listed files not fetched because the node holds them.
+    pub skipped: u64,
+}
+
+/// Fetches cortes from an origin into a node.
+pub struct Puller {
+    config: PullConfig,
+    agent: ureq::Agent,
+    pool: rayon::ThreadPool,
+}
+
+impl Puller {
+    /// A puller for `config` (validated).
+    pub fn new(config: PullConfig) -> anyhow::Result<Puller> {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_millis(config.timeout_ms)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(FETCH_THREADS)
+            .thread_name(|i| format!("pull-{i}"))
+            .build()?;
+        Ok(Puller {
+            config,
+            agent,
+            pool,
+        })
+    }
+
+    /// Reads `latest.json` and brings the node up to it, corte by corte, each checked and
+    /// activated by the node's inbox before the next is fetched. On a node with no history
+    /// only the newest corte is fetched (it must be allowed to start the chain).
+    pub fn pull(&self, node: &Node) -> anyhow::Result<Pulled> {
+        let latest: Latest = serde_json::from_slice(&self.get("latest.json", MAX_SMALL_BYTES)?)
+            .context("the origin's latest.json is not {\"sequence\": N}")?;
+        let mut pulled = Pulled::default();
+        let first = match node.last_accepted() {
+            Some(last) if last >= latest.sequence => return Ok(pulled),
+            Some(last) => last + 1,
+            None => latest.sequence,
+        };
+        for sequence in first..=latest.sequence {
+            let got = self.fetch(node, sequence)?;
+            pulled.cortes += 1;
+            pulled.files += got.files;
+            pulled.bytes += got.bytes;
+            pulled.skipped += got.skipped;
+            node.events().record(
+                "pull",
+                serde_json::json!({
+                    "sequence": sequence,
+                    "files": got.files,
+                    "bytes": got.bytes,
+                    "skipped": got.skipped,
+                }),
+            );
+            node.poll_inbox()?;
+            if node.last_accepted() != Some(sequence) {
+                bail!(
+                    "corte {sequence} fetched from {} was not accepted (see the reject event)",
+                    self.config.origin
+                );
+            }
+        }
+        Ok(pulled)
+    }
+
+    /// Fetches corte `sequence` into `inbox/pull-<sequence>/` as a delta package.
+    fn fetch(&self, node: &Node, sequence: u64) -> anyhow::Result<Pulled> {
+        let config = node.config();
+        let at = |file: &str| format!("cortes/{sequence}/{file}");
+        let manifest_bytes = self.get(&at(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
+        let signature = self.get(&at(SIGNATURE_PATH), MAX_SMALL_BYTES)?;
+        let pointer = self.get(&at(POINTER_PATH), MAX_SMALL_BYTES)?;
+        // Before a single file is fetched: signed by the institute, the corte asked for,
+        // within the node's limits.
+        let signature_text = std::str::from_utf8(&signature)
+            .with_context(|| format!("corte {sequence}: the signature is not text"))?;
+        prep_package::verify_signature(&config.key, &manifest_bytes, signature_text).with_context(
+            || format!("corte {sequence}: the manifest's signature does not verify"),
+        )?;
+        let manifest = Manifest::from_bytes(&manifest_bytes)
+            .with_context(|| format!("corte {sequence}: the manifest is not valid"))?;
+        if manifest.sequence != sequence {
+            bail!(
+                "the origin's corte {sequence} holds the manifest of corte {}",
+                manifest.sequence
+            );
+        }
+        let limits = &config.limits;
+        if manifest.files.len() as u64 > limits.max_files
+            || manifest.total_size() > limits.max_total_bytes
+            || manifest
+                .files
+                .iter()
+                .any(|f| f.size > limits.max_file_bytes)
+        {
+            bail!("corte {sequence} is beyond this node's [limits]; not fetched");
+        }
+        let name = format!("pull-{sequence}");
+        let tmp = config.inbox.join(format!(".tmp-{name}"));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)
+                .with_context(|| format!("cannot remove {}", tmp.display()))?;
+        }
+        let missing: Vec<_> = manifest
+            .files
+            .iter()
+            .filter(|f| !node.holds_object(&f.sha256))
+            .collect();
+        let fetched: anyhow::Result<Vec<u64>> = self.pool.install(|| {
+            missing
+                .par_iter()
+                .map(|f| {
+                    let bytes = self.get(&format!("objects/{}", f.sha256), f.size)?;
+                    if bytes.len() as u64 != f.size || sha256_hex(&bytes) != f.sha256 {
+                        bail!(
+                            "the origin's object for {} (corte {sequence}) is not the listed file",
+                            f.path
+                        );
+                    }
+                    write_new(&tmp.join(&f.path), &bytes)?;
+                    Ok(f.size)
+                })
+                .collect()
+        });
+        let fetched = fetched?;
+        write_new(&tmp.join(MANIFEST_PATH), &manifest_bytes)?;
+        write_new(&tmp.join(SIGNATURE_PATH), &signature)?;
+        write_new(&tmp.join(POINTER_PATH), &pointer)?;
+        write_new(&tmp.join(DELTA_MARKER), b"")?;
+        write_new(&tmp.join(COMPLETE_MARKER), b"")?;
+        let target = config.inbox.join(&name);
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))?;
+        Ok(Pulled {
+            cortes: 1,
+            files: fetched.len() as u64 + 3,
+            bytes: fetched.iter().sum::<u64>()
+                + (manifest_bytes.len() + signature.len() + pointer.len()) as u64,
+            skipped: (manifest.files.len() - missing.len()) as u64,
+        })
+    }
+
+    /// GETs `path` under the origin, at most `max` bytes.
+    fn get(&self, path: &str, max: u64) -> anyhow::Result<Vec<u8>> {
+        let url = format!("{}/{path}", self.config.origin);
+        let mut response = self
+            .agent
+            .get(&url)
+            .call()
+            .with_context(|| format!("cannot fetch {url}"))?;
+        let status = response.status();
+        if status != 200 {
+            bail!("{url} answered {status}");
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(max)
+            .read_to_vec()
+            .with_context(|| format!("cannot read {url} (at most {max} bytes)"))
+    }
+
+    /// Listens to the origin's `events` stream for ever, sending on `wake` each time a corte
+    /// is announced; reconnects after a failure (waiting 1 s, then up to the interval).
+    pub fn listen(config: &PullConfig, wake: &Sender<u64>) {
+        let url = format!("{}/events", config.origin);
+        // The stream is reopened every minute, which also catches an event missed meanwhile:
+        // the first event of a stream is the newest corte.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_millis(config.timeout_ms)))
+            .timeout_recv_response(Some(Duration::from_millis(config.timeout_ms)))
+            .timeout_recv_body(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            if let Ok(mut response) = agent.get(&url).call() {
+                backoff = Duration::from_secs(1);
+                let reader = BufReader::new(response.body_mut().as_reader());
+                for line in reader.lines() {
+                    let Ok(line) = line else { break };
+                    let Some(data) = line.strip_prefix("data:") else {
+                        continue;
+                    };
+                    if let Ok(latest) = serde_json::from_str::<Latest>(data.trim())
+                        && wake.send(latest.sequence).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_millis(config.interval_ms.max(1000)));
+        }
+    }
+}
+
+/// Writes a new file, creating its folders.
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
