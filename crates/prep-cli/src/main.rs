@@ -6,6 +6,7 @@ mod ingest_cmd;
 mod init_cmd;
 mod keys_cmd;
 mod memoria_cmd;
+mod monitor_cmd;
 mod node_cmd;
 mod origin_cmd;
 mod package_source;
@@ -61,6 +62,8 @@ enum Command {
     Node(node_cmd::NodeArgs),
     /// The institute's pull origin: serve every corte to pull nodes, announce each new one.
     Origin(origin_cmd::OriginArgs),
+    /// Watch what every difusor serves (3-period rule); the compliance report.
+    Monitor(monitor_cmd::MonitorArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Memoria(args) => memoria_cmd::run(args),
         Command::Node(args) => node_cmd::run(args),
         Command::Origin(args) => origin_cmd::run(args),
+        Command::Monitor(args) => monitor_cmd::run(args),
     };
     match result {
         Ok(code) => code,

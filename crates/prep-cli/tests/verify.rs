@@ -295,6 +295,7 @@ fn write_pointer(dir: &Path, m: &Manifest) {
         manifest: "manifest.json".into(),
         manifest_sha256: sha256_hex(&manifest),
         databases: Default::default(),
+        difusores: None,
     };
     std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("pointer");
 }

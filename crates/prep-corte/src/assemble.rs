@@ -84,6 +84,7 @@ pub fn assemble(data: CorteData, extra: Vec<PackageFile>, info: &CorteInfo) -> P
         manifest: MANIFEST_PATH.to_owned(),
         manifest_sha256: manifest.hash(),
         databases: Default::default(),
+        difusores: None,
     };
     Package {
         files,

@@ -18,6 +18,7 @@
 //! - [`Pointer`]: `json/main.json` — sequence, corte time, index, manifest and its hash.
 //! - [`assemble()`] → [`Package`]: the data files plus the zipped databases ([`zip()`], with a
 //!   fixed modification time so it is deterministic too) under one manifest.
+//! - [`difusores`]: the public list of official difusores the site shows.
 //! - The JSON shapes are in [`model`]; `docs/package-format.md` describes them.
 //!
 //! Levels: the election's total; entidades (when there are several); the district or
@@ -33,6 +34,7 @@
 mod actas;
 mod assemble;
 mod build;
+pub mod difusores;
 pub mod model;
 mod pointer;
 mod tally;

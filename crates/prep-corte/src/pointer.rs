@@ -25,6 +25,10 @@ pub struct Pointer {
     /// change the index at every corte.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub databases: std::collections::BTreeMap<String, String>,
+    /// Path of the public list of official difusores ([`crate::difusores`]), when the
+    /// institute publishes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difusores: Option<String>,
 }
 
 impl Pointer {

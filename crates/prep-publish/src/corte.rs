@@ -17,6 +17,27 @@ use prep_store::{EventId, RowLayout, Snapshot, Store};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Where the monitor keeps the public list of difusores, in the election directory.
+pub const PUBLIC_LIST: &str = "monitor/difusores.json";
+
+/// The public list of official difusores (`DIR/monitor/difusores.json`, which the monitor
+/// writes), checked, as the package file `json/difusores.<h>.json`; `None` when there is none.
+pub fn public_list(dir: &ElectionDir) -> anyhow::Result<Option<PackageFile>> {
+    let path = dir.root.join(PUBLIC_LIST);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let (_, canonical) = prep_corte::difusores::read_public_list(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let hash = prep_package::sha256_hex(&canonical);
+    Ok(Some(PackageFile {
+        path: format!("json/difusores.{}.json", &hash[..16]),
+        bytes: canonical,
+    }))
+}
+
 /// The files of the public site that go into every package, rendered from the directory's
 /// configuration (institute, process, elections, image host, public key) and its templates:
 /// the same bytes at every corte, so delivery only pays for them once.
@@ -276,6 +297,9 @@ impl Publisher {
         let json_ms = started.elapsed().as_millis() - read_ms - csv_ms;
         let mut extra = zips;
         extra.extend(self.site.iter().cloned());
+        let difusores = public_list(&self.dir)?;
+        let difusores_path = difusores.as_ref().map(|f| f.path.clone());
+        extra.extend(difusores);
 
         let now = Timestamp::now().as_second();
         let expires =
@@ -293,6 +317,7 @@ impl Publisher {
         };
         let mut package = prep_corte::assemble(data, extra, &info);
         package.pointer.databases = database_paths;
+        package.pointer.difusores = difusores_path;
         let signature = sign_manifest(&self.key, &package.manifest)?;
         let out = self.dir.corte_dir(sequence);
         let prev_dir = last.map(|s| self.dir.corte_dir(s));

@@ -410,6 +410,36 @@
     }
   }
 
+  /** La lista pública de difusores oficiales que nombra main.json; un enlace inhabilitado
+   * (difusor suspendido) se muestra sin enlace. */
+  async function mostrarDifusores(c) {
+    const seccion = document.getElementById('difusores');
+    const ruta = c.puntero.difusores;
+    if (!seccion) return;
+    if (!ruta) {
+      seccion.hidden = true;
+      return;
+    }
+    let lista;
+    try {
+      lista = await archivo(c, ruta);
+    } catch {
+      return;
+    }
+    if (c !== corte || !Array.isArray(lista)) return;
+    const direccion = (u) => typeof u === 'string' && /^https?:\/\/[^\s"'<>`\\]+$/.test(u);
+    const elementos = lista.map((d) => {
+      const nombre = String(d.nombre || d.id || '');
+      if (d.habilitado === true && direccion(d.url)) {
+        return h('li', { 'data-difusor': String(d.id) }, h('a', { href: d.url, rel: 'noopener' }, nombre));
+      }
+      return h('li', { 'data-difusor': String(d.id), class: 'inhabilitado' },
+        h('span', { 'aria-disabled': 'true' }, nombre), ' (enlace inhabilitado)');
+    });
+    seccion.querySelector('ul').replaceChildren(...elementos);
+    seccion.hidden = elementos.length === 0;
+  }
+
   function anunciar(texto) {
     const estado = document.getElementById('estado');
     if (estado) estado.textContent = texto;
@@ -468,6 +498,7 @@
         corte = nuevo;
         mostrarCorte(p);
         if (corte.indice) navegacionElecciones(corte);
+        mostrarDifusores(corte);
         anunciar(habia ? `Nuevo corte: ${p.corte}.` : '');
       } else {
         anunciar(`Sin cambios: el corte de las ${p.corte} sigue vigente.`);

@@ -66,6 +66,19 @@ fn site_in_headless_chromium() {
         page.dom.contains("data-eleccion=\"ayun\""),
         "the other election is in the navigation"
     );
+    // The public list of difusores: the enabled one linked (its name as text), the suspended
+    // one shown without a link.
+    assert!(
+        page.dom.contains(
+            "<li data-difusor=\"medio\"><a href=\"https://medio.example/prep\" rel=\"noopener\">El Medio &lt;Noticias&gt;</a></li>"
+        ),
+        "the enabled difusor is linked"
+    );
+    assert!(
+        page.dom.contains("<li data-difusor=\"suspendido\" class=\"inhabilitado\"><span aria-disabled=\"true\">Medio Suspendido</span> (enlace inhabilitado)</li>"),
+        "the suspended difusor is shown without its link"
+    );
+    assert!(!page.dom.contains("href=\"https://suspendido.example"));
 
     // 2. A district, by the first link of the total's drill-down table.
     let areas = links(&page.dom, "area");

@@ -132,6 +132,7 @@ pub fn write_signed_package(
         manifest: "manifest.json".into(),
         manifest_sha256: m.hash(),
         databases: Default::default(),
+        difusores: None,
     };
     std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
     std::fs::write(

@@ -72,6 +72,7 @@ pub fn package(
             manifest: "manifest.json".into(),
             manifest_sha256: String::new(),
             databases: Default::default(),
+            difusores: None,
         },
         manifest,
         minisig: String::new(),

@@ -101,6 +101,16 @@ impl Sources {
             .render(&site_info())
             .expect("site renders");
         extra.push(zip);
+        let (_, list) =
+            prep_corte::difusores::read_public_list(DIFUSORES.as_bytes()).expect("list");
+        let list_path = format!(
+            "json/difusores.{}.json",
+            &prep_package::sha256_hex(&list)[..16]
+        );
+        extra.push(PackageFile {
+            path: list_path.clone(),
+            bytes: list,
+        });
         let info = CorteInfo {
             institute: "IEEPUE".into(),
             process: "PEL2024".into(),
@@ -112,9 +122,17 @@ impl Sources {
             is_final: false,
             previous: None,
         };
-        prep_corte::assemble(data, extra, &info)
+        let mut package = prep_corte::assemble(data, extra, &info);
+        package.pointer.difusores = Some(list_path);
+        package
     }
 }
+
+/// The public list of difusores in the test package: one enabled, one suspended.
+pub const DIFUSORES: &str = r#"[
+  {"id": "medio", "nombre": "El Medio <Noticias>", "url": "https://medio.example/prep", "habilitado": true},
+  {"id": "suspendido", "nombre": "Medio Suspendido", "url": "https://suspendido.example/prep", "habilitado": false}
+]"#;
 
 /// Writes a package's files, manifest and pointer under `dir`.
 pub fn write_package(dir: &Path, package: &prep_corte::Package) {

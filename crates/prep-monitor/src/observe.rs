@@ -1,0 +1,206 @@
+//! One look at a difusor's public site: its `json/main.json` (what citizens get), and a
+//! spot-check of a few of the served corte's files against the institute's signed manifest.
+
+use anyhow::Context;
+use prep_origin::OriginDir;
+use prep_package::{Manifest, sha256_hex};
+use rand::seq::IndexedRandom;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The largest `json/main.json` read.
+const MAX_POINTER_BYTES: u64 = 64 * 1024;
+/// Manifests kept parsed (one per recent corte).
+const MANIFESTS_KEPT: usize = 8;
+
+/// A served file that is not what the institute signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// The file's path in the corte.
+    pub path: String,
+    /// The SHA-256 the manifest lists.
+    pub expected: String,
+    /// What was served: its SHA-256, or the HTTP status when it was not served.
+    pub got: String,
+}
+
+/// What one look found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The corte `json/main.json` names; `None` when it could not be read.
+    pub sequence: Option<u64>,
+    /// Whether the institute's suspension notice is in force there.
+    pub notice: bool,
+    /// Why the site could not be read, if it could not.
+    pub error: Option<String>,
+    /// Files checked against the manifest (the pointer included).
+    pub checked: usize,
+    /// Files that differ.
+    pub violations: Vec<Violation>,
+}
+
+/// The pointer fields the monitor reads.
+#[derive(Debug, Deserialize)]
+struct Pointer {
+    sequence: u64,
+    manifest_sha256: Option<String>,
+    #[serde(default)]
+    suspended: bool,
+}
+
+/// Looks at difusores: an HTTP agent (certificates checked on https) and the institute's
+/// published cortes, whose manifests it keeps parsed.
+pub struct Observer {
+    agent: ureq::Agent,
+    cortes: OriginDir,
+    spot_checks: usize,
+    manifests: Mutex<BTreeMap<u64, Arc<(Manifest, String)>>>,
+}
+
+impl Observer {
+    /// An observer of the cortes published in the election directory `election_dir`,
+    /// checking `spot_checks` files per look; `ca_file` adds a PEM root certificate (a private
+    /// CA in a drill) to the public roots; `timeout` bounds each request.
+    pub fn new(
+        election_dir: &Path,
+        spot_checks: usize,
+        ca_file: Option<&Path>,
+        timeout: Duration,
+    ) -> anyhow::Result<Observer> {
+        let mut config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .user_agent("prep-monitor");
+        if let Some(ca) = ca_file {
+            let pem = std::fs::read(ca)
+                .with_context(|| format!("cannot read the CA certificate {}", ca.display()))?;
+            let cert = ureq::tls::Certificate::from_pem(&pem)
+                .with_context(|| format!("{} is not a PEM certificate", ca.display()))?;
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+                    .build(),
+            );
+        }
+        Ok(Observer {
+            agent: config.build().into(),
+            cortes: OriginDir::new(election_dir),
+            spot_checks,
+            manifests: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The institute's published cortes.
+    pub fn cortes(&self) -> &OriginDir {
+        &self.cortes
+    }
+
+    /// Looks at the site at `url` (its base: `https://medio.mx/prep`).
+    pub fn observe(&self, url: &str) -> Observation {
+        let base = url.trim_end_matches('/');
+        let pointer = match self.get(&format!("{base}/json/main.json"), MAX_POINTER_BYTES) {
+            Ok((200, body)) => match serde_json::from_slice::<Pointer>(&body) {
+                Ok(p) => p,
+                Err(e) => return failed(format!("json/main.json is not a corte pointer: {e}")),
+            },
+            Ok((status, _)) => return failed(format!("json/main.json answered HTTP {status}")),
+            Err(e) => return failed(format!("{e:#}")),
+        };
+        let mut seen = Observation {
+            sequence: Some(pointer.sequence),
+            notice: pointer.suspended,
+            ..Observation::default()
+        };
+        let Some(signed) = self.manifest(pointer.sequence) else {
+            seen.violations.push(Violation {
+                path: "json/main.json".into(),
+                expected: "a corte the institute published".into(),
+                got: format!("sequence {}", pointer.sequence),
+            });
+            return seen;
+        };
+        let (manifest, hash) = &*signed;
+        seen.checked += 1;
+        if pointer.manifest_sha256.as_deref() != Some(hash.as_str()) {
+            seen.violations.push(Violation {
+                path: "json/main.json".into(),
+                expected: hash.clone(),
+                got: pointer.manifest_sha256.unwrap_or_else(|| "none".into()),
+            });
+        }
+        // While the notice is in force every page is the notice page: pages are not checked.
+        let candidates: Vec<_> = manifest
+            .files
+            .iter()
+            .filter(|f| !(pointer.suspended && f.path.ends_with(".html")))
+            .collect();
+        let picked: Vec<_> = candidates
+            .choose_multiple(&mut rand::rng(), self.spot_checks)
+            .collect();
+        for f in picked {
+            seen.checked += 1;
+            let got = match self.get(&format!("{base}/{}", f.path), f.size + 1) {
+                Ok((200, body)) => sha256_hex(&body),
+                Ok((status, _)) => format!("HTTP {status}"),
+                Err(e) => {
+                    seen.error = Some(format!("{}: {e:#}", f.path));
+                    continue;
+                }
+            };
+            if got != f.sha256 {
+                seen.violations.push(Violation {
+                    path: f.path.clone(),
+                    expected: f.sha256.clone(),
+                    got,
+                });
+            }
+        }
+        seen
+    }
+
+    /// Corte `sequence`'s manifest and its hash, parsed once.
+    fn manifest(&self, sequence: u64) -> Option<Arc<(Manifest, String)>> {
+        let mut kept = self.manifests.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = kept.get(&sequence) {
+            return Some(Arc::clone(m));
+        }
+        let manifest = self.cortes.manifest(sequence).ok()?;
+        let hash = manifest.hash();
+        let entry = Arc::new((manifest, hash));
+        kept.insert(sequence, Arc::clone(&entry));
+        while kept.len() > MANIFESTS_KEPT {
+            kept.pop_first();
+        }
+        Some(entry)
+    }
+
+    /// GETs `url`: its status and at most `max` bytes of its body (decompressed).
+    fn get(&self, url: &str, max: u64) -> anyhow::Result<(u16, Vec<u8>)> {
+        let mut response = self
+            .agent
+            .get(url)
+            .call()
+            .with_context(|| format!("cannot fetch {url}"))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Ok((status, Vec::new()));
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(max)
+            .read_to_vec()
+            .with_context(|| format!("cannot read {url}"))?;
+        Ok((status, body))
+    }
+}
+
+fn failed(error: String) -> Observation {
+    Observation {
+        error: Some(error),
+        ..Observation::default()
+    }
+}

@@ -1,0 +1,280 @@
+//! The monitor against three difusor sites on loopback: one current, one behind, one serving
+//! an altered file. Three failed periods suspend (the actions are called, the public list
+//! disables the link, the standing survives a restart); serving the current corte reinstates.
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use prep_monitor::{Actions, Monitor, MonitorConfig, Observer, Standing, Watched};
+use prep_package::{FileEntry, Manifest, sha256_hex};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const NOW: i64 = 1_717_466_400; // 2024-06-04T02:00:00Z
+
+/// Publishes corte `sequence` (created `age` seconds before NOW) in the election directory.
+fn publish(root: &Path, sequence: u64, age: i64) -> PathBuf {
+    let dir = root.join("cortes").join(format!("{sequence:06}"));
+    let files = [
+        ("index.html".to_owned(), b"<!doctype html>".to_vec()),
+        (
+            format!("json/total.{sequence}.json"),
+            format!("{{\"n\":{sequence}}}").into_bytes(),
+        ),
+        ("json/static.json".to_owned(), b"{}".to_vec()),
+    ];
+    let mut entries = Vec::new();
+    for (path, bytes) in &files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, bytes).expect("write");
+        entries.push(FileEntry {
+            path: path.clone(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        });
+    }
+    let mut m = Manifest {
+        format: prep_package::FORMAT.into(),
+        institute: "T".into(),
+        process: "P".into(),
+        sequence,
+        corte: prep_package::rfc3339_utc(NOW - age),
+        created: prep_package::rfc3339_utc(NOW - age),
+        expires: "2099-01-01T00:00:00Z".into(),
+        is_final: false,
+        previous: None,
+        files: entries,
+    };
+    m.sort_files();
+    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("manifest");
+    std::fs::write(
+        dir.join("json/main.json"),
+        format!(
+            "{{\"sequence\":{sequence},\"manifest_sha256\":\"{}\"}}",
+            m.hash()
+        ),
+    )
+    .expect("pointer");
+    let link = root.join("origin.new");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(format!("cortes/{sequence:06}"), &link).expect("link");
+    std::fs::rename(&link, root.join("origin")).expect("switch");
+    dir
+}
+
+/// A difusor's site: serves the files of the directory it currently points at.
+#[derive(Clone)]
+struct Site(Arc<Mutex<PathBuf>>);
+
+async fn file(
+    State(site): State<Site>,
+    UrlPath(path): UrlPath<String>,
+) -> axum::response::Response {
+    let root = site.0.lock().expect("lock").clone();
+    if path.contains("..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match std::fs::read(root.join(path)) {
+        Ok(bytes) => bytes.into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn serve_site(root: &Path) -> (Site, String) {
+    let site = Site(Arc::new(Mutex::new(root.to_owned())));
+    let app = axum::Router::new()
+        .route("/{*path}", axum::routing::get(file))
+        .with_state(site.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    (site, format!("http://{addr}/"))
+}
+
+/// Records what the monitor asked for.
+#[derive(Clone, Default)]
+struct Recorded(Arc<Mutex<Vec<String>>>);
+
+impl Actions for Recorded {
+    fn suspend(&self, difusor: &str, at_sequence: u64) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("suspend {difusor} {at_sequence}"));
+        Ok(())
+    }
+    fn reinstate(&self, difusor: &str) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .expect("lock")
+            .push(format!("reinstate {difusor}"));
+        Ok(())
+    }
+}
+
+fn open(root: &Path, difusores: &[Watched], actions: Recorded) -> Monitor {
+    let config = MonitorConfig {
+        spot_checks: 10,
+        ..MonitorConfig::default()
+    };
+    let observer =
+        Observer::new(root, config.spot_checks, None, Duration::from_secs(5)).expect("observer");
+    Monitor::open(root, difusores, config, observer, Box::new(actions)).expect("monitor")
+}
+
+fn standing(m: &Monitor, id: &str) -> Standing {
+    m.status()
+        .into_iter()
+        .find(|d| d.id == id)
+        .expect("row")
+        .standing
+}
+
+#[test]
+fn three_failed_periods_suspend_and_the_current_corte_reinstates() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    // A copy of corte 2 with one data file altered (same size).
+    let altered = root.join("altered");
+    copy(&c2, &altered);
+    std::fs::write(altered.join("json/total.2.json"), b"{\"n\":9}").expect("alter");
+
+    let (_current, url_a) = serve_site(&c2);
+    let (behind, url_b) = serve_site(&c1);
+    let (_altered, url_c) = serve_site(&altered);
+    let watched = |id: &str, url: &str| Watched {
+        id: id.into(),
+        name: format!("Medio {id}"),
+        url: url.into(),
+    };
+    let difusores = [
+        watched("a", &url_a),
+        watched("b", &url_b),
+        watched("c", &url_c),
+    ];
+    let actions = Recorded::default();
+    let m = open(root, &difusores, actions.clone());
+
+    m.poll(NOW).expect("poll");
+    let rows = m.status();
+    assert_eq!(rows[0].sequence, Some(2));
+    assert_eq!(
+        (rows[0].lag_cortes, rows[0].lag_seconds, rows[0].violations),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        (rows[1].sequence, rows[1].lag_cortes, rows[1].lag_seconds),
+        (Some(1), 1, 600)
+    );
+    assert_eq!(rows[2].sequence, Some(2));
+    assert_eq!(
+        rows[2].violations, 1,
+        "the altered file is found: {:?}",
+        rows[2]
+    );
+
+    for period in 1..=3 {
+        m.end_period(NOW + period).expect("period");
+        if period < 3 {
+            m.poll(NOW + period).expect("poll");
+        }
+    }
+    assert_eq!(standing(&m, "a"), Standing::Active);
+    assert_eq!(standing(&m, "b"), Standing::Suspended { at_sequence: 2 });
+    assert_eq!(standing(&m, "c"), Standing::Suspended { at_sequence: 2 });
+    assert_eq!(
+        *actions.0.lock().expect("lock"),
+        ["suspend b 2", "suspend c 2"]
+    );
+    let public: Vec<prep_corte::difusores::PublicDifusor> = serde_json::from_slice(
+        &std::fs::read(root.join("monitor/difusores.json")).expect("public list"),
+    )
+    .expect("json");
+    let enabled: Vec<(&str, bool)> = public
+        .iter()
+        .map(|p| (p.id.as_str(), p.habilitado))
+        .collect();
+    assert_eq!(enabled, [("a", true), ("b", false), ("c", false)]);
+    let page = prep_monitor::status::status_page(&m.status(), Some(2));
+    assert!(page.contains("suspendido (corte 2)"));
+
+    // The standing survives a restart.
+    drop(m);
+    let m = open(root, &difusores, actions.clone());
+    assert_eq!(standing(&m, "b"), Standing::Suspended { at_sequence: 2 });
+
+    // b catches up: reinstated at the next look; c still altered: stays suspended.
+    *behind.0.lock().expect("lock") = c2.clone();
+    m.poll(NOW + 10).expect("poll");
+    assert_eq!(standing(&m, "b"), Standing::Active);
+    assert_eq!(standing(&m, "c"), Standing::Suspended { at_sequence: 2 });
+    assert_eq!(
+        actions.0.lock().expect("lock").last().map(String::as_str),
+        Some("reinstate b")
+    );
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(events.contains("\"event\":\"suspend\""));
+    assert!(events.contains("\"event\":\"reinstate\",\"difusor\":\"b\""));
+    assert!(
+        events.contains("\"path\":\"json/total.2.json\""),
+        "the violation is recorded"
+    );
+    let text = prep_monitor::status::metrics(&m.status(), Some(2));
+    assert!(text.contains("prep_monitor_suspended{difusor=\"c\"} 1"));
+    assert!(text.contains("prep_monitor_suspended{difusor=\"b\"} 0"));
+}
+
+#[test]
+fn an_unreachable_site_is_an_error_not_a_violation() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    publish(root, 1, 100);
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let difusores = [Watched {
+        id: "x".into(),
+        name: "X".into(),
+        url: format!("http://127.0.0.1:{port}"),
+    }];
+    let m = open(root, &difusores, Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert!(
+        row.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot fetch")),
+        "{row:?}"
+    );
+    assert_eq!(
+        (row.violations, row.reachable, row.lag_cortes),
+        (0, false, 1)
+    );
+}
+
+fn copy(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::create_dir_all(to).expect("mkdir");
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
