@@ -2,6 +2,7 @@
 //! argument parsing is `clap`'s.
 
 mod corte_cmd;
+mod deliver_cmd;
 mod ingest_cmd;
 mod init_cmd;
 mod keys_cmd;
@@ -58,6 +59,8 @@ enum Command {
     Memoria(memoria_cmd::MemoriaArgs),
     /// The difusor node: receive and verify packages, keep every corte, serve the active one.
     Node(node_cmd::NodeArgs),
+    /// Deliver a corte to every difusor (dir, sftp, rsync, s3, pull), recording each attempt.
+    Deliver(deliver_cmd::DeliverArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Site(args) => site_cmd::run(args),
         Command::Memoria(args) => memoria_cmd::run(args),
         Command::Node(args) => node_cmd::run(args),
+        Command::Deliver(args) => deliver_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -130,6 +130,11 @@ pub struct S3 {
     /// A key prefix under which the layout is written (no leading or trailing `/`).
     #[serde(default)]
     pub prefix: Option<String>,
+    /// A TOML file with `access_key_id` and `secret_access_key` (resolved against the election
+    /// directory; keep it out of `difusores.toml`); without it, the environment's
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
 }
 
 fn default_region() -> String {
@@ -274,8 +279,9 @@ fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, String> {
             })
         }
         "s3" => {
-            let s: S3 = settings.try_into().map_err(typed)?;
+            let mut s: S3 = settings.try_into().map_err(typed)?;
             check_s3(&s)?;
+            s.credentials_file = s.credentials_file.map(|f| base.join(f));
             Ok(Channel::S3(s))
         }
         "pull" => {

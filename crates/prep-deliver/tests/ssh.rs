@@ -36,9 +36,13 @@ impl Sshd {
             );
             return None;
         }
+        // One start at a time: the script may create the two accounts.
+        static STARTING: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+        let mut started = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+        *started += 1;
         // Not under /tmp: sshd refuses a chroot below a world-writable directory.
-        let base =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sshd-{}", std::process::id()));
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("sshd-{}-{started}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sshd.sh");
         let out = Command::new("bash")

@@ -11,8 +11,8 @@
 //!
 //! Content first (only objects not already in the bucket: one listing of `objects/`), then
 //! the corte's files, then `latest.json` (never moved back to an older corte). Credentials
-//! come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), never from
-//! `difusores.toml`.
+//! come from the channel's `credentials_file` or the environment (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`), never from `difusores.toml` itself, and are never logged.
 
 use super::{Channel, Delivery, Job, Sent};
 use crate::difusores::S3;
@@ -49,16 +49,24 @@ impl Channel for S3Channel {
 impl S3Channel {
     /// The bucket's client.
     pub fn open_store(&self) -> anyhow::Result<Arc<dyn ObjectStore>> {
-        for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
-            if std::env::var_os(var).is_none() {
-                bail!(
-                    "{var} is not set: the s3 channel takes its credentials from the environment"
-                );
-            }
-        }
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&self.s3.bucket)
             .with_region(&self.s3.region);
+        match &self.s3.credentials_file {
+            Some(file) => {
+                let c = Credentials::read(file)?;
+                builder = builder
+                    .with_access_key_id(c.access_key_id)
+                    .with_secret_access_key(c.secret_access_key);
+            }
+            None => {
+                for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+                    if std::env::var_os(var).is_none() {
+                        bail!("{var} is not set and the channel names no credentials_file");
+                    }
+                }
+            }
+        }
         if let Some(endpoint) = &self.s3.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -140,6 +148,29 @@ impl S3Channel {
             put(&*store, &latest_key, bytes).await?;
         }
         Ok(sent)
+    }
+}
+
+/// The bucket's credentials file.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl Credentials {
+    fn read(file: &std::path::Path) -> anyhow::Result<Credentials> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the credentials file {}", file.display()))?;
+        // The message names the file and the key at fault, never a value.
+        toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {}; write access_key_id = \"…\" and secret_access_key = \"…\"",
+                file.display(),
+                e.message()
+            )
+        })
     }
 }
 
