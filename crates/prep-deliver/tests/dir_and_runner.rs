@@ -134,3 +134,50 @@ fn cortes_reach_every_enabled_difusor_as_deltas_and_every_attempt_is_recorded() 
     returned.sort_by_key(key);
     assert_eq!(journal, returned);
 }
+
+#[test]
+fn an_attempt_that_hangs_is_cut_at_its_timeout_and_retried() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let mut election = Election::new(root);
+    // A server that never answers: connections complete in the backlog, no banner comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    std::fs::write(root.join("known_hosts"), "").expect("write");
+    // A real key (ssh-keygen: openssh-client, which openssh-server brings), so the sftp
+    // client gets as far as the connection.
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(root.join("key"))
+        .status()
+        .expect("ssh-keygen (apt-get install openssh-client)");
+    assert!(made.success());
+    let text = format!(
+        "[[difusor]]\nid = \"mudo\"\nname = \"Mudo\"\nurl = \"https://mudo.example.mx/\"\nenabled = true\ntimeout_seconds = 1\nretries = 1\n[difusor.channel]\nkind = \"rsync\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = \"prep\"\nkey_file = {:?}\nknown_hosts = {:?}\ninbox = \"inbox\"\n",
+        root.join("key").display().to_string(),
+        root.join("known_hosts").display().to_string(),
+    );
+    std::fs::write(election.dir.join(difusores::DIFUSORES_FILE), text.clone()).expect("write");
+    let sftp_text = text.replace("kind = \"rsync\"", "kind = \"sftp\"");
+    let seq = election.cut();
+    for text in [text, sftp_text] {
+        std::fs::write(election.dir.join(difusores::DIFUSORES_FILE), &text).expect("write");
+        let all = difusores::load(&election.dir).expect("difusores");
+        let t0 = std::time::Instant::now();
+        let records = deliver(&election.dir, seq, &all);
+        let r = of(&records, "mudo");
+        assert_eq!(r.len(), 2, "{r:?}");
+        for (n, rec) in r.iter().enumerate() {
+            assert_eq!(rec.attempt, n as u32 + 1);
+            assert_eq!(rec.outcome, Outcome::TimedOut, "{rec:?}");
+            assert!((1000..3000).contains(&rec.duration_ms), "{rec:?}");
+            assert!(
+                rec.error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("timeout_seconds = 1"))
+            );
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(6));
+    }
+    drop(silent);
+}
