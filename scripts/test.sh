@@ -10,6 +10,7 @@
 #                      bench-node-activation.sh, each with --smoke
 #
 # With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, wrk, pdftotext,
+# sshd, rsync, moto_server,
 # cargo-fuzz or rustfmt/clippy is an error; on a developer's machine a missing optional tool skips
 # its section with a note.
 set -euo pipefail
@@ -110,6 +111,9 @@ require apache2 "PATH=\$PATH:/usr/sbin apache2 -v" "apt-get install apache2: the
 # Debian's wrk prints its version and exits 1: found when it names itself.
 require wrk "command -v wrk" "apt-get install wrk: the node is loaded while cortes switch in a test" || true
 require pdftotext "pdftotext -v" "apt-get install poppler-utils: the memoria técnica's PDF is read back" || true
+require sshd "/usr/sbin/sshd -V" "apt-get install openssh-server: the sftp and rsync channels are tested against it (scripts/sshd.sh)" || true
+require rsync "rsync --version" "apt-get install rsync: the rsync channel runs it" || true
+require moto_server "moto_server --help" "pip install 'moto[server]': the s3 channel is tested against it (scripts/s3.sh)" || true
 have_fuzz=true
 require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false
 

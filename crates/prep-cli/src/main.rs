@@ -2,6 +2,7 @@
 //! argument parsing is `clap`'s.
 
 mod corte_cmd;
+mod deliver_cmd;
 mod ingest_cmd;
 mod init_cmd;
 mod keys_cmd;
@@ -64,6 +65,8 @@ enum Command {
     Origin(origin_cmd::OriginArgs),
     /// Watch what every difusor serves (3-period rule); the compliance report.
     Monitor(monitor_cmd::MonitorArgs),
+    /// Deliver a corte to every difusor (dir, sftp, rsync, s3, pull), recording each attempt.
+    Deliver(deliver_cmd::DeliverArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Node(args) => node_cmd::run(args),
         Command::Origin(args) => origin_cmd::run(args),
         Command::Monitor(args) => monitor_cmd::run(args),
+        Command::Deliver(args) => deliver_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,80 @@
+//! `prep deliver`: deliver a corte to every difusor in the election directory's
+//! `difusores.toml` (crate prep-deliver), concurrently, and print one line per attempt.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `prep deliver`.
+#[derive(clap::Args)]
+#[command(after_help = "\
+Reads DIR/difusores.toml (docs/election-directory.md) and delivers corte N (DIR/cortes/NNNNNN,
+by default the latest complete one) to every enabled, unsuspended difusor at once, over its
+channel: dir, sftp, rsync, s3 or pull. A difusor that missed cortes gets each of them, in order;
+after the first, only the files it lacks are sent. Each attempt is limited to the difusor's
+timeout_seconds and retried up to `retries` times with exponential back-off; every attempt is
+appended to DIR/deliveries.jsonl and printed.
+
+Exit codes: 0 every enabled difusor has the corte; 1 a delivery failed; 2 usage error or an
+unreadable difusores file.")]
+pub struct DeliverArgs {
+    /// The election directory.
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// The corte to deliver (default: the latest complete one).
+    #[arg(long, value_name = "N")]
+    sequence: Option<u64>,
+}
+
+/// Runs `prep deliver`.
+pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
+    let difusores = prep_deliver::difusores::load(&args.dir)?;
+    let sequence = match args.sequence {
+        Some(n) => n,
+        None => prep_deliver::latest_sequence(&args.dir)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} has no complete corte to deliver (cut one with `prep corte --dir`)",
+                args.dir.join(prep_deliver::runner::CORTES_DIR).display()
+            )
+        })?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let records = runtime.block_on(prep_deliver::deliver_all(
+        &args.dir,
+        sequence,
+        &difusores,
+        prep_deliver::Backoff::default(),
+    ))?;
+    let mut failed = Vec::new();
+    for d in difusores.iter().filter(|d| d.receives()) {
+        let mine: Vec<_> = records.iter().filter(|r| r.difusor == d.id).collect();
+        let reached = mine
+            .iter()
+            .any(|r| r.sequence == sequence && r.outcome.succeeded());
+        if !reached && !mine.is_empty() {
+            failed.push(d.id.as_str());
+        }
+    }
+    for r in &records {
+        let what = match &r.error {
+            Some(e) => format!("{:?}: {e}", r.outcome),
+            None => format!("{:?}", r.outcome),
+        };
+        println!(
+            "{:<20} {:<5} corte {:>4} attempt {} {:>7} ms {:>10} bytes {:>6} files ({} held)  {what}",
+            r.difusor, r.channel, r.sequence, r.attempt, r.duration_ms, r.bytes, r.files, r.skipped
+        );
+    }
+    if failed.is_empty() {
+        println!("corte {sequence}: every enabled difusor has it");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "prep deliver: corte {sequence} did not reach: {} (see {})",
+            failed.join(", "),
+            args.dir.join(prep_deliver::DELIVERIES_FILE).display()
+        );
+        Ok(ExitCode::from(1))
+    }
+}

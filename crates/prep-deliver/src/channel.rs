@@ -1,0 +1,127 @@
+//! The channel trait and what every channel is given: one corte to deliver to one difusor,
+//! with what that difusor is known to hold.
+
+pub mod dir;
+pub mod pull;
+pub mod rsync;
+pub mod s3;
+pub mod sftp;
+
+use crate::difusores::Channel as Settings;
+use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_node::{DELTA_MARKER, SIGNATURE_PATH};
+use prep_package::Manifest;
+use std::collections::HashSet;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+pub use prep_node::Sent;
+
+/// One delivery: corte `sequence`, a complete package in `corte_dir`.
+#[derive(Debug)]
+pub struct Job {
+    /// The corte's complete package (`<election>/cortes/NNNNNN`).
+    pub corte_dir: PathBuf,
+    /// Its sequence.
+    pub sequence: u64,
+    /// Its manifest (read from the package; the node verifies it).
+    pub manifest: Manifest,
+    /// The SHA-256 of every file the difusor is known to hold (the files of the last corte
+    /// delivered to it successfully); `None` when unknown: the full package is sent.
+    pub have: Option<HashSet<String>>,
+}
+
+impl Job {
+    /// Reads the package's manifest.
+    pub fn new(
+        corte_dir: &Path,
+        sequence: u64,
+        have: Option<HashSet<String>>,
+    ) -> anyhow::Result<Job> {
+        let manifest = read_manifest(corte_dir)?;
+        if manifest.sequence != sequence {
+            anyhow::bail!(
+                "{} holds corte {}, not {sequence}",
+                corte_dir.display(),
+                manifest.sequence
+            );
+        }
+        Ok(Job {
+            corte_dir: corte_dir.to_path_buf(),
+            sequence,
+            manifest,
+            have,
+        })
+    }
+
+    /// The package's name in an inbox: `corte-NNNNNN`.
+    pub fn package_name(&self) -> String {
+        format!("corte-{:06}", self.sequence)
+    }
+
+    /// Whether the difusor holds a file with this SHA-256.
+    pub fn holds(&self, sha256: &str) -> bool {
+        self.have.as_ref().is_some_and(|h| h.contains(sha256))
+    }
+
+    /// The listed files to send (those the difusor does not hold), by path.
+    pub fn content_to_send(&self) -> Vec<&str> {
+        self.manifest
+            .files
+            .iter()
+            .filter(|f| !self.holds(&f.sha256))
+            .map(|f| f.path.as_str())
+            .collect()
+    }
+
+    /// How many listed files are left out.
+    pub fn skipped(&self) -> u64 {
+        self.manifest
+            .files
+            .iter()
+            .filter(|f| self.holds(&f.sha256))
+            .count() as u64
+    }
+}
+
+/// The files an inbox channel writes after the content, in order: the pointer and manifest,
+/// then the delta marker, then the signature (the node takes a package only when the
+/// signature and the completion marker are both there).
+pub const AFTER_CONTENT: [&str; 2] = [POINTER_PATH, MANIFEST_PATH];
+/// Written last of all, before the completion marker.
+pub const LAST: [&str; 2] = [DELTA_MARKER, SIGNATURE_PATH];
+
+/// Reads `manifest.json` of a package directory.
+pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST_PATH);
+    let bytes =
+        std::fs::read(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Manifest::from_bytes(&bytes)
+        .map_err(|e| anyhow::anyhow!("{} is not a manifest: {e}", path.display()))
+}
+
+/// A boxed future, so channels can be used as trait objects.
+pub type Delivery<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Sent>> + Send + 'a>>;
+
+/// A way of getting a corte to a difusor. Implementations are atomic on the receiving side
+/// (temporary name then rename, or markers last) and send only what the difusor lacks.
+pub trait Channel: Send + Sync {
+    /// The channel's kind, as in `difusores.toml`.
+    fn kind(&self) -> &'static str;
+    /// Delivers the job's corte; returns what was sent.
+    fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a>;
+}
+
+/// The channel for a difusor's settings.
+pub fn open(settings: &Settings) -> Box<dyn Channel> {
+    match settings {
+        Settings::Dir { inbox } => Box::new(dir::DirChannel {
+            inbox: inbox.clone(),
+        }),
+        Settings::Sftp(ssh) => Box::new(sftp::SftpChannel { ssh: ssh.clone() }),
+        Settings::Rsync(ssh) => Box::new(rsync::RsyncChannel { ssh: ssh.clone() }),
+        Settings::S3(s3) => Box::new(s3::S3Channel { s3: s3.clone() }),
+        Settings::Pull => Box::new(pull::PullChannel),
+    }
+}

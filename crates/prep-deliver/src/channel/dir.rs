@@ -1,0 +1,34 @@
+//! `dir`: the node's inbox is a local directory; [`prep_node::deliver_delta`] writes the
+//! package under a temporary name and renames it.
+
+use super::{Channel, Delivery, Job};
+use std::path::PathBuf;
+
+/// Delivers into a local inbox.
+#[derive(Debug, Clone)]
+pub struct DirChannel {
+    /// The node's inbox.
+    pub inbox: PathBuf,
+}
+
+impl Channel for DirChannel {
+    fn kind(&self) -> &'static str {
+        "dir"
+    }
+
+    fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
+        Box::pin(async move {
+            let inbox = self.inbox.clone();
+            let src = job.corte_dir.clone();
+            let name = job.package_name();
+            let have = job.have.clone().unwrap_or_default();
+            tokio::task::spawn_blocking(move || {
+                if !inbox.is_dir() {
+                    anyhow::bail!("the inbox {} is not a directory", inbox.display());
+                }
+                prep_node::deliver_delta(&src, &inbox, &name, |h| have.contains(h))
+            })
+            .await?
+        })
+    }
+}

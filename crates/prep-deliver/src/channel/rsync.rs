@@ -1,0 +1,175 @@
+//! `rsync`: the rsync binary over ssh, with host-key checking (`StrictHostKeyChecking=yes`
+//! against the configured known_hosts file). Two passes into `<inbox>/<name>/`: first the
+//! files the difusor lacks (`--files-from`) with the pointer and manifest, then the delta
+//! marker, the signature and the completion marker; the node takes the directory only when
+//! the signature and the marker are both there, and rsync writes each file under a temporary
+//! name and renames it. `-z` compresses; bytes are rsync's own `--stats` figure.
+
+use super::{AFTER_CONTENT, Channel, Delivery, Job, Sent};
+use crate::difusores::Ssh;
+use anyhow::{Context, bail};
+use prep_node::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use std::path::Path;
+
+/// Delivers with rsync over ssh.
+#[derive(Debug, Clone)]
+pub struct RsyncChannel {
+    /// Where and as whom.
+    pub ssh: Ssh,
+}
+
+impl Channel for RsyncChannel {
+    fn kind(&self) -> &'static str {
+        "rsync"
+    }
+
+    fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
+        Box::pin(self.send(job))
+    }
+}
+
+/// What rsync's `--stats` reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// `Total bytes sent`.
+    pub bytes_sent: u64,
+    /// `Number of regular files transferred`.
+    pub files: u64,
+}
+
+/// Reads the two figures from rsync's `--stats` output.
+pub fn parse_stats(out: &str) -> Option<Stats> {
+    let figure = |label: &str| -> Option<u64> {
+        let line = out.lines().find_map(|l| l.trim().strip_prefix(label))?;
+        let digits: String = line
+            .trim_start_matches(':')
+            .trim()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+            .filter(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    Some(Stats {
+        bytes_sent: figure("Total bytes sent")?,
+        files: figure("Number of regular files transferred")?,
+    })
+}
+
+impl RsyncChannel {
+    /// The `-e` command: ssh with the key and strict host-key checking against the file.
+    fn ssh_command(&self) -> String {
+        let s = &self.ssh;
+        format!(
+            "ssh -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile={} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o ConnectTimeout=10",
+            s.port,
+            s.key_file.display(),
+            s.known_hosts.display()
+        )
+    }
+
+    /// Runs rsync once from `src` (a directory) with `extra` arguments; returns its stats.
+    async fn rsync(&self, src: &Path, extra: &[&str], target: &str) -> anyhow::Result<Stats> {
+        let mut src_arg = src.as_os_str().to_owned();
+        src_arg.push("/");
+        let out = tokio::process::Command::new("rsync")
+            .args([
+                "-rtz",
+                "--omit-dir-times",
+                "--no-perms",
+                "--chmod=ugo=rwX",
+                "--stats",
+            ])
+            .arg("-e")
+            .arg(self.ssh_command())
+            .args(extra)
+            .arg(&src_arg)
+            .arg(target)
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    anyhow::anyhow!("rsync is not installed (apt-get install rsync)")
+                } else {
+                    anyhow::anyhow!("cannot run rsync: {e}")
+                }
+            })?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            bail!(
+                "rsync to {}@{}:{} failed ({}): {}",
+                self.ssh.user,
+                self.ssh.host,
+                self.ssh.port,
+                out.status,
+                stderr.trim()
+            );
+        }
+        parse_stats(&stdout).with_context(|| format!("rsync printed no --stats: {stdout}"))
+    }
+
+    async fn send(&self, job: &Job) -> anyhow::Result<Sent> {
+        for (what, path) in [
+            ("key_file", &self.ssh.key_file),
+            ("known_hosts", &self.ssh.known_hosts),
+        ] {
+            if !path.is_file() {
+                bail!("{what} {} is missing", path.display());
+            }
+        }
+        let name = job.package_name();
+        let target = format!(
+            "{}@{}:{}/{name}/",
+            self.ssh.user,
+            self.ssh.host,
+            self.ssh.inbox.trim_end_matches('/')
+        );
+        let scratch = tempfile::tempdir().context("cannot make a scratch directory")?;
+        // Pass 1: content the difusor lacks, then (same pass) pointer and manifest.
+        let mut list: Vec<&str> = job.content_to_send();
+        list.extend(AFTER_CONTENT);
+        let list_file = scratch.path().join("files-from");
+        std::fs::write(&list_file, list.join("\n") + "\n")
+            .with_context(|| format!("cannot write {}", list_file.display()))?;
+        let files_from = format!("--files-from={}", list_file.display());
+        let first = self
+            .rsync(&job.corte_dir, &[files_from.as_str()], &target)
+            .await?;
+        // Pass 2: the markers and the signature, which make the package complete.
+        let last = scratch.path().join("last");
+        std::fs::create_dir(&last)?;
+        std::fs::write(last.join(DELTA_MARKER), b"")?;
+        std::fs::copy(
+            job.corte_dir.join(SIGNATURE_PATH),
+            last.join(SIGNATURE_PATH),
+        )
+        .with_context(|| format!("cannot read the signature of corte {}", job.sequence))?;
+        std::fs::write(last.join(COMPLETE_MARKER), b"")?;
+        let second = self.rsync(&last, &[], &target).await?;
+        Ok(Sent {
+            files: first.files + second.files,
+            bytes: first.bytes_sent + second.bytes_sent,
+            skipped: job.skipped(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_are_read_from_rsyncs_output() {
+        let out = "\nNumber of files: 12 (reg: 9, dir: 3)\nNumber of created files: 12\nNumber of regular files transferred: 9\nTotal file size: 1,234 bytes\nTotal bytes sent: 2,345\nTotal bytes received: 210\n";
+        assert_eq!(
+            parse_stats(out),
+            Some(Stats {
+                bytes_sent: 2345,
+                files: 9
+            })
+        );
+        assert_eq!(parse_stats("nothing"), None);
+    }
+}

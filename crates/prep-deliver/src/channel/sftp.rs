@@ -1,0 +1,265 @@
+//! `sftp`: upload to the difusor's OpenSSH server (russh + russh-sftp: a pure-Rust SSH client
+//! on tokio, so no C library to build and timeouts are plain futures). Key authentication;
+//! the server's host key must be in the configured known_hosts file (an unknown or changed
+//! key is refused). The package is written under `<inbox>/.tmp-<name>/` — content, then
+//! pointer and manifest, then `.prep-delta` and the signature, then `.prep-complete` — and
+//! renamed to `<inbox>/<name>/`. Only the files the difusor lacks are sent.
+
+use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, Sent};
+use crate::difusores::Ssh;
+use anyhow::{Context, bail};
+use prep_node::{COMPLETE_MARKER, DELTA_MARKER};
+use russh::client;
+use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh_sftp::client::SftpSession;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use tokio::io::AsyncWriteExt;
+
+/// Delivers over SFTP.
+#[derive(Debug, Clone)]
+pub struct SftpChannel {
+    /// Where and as whom.
+    pub ssh: Ssh,
+}
+
+/// Checks the server's host key against the known_hosts file; remembers why it refused.
+struct HostKeyCheck {
+    ssh: Ssh,
+    refused: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for HostKeyCheck {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
+            self.refuse("the server offered a certificate; only plain host keys are checked");
+            return Ok(false);
+        };
+        let path = &self.ssh.known_hosts;
+        match russh::keys::check_known_hosts_path(&self.ssh.host, self.ssh.port, key, path) {
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                self.refuse(&format!(
+                    "the host key of {}:{} is not in {} (add the server's key with ssh-keyscan after checking it)",
+                    self.ssh.host,
+                    self.ssh.port,
+                    path.display()
+                ));
+                Ok(false)
+            }
+            Err(e) => {
+                self.refuse(&format!(
+                    "the host key of {}:{} does not match {}: {e} (refused: it changed)",
+                    self.ssh.host,
+                    self.ssh.port,
+                    path.display()
+                ));
+                Ok(false)
+            }
+        }
+    }
+}
+
+impl HostKeyCheck {
+    fn refuse(&self, why: &str) {
+        if let Ok(mut r) = self.refused.lock() {
+            *r = Some(why.to_owned());
+        }
+    }
+}
+
+impl Channel for SftpChannel {
+    fn kind(&self) -> &'static str {
+        "sftp"
+    }
+
+    fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
+        Box::pin(self.upload(job))
+    }
+}
+
+impl SftpChannel {
+    /// Connects, authenticates and opens the SFTP subsystem.
+    async fn connect(&self) -> anyhow::Result<(client::Handle<HostKeyCheck>, SftpSession)> {
+        let ssh = &self.ssh;
+        if !ssh.known_hosts.is_file() {
+            bail!(
+                "the known_hosts file {} is missing; host keys are always checked",
+                ssh.known_hosts.display()
+            );
+        }
+        let key = russh::keys::load_secret_key(&ssh.key_file, None)
+            .with_context(|| format!("cannot load the key {}", ssh.key_file.display()))?;
+        let refused = Arc::new(Mutex::new(None));
+        let handler = HostKeyCheck {
+            ssh: ssh.clone(),
+            refused: Arc::clone(&refused),
+        };
+        // zlib compression on the wire when the server allows it (OpenSSH's default does):
+        // the CSV and JSON of a corte shrink several times.
+        let mut config = client::Config::default();
+        config.preferred.compression = std::borrow::Cow::Borrowed(&[
+            russh::compression::ZLIB_LEGACY,
+            russh::compression::ZLIB,
+            russh::compression::NONE,
+        ]);
+        let config = Arc::new(config);
+        let connected = client::connect(config, (ssh.host.as_str(), ssh.port), handler).await;
+        let mut handle = match connected {
+            Ok(h) => h,
+            Err(e) => {
+                let why = refused.lock().ok().and_then(|r| r.clone());
+                return Err(match why {
+                    Some(why) => anyhow::anyhow!("{why}"),
+                    None => anyhow::anyhow!("cannot connect to {}:{}: {e}", ssh.host, ssh.port),
+                });
+            }
+        };
+        let hash = handle.best_supported_rsa_hash().await?.flatten();
+        let auth = handle
+            .authenticate_publickey(
+                ssh.user.clone(),
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+            )
+            .await?;
+        if !auth.success() {
+            bail!(
+                "{}@{}:{} refused the key {}",
+                ssh.user,
+                ssh.host,
+                ssh.port,
+                ssh.key_file.display()
+            );
+        }
+        let channel = handle.channel_open_session().await?;
+        channel.request_subsystem(true, "sftp").await?;
+        let sftp = SftpSession::new(channel.into_stream())
+            .await
+            .context("the server did not start its SFTP subsystem")?;
+        Ok((handle, sftp))
+    }
+
+    async fn upload(&self, job: &Job) -> anyhow::Result<Sent> {
+        let (handle, sftp) = self.connect().await?;
+        let inbox = self.ssh.inbox.trim_end_matches('/');
+        let name = job.package_name();
+        let tmp = format!("{inbox}/.tmp-{name}");
+        if sftp.try_exists(&tmp).await? {
+            remove_tree(&sftp, &tmp).await?;
+        }
+        sftp.create_dir(&tmp)
+            .await
+            .with_context(|| format!("cannot create {tmp} on the server"))?;
+        let mut dirs = HashSet::new();
+        let mut sent = Sent {
+            skipped: job.skipped(),
+            ..Sent::default()
+        };
+        let content = job.content_to_send();
+        let files = content.iter().chain(AFTER_CONTENT.iter()).copied();
+        for path in files {
+            let bytes = tokio::fs::read(job.corte_dir.join(path))
+                .await
+                .with_context(|| format!("cannot read {path} of corte {}", job.sequence))?;
+            make_parents(&sftp, &tmp, path, &mut dirs).await?;
+            put(&sftp, &format!("{tmp}/{path}"), &bytes).await?;
+            sent.files += 1;
+            sent.bytes += bytes.len() as u64;
+        }
+        for path in LAST {
+            let bytes = if path == DELTA_MARKER {
+                Vec::new()
+            } else {
+                tokio::fs::read(job.corte_dir.join(path))
+                    .await
+                    .with_context(|| format!("cannot read {path} of corte {}", job.sequence))?
+            };
+            put(&sftp, &format!("{tmp}/{path}"), &bytes).await?;
+            sent.files += 1;
+            sent.bytes += bytes.len() as u64;
+        }
+        put(&sftp, &format!("{tmp}/{COMPLETE_MARKER}"), b"").await?;
+        let target = format!("{inbox}/{name}");
+        sftp.rename(&tmp, &target)
+            .await
+            .with_context(|| format!("cannot rename {tmp} to {target} on the server"))?;
+        let _ = sftp.close().await;
+        let _ = handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+        Ok(sent)
+    }
+}
+
+/// Writes a whole file.
+async fn put(sftp: &SftpSession, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut file = sftp
+        .create(path)
+        .await
+        .with_context(|| format!("cannot create {path} on the server"))?;
+    file.write_all(bytes)
+        .await
+        .with_context(|| format!("cannot write {path} on the server"))?;
+    file.shutdown()
+        .await
+        .with_context(|| format!("cannot close {path} on the server"))?;
+    Ok(())
+}
+
+/// Creates the directories above `path` inside `root`, once each.
+async fn make_parents(
+    sftp: &SftpSession,
+    root: &str,
+    path: &str,
+    made: &mut HashSet<String>,
+) -> anyhow::Result<()> {
+    let mut dir = String::new();
+    let parts: Vec<&str> = path.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if !dir.is_empty() {
+            dir.push('/');
+        }
+        dir.push_str(part);
+        if made.insert(dir.clone()) {
+            let full = format!("{root}/{dir}");
+            sftp.create_dir(&full)
+                .await
+                .with_context(|| format!("cannot create {full} on the server"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a directory tree left by an earlier attempt.
+async fn remove_tree(sftp: &SftpSession, dir: &str) -> anyhow::Result<()> {
+    let mut stack = vec![(dir.to_owned(), false)];
+    while let Some((d, visited)) = stack.pop() {
+        if visited {
+            sftp.remove_dir(&d)
+                .await
+                .with_context(|| format!("cannot remove {d} on the server"))?;
+            continue;
+        }
+        stack.push((d.clone(), true));
+        for entry in sftp.read_dir(&d).await? {
+            let name = entry.file_name();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let full = format!("{d}/{name}");
+            if entry.file_type().is_dir() {
+                stack.push((full, false));
+            } else {
+                sftp.remove_file(&full)
+                    .await
+                    .with_context(|| format!("cannot remove {full} on the server"))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,542 @@
+//! `difusores.toml`: the difusores an election delivers to, each with its channel. Parsed and
+//! validated here (pure: no file is opened but the one given); every error names the difusor,
+//! the key and what to write instead.
+//!
+//! ```toml
+//! [[difusor]]
+//! id = "medio-a"                    # [a-z0-9-], 1-63 characters, unique
+//! name = "Medio A"
+//! url = "https://prep.medio-a.mx/"  # its public site (http or https)
+//! enabled = true
+//! suspended = false                 # optional; the monitor sets it
+//! timeout_seconds = 60              # optional: one attempt's limit (1-3600)
+//! retries = 3                       # optional: attempts after the first (0-10)
+//!
+//! [difusor.channel]
+//! kind = "sftp"                     # dir | sftp | rsync | s3 | pull
+//! host = "sftp.medio-a.mx"
+//! port = 22
+//! user = "prep"
+//! key_file = "keys/medio-a"         # relative to the election directory
+//! known_hosts = "keys/known_hosts"
+//! inbox = "inbox"                   # the node's inbox as the server sees it
+//! ```
+
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The file's name in the election directory.
+pub const DIFUSORES_FILE: &str = "difusores.toml";
+/// One attempt's limit when the file gives none.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
+/// Attempts after the first when the file gives none.
+pub const DEFAULT_RETRIES: u32 = 3;
+
+/// A difusor: who they are, where their public site is, how packages reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difusor {
+    /// Short identifier, `[a-z0-9-]`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The public site's URL.
+    pub url: String,
+    /// Whether deliveries are made to it at all.
+    pub enabled: bool,
+    /// Suspended by the monitor: no delivery until reinstated.
+    pub suspended: bool,
+    /// One attempt's limit, seconds.
+    pub timeout_seconds: u64,
+    /// Attempts after the first.
+    pub retries: u32,
+    /// How packages reach it.
+    pub channel: Channel,
+}
+
+impl Difusor {
+    /// Whether it receives deliveries (enabled and not suspended).
+    pub fn receives(&self) -> bool {
+        self.enabled && !self.suspended
+    }
+}
+
+/// A channel's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// A local directory: the node's inbox on this machine.
+    Dir {
+        /// The inbox (resolved against the election directory).
+        inbox: PathBuf,
+    },
+    /// SFTP to the difusor's OpenSSH server.
+    Sftp(Ssh),
+    /// rsync over SSH.
+    Rsync(Ssh),
+    /// Upload to S3-compatible storage in the origin layout.
+    S3(S3),
+    /// Nothing is pushed: the difusor's node pulls from the origin.
+    Pull,
+}
+
+impl Channel {
+    /// The `kind` as written in the file.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Channel::Dir { .. } => "dir",
+            Channel::Sftp(_) => "sftp",
+            Channel::Rsync(_) => "rsync",
+            Channel::S3(_) => "s3",
+            Channel::Pull => "pull",
+        }
+    }
+}
+
+/// An SSH destination (sftp and rsync).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ssh {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    /// The account on the server.
+    pub user: String,
+    /// The private key (OpenSSH format, unencrypted), resolved against the election directory.
+    pub key_file: PathBuf,
+    /// The known_hosts file holding the server's host key, resolved likewise.
+    pub known_hosts: PathBuf,
+    /// The node's inbox as the server sees it (relative to the login or chroot directory).
+    pub inbox: String,
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+
+/// An S3-compatible bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3 {
+    /// The service's URL (`http://127.0.0.1:9000`); AWS's when absent.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The bucket.
+    pub bucket: String,
+    /// The region.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// A key prefix under which the layout is written (no leading or trailing `/`).
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// A TOML file with `access_key_id` and `secret_access_key` (resolved against the election
+    /// directory; keep it out of `difusores.toml`); without it, the environment's
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+/// An error in the file: where and what.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct DifusoresError {
+    /// The file.
+    pub file: String,
+    /// What is wrong, naming the difusor and the key.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    difusor: Vec<RawDifusor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDifusor {
+    id: String,
+    name: String,
+    url: String,
+    enabled: bool,
+    #[serde(default)]
+    suspended: bool,
+    #[serde(default)]
+    timeout_seconds: Option<u64>,
+    #[serde(default)]
+    retries: Option<u32>,
+    channel: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDir {
+    inbox: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPull {}
+
+/// Reads and validates `<election_dir>/difusores.toml`; relative paths are resolved against
+/// the election directory.
+pub fn load(election_dir: &Path) -> Result<Vec<Difusor>, DifusoresError> {
+    let path = election_dir.join(DIFUSORES_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| DifusoresError {
+        file: path.display().to_string(),
+        message: format!("cannot read it: {e} (write one as docs/election-directory.md shows)"),
+    })?;
+    parse(&text, election_dir).map_err(|message| DifusoresError {
+        file: path.display().to_string(),
+        message,
+    })
+}
+
+/// Parses and validates the file's text; relative paths are resolved against `base`.
+pub fn parse(text: &str, base: &Path) -> Result<Vec<Difusor>, String> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(raw.difusor.len());
+    for (n, d) in raw.difusor.into_iter().enumerate() {
+        let at = if d.id.is_empty() {
+            format!("difusor #{}", n + 1)
+        } else {
+            format!("difusor {:?}", d.id)
+        };
+        let difusor = validate(d, base).map_err(|e| format!("{at}: {e}"))?;
+        if !seen.insert(difusor.id.clone()) {
+            return Err(format!(
+                "{at}: id is used twice; give each difusor its own id"
+            ));
+        }
+        out.push(difusor);
+    }
+    Ok(out)
+}
+
+fn validate(d: RawDifusor, base: &Path) -> Result<Difusor, String> {
+    check_id(&d.id)?;
+    if d.name.trim().is_empty() || d.name.len() > 200 || d.name.chars().any(char::is_control) {
+        return Err("name: write the difusor's name (1-200 characters, one line)".into());
+    }
+    check_url("url", &d.url)?;
+    let timeout_seconds = d.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+    if !(1..=3600).contains(&timeout_seconds) {
+        return Err(format!(
+            "timeout_seconds: {timeout_seconds} is out of range; write 1 to 3600"
+        ));
+    }
+    let retries = d.retries.unwrap_or(DEFAULT_RETRIES);
+    if retries > 10 {
+        return Err(format!("retries: {retries} is too many; write 0 to 10"));
+    }
+    let channel = channel(d.channel, base)?;
+    Ok(Difusor {
+        id: d.id,
+        name: d.name,
+        url: d.url,
+        enabled: d.enabled,
+        suspended: d.suspended,
+        timeout_seconds,
+        retries,
+        channel,
+    })
+}
+
+fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, String> {
+    let kind = match table.remove("kind") {
+        Some(toml::Value::String(k)) => k,
+        Some(_) => return Err("channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\"".into()),
+        None => return Err("channel.kind is missing: write kind = \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\"".into()),
+    };
+    let settings = toml::Value::Table(table);
+    let typed = |e: toml::de::Error| format!("channel ({kind}): {}", e.message());
+    match kind.as_str() {
+        "dir" => {
+            let d: RawDir = settings.try_into().map_err(typed)?;
+            if d.inbox.as_os_str().is_empty() {
+                return Err("channel.inbox: write the node's inbox directory".into());
+            }
+            Ok(Channel::Dir {
+                inbox: base.join(d.inbox),
+            })
+        }
+        "sftp" | "rsync" => {
+            let mut s: Ssh = settings.try_into().map_err(typed)?;
+            check_ssh(&s)?;
+            s.key_file = base.join(&s.key_file);
+            s.known_hosts = base.join(&s.known_hosts);
+            Ok(if kind == "sftp" {
+                Channel::Sftp(s)
+            } else {
+                Channel::Rsync(s)
+            })
+        }
+        "s3" => {
+            let mut s: S3 = settings.try_into().map_err(typed)?;
+            check_s3(&s)?;
+            s.credentials_file = s.credentials_file.map(|f| base.join(f));
+            Ok(Channel::S3(s))
+        }
+        "pull" => {
+            let _: RawPull = settings.try_into().map_err(typed)?;
+            Ok(Channel::Pull)
+        }
+        other => Err(format!(
+            "channel.kind: {other:?} is not a channel; write \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\""
+        )),
+    }
+}
+
+fn check_id(id: &str) -> Result<(), String> {
+    let ok = (1..=63).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "id: {id:?} is not valid; write 1-63 characters of a-z, 0-9 and '-' (not first)"
+        ))
+    }
+}
+
+fn check_url(key: &str, url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    match host {
+        Some(h)
+            if !h.is_empty()
+                && !h.contains('@')
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{key}: {url:?} is not an http(s) URL; write one like \"https://prep.medio.mx/\""
+        )),
+    }
+}
+
+/// A value that reaches a command line (ssh, rsync) must not look like an option nor carry
+/// whitespace, quotes or control characters.
+fn plain(key: &str, value: &str, what: &str) -> Result<(), String> {
+    if value.is_empty()
+        || value.starts_with('-')
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "'\"\\`$;".contains(c))
+    {
+        return Err(format!(
+            "channel.{key}: {value:?} is not valid; write {what} (no spaces, quotes or leading '-')"
+        ));
+    }
+    Ok(())
+}
+
+fn check_ssh(s: &Ssh) -> Result<(), String> {
+    plain("host", &s.host, "a host name or address")?;
+    if s.host.contains([':', '@', '/']) {
+        return Err(format!(
+            "channel.host: {:?} must be a bare host name or IPv4 address",
+            s.host
+        ));
+    }
+    if s.port == 0 {
+        return Err("channel.port: write a port from 1 to 65535".into());
+    }
+    let user_ok = s
+        .user
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !user_ok || s.user.is_empty() || s.user.starts_with('-') {
+        return Err(format!(
+            "channel.user: {:?} is not an account name; write letters, digits, '.', '_', '-'",
+            s.user
+        ));
+    }
+    for (key, path) in [("key_file", &s.key_file), ("known_hosts", &s.known_hosts)] {
+        let text = path
+            .to_str()
+            .ok_or_else(|| format!("channel.{key}: not UTF-8"))?;
+        plain(key, text, "a file path")?;
+    }
+    plain("inbox", &s.inbox, "the inbox path on the server")?;
+    if s.inbox.split('/').any(|c| c == "..") {
+        return Err(format!(
+            "channel.inbox: {:?} must not contain '..'",
+            s.inbox
+        ));
+    }
+    Ok(())
+}
+
+fn check_s3(s: &S3) -> Result<(), String> {
+    if let Some(e) = &s.endpoint {
+        check_url("channel.endpoint", e)?;
+    }
+    let bucket_ok = (3..=63).contains(&s.bucket.len())
+        && s.bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b));
+    if !bucket_ok {
+        return Err(format!(
+            "channel.bucket: {:?} is not a bucket name; write 3-63 characters of a-z, 0-9, '-', '.'",
+            s.bucket
+        ));
+    }
+    if s.region.is_empty() || s.region.chars().any(|c| c.is_whitespace()) {
+        return Err("channel.region: write a region such as \"us-east-1\"".into());
+    }
+    if let Some(p) = &s.prefix {
+        let bad = p.is_empty()
+            || p.starts_with('/')
+            || p.ends_with('/')
+            || p.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+            || p.chars().any(|c| c.is_control() || c.is_whitespace());
+        if bad {
+            return Err(format!(
+                "channel.prefix: {p:?} is not valid; write path segments like \"prep/2024\" (no leading or trailing '/', no '..')"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[difusor]]
+id = "medio-a"
+name = "Medio A"
+url = "https://prep.medio-a.mx/"
+enabled = true
+[difusor.channel]
+kind = "sftp"
+host = "127.0.0.1"
+port = 2222
+user = "prep"
+key_file = "keys/a"
+known_hosts = "keys/known_hosts"
+inbox = "inbox"
+
+[[difusor]]
+id = "uni-b"
+name = "Universidad B"
+url = "http://prep.uni-b.mx"
+enabled = false
+retries = 0
+[difusor.channel]
+kind = "dir"
+inbox = "/srv/b/inbox"
+
+[[difusor]]
+id = "cdn"
+name = "CDN"
+url = "https://cdn.example.mx/"
+enabled = true
+suspended = true
+[difusor.channel]
+kind = "s3"
+endpoint = "http://127.0.0.1:9000"
+bucket = "prep-2024"
+
+[[difusor]]
+id = "pull-c"
+name = "C"
+url = "https://c.mx/"
+enabled = true
+[difusor.channel]
+kind = "pull"
+"#;
+
+    fn err(text: &str) -> String {
+        parse(text, Path::new("/e")).expect_err("refused")
+    }
+
+    fn one(channel: &str, extra: &str) -> String {
+        format!(
+            "[[difusor]]\nid = \"x\"\nname = \"X\"\nurl = \"https://x.mx/\"\nenabled = true\n{extra}\n[difusor.channel]\n{channel}\n"
+        )
+    }
+
+    #[test]
+    fn a_good_file_parses_with_paths_resolved_and_defaults() {
+        let d = parse(GOOD, Path::new("/e")).expect("parses");
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[0].timeout_seconds, DEFAULT_TIMEOUT_SECONDS);
+        assert_eq!(d[0].retries, DEFAULT_RETRIES);
+        let Channel::Sftp(s) = &d[0].channel else {
+            panic!("sftp")
+        };
+        assert_eq!(s.port, 2222);
+        assert_eq!(s.key_file, Path::new("/e/keys/a"));
+        assert!(d[0].receives());
+        assert!(!d[1].receives(), "disabled");
+        assert_eq!(d[1].retries, 0);
+        assert!(!d[2].receives(), "suspended");
+        let Channel::S3(s3) = &d[2].channel else {
+            panic!("s3")
+        };
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(d[3].channel, Channel::Pull);
+    }
+
+    #[test]
+    fn errors_name_the_difusor_the_key_and_what_to_write() {
+        let e = err(&one("kind = \"ftp\"", ""));
+        assert!(
+            e.contains("difusor \"x\"") && e.contains("channel.kind") && e.contains("\"sftp\""),
+            "{e}"
+        );
+        let e = err(&one("inbox = \"i\"", ""));
+        assert!(e.contains("channel.kind is missing"), "{e}");
+        let e = err(&one("kind = \"dir\"\ninbox = \"i\"\nport = 1", ""));
+        assert!(e.contains("channel (dir)") && e.contains("port"), "{e}");
+        let e = err(&one(
+            "kind = \"rsync\"\nhost = \"-oProxyCommand=x\"\nuser = \"u\"\nkey_file = \"k\"\nknown_hosts = \"h\"\ninbox = \"i\"",
+            "",
+        ));
+        assert!(
+            e.contains("channel.host") && e.contains("leading '-'"),
+            "{e}"
+        );
+        let e = err(&one(
+            "kind = \"sftp\"\nhost = \"h\"\nuser = \"u\"\nkey_file = \"k\"\nknown_hosts = \"h\"\ninbox = \"../etc\"",
+            "",
+        ));
+        assert!(e.contains("channel.inbox") && e.contains(".."), "{e}");
+        let e = err(&one("kind = \"s3\"\nbucket = \"B\"", ""));
+        assert!(e.contains("channel.bucket"), "{e}");
+        let e = err(&one("kind = \"pull\"", "timeout_seconds = 0"));
+        assert!(
+            e.contains("timeout_seconds") && e.contains("1 to 3600"),
+            "{e}"
+        );
+        let e = err(&one("kind = \"pull\"", "colour = 1"));
+        assert!(e.contains("colour"), "{e}");
+        let e = err(&one("kind = \"pull\"", "").replace("https://x.mx/", "ftp://x"));
+        assert!(e.contains("url") && e.contains("https://"), "{e}");
+        let e = err(&one("kind = \"pull\"", "").replace("id = \"x\"", "id = \"Medio A\""));
+        assert!(e.contains("id:") && e.contains("a-z"), "{e}");
+        let twice = format!(
+            "{}{}",
+            one("kind = \"pull\"", ""),
+            one("kind = \"pull\"", "")
+        );
+        let e = err(&twice);
+        assert!(e.contains("used twice"), "{e}");
+    }
+}

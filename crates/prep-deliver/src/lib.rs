@@ -1,0 +1,31 @@
+//! Delivery of corte packages to the difusores (`prep deliver`).
+//!
+//! Principal types, in the order a delivery meets them:
+//!
+//! - [`difusores`]: `difusores.toml` in the election directory, parsed and validated into
+//!   [`Difusor`]s, each with its [`difusores::Channel`] settings.
+//! - [`channel::Channel`]: the trait every channel implements — deliver one [`channel::Job`]
+//!   (corte N's complete package, plus the SHA-256 of the files the difusor is known to
+//!   hold) and return what was [`channel::Sent`]. One module per kind: [`channel::dir`]
+//!   (prep-node's `deliver_delta` into a local inbox), [`channel::sftp`] (russh +
+//!   russh-sftp), [`channel::rsync`] (the rsync binary over ssh), [`channel::s3`]
+//!   (object_store's S3 client, origin layout) and [`channel::pull`] (nothing pushed).
+//!   Inbox channels send delta packages (`.prep-delta`, `docs/node.md`): only the files the
+//!   node lacks; the node fills the rest from its store and verifies everything.
+//! - [`runner::deliver_all`]: every difusor at once, each with its timeout, retries and
+//!   back-off, catching up on cortes it missed in order; every attempt is a
+//!   [`record::DeliveryRecord`] appended to `deliveries.jsonl` ([`record::Journal`]).
+//!
+//! Crates used: `prep-node` for the inbox protocol and delta packages, `prep-package` for
+//! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `tokio` for concurrency,
+//! timeouts and the rsync process, `futures` to join them, `toml`/`serde` for the file.
+
+pub mod channel;
+pub mod difusores;
+pub mod record;
+pub mod runner;
+
+pub use channel::{Channel, Job, Sent};
+pub use difusores::{DIFUSORES_FILE, Difusor};
+pub use record::{DELIVERIES_FILE, DeliveryRecord, Journal, Outcome};
+pub use runner::{Backoff, corte_dir, deliver_all, latest_sequence};

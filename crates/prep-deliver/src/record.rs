@@ -1,0 +1,126 @@
+//! `deliveries.jsonl` in the election directory: one JSON line per delivery attempt
+//! (difusor, channel, sequence, attempt, start, end, duration, bytes, files, outcome, error),
+//! appended as each ends. What a difusor was last delivered successfully is read back from it.
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The file's name in the election directory.
+pub const DELIVERIES_FILE: &str = "deliveries.jsonl";
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The package is in the difusor's inbox (or bucket).
+    Delivered,
+    /// Pull channel: the corte is available at the origin for the difusor to fetch.
+    Available,
+    /// The attempt failed; `error` says why.
+    Failed,
+    /// The attempt took longer than the difusor's `timeout_seconds`.
+    TimedOut,
+    /// Not attempted: the difusor is disabled or suspended.
+    Skipped,
+}
+
+impl Outcome {
+    /// Whether the difusor now holds (or can fetch) the corte.
+    pub fn succeeded(self) -> bool {
+        matches!(self, Outcome::Delivered | Outcome::Available)
+    }
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    /// The difusor's id.
+    pub difusor: String,
+    /// The channel's kind.
+    pub channel: String,
+    /// The corte's sequence.
+    pub sequence: u64,
+    /// 1 for the first attempt, 2 for the first retry…
+    pub attempt: u32,
+    /// When it started, RFC 3339 UTC.
+    pub start: String,
+    /// When it ended, RFC 3339 UTC.
+    pub end: String,
+    /// How long it took, milliseconds.
+    pub duration_ms: u64,
+    /// Bytes sent (for rsync, its `--stats` figure: compressed, with protocol overhead).
+    pub bytes: u64,
+    /// Files sent.
+    pub files: u64,
+    /// Listed files not sent because the difusor holds them.
+    pub skipped: u64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The append-only record file.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<std::fs::File>,
+}
+
+impl Journal {
+    /// Opens (creating) `<election_dir>/deliveries.jsonl` for appending.
+    pub fn open(election_dir: &Path) -> anyhow::Result<Journal> {
+        let path = election_dir.join(DELIVERIES_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        Ok(Journal {
+            path,
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends one record as one line, flushed to disk.
+    pub fn append(&self, record: &DeliveryRecord) -> anyhow::Result<()> {
+        let mut line = serde_json::to_vec(record)?;
+        line.push(b'\n');
+        let mut file = match self.file.lock() {
+            Ok(f) => f,
+            Err(p) => p.into_inner(),
+        };
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .with_context(|| format!("cannot append to {}", self.path.display()))
+    }
+}
+
+/// Every record in `<election_dir>/deliveries.jsonl` (none when the file does not exist). A
+/// line that does not parse (a write cut short) is skipped.
+pub fn read(election_dir: &Path) -> anyhow::Result<Vec<DeliveryRecord>> {
+    let path = election_dir.join(DELIVERIES_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+/// The highest sequence each difusor was delivered successfully.
+pub fn last_delivered(records: &[DeliveryRecord]) -> HashMap<String, u64> {
+    let mut out: HashMap<String, u64> = HashMap::new();
+    for r in records.iter().filter(|r| r.outcome.succeeded()) {
+        let e = out.entry(r.difusor.clone()).or_default();
+        *e = (*e).max(r.sequence);
+    }
+    out
+}

@@ -1,0 +1,281 @@
+//! The delivery runner: corte N to every difusor at once. Per difusor: nothing when disabled
+//! or suspended; otherwise every corte after the last one delivered to it successfully, up to
+//! N, in order (a node accepts only the next link of the chain), each as a delta against the
+//! one before; each attempt limited to the difusor's `timeout_seconds`, retried up to
+//! `retries` times with exponential back-off, and recorded in `deliveries.jsonl`.
+
+use crate::channel::{self, Job};
+use crate::difusores::Difusor;
+use crate::record::{self, DeliveryRecord, Journal, Outcome};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The folder of the election directory's cortes.
+pub const CORTES_DIR: &str = "cortes";
+
+/// The package folder of corte `sequence`: `<election_dir>/cortes/NNNNNN`.
+pub fn corte_dir(election_dir: &Path, sequence: u64) -> PathBuf {
+    election_dir.join(CORTES_DIR).join(format!("{sequence:06}"))
+}
+
+/// The highest sequence with a complete package (its signature written) in the directory.
+pub fn latest_sequence(election_dir: &Path) -> anyhow::Result<Option<u64>> {
+    let dir = election_dir.join(CORTES_DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => anyhow::bail!("cannot list {}: {e}", dir.display()),
+    };
+    let mut best = None;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(seq) = name.to_str().and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        if entry.path().join(prep_node::SIGNATURE_PATH).is_file() {
+            best = best.max(Some(seq));
+        }
+    }
+    Ok(best)
+}
+
+/// Back-off between attempts.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// Wait before the first retry; doubled before each next one.
+    pub first: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first: Duration::from_millis(500),
+            max: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after attempt `attempt` (1-based) failed.
+    pub fn after(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        self.first.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Delivers corte `sequence` of `election_dir` to every difusor concurrently; returns every
+/// record written (also appended to `deliveries.jsonl`).
+pub async fn deliver_all(
+    election_dir: &Path,
+    sequence: u64,
+    difusores: &[Difusor],
+    backoff: Backoff,
+) -> anyhow::Result<Vec<DeliveryRecord>> {
+    let dir = corte_dir(election_dir, sequence);
+    if !dir.join(prep_node::SIGNATURE_PATH).is_file() {
+        anyhow::bail!(
+            "corte {sequence} is not a complete package: {} has no signature",
+            dir.display()
+        );
+    }
+    let journal = Journal::open(election_dir)?;
+    let last = record::last_delivered(&record::read(election_dir)?);
+    let runs = difusores.iter().map(|d| {
+        let known = last.get(&d.id).copied();
+        deliver_one(election_dir, sequence, d, known, &journal, backoff)
+    });
+    let results = futures::future::join_all(runs).await;
+    let mut records = Vec::new();
+    for r in results {
+        records.extend(r?);
+    }
+    Ok(records)
+}
+
+/// The files of a corte, by SHA-256, when its package can be read.
+fn hashes_of(election_dir: &Path, sequence: u64) -> Option<HashSet<String>> {
+    let manifest = channel::read_manifest(&corte_dir(election_dir, sequence)).ok()?;
+    Some(manifest.files.into_iter().map(|f| f.sha256).collect())
+}
+
+async fn deliver_one(
+    election_dir: &Path,
+    sequence: u64,
+    d: &Difusor,
+    known: Option<u64>,
+    journal: &Journal,
+    backoff: Backoff,
+) -> anyhow::Result<Vec<DeliveryRecord>> {
+    let kind = d.channel.kind();
+    let mut records = Vec::new();
+    if !d.receives() {
+        let now = prep_node::now_rfc3339();
+        let why = if d.enabled { "suspended" } else { "disabled" };
+        let r = DeliveryRecord {
+            difusor: d.id.clone(),
+            channel: kind.into(),
+            sequence,
+            attempt: 0,
+            start: now.clone(),
+            end: now,
+            duration_ms: 0,
+            bytes: 0,
+            files: 0,
+            skipped: 0,
+            outcome: Outcome::Skipped,
+            error: Some(format!("the difusor is {why}")),
+        };
+        journal.append(&r)?;
+        records.push(r);
+        return Ok(records);
+    }
+    let pending: Vec<u64> = match known {
+        Some(k) if k >= sequence => Vec::new(),
+        Some(k) => (k + 1..=sequence)
+            .filter(|s| corte_dir(election_dir, *s).is_dir())
+            .collect(),
+        None => vec![sequence],
+    };
+    let channel = channel::open(&d.channel);
+    let mut have = known.and_then(|k| hashes_of(election_dir, k));
+    let limit = Duration::from_secs(d.timeout_seconds);
+    for seq in pending {
+        let job = match Job::new(&corte_dir(election_dir, seq), seq, have.take()) {
+            Ok(j) => j,
+            Err(e) => {
+                let r = failure(
+                    d,
+                    kind,
+                    seq,
+                    1,
+                    &prep_node::now_rfc3339(),
+                    Instant::now(),
+                    Outcome::Failed,
+                    format!("{e:#}"),
+                );
+                journal.append(&r)?;
+                records.push(r);
+                return Ok(records);
+            }
+        };
+        let mut delivered = false;
+        for attempt in 1..=d.retries + 1 {
+            let start = prep_node::now_rfc3339();
+            let t0 = Instant::now();
+            let r = match tokio::time::timeout(limit, channel.deliver(&job)).await {
+                Ok(Ok(sent)) => DeliveryRecord {
+                    difusor: d.id.clone(),
+                    channel: kind.into(),
+                    sequence: seq,
+                    attempt,
+                    start,
+                    end: prep_node::now_rfc3339(),
+                    duration_ms: millis(t0),
+                    bytes: sent.bytes,
+                    files: sent.files,
+                    skipped: sent.skipped,
+                    outcome: if kind == "pull" {
+                        Outcome::Available
+                    } else {
+                        Outcome::Delivered
+                    },
+                    error: None,
+                },
+                Ok(Err(e)) => failure(
+                    d,
+                    kind,
+                    seq,
+                    attempt,
+                    &start,
+                    t0,
+                    Outcome::Failed,
+                    format!("{e:#}"),
+                ),
+                Err(_) => failure(
+                    d,
+                    kind,
+                    seq,
+                    attempt,
+                    &start,
+                    t0,
+                    Outcome::TimedOut,
+                    format!("no answer within timeout_seconds = {}", d.timeout_seconds),
+                ),
+            };
+            journal.append(&r)?;
+            delivered = r.outcome.succeeded();
+            records.push(r);
+            if delivered {
+                break;
+            }
+            if attempt <= d.retries {
+                tokio::time::sleep(backoff.after(attempt)).await;
+            }
+        }
+        if !delivered {
+            // The next corte would not chain onto what the difusor holds.
+            break;
+        }
+        have = Some(
+            job.manifest
+                .files
+                .iter()
+                .map(|f| f.sha256.clone())
+                .collect(),
+        );
+    }
+    Ok(records)
+}
+
+fn millis(t0: Instant) -> u64 {
+    u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn failure(
+    d: &Difusor,
+    kind: &str,
+    sequence: u64,
+    attempt: u32,
+    start: &str,
+    t0: Instant,
+    outcome: Outcome,
+    error: String,
+) -> DeliveryRecord {
+    DeliveryRecord {
+        difusor: d.id.clone(),
+        channel: kind.into(),
+        sequence,
+        attempt,
+        start: start.to_owned(),
+        end: prep_node::now_rfc3339(),
+        duration_ms: millis(t0),
+        bytes: 0,
+        files: 0,
+        skipped: 0,
+        outcome,
+        error: Some(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_maximum() {
+        let b = Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(700),
+        };
+        assert_eq!(b.after(1), Duration::from_millis(100));
+        assert_eq!(b.after(2), Duration::from_millis(200));
+        assert_eq!(b.after(3), Duration::from_millis(400));
+        assert_eq!(b.after(4), Duration::from_millis(700));
+        assert_eq!(b.after(40), Duration::from_millis(700));
+    }
+}
