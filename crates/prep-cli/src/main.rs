@@ -7,6 +7,7 @@ mod init_cmd;
 mod keys_cmd;
 mod memoria_cmd;
 mod node_cmd;
+mod notice_cmd;
 mod package_source;
 mod publish_cmd;
 mod recount_cmd;
@@ -58,6 +59,8 @@ enum Command {
     Memoria(memoria_cmd::MemoriaArgs),
     /// The difusor node: receive and verify packages, keep every corte, serve the active one.
     Node(node_cmd::NodeArgs),
+    /// Sign a suspension notice for the difusor nodes (delivered like a package).
+    Notice(notice_cmd::NoticeArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Site(args) => site_cmd::run(args),
         Command::Memoria(args) => memoria_cmd::run(args),
         Command::Node(args) => node_cmd::run(args),
+        Command::Notice(args) => notice_cmd::run(args),
     };
     match result {
         Ok(code) => code,
