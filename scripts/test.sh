@@ -6,8 +6,8 @@
 #   2. lints           cargo clippy --workspace --all-targets -- -D warnings
 #   3. tests           cargo test --workspace (needs ../shared beside the repo)
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
-#   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh and
-#                      bench-node-activation.sh, each with --smoke
+#   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh,
+#                      bench-node-activation.sh and bench-node-vs-nginx.sh, each with --smoke
 #
 # With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, wrk, pdftotext,
 # sshd, rsync, moto_server,
@@ -153,3 +153,9 @@ section bench-recount bash scripts/bench-recount.sh --smoke
 section bench-corte bash scripts/bench-corte.sh --smoke
 section bench-memoria bash scripts/bench-memoria.sh --smoke
 section bench-node bash scripts/bench-node-activation.sh --smoke
+if PATH=$PATH:/usr/sbin command -v nginx >/dev/null && command -v wrk >/dev/null; then
+  section bench-nginx bash scripts/bench-node-vs-nginx.sh --smoke
+else
+  # Under CI both were required above.
+  banner "bench-nginx: SKIPPED (nginx or wrk is not installed)"
+fi

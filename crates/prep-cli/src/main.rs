@@ -10,6 +10,7 @@ mod memoria_cmd;
 mod monitor_cmd;
 mod node_cmd;
 mod origin_cmd;
+mod notice_cmd;
 mod package_source;
 mod publish_cmd;
 mod recount_cmd;
@@ -67,6 +68,8 @@ enum Command {
     Monitor(monitor_cmd::MonitorArgs),
     /// Deliver a corte to every difusor (dir, sftp, rsync, s3, pull), recording each attempt.
     Deliver(deliver_cmd::DeliverArgs),
+    /// Sign a suspension notice for the difusor nodes (delivered like a package).
+    Notice(notice_cmd::NoticeArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Origin(args) => origin_cmd::run(args),
         Command::Monitor(args) => monitor_cmd::run(args),
         Command::Deliver(args) => deliver_cmd::run(args),
+        Command::Notice(args) => notice_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 //! A file unchanged from the previous corte (same SHA-256) reuses its variants.
 
 use bytes::Bytes;
+use hyper::http::HeaderValue;
 use std::io::Write;
 
 /// One compressed representation of a file.
@@ -12,6 +13,30 @@ pub struct Variant {
     pub bytes: Bytes,
     /// Its own strong ETag, quoted (`"<sha256>.gz"`, `"<sha256>.br"`).
     pub etag: String,
+    /// The ETag and the length as header values, made once.
+    pub head: Head,
+}
+
+/// A representation's `ETag` and `Content-Length` header values, made once when the corte
+/// is loaded rather than at every request.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// `ETag`.
+    pub etag: HeaderValue,
+    /// `Content-Length`.
+    pub length: HeaderValue,
+}
+
+impl Head {
+    /// The header values for a representation of `len` bytes with this (quoted) ETag.
+    pub fn new(etag: &str, len: usize) -> Head {
+        Head {
+            // An ETag is `"` + hex digits (+ `.gz`/`.br`) + `"`: always a valid header value.
+            etag: HeaderValue::from_maybe_shared(Bytes::copy_from_slice(etag.as_bytes()))
+                .unwrap_or_else(|_| HeaderValue::from_static("\"invalid\"")),
+            length: HeaderValue::from(len),
+        }
+    }
 }
 
 /// The compressed variants a file has (either may be absent: not compressible, or not
@@ -56,9 +81,13 @@ pub fn variants(bytes: &[u8], etag: &str) -> Variants {
     let tagged = |suffix: &str| format!("{}.{suffix}\"", etag.trim_end_matches('"'));
     let (gzip, brotli) = rayon::join(|| gzip(bytes), || brotli(bytes));
     let keep = |c: Option<Vec<u8>>, suffix| {
-        c.filter(|c| c.len() < bytes.len()).map(|c| Variant {
-            bytes: Bytes::from(c),
-            etag: tagged(suffix),
+        c.filter(|c| c.len() < bytes.len()).map(|c| {
+            let etag = tagged(suffix);
+            Variant {
+                head: Head::new(&etag, c.len()),
+                bytes: Bytes::from(c),
+                etag,
+            }
         })
     };
     Variants {

@@ -123,6 +123,8 @@ struct RawConfig {
     access_log: Option<PathBuf>,
     #[serde(default)]
     access_log_max_bytes: u64,
+    #[serde(default = "default_rotation")]
+    access_log_rotate: crate::access_log::Rotation,
     #[serde(default = "default_log_keep")]
     access_log_keep: u32,
     #[serde(default)]
@@ -131,6 +133,10 @@ struct RawConfig {
     poll_interval_ms: u64,
     export_root: Option<PathBuf>,
     pull: Option<crate::pull::PullConfig>,
+}
+
+fn default_rotation() -> crate::access_log::Rotation {
+    crate::access_log::Rotation::Size
 }
 
 fn default_listen() -> String {
@@ -169,6 +175,9 @@ pub struct NodeConfig {
     /// The access log is rotated (renamed to `.1`, `.1` to `.2`, …) before it would pass
     /// this size; 0 never rotates.
     pub access_log_max_bytes: u64,
+    /// `size` (default): rotated by `access_log_max_bytes`; `daily`: at the first line of
+    /// each new day (UTC), whatever its size.
+    pub access_log_rotate: crate::access_log::Rotation,
     /// How many rotated access logs are kept (`.1` … `.N`).
     pub access_log_keep: u32,
     /// The server's timeouts, limits and TLS.
@@ -273,6 +282,7 @@ impl NodeConfig {
             limits: l,
             access_log,
             access_log_max_bytes: raw.access_log_max_bytes,
+            access_log_rotate: raw.access_log_rotate,
             access_log_keep: raw.access_log_keep,
             server,
             poll_interval_ms: raw.poll_interval_ms,

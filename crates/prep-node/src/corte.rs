@@ -1,11 +1,12 @@
 //! A corte as served: every file in memory with its headers' values, built from a verified
 //! package or loaded from the store and verified again.
 
-use crate::compress::{Variants, compressible, variants};
+use crate::compress::{Head, Variants, compressible, variants};
 use crate::package_dir::{SIGNATURE_PATH, VerifiedPackage, check_pointer};
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use bytes::Bytes;
+use hyper::http::HeaderValue;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package, sha256_hex};
 use rayon::prelude::*;
@@ -25,6 +26,8 @@ pub struct ServedFile {
     pub mutable: bool,
     /// Its gzip and brotli variants, when compressible and smaller.
     pub variants: Variants,
+    /// Its `ETag` and `Content-Length` as header values.
+    pub head: Head,
 }
 
 /// The corte being served.
@@ -35,12 +38,19 @@ pub struct Corte {
     /// Its corte time, RFC 3339.
     pub corte_time: String,
     files: HashMap<String, ServedFile>,
+    /// `X-Prep-Sequence`, made once.
+    sequence_value: HeaderValue,
 }
 
 impl Corte {
     /// The file at a package path.
     pub fn get(&self, path: &str) -> Option<&ServedFile> {
         self.files.get(path)
+    }
+
+    /// Its sequence as the `X-Prep-Sequence` header value.
+    pub fn sequence_header(&self) -> &HeaderValue {
+        &self.sequence_value
     }
 
     /// Every path served, sorted.
@@ -66,10 +76,12 @@ impl Corte {
             POINTER_PATH.into(),
             served(POINTER_PATH, Bytes::copy_from_slice(pointer), None),
         );
+        let sequence = base.map_or(0, |b| b.sequence);
         Corte {
-            sequence: base.map_or(0, |b| b.sequence),
+            sequence,
             corte_time: base.map_or_else(String::new, |b| b.corte_time.clone()),
             files,
+            sequence_value: HeaderValue::from(sequence),
         }
     }
 
@@ -96,6 +108,7 @@ impl Corte {
             sequence: p.manifest.sequence,
             corte_time: p.manifest.corte.clone(),
             files,
+            sequence_value: HeaderValue::from(p.manifest.sequence),
         }
     }
 
@@ -128,6 +141,7 @@ impl Corte {
             sequence,
             corte_time: manifest.corte,
             files,
+            sequence_value: HeaderValue::from(sequence),
         })
     }
 }
@@ -239,11 +253,13 @@ fn served(path: &str, bytes: Bytes, sha256: Option<&str>) -> ServedFile {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
     let mutable = matches!(path, POINTER_PATH | MANIFEST_PATH | SIGNATURE_PATH)
         || matches!(ext, "html" | "htm");
+    let etag = format!(
+        "\"{}\"",
+        sha256.map_or_else(|| sha256_hex(&bytes), str::to_owned)
+    );
     ServedFile {
-        etag: format!(
-            "\"{}\"",
-            sha256.map_or_else(|| sha256_hex(&bytes), str::to_owned)
-        ),
+        head: Head::new(&etag, bytes.len()),
+        etag,
         content_type: content_type(ext),
         mutable,
         bytes,

@@ -32,7 +32,7 @@
 //!   delta package; the origin's event stream wakes it within a second.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
 //!
-//! Crates used: `prep-package` for every check of a package, `axum` for request handling,
+//! Crates used: `prep-package` for every check of a package, `http-body-util` for bodies,
 //! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
 //! (rustls with `ring`) for TLS, `flate2` and `brotli` for precompression with `rayon` to
 //! do it in parallel, `ureq` for the pull channel's requests, `toml` for the configuration, `serde_json` for records and events,

@@ -5,8 +5,10 @@
 
 use crate::config::ServerConfig;
 use anyhow::Context;
-use axum::extract::ConnectInfo;
+use bytes::Bytes;
+use http_body_util::Full;
 use hyper::body::Incoming;
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -23,7 +25,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
-use tower::ServiceExt;
 
 /// How long connections still open at shutdown may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -56,15 +57,20 @@ pub fn tls_acceptor(certificate: &Path, key: &Path) -> anyhow::Result<TlsAccepto
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Accepts connections on `listener` and serves `app` on each until `shutdown` resolves,
-/// then lets open connections finish (at most [`DRAIN`]).
-pub async fn accept_loop(
+/// Accepts connections on `listener` and answers each request on them with `handler`
+/// (given the client's address) until `shutdown` resolves, then lets open connections finish
+/// (at most [`DRAIN`]).
+pub async fn accept_loop<H>(
     listener: std::net::TcpListener,
-    app: axum::Router,
+    handler: H,
     config: &ServerConfig,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    H: Fn(std::net::SocketAddr, Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+{
+    let handler = Arc::new(handler);
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let header_timeout = Duration::from_millis(config.header_read_timeout_ms);
@@ -98,10 +104,9 @@ pub async fn accept_loop(
         // Small responses go out at once.
         let _ = tcp.set_nodelay(true);
         let io = IdleTimeout::new(tcp, idle);
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(req)
+        let handler = Arc::clone(&handler);
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            std::future::ready(Ok::<_, std::convert::Infallible>(handler(peer, req)))
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();

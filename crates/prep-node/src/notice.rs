@@ -8,8 +8,8 @@
 //! the notice page (Spanish) and `json/main.json` carries `"suspended": true`; the next corte
 //! activated lifts it.
 
-use anyhow::Context;
-use prep_package::{VerifyingKey, verify_signature};
+use anyhow::{Context, bail};
+use prep_package::{SigningKey, VerifyingKey, sign_detached, verify_signature};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -93,6 +93,44 @@ pub fn verify_notice(key: &VerifyingKey, bytes: &[u8], minisig: &str) -> Result<
         }
     }
     Ok(notice)
+}
+
+/// Signs `notice` with the institute's `key` and writes the notice directory `out` (which
+/// must not exist): `notice.json` and `notice.json.minisig`, written under a temporary name
+/// and renamed into place. The notice is checked first as a node will check it
+/// ([`verify_notice`]), so what is written is accepted by a node that trusts `key` (if its
+/// sequence is greater than every notice it accepted before). Deliver `out` into a node's
+/// inbox with [`crate::deliver()`] or a channel that follows the inbox protocol.
+pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Result<()> {
+    if std::fs::symlink_metadata(out).is_ok() {
+        bail!(
+            "{} already exists; a notice is never written over another",
+            out.display()
+        );
+    }
+    let bytes = serde_json::to_vec_pretty(notice)?;
+    let minisig = sign_detached(key, &bytes, &trusted_comment(notice.sequence))
+        .context("cannot sign the notice")?;
+    verify_notice(&key.verifying_key(), &bytes, &minisig)
+        .map_err(|reason| anyhow::anyhow!("the notice would be refused: {reason}"))?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .with_context(|| format!("{} does not name a directory", out.display()))?;
+    let tmp = parent.join(format!(".tmp-{}", name.to_string_lossy()));
+    if std::fs::symlink_metadata(&tmp).is_ok() {
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
+    }
+    std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    crate::store::write_file_durably(&tmp.join(NOTICE_PATH), &bytes, false)?;
+    crate::store::write_file_durably(&tmp.join(NOTICE_SIGNATURE_PATH), minisig.as_bytes(), false)?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))?;
+    crate::store::sync_dir(&parent)
 }
 
 /// The notice page (es-MX), every text of the notice escaped.

@@ -1,4 +1,4 @@
-//! The built-in HTTP server (axum on hyper and tokio): serves the active corte from memory.
+//! The built-in HTTP server (on hyper and tokio): serves the active corte from memory.
 //!
 //! Every response carries `X-Prep-Sequence` (the corte it was served from, `none` before the
 //! first), `X-Content-Type-Options: nosniff`, the configured `Content-Security-Policy` and a
@@ -11,17 +11,21 @@
 //! HSTS. Connections, TLS and timeouts are [`crate::listener`]'s.
 
 use crate::access_log::AccessLog;
+use crate::corte::Corte;
 use crate::node::Node;
 use crate::rate_limit::RateLimiter;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use hyper::{Request, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// A response: its body is in memory, whole.
+type Reply = Response<Full<Bytes>>;
+
 /// What every request handler shares.
-#[derive(Clone)]
 struct Shared {
     node: Arc<Node>,
     csp: HeaderValue,
@@ -29,6 +33,15 @@ struct Shared {
     limiter: Option<Arc<RateLimiter>>,
     hsts: bool,
 }
+
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+const ACCEPT_ENCODING: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const REFERRER: HeaderValue = HeaderValue::from_static("strict-origin-when-cross-origin");
+const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
+const NONE: HeaderValue = HeaderValue::from_static("none");
+const X_PREP_SEQUENCE: header::HeaderName = header::HeaderName::from_static("x-prep-sequence");
 
 /// Serves on `listener` until `shutdown` resolves: HTTPS (HTTP/2 or HTTP/1.1 by ALPN) when
 /// the configuration names a certificate and key, plain HTTP/1.1 (and HTTP/2 with prior
@@ -40,92 +53,83 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let config = node.config().clone();
     let csp = HeaderValue::from_str(&config.content_security_policy())?;
-    let log = Arc::new(AccessLog::open(
+    let log = AccessLog::open_with(
         &config.access_log,
+        config.access_log_rotate,
         config.access_log_max_bytes,
         config.access_log_keep,
-    )?);
+        crate::access_log::system_clock(),
+    )?;
     let tls = match config.server.tls() {
         Some((certificate, key)) => Some(crate::listener::tls_acceptor(certificate, key)?),
         None => None,
     };
     let limiter =
         RateLimiter::new(config.server.rate_per_second, config.server.rate_burst).map(Arc::new);
-    let shared = Shared {
+    let shared = Arc::new(Shared {
         node,
         csp,
-        log,
+        log: Arc::clone(&log),
         limiter,
         hsts: tls.is_some(),
-    };
-    let app = axum::Router::new().fallback(handle).with_state(shared);
-    crate::listener::accept_loop(listener, app, &config.server, tls, shutdown).await
+    });
+    let served = crate::listener::accept_loop(
+        listener,
+        move |client, req| handle(&shared, client, &req),
+        &config.server,
+        tls,
+        shutdown,
+    )
+    .await;
+    log.flush();
+    served
 }
 
-async fn handle(
-    State(s): State<Shared>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
+fn handle(s: &Shared, client: SocketAddr, req: &Request<Incoming>) -> Reply {
     // The corte is taken once: the whole response comes from it.
     let corte = s.node.current();
     let limited = s
         .limiter
         .as_ref()
         .and_then(|l| l.check(client.ip(), std::time::Instant::now()).err());
-    let mut response = match limited {
+    let (mut response, bytes) = match limited {
         Some(wait) => {
-            let mut r = text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n");
+            let (mut r, n) = text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n");
             r.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(wait.as_secs().max(1)),
             );
-            r
+            (r, n)
         }
-        None => respond(&s, corte.as_deref(), &req),
+        None => respond(s, corte.as_deref(), req),
     };
     let h = response.headers_mut();
-    let sequence = corte.as_ref().map_or_else(
-        || HeaderValue::from_static("none"),
-        |c| HeaderValue::from(c.sequence),
-    );
-    h.insert("x-prep-sequence", sequence);
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    let sequence = corte.as_ref().map_or(NONE, |c| c.sequence_header().clone());
+    h.insert(X_PREP_SEQUENCE, sequence);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     h.insert(header::CONTENT_SECURITY_POLICY, s.csp.clone());
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    h.insert(header::REFERRER_POLICY, REFERRER);
     if s.hsts {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        );
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
     let status = response.status().as_u16();
     s.node.metrics().request(status);
-    let bytes = if req.method() == Method::HEAD {
+    let sent = if req.method() == Method::HEAD {
         0
     } else {
-        response
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse().ok())
-            .unwrap_or(0)
+        bytes
     };
-    s.log.log(client.ip(), &req, status, bytes);
+    s.log.log(client.ip(), req, status, sent as u64);
     response
 }
 
-fn respond(s: &Shared, corte: Option<&crate::corte::Corte>, req: &Request) -> Response {
+/// The response and the length of its body.
+fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply, usize) {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        let (mut r, n) = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return r;
+        return (r, n);
     }
     let raw = req.uri().path();
     match raw {
@@ -139,60 +143,76 @@ fn respond(s: &Shared, corte: Option<&crate::corte::Corte>, req: &Request) -> Re
             };
         }
         "/metrics" => {
-            let mut r = text(StatusCode::OK, &s.node.metrics().render());
+            let (mut r, n) = text(StatusCode::OK, &s.node.metrics().render());
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
             );
-            return r;
+            return (r, n);
         }
         _ => {}
     }
     let Some(corte) = corte else {
         return text(StatusCode::SERVICE_UNAVAILABLE, "no corte accepted yet\n");
     };
-    let Ok(decoded) = percent_encoding::percent_decode_str(raw).decode_utf8() else {
-        return text(StatusCode::BAD_REQUEST, "bad path\n");
-    };
-    let mut path = decoded.trim_start_matches('/').to_owned();
-    if path.is_empty() || path.ends_with('/') {
-        path.push_str("index.html");
-    }
-    let Some(file) = corte.get(&path) else {
-        return text(StatusCode::NOT_FOUND, "not found\n");
-    };
-    let cache = if file.mutable {
-        "no-cache"
+    // Most paths need no decoding and are looked up as they are.
+    let decoded;
+    let mut path: &str = raw.strip_prefix('/').unwrap_or(raw);
+    if path.contains('%') {
+        let Ok(d) = percent_encoding::percent_decode_str(path).decode_utf8() else {
+            return text(StatusCode::BAD_REQUEST, "bad path\n");
+        };
+        decoded = d.into_owned();
+        path = decoded.trim_start_matches('/');
     } else {
-        "public, max-age=31536000, immutable"
+        path = path.trim_start_matches('/');
+    }
+    let indexed;
+    if path.is_empty() || path.ends_with('/') {
+        indexed = format!("{path}index.html");
+        path = &indexed;
+    }
+    let Some(file) = corte.get(path) else {
+        return text(StatusCode::NOT_FOUND, "not found\n");
     };
     let accept = req
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok());
-    let (encoding, bytes, etag) = match crate::compress::choose(accept, &file.variants) {
-        Some((encoding, v)) => (Some(encoding), &v.bytes, &v.etag),
-        None => (None, &file.bytes, &file.etag),
+    let (encoding, bytes, etag, head) = match crate::compress::choose(accept, &file.variants) {
+        Some((encoding, v)) => (Some(encoding), &v.bytes, &v.etag, &v.head),
+        None => (None, &file.bytes, &file.etag, &file.head),
     };
-    let mut builder = Response::builder()
-        .header(header::ETAG, etag)
-        .header(header::CACHE_CONTROL, cache);
+    let not_modified = etag_matches(req.headers(), etag);
+    let body = if not_modified {
+        Bytes::new()
+    } else {
+        bytes.clone()
+    };
+    let mut r = Response::new(Full::new(body));
+    let h = r.headers_mut();
+    h.reserve(12);
+    h.insert(header::ETAG, head.etag.clone());
+    h.insert(
+        header::CACHE_CONTROL,
+        if file.mutable { NO_CACHE } else { IMMUTABLE },
+    );
     if file.variants.any() {
-        builder = builder.header(header::VARY, "Accept-Encoding");
+        h.insert(header::VARY, ACCEPT_ENCODING);
     }
-    if etag_matches(req.headers(), etag) {
-        builder = builder.status(StatusCode::NOT_MODIFIED);
-        return builder.body(Body::empty()).unwrap_or_default();
+    if not_modified {
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        return (r, 0);
     }
     if let Some(encoding) = encoding {
-        builder = builder.header(header::CONTENT_ENCODING, encoding);
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
-    builder
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, file.content_type)
-        .header(header::CONTENT_LENGTH, bytes.len())
-        .body(Body::from(bytes.clone()))
-        .unwrap_or_default()
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
+    h.insert(header::CONTENT_LENGTH, head.length.clone());
+    (r, bytes.len())
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`); weak comparison, as RFC 9110 says.
@@ -206,12 +226,16 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
-fn text(status: StatusCode, body: &str) -> Response {
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from(body.to_owned()))
-        .unwrap_or_default()
+/// A short plain-text response, never cached, and its length.
+fn text(status: StatusCode, body: &str) -> (Reply, usize) {
+    let mut r = Response::new(Full::new(Bytes::copy_from_slice(body.as_bytes())));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    (r, body.len())
 }
