@@ -21,13 +21,23 @@ pub struct DeliverArgs {
     #[arg(long, value_name = "DIR")]
     dir: PathBuf,
     /// The corte to deliver (default: the latest complete one).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "follow")]
     sequence: Option<u64>,
+    /// Keep running: deliver each new corte as soon as it is complete, and pending
+    /// suspension notices, until SIGINT or SIGTERM.
+    #[arg(long)]
+    follow: bool,
+    /// With --follow: how often DIR/cortes is looked at, in milliseconds.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    poll_ms: u64,
 }
 
 /// Runs `prep deliver`.
 pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
     let difusores = prep_deliver::difusores::load(&args.dir)?;
+    if args.follow {
+        return follow(&args, &difusores);
+    }
     let sequence = match args.sequence {
         Some(n) => n,
         None => prep_deliver::latest_sequence(&args.dir)?.ok_or_else(|| {
@@ -40,7 +50,7 @@ pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let records = runtime.block_on(prep_deliver::deliver_all(
+    let records = runtime.block_on(prep_deliver::deliver_round(
         &args.dir,
         sequence,
         &difusores,
@@ -56,16 +66,7 @@ pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
             failed.push(d.id.as_str());
         }
     }
-    for r in &records {
-        let what = match &r.error {
-            Some(e) => format!("{:?}: {e}", r.outcome),
-            None => format!("{:?}", r.outcome),
-        };
-        println!(
-            "{:<20} {:<5} corte {:>4} attempt {} {:>7} ms {:>10} bytes {:>6} files ({} held)  {what}",
-            r.difusor, r.channel, r.sequence, r.attempt, r.duration_ms, r.bytes, r.files, r.skipped
-        );
-    }
+    print_records(&records);
     if failed.is_empty() {
         println!("corte {sequence}: every enabled difusor has it");
         Ok(ExitCode::SUCCESS)
@@ -77,4 +78,58 @@ pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(1))
     }
+}
+
+/// One line per attempt.
+fn print_records(records: &[prep_deliver::DeliveryRecord]) {
+    for r in records {
+        let what = match &r.error {
+            Some(e) => format!("{:?}: {e}", r.outcome),
+            None => format!("{:?}", r.outcome),
+        };
+        let item = match r.notice {
+            Some(n) => format!("notice {n:>3}"),
+            None => format!("corte {:>4}", r.sequence),
+        };
+        println!(
+            "{:<20} {:<5} {item} attempt {} {:>7} ms {:>10} bytes {:>6} files ({} held)  {what}",
+            r.difusor, r.channel, r.attempt, r.duration_ms, r.bytes, r.files, r.skipped
+        );
+    }
+}
+
+/// `--follow`: each new complete corte is delivered at once; pending notices are retried at
+/// every look.
+fn follow(args: &DeliverArgs, difusores: &[prep_deliver::Difusor]) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let stop = crate::publish_cmd::stop_flag()?;
+    let mut delivered = None;
+    println!(
+        "following {}",
+        args.dir.join(prep_deliver::runner::CORTES_DIR).display()
+    );
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        if let Some(latest) = prep_deliver::latest_sequence(&args.dir)? {
+            let records = if delivered != Some(latest) {
+                delivered = Some(latest);
+                runtime.block_on(prep_deliver::deliver_round(
+                    &args.dir,
+                    latest,
+                    difusores,
+                    prep_deliver::Backoff::default(),
+                ))?
+            } else {
+                let mut effective = difusores.to_vec();
+                let pending = prep_deliver::suspension::apply(&args.dir, &mut effective, latest)?;
+                runtime.block_on(prep_deliver::suspension::deliver_notices(
+                    &args.dir, &effective, &pending, latest,
+                ))?
+            };
+            print_records(&records);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(args.poll_ms));
+    }
+    Ok(ExitCode::SUCCESS)
 }

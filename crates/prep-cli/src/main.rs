@@ -9,12 +9,13 @@ mod keys_cmd;
 mod memoria_cmd;
 mod monitor_cmd;
 mod node_cmd;
-mod origin_cmd;
 mod notice_cmd;
+mod origin_cmd;
 mod package_source;
 mod publish_cmd;
 mod recount_cmd;
 mod replay_cmd;
+mod simulacro_cmd;
 mod site_cmd;
 mod synth_cmd;
 mod verify_cmd;
@@ -66,6 +67,8 @@ enum Command {
     Origin(origin_cmd::OriginArgs),
     /// Watch what every difusor serves (3-period rule); the compliance report.
     Monitor(monitor_cmd::MonitorArgs),
+    /// A whole election night on this machine: institute, origin, nodes, monitor, report.
+    Simulacro(simulacro_cmd::SimulacroArgs),
     /// Deliver a corte to every difusor (dir, sftp, rsync, s3, pull), recording each attempt.
     Deliver(deliver_cmd::DeliverArgs),
     /// Sign a suspension notice for the difusor nodes (delivered like a package).
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Node(args) => node_cmd::run(args),
         Command::Origin(args) => origin_cmd::run(args),
         Command::Monitor(args) => monitor_cmd::run(args),
+        Command::Simulacro(args) => simulacro_cmd::run(args),
         Command::Deliver(args) => deliver_cmd::run(args),
         Command::Notice(args) => notice_cmd::run(args),
     };

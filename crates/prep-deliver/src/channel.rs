@@ -101,6 +101,22 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
         .map_err(|e| anyhow::anyhow!("{} is not a manifest: {e}", path.display()))
 }
 
+/// What delivering a notice directory sends: its two files.
+pub fn notice_size(notice_dir: &Path) -> anyhow::Result<Sent> {
+    let mut sent = Sent::default();
+    for f in [
+        prep_node::notice::NOTICE_PATH,
+        prep_node::notice::NOTICE_SIGNATURE_PATH,
+    ] {
+        let path = notice_dir.join(f);
+        sent.bytes += std::fs::metadata(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+            .len();
+        sent.files += 1;
+    }
+    Ok(sent)
+}
+
 /// A boxed future, so channels can be used as trait objects.
 pub type Delivery<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Sent>> + Send + 'a>>;
 
@@ -111,6 +127,20 @@ pub trait Channel: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Delivers the job's corte; returns what was sent.
     fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a>;
+
+    /// Delivers a suspension notice (a directory holding `notice.json` and its signature,
+    /// `prep_node::notice`) under `name`, as atomically as a package. Channels with no inbox
+    /// (s3, pull) cannot: the call says so.
+    fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
+        let kind = self.kind();
+        let _ = (notice_dir, name);
+        Box::pin(async move {
+            anyhow::bail!(
+                "the {kind} channel cannot deliver a suspension notice; the difusor must be told \
+                 another way (the calls' telephone procedure)"
+            )
+        })
+    }
 }
 
 /// The channel for a difusor's settings.

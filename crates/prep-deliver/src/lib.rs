@@ -16,6 +16,9 @@
 //!   back-off, catching up on cortes it missed in order; every attempt is a
 //!   [`record::DeliveryRecord`] appended to `deliveries.jsonl` ([`record::Journal`]).
 //!
+//! - [`suspension`]: the monitor's 3-period rule on the delivery side: a suspended difusor
+//!   gets the institute's signed notice instead of cortes, then cortes again on probation.
+//!
 //! Crates used: `prep-node` for the inbox protocol and delta packages, `prep-package` for
 //! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `tokio` for concurrency,
 //! timeouts and the rsync process, `futures` to join them, `toml`/`serde` for the file.
@@ -24,8 +27,9 @@ pub mod channel;
 pub mod difusores;
 pub mod record;
 pub mod runner;
+pub mod suspension;
 
 pub use channel::{Channel, Job, Sent};
 pub use difusores::{DIFUSORES_FILE, Difusor};
 pub use record::{DELIVERIES_FILE, DeliveryRecord, Journal, Outcome};
-pub use runner::{Backoff, corte_dir, deliver_all, latest_sequence};
+pub use runner::{Backoff, corte_dir, deliver_all, deliver_round, latest_sequence};

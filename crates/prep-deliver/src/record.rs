@@ -62,6 +62,9 @@ pub struct DeliveryRecord {
     pub outcome: Outcome,
     /// Why it failed.
     pub error: Option<String>,
+    /// For the delivery of a suspension notice: the notice's sequence (`sequence` is then 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<u64>,
 }
 
 /// The append-only record file.
@@ -118,7 +121,10 @@ pub fn read(election_dir: &Path) -> anyhow::Result<Vec<DeliveryRecord>> {
 /// The highest sequence each difusor was delivered successfully.
 pub fn last_delivered(records: &[DeliveryRecord]) -> HashMap<String, u64> {
     let mut out: HashMap<String, u64> = HashMap::new();
-    for r in records.iter().filter(|r| r.outcome.succeeded()) {
+    for r in records
+        .iter()
+        .filter(|r| r.outcome.succeeded() && r.notice.is_none())
+    {
         let e = out.entry(r.difusor.clone()).or_default();
         *e = (*e).max(r.sequence);
     }

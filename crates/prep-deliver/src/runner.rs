@@ -96,6 +96,23 @@ pub async fn deliver_all(
     Ok(records)
 }
 
+/// One delivery round of corte `sequence`, obeying the monitor ([`crate::suspension`]): a
+/// suspended difusor gets its pending notice instead of cortes, then cortes again after the
+/// notice was delivered; every other enabled difusor gets the corte (and any it missed).
+pub async fn deliver_round(
+    election_dir: &Path,
+    sequence: u64,
+    difusores: &[Difusor],
+    backoff: Backoff,
+) -> anyhow::Result<Vec<DeliveryRecord>> {
+    let mut effective = difusores.to_vec();
+    let pending = crate::suspension::apply(election_dir, &mut effective, sequence)?;
+    let mut records =
+        crate::suspension::deliver_notices(election_dir, &effective, &pending, sequence).await?;
+    records.extend(deliver_all(election_dir, sequence, &effective, backoff).await?);
+    Ok(records)
+}
+
 /// The files of a corte, by SHA-256, when its package can be read.
 fn hashes_of(election_dir: &Path, sequence: u64) -> Option<HashSet<String>> {
     let manifest = channel::read_manifest(&corte_dir(election_dir, sequence)).ok()?;
@@ -128,6 +145,7 @@ async fn deliver_one(
             skipped: 0,
             outcome: Outcome::Skipped,
             error: Some(format!("the difusor is {why}")),
+            notice: None,
         };
         journal.append(&r)?;
         records.push(r);
@@ -184,6 +202,7 @@ async fn deliver_one(
                         Outcome::Delivered
                     },
                     error: None,
+                    notice: None,
                 },
                 Ok(Err(e)) => failure(
                     d,
@@ -259,6 +278,7 @@ fn failure(
         skipped: 0,
         outcome,
         error: Some(error),
+        notice: None,
     }
 }
 

@@ -1,11 +1,13 @@
 //! The `s3` channel against an S3-compatible server on loopback (moto, started by
 //! `scripts/s3.sh`): two real cortes uploaded in the origin layout and read back — every
 //! object by its SHA-256, the corte's files byte for byte, `latest.json` — and the second
-//! upload sends only the objects the bucket lacked. Under CI=true a missing moto fails.
+//! upload sends only the objects the bucket lacked; a node pulling from the bucket (its `[pull]`
+//! origin is the bucket's URL, no event stream) activates each corte, fetching only the
+//! files it lacks. Under CI=true a missing moto fails.
 
 mod common;
 
-use common::{Election, deliver, of};
+use common::{Election, deliver, node, of};
 use futures::TryStreamExt;
 use object_store::{GetOptions, ObjectStore};
 use prep_deliver::channel::s3::S3Channel;
@@ -105,6 +107,31 @@ fn two_cortes_are_uploaded_in_the_origin_layout_and_the_second_sends_only_new_ob
     let store = channel.open_store().expect("store");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
 
+    // The bucket is a CDN origin: anyone may read it (a public-read policy).
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::prep-origen/*"}]}"#;
+    ureq::put(format!("{endpoint}/prep-origen?policy"))
+        .send(policy)
+        .expect("public-read policy");
+    // A node that pulls from the bucket (moto serves it path-style).
+    let cdn_node = node(
+        root.path(),
+        "cdn-node",
+        &root.path().join("cdn-inbox"),
+        &election.public_key(),
+    );
+    std::fs::create_dir_all(root.path().join("cdn-inbox")).expect("inbox");
+    let puller = prep_node::Puller::new(
+        prep_node::PullConfig {
+            origin: format!("{endpoint}/prep-origen"),
+            interval_ms: 1000,
+            events: false,
+            timeout_ms: 10_000,
+        }
+        .validate()
+        .expect("pull config"),
+    )
+    .expect("puller");
+
     let mut previous: Option<HashSet<String>> = None;
     for _ in 0..2 {
         let seq = election.cut();
@@ -152,6 +179,18 @@ fn two_cortes_are_uploaded_in_the_origin_layout_and_the_second_sends_only_new_ob
                 serde_json::from_slice(&read(&*store, "latest.json").await).expect("json");
             assert_eq!(latest, serde_json::json!({"sequence": seq}));
         });
+        let pulled = puller.pull(&cdn_node).expect("pull from the bucket");
+        assert_eq!(
+            cdn_node.current().map(|c| c.sequence),
+            Some(seq),
+            "{pulled:?}"
+        );
+        assert_eq!(pulled.cortes, 1);
+        assert_eq!(
+            pulled.files,
+            new.len() as u64 + 3,
+            "only what the node lacked: {pulled:?}"
+        );
         previous = Some(hashes);
     }
 }

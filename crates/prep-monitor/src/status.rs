@@ -142,6 +142,12 @@ pub fn router(monitor: Arc<Monitor>) -> Router {
         .with_state(monitor)
 }
 
+/// Serves [`router`] on `listener` until the task is dropped.
+pub async fn serve(monitor: Arc<Monitor>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    axum::serve(listener, router(monitor)).await?;
+    Ok(())
+}
+
 fn latest(monitor: &Monitor) -> Option<u64> {
     monitor.cortes().current().ok().flatten()
 }

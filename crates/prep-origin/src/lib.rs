@@ -14,6 +14,9 @@
 //!   poll interval; a new corte is indexed, then announced to every subscriber of `events`
 //!   (server-sent events, `event: corte`, `data: {"sequence": N}`), then `latest.json` names it.
 //!
+//! Every other path serves the newest corte's own files (listed in its manifest): the
+//! institute's site, which drills and small institutes can use as is.
+//!
 //! The origin checks nothing a node relies on: the node verifies the signature and every
 //! file's hash itself. The origin only never serves a path outside the cortes it indexed.
 //!

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -27,6 +28,8 @@ pub struct Origin {
     index: RwLock<ObjectIndex>,
     latest: watch::Sender<Option<u64>>,
     subscribers: Arc<Semaphore>,
+    /// The newest corte's listed paths: what the institute's own site serves.
+    site: RwLock<Option<(u64, Arc<HashSet<String>>)>>,
 }
 
 impl Origin {
@@ -37,6 +40,7 @@ impl Origin {
             index: RwLock::new(ObjectIndex::default()),
             latest: watch::Sender::new(None),
             subscribers: Arc::new(Semaphore::new(MAX_SUBSCRIBERS)),
+            site: RwLock::new(None),
         };
         origin.refresh()?;
         Ok(origin)
@@ -63,6 +67,15 @@ impl Origin {
                 index.add_corte(&self.dir, s)?;
             }
         }
+        let listed: HashSet<String> = self
+            .dir
+            .manifest(current)?
+            .files
+            .into_iter()
+            .map(|f| f.path)
+            .chain(CORTE_FILES.iter().map(|f| (*f).to_owned()))
+            .collect();
+        *self.site.write().unwrap_or_else(|e| e.into_inner()) = Some((current, Arc::new(listed)));
         self.latest.send_replace(Some(current));
         Ok(Some(current))
     }
@@ -90,7 +103,9 @@ impl Origin {
     }
 }
 
-/// The router: `latest.json`, `cortes/{n}/{file}`, `objects/{sha256}`, `events`, `healthz`.
+/// The router: `latest.json`, `cortes/{n}/{file}`, `objects/{sha256}`, `events`, `healthz`;
+/// every other path is the institute's own site: the newest corte's files (`/` is its
+/// `index.html`).
 pub fn router(origin: Arc<Origin>) -> Router {
     Router::new()
         .route(&format!("/{LATEST_PATH}"), get(latest))
@@ -98,6 +113,8 @@ pub fn router(origin: Arc<Origin>) -> Router {
         .route("/objects/{sha256}", get(object))
         .route(&format!("/{EVENTS_PATH}"), get(events))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/", get(site_index))
+        .fallback(get(site_file))
         .with_state(origin)
 }
 
@@ -252,6 +269,65 @@ async fn events(State(origin): State<Arc<Origin>>) -> Response {
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+async fn site_index(state: State<Arc<Origin>>) -> Response {
+    serve_site(state, "index.html".to_owned()).await
+}
+
+async fn site_file(state: State<Arc<Origin>>, uri: axum::http::Uri) -> Response {
+    let path = uri.path().trim_start_matches('/').to_owned();
+    serve_site(state, path).await
+}
+
+/// A file of the newest corte, when its manifest lists it (or it is the manifest, its
+/// signature or the pointer): never a path outside the corte.
+async fn serve_site(State(origin): State<Arc<Origin>>, path: String) -> Response {
+    let site = origin
+        .site
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let Some((sequence, listed)) = site else {
+        return not_found("no corte has been published yet");
+    };
+    if !listed.contains(&path) {
+        return not_found("not a file of the current corte");
+    }
+    let file = origin.dir.corte_dir(sequence).join(&path);
+    match tokio::task::spawn_blocking(move || std::fs::read(file)).await {
+        Ok(Ok(bytes)) => {
+            let mutable = path == "json/main.json"
+                || path.ends_with(".html")
+                || path.starts_with("manifest.json");
+            let cache = if mutable { "no-cache" } else { IMMUTABLE };
+            (
+                [
+                    (header::CONTENT_TYPE, site_type(&path)),
+                    (header::CACHE_CONTROL, cache),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => server_error(&anyhow::Error::from(e)),
+        Err(e) => server_error(&anyhow::anyhow!("{e}")),
+    }
+}
+
+/// The content type of a site file, by its extension.
+fn site_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, e)| e) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("zip") => "application/zip",
+        Some("csv" | "txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
 }
 
 fn content_type(file: &str) -> &'static str {

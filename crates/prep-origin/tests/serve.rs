@@ -120,6 +120,16 @@ fn serves_cortes_and_objects_by_hash() {
         assert_eq!(sha256_hex(&body), f.sha256);
     }
 
+    // The institute's own site: the current corte's listed files.
+    let (status, body) = get(&format!("{base}/a.json"));
+    assert_eq!((status, body.as_slice()), (200, &b"uno"[..]));
+    assert_eq!(
+        get(&format!("{base}/json/main.json")).1,
+        br#"{"sequence":1}"#
+    );
+    assert_eq!(get(&format!("{base}/no-listado.txt")).0, 404);
+    assert_eq!(get(&format!("{base}/")).0, 404, "corte 1 has no index.html");
+
     // Refusals: unknown corte, a file that is not a corte file, traversal, bad hashes.
     for path in [
         "cortes/2/manifest.json",

@@ -2,7 +2,7 @@
 //! package under a temporary name and renames it.
 
 use super::{Channel, Delivery, Job};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Delivers into a local inbox.
 #[derive(Debug, Clone)]
@@ -27,6 +27,20 @@ impl Channel for DirChannel {
                     anyhow::bail!("the inbox {} is not a directory", inbox.display());
                 }
                 prep_node::deliver_delta(&src, &inbox, &name, |h| have.contains(h))
+            })
+            .await?
+        })
+    }
+
+    fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
+        Box::pin(async move {
+            let (inbox, src, name) = (self.inbox.clone(), notice_dir.to_owned(), name.to_owned());
+            tokio::task::spawn_blocking(move || {
+                if !inbox.is_dir() {
+                    anyhow::bail!("the inbox {} is not a directory", inbox.display());
+                }
+                prep_node::deliver(&src, &inbox, &name)?;
+                super::notice_size(&src)
             })
             .await?
         })

@@ -13,6 +13,7 @@ use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 
@@ -81,6 +82,10 @@ impl Channel for SftpChannel {
     fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
         Box::pin(self.upload(job))
     }
+
+    fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
+        Box::pin(self.upload_notice(notice_dir, name))
+    }
 }
 
 impl SftpChannel {
@@ -142,6 +147,38 @@ impl SftpChannel {
             .await
             .context("the server did not start its SFTP subsystem")?;
         Ok((handle, sftp))
+    }
+
+    /// Uploads a notice directory under `.tmp-<name>`, the marker last, then renames it.
+    async fn upload_notice(&self, notice_dir: &Path, name: &str) -> anyhow::Result<Sent> {
+        let (handle, sftp) = self.connect().await?;
+        let inbox = self.ssh.inbox.trim_end_matches('/');
+        let tmp = format!("{inbox}/.tmp-{name}");
+        if sftp.try_exists(&tmp).await? {
+            remove_tree(&sftp, &tmp).await?;
+        }
+        sftp.create_dir(&tmp)
+            .await
+            .with_context(|| format!("cannot create {tmp} on the server"))?;
+        for f in [
+            prep_node::notice::NOTICE_PATH,
+            prep_node::notice::NOTICE_SIGNATURE_PATH,
+        ] {
+            let bytes = tokio::fs::read(notice_dir.join(f))
+                .await
+                .with_context(|| format!("cannot read {}", notice_dir.join(f).display()))?;
+            put(&sftp, &format!("{tmp}/{f}"), &bytes).await?;
+        }
+        put(&sftp, &format!("{tmp}/{COMPLETE_MARKER}"), b"").await?;
+        let target = format!("{inbox}/{name}");
+        sftp.rename(&tmp, &target)
+            .await
+            .with_context(|| format!("cannot rename {tmp} to {target} on the server"))?;
+        let _ = sftp.close().await;
+        let _ = handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+        super::notice_size(notice_dir)
     }
 
     async fn upload(&self, job: &Job) -> anyhow::Result<Sent> {

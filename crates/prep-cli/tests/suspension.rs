@@ -1,0 +1,214 @@
+//! The 3-period rule end to end, with real processes: two nodes (`prep node run`) fed through
+//! the `dir` channel (`prep deliver`), watched by `prep monitor run`. One node's channel
+//! stops: after 3 update periods it is suspended, the public list the site shows disables its
+//! link, and once its channel is back it gets the signed notice, which its public URL serves;
+//! the next corte reaches it, it serves the current corte, and it is reinstated.
+
+mod common;
+
+use common::{ok, prep, s, start_listening, start_node};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn get(url: &str) -> Option<Vec<u8>> {
+    let mut r = ureq::get(url).call().ok()?;
+    r.body_mut().read_to_vec().ok()
+}
+
+fn pointer(node: &str) -> serde_json::Value {
+    get(&format!("http://{node}/json/main.json"))
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn wait(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn standing(dir: &Path, id: &str) -> String {
+    std::fs::read(dir.join("monitor/standing.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v[id]["state"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn enabled_in(list: &serde_json::Value, id: &str) -> Option<bool> {
+    list.as_array()?
+        .iter()
+        .find(|d| d["id"] == id)
+        .and_then(|d| d["habilitado"].as_bool())
+}
+
+#[test]
+fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstated() {
+    let root = tempfile::tempdir().expect("tmp");
+    let election = root.path().join("election");
+    ok(prep(&[
+        "init",
+        &s(&election),
+        "--synth",
+        "--casillas",
+        "300",
+        "--keys",
+        "--unencrypted",
+    ]));
+    let log = root.path().join("stderr.log");
+    let mut nodes = Vec::new();
+    let mut addrs = Vec::new();
+    for id in ["a", "b"] {
+        let node = root.path().join(id);
+        std::fs::create_dir_all(&node).expect("mkdir");
+        let config = node.join("node.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 50\n",
+                s(&election.join("keys/prep.pub"))
+            ),
+        )
+        .expect("config");
+        let (child, addr) = start_node(&config, &log);
+        nodes.push(child);
+        addrs.push(addr);
+    }
+    let mut difusores = String::new();
+    for (id, addr) in ["a", "b"].iter().zip(&addrs) {
+        difusores.push_str(&format!(
+            "[[difusor]]\nid = \"{id}\"\nname = \"Medio {id}\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 5\nretries = 0\n\n[difusor.channel]\nkind = \"dir\"\ninbox = \"{}\"\n\n",
+            s(&root.path().join(id).join("inbox"))
+        ));
+    }
+    std::fs::write(election.join("difusores.toml"), difusores).expect("difusores");
+    let cut_and_deliver = || {
+        ok(prep(&["corte", "--dir", &s(&election)]));
+        // Exit code 1 while a channel is down: what matters is what each node serves.
+        let _ = prep(&["deliver", "--dir", &s(&election)]);
+    };
+    cut_and_deliver();
+    for addr in &addrs {
+        wait("corte 1 served", Duration::from_secs(20), || {
+            pointer(addr)["sequence"] == 1
+        });
+    }
+
+    // b's channel stops: its inbox is gone.
+    let inbox_b = root.path().join("b/inbox");
+    let away = root.path().join("b/inbox.off");
+    std::fs::rename(&inbox_b, &away).expect("stop b's channel");
+    cut_and_deliver();
+    wait("a serves corte 2", Duration::from_secs(20), || {
+        pointer(&addrs[0])["sequence"] == 2
+    });
+    // The monitor starts once a serves corte 2 (a is current from its first period on, however
+    // loaded the machine); b is behind from the first.
+    let (mut monitor, monitor_addr) = start_listening(
+        &[
+            "monitor",
+            "run",
+            "--dir",
+            &s(&election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "200",
+            "--period-ms",
+            "2000",
+            "--allowed-delay",
+            "0",
+        ],
+        &log,
+    );
+
+    wait(
+        "b suspended after 3 periods",
+        Duration::from_secs(60),
+        || standing(&election, "b") == "suspended",
+    );
+    assert_eq!(standing(&election, "a"), "active");
+    let status = String::from_utf8(get(&format!("http://{monitor_addr}/")).expect("status page"))
+        .expect("utf-8");
+    assert!(status.contains("suspendido"), "{status}");
+
+    // The next corte carries the public list with b's link disabled; a serves it.
+    cut_and_deliver();
+    wait("a serves corte 3", Duration::from_secs(20), || {
+        pointer(&addrs[0])["sequence"] == 3
+    });
+    let p = pointer(&addrs[0]);
+    let list_path = p["difusores"]
+        .as_str()
+        .expect("the pointer names the list")
+        .to_owned();
+    let list: serde_json::Value = serde_json::from_slice(
+        &get(&format!("http://{}/{list_path}", addrs[0])).expect("the list"),
+    )
+    .expect("json");
+    assert_eq!(enabled_in(&list, "b"), Some(false), "{list}");
+    assert_eq!(enabled_in(&list, "a"), Some(true), "{list}");
+
+    // b's channel is back: the next round delivers the signed notice, and b's public URL
+    // serves it (no corte yet: delivery stopped).
+    std::fs::rename(&away, &inbox_b).expect("restore b's channel");
+    let _ = prep(&["deliver", "--dir", &s(&election)]);
+    wait("b serves the notice", Duration::from_secs(20), || {
+        pointer(&addrs[1])["suspended"] == true
+    });
+    assert_eq!(
+        pointer(&addrs[1])["sequence"],
+        1,
+        "no corte was delivered to b"
+    );
+    let page =
+        String::from_utf8(get(&format!("http://{}/", addrs[1])).expect("page")).expect("utf-8");
+    assert!(
+        page.contains("Transmisión de resultados preliminares suspendida"),
+        "{page}"
+    );
+
+    // The next corte reaches b again (the ones it missed first, in order); once it serves the
+    // current corte it is reinstated and its link enabled.
+    cut_and_deliver();
+    wait("b serves corte 4", Duration::from_secs(20), || {
+        pointer(&addrs[1])["sequence"] == 4
+    });
+    assert_ne!(
+        pointer(&addrs[1])["suspended"],
+        true,
+        "the new corte lifts the notice"
+    );
+    wait("b reinstated", Duration::from_secs(20), || {
+        standing(&election, "b") == "active"
+    });
+    wait("b's link enabled", Duration::from_secs(10), || {
+        std::fs::read(election.join("monitor/difusores.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|l| enabled_in(&l, "b"))
+            == Some(true)
+    });
+    let events = std::fs::read_to_string(election.join("monitor/events.jsonl")).expect("events");
+    assert!(
+        events.contains("\"event\":\"suspend\",\"difusor\":\"b\""),
+        "{events}"
+    );
+    assert!(events.contains("\"event\":\"reinstate\",\"difusor\":\"b\""));
+
+    // The compliance report covers both difusores and every corte.
+    let report = prep(&["monitor", "report", "--dir", &s(&election)]);
+    let text = ok(report);
+    assert!(text.contains("cumplimiento.html"), "{text}");
+    let csv = std::fs::read_to_string(election.join("monitor/cumplimiento.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 1 + 2 * 4, "{csv}");
+
+    monitor.kill().expect("kill");
+    let _ = monitor.wait();
+    for mut n in nodes {
+        n.kill().expect("kill");
+        let _ = n.wait();
+    }
+}
