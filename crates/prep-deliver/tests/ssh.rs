@@ -40,9 +40,17 @@ impl Sshd {
         static STARTING: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
         let mut started = STARTING.lock().unwrap_or_else(|p| p.into_inner());
         *started += 1;
-        // Not under /tmp: sshd refuses a chroot below a world-writable directory.
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("sshd-{}-{started}", std::process::id()));
+        // sshd refuses a chroot below a directory that is not root's or that others can
+        // write (/tmp): target/tmp when the checkout allows it, else /var/lib/prep-tests.
+        let name = format!("sshd-{}-{started}", std::process::id());
+        let target_tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let base = if chroot_safe(target_tmp) {
+            target_tmp.join(name)
+        } else {
+            let dir = Path::new("/var/lib/prep-tests");
+            std::fs::create_dir_all(dir).expect("mkdir /var/lib/prep-tests");
+            dir.join(name)
+        };
         let _ = std::fs::remove_dir_all(&base);
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sshd.sh");
         let out = Command::new("bash")
@@ -83,6 +91,13 @@ impl Sshd {
             known_hosts.display().to_string(),
         )
     }
+}
+
+/// Whether `dir` and every directory above it are root's and not group- or world-writable.
+fn chroot_safe(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    dir.ancestors()
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o022 == 0))
 }
 
 impl Drop for Sshd {
