@@ -57,15 +57,25 @@ pub fn parse_stats(out: &str) -> Option<Stats> {
 }
 
 impl RsyncChannel {
-    /// The `-e` command: ssh with the key and strict host-key checking against the file.
-    fn ssh_command(&self) -> String {
+    /// The `-e` command: ssh with the key and strict host-key checking against the file. rsync
+    /// splits it on spaces, honouring quotes: the paths are single-quoted.
+    fn ssh_command(&self) -> anyhow::Result<String> {
         let s = &self.ssh;
-        format!(
+        let quoted = |p: &Path| -> anyhow::Result<String> {
+            let text = p
+                .to_str()
+                .context("a key or known_hosts path that is not UTF-8")?;
+            if text.contains('\'') {
+                bail!("{text}: a path with a single quote cannot be passed to ssh through rsync");
+            }
+            Ok(format!("'{text}'"))
+        };
+        Ok(format!(
             "ssh -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile={} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o ConnectTimeout=10",
             s.port,
-            s.key_file.display(),
-            s.known_hosts.display()
-        )
+            quoted(&s.key_file)?,
+            quoted(&s.known_hosts)?
+        ))
     }
 
     /// Runs rsync once from `src` (a directory) with `extra` arguments; returns its stats.
@@ -81,7 +91,7 @@ impl RsyncChannel {
                 "--stats",
             ])
             .arg("-e")
-            .arg(self.ssh_command())
+            .arg(self.ssh_command()?)
             .args(extra)
             .arg(&src_arg)
             .arg(target)
@@ -171,5 +181,31 @@ mod tests {
             })
         );
         assert_eq!(parse_stats("nothing"), None);
+    }
+
+    #[test]
+    fn key_paths_with_spaces_are_quoted_for_rsyncs_split_and_quotes_refused() {
+        let mut channel = RsyncChannel {
+            ssh: Ssh {
+                host: "h".into(),
+                port: 2222,
+                user: "u".into(),
+                key_file: "/mis elecciones/pue/keys/k".into(),
+                known_hosts: "/mis elecciones/pue/keys/known_hosts".into(),
+                inbox: "inbox".into(),
+            },
+        };
+        let cmd = channel.ssh_command().expect("command");
+        assert!(
+            cmd.contains("-p 2222 -i '/mis elecciones/pue/keys/k' "),
+            "{cmd}"
+        );
+        assert!(
+            cmd.contains("UserKnownHostsFile='/mis elecciones/pue/keys/known_hosts' "),
+            "{cmd}"
+        );
+        assert!(cmd.contains("StrictHostKeyChecking=yes"), "{cmd}");
+        channel.ssh.key_file = "/o'brien/k".into();
+        assert!(channel.ssh_command().is_err());
     }
 }

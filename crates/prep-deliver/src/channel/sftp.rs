@@ -3,7 +3,9 @@
 //! the server's host key must be in the configured known_hosts file (an unknown or changed
 //! key is refused). The package is written under `<inbox>/.tmp-<name>/` — content, then
 //! pointer and manifest, then `.prep-delta` and the signature, then `.prep-complete` — and
-//! renamed to `<inbox>/<name>/`. Only the files the difusor lacks are sent.
+//! renamed to `<inbox>/<name>/`. Only the files the difusor lacks are sent, zlib-compressed
+//! on the wire when the server allows it; the bytes reported are those written to the TCP
+//! connection (handshake, compression and encryption included), comparable with rsync's.
 
 use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, Sent};
 use crate::difusores::Ssh;
@@ -14,8 +16,11 @@ use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
 use std::collections::HashSet;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::io::AsyncWriteExt;
+use std::task::{Context as TaskContext, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// Delivers over SFTP.
 #[derive(Debug, Clone)]
@@ -90,7 +95,10 @@ impl Channel for SftpChannel {
 
 impl SftpChannel {
     /// Connects, authenticates and opens the SFTP subsystem.
-    async fn connect(&self) -> anyhow::Result<(client::Handle<HostKeyCheck>, SftpSession)> {
+    async fn connect(
+        &self,
+        written: Arc<AtomicU64>,
+    ) -> anyhow::Result<(client::Handle<HostKeyCheck>, SftpSession)> {
         let ssh = &self.ssh;
         if !ssh.known_hosts.is_file() {
             bail!(
@@ -114,7 +122,15 @@ impl SftpChannel {
             russh::compression::NONE,
         ]);
         let config = Arc::new(config);
-        let connected = client::connect(config, (ssh.host.as_str(), ssh.port), handler).await;
+        let socket = tokio::net::TcpStream::connect((ssh.host.as_str(), ssh.port))
+            .await
+            .with_context(|| format!("cannot connect to {}:{}", ssh.host, ssh.port))?;
+        socket.set_nodelay(true)?;
+        let counted = Counting {
+            inner: socket,
+            written,
+        };
+        let connected = client::connect_stream(config, counted, handler).await;
         let mut handle = match connected {
             Ok(h) => h,
             Err(e) => {
@@ -151,7 +167,8 @@ impl SftpChannel {
 
     /// Uploads a notice directory under `.tmp-<name>`, the marker last, then renames it.
     async fn upload_notice(&self, notice_dir: &Path, name: &str) -> anyhow::Result<Sent> {
-        let (handle, sftp) = self.connect().await?;
+        let written = Arc::new(AtomicU64::new(0));
+        let (handle, sftp) = self.connect(Arc::clone(&written)).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let tmp = format!("{inbox}/.tmp-{name}");
         if sftp.try_exists(&tmp).await? {
@@ -178,11 +195,14 @@ impl SftpChannel {
         let _ = handle
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
-        super::notice_size(notice_dir)
+        let mut sent = super::notice_size(notice_dir)?;
+        sent.bytes = written.load(Ordering::Relaxed);
+        Ok(sent)
     }
 
     async fn upload(&self, job: &Job) -> anyhow::Result<Sent> {
-        let (handle, sftp) = self.connect().await?;
+        let written = Arc::new(AtomicU64::new(0));
+        let (handle, sftp) = self.connect(Arc::clone(&written)).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let name = job.package_name();
         let tmp = format!("{inbox}/.tmp-{name}");
@@ -193,6 +213,7 @@ impl SftpChannel {
             .await
             .with_context(|| format!("cannot create {tmp} on the server"))?;
         let mut dirs = HashSet::new();
+        // `bytes` ends as the bytes written to the connection; files are counted here.
         let mut sent = Sent {
             skipped: job.skipped(),
             ..Sent::default()
@@ -206,7 +227,6 @@ impl SftpChannel {
             make_parents(&sftp, &tmp, path, &mut dirs).await?;
             put(&sftp, &format!("{tmp}/{path}"), &bytes).await?;
             sent.files += 1;
-            sent.bytes += bytes.len() as u64;
         }
         for path in LAST {
             let bytes = if path == DELTA_MARKER {
@@ -218,7 +238,6 @@ impl SftpChannel {
             };
             put(&sftp, &format!("{tmp}/{path}"), &bytes).await?;
             sent.files += 1;
-            sent.bytes += bytes.len() as u64;
         }
         put(&sftp, &format!("{tmp}/{COMPLETE_MARKER}"), b"").await?;
         let target = format!("{inbox}/{name}");
@@ -229,7 +248,49 @@ impl SftpChannel {
         let _ = handle
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
+        sent.bytes = written.load(Ordering::Relaxed);
         Ok(sent)
+    }
+}
+
+/// A connection that counts the bytes written to it.
+struct Counting<S> {
+    inner: S,
+    written: Arc<AtomicU64>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counting<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counting<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &polled {
+            self.written.fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
