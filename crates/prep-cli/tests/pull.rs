@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ok, prep, s, start_listening, start_node};
+use common::{Processes, ok, prep, s, start_listening, start_node};
 use std::time::{Duration, Instant};
 
 fn served_sequence(node: &str) -> Option<u64> {
@@ -42,7 +42,8 @@ fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
     ]));
     ok(prep(&["corte", "--dir", &s(&election)]));
     let log = root.path().join("stderr.log");
-    let (mut origin, origin_addr) = start_listening(
+    let mut processes = Processes::default();
+    let (origin, origin_addr) = start_listening(
         &[
             "origin",
             "--dir",
@@ -66,7 +67,9 @@ fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
         ),
     )
     .expect("config");
-    let (mut node, node_addr) = start_node(&config, &log);
+    processes.0.push(origin);
+    let (node, node_addr) = start_node(&config, &log);
+    processes.0.push(node);
     // The first pull happens at start.
     wait_for(&node_addr, 1, Duration::from_secs(30));
 
@@ -80,8 +83,4 @@ fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
     }
     let events = std::fs::read_to_string(node_dir.join("data/events.jsonl")).expect("events");
     assert_eq!(events.matches("\"event\":\"pull\"").count(), 3, "{events}");
-    node.kill().expect("kill");
-    origin.kill().expect("kill");
-    let _ = node.wait();
-    let _ = origin.wait();
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ok, prep, s, start_listening, start_node};
+use common::{Processes, ok, prep, s, start_listening, start_node};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -58,7 +58,7 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
         "--unencrypted",
     ]));
     let log = root.path().join("stderr.log");
-    let mut nodes = Vec::new();
+    let mut processes = Processes::default();
     let mut addrs = Vec::new();
     for id in ["a", "b"] {
         let node = root.path().join(id);
@@ -73,7 +73,7 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
         )
         .expect("config");
         let (child, addr) = start_node(&config, &log);
-        nodes.push(child);
+        processes.0.push(child);
         addrs.push(addr);
     }
     let mut difusores = String::new();
@@ -106,7 +106,7 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
     });
     // The monitor starts once a serves corte 2 (a is current from its first period on, however
     // loaded the machine); b is behind from the first.
-    let (mut monitor, monitor_addr) = start_listening(
+    let (monitor, monitor_addr) = start_listening(
         &[
             "monitor",
             "run",
@@ -123,6 +123,7 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
         ],
         &log,
     );
+    processes.0.push(monitor);
 
     wait(
         "b suspended after 3 periods",
@@ -204,11 +205,4 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
     assert!(text.contains("cumplimiento.html"), "{text}");
     let csv = std::fs::read_to_string(election.join("monitor/cumplimiento.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 1 + 2 * 4, "{csv}");
-
-    monitor.kill().expect("kill");
-    let _ = monitor.wait();
-    for mut n in nodes {
-        n.kill().expect("kill");
-        let _ = n.wait();
-    }
 }

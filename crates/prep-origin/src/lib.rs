@@ -20,7 +20,7 @@
 //! The origin checks nothing a node relies on: the node verifies the signature and every
 //! file's hash itself. The origin only never serves a path outside the cortes it indexed.
 //!
-//! Crates used: `axum` (on `tokio`) for HTTP and its server-sent events, `futures-util` for
+//! Crates used: `axum` (on `tokio`) for HTTP and its server-sent events, `futures` for
 //! the event stream, `prep-package` to read manifests.
 
 pub mod index;

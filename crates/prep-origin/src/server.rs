@@ -249,7 +249,7 @@ async fn events(State(origin): State<Arc<Origin>>) -> Response {
             .into_response();
     };
     let receiver = origin.latest.subscribe();
-    let stream = futures_util::stream::unfold(
+    let stream = futures::stream::unfold(
         (receiver, permit, true),
         |(mut receiver, permit, mut first)| async move {
             loop {

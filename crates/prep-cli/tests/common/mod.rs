@@ -39,6 +39,19 @@ pub fn s(p: &Path) -> String {
     p.to_str().expect("utf-8 path").to_owned()
 }
 
+/// Child processes killed when dropped, so a failing test leaves no server running.
+#[derive(Default)]
+pub struct Processes(pub Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// Starts `prep node run --config CONFIG` (its stderr appended to `log`); returns it and its
 /// address once it printed `listening on ADDR`. Its stdout keeps being read, so the node never
 /// blocks on a full pipe.
