@@ -113,8 +113,8 @@ impl Corte {
     }
 
     /// Caches its files' compressed variants in the store ([`Store::put_variant_pack`]) unless
-    /// they are already, so that a restart reads them rather than compressing again. Returns
-    /// whether it wrote them.
+    /// they are already, so that a restart reads them rather than compressing again, and
+    /// removes the other cortes' caches. Returns whether it wrote them.
     pub fn cache_variants(&self, store: &Store) -> anyhow::Result<bool> {
         if store.has_variant_pack(self.sequence) {
             return Ok(false);
@@ -139,6 +139,7 @@ impl Corte {
             .map(|(sha, g, b)| (*sha, g.as_ref(), b.as_ref()))
             .collect();
         store.put_variant_pack(self.sequence, &entries)?;
+        store.prune_variant_packs(self.sequence)?;
         Ok(true)
     }
 

@@ -175,6 +175,26 @@ impl Store {
         })
     }
 
+    /// Removes the cached variants of every corte but `keep` (only the active corte's are
+    /// read, at a start); returns how many were removed.
+    pub fn prune_variant_packs(&self, keep: u64) -> anyhow::Result<usize> {
+        let dir = self.root.join("variants");
+        let keep = format!("{keep}.pack");
+        let mut removed = 0;
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".pack") && !name.starts_with('.') && name != keep {
+                std::fs::remove_file(dir.join(name.as_ref()))
+                    .with_context(|| format!("cannot remove {}/{name}", dir.display()))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// The cached variants of corte `sequence`, by file SHA-256: (gzip, brotli), each empty
     /// when not kept. Whatever part of the file is whole; nothing when there is none. The
     /// caller checks each variant against its file before serving it.

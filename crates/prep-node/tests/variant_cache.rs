@@ -112,4 +112,24 @@ fn a_restart_takes_verified_variants_from_the_cache() {
     let mut back = Vec::new();
     brotli::BrotliDecompress(&mut &body[..], &mut back).expect("brotli");
     assert_eq!(back, csv);
+
+    // Only the active corte's cache is kept: corte 2 replaces corte 1's.
+    let p2 = package(
+        &key,
+        2,
+        Some(&p1.manifest),
+        &[("datos/PUE.csv", csv.clone())],
+    );
+    let dir = root.path().join("p2");
+    p2.write(&dir);
+    prep_node::deliver(&dir, &node.config().inbox, "p2").expect("deliver");
+    node.poll_inbox().expect("poll");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.has_variant_pack(1) || !store.has_variant_pack(2) {
+        assert!(
+            Instant::now() < deadline,
+            "corte 1's cache was not replaced"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
