@@ -25,7 +25,8 @@
 //!   [`rate_limit`] for the per-IP token bucket); [`run`] puts the inbox poller and the
 //!   server together.
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
-//! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
+//! - [`history()`] and [`check_history`]: the stored history, read and verified offline;
+//!   [`audit`]: every accepted corte served read-only under `/historial/<sequence>/`.
 //!
 //! Crates used: `prep-package` for every check of a package, `http-body-util` for bodies,
 //! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
@@ -34,6 +35,7 @@
 //! `bytes` to share file bytes between the corte and responses without copies.
 
 pub mod access_log;
+pub mod audit;
 pub mod compress;
 pub mod config;
 pub mod corte;

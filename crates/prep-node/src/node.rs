@@ -230,6 +230,11 @@ impl Node {
         &self.config
     }
 
+    /// The data directory's store (the history).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
