@@ -1,7 +1,9 @@
 //! The accept loop under the server: hyper-util's connection builder speaks HTTP/1.1 or
 //! HTTP/2 per connection (HTTP/2 by ALPN under TLS, `tokio-rustls` with `ring`), with a
-//! header-read timeout, an idle timeout on the socket ([`IdleTimeout`]), a bound on open
-//! connections (a semaphore: past it, clients wait in the listen queue) and `TCP_NODELAY`.
+//! header-read timeout (HTTP/1.1; for HTTP/2 a keep-alive ping that must be answered within
+//! it, plus bounds on streams and header size), an idle timeout on the socket
+//! ([`IdleTimeout`]), a bound on open connections (a semaphore: past it, clients wait in the
+//! listen queue) and `TCP_NODELAY`.
 
 use crate::config::ServerConfig;
 use anyhow::Context;
@@ -25,6 +27,13 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
+
+/// Streams an HTTP/2 client may have open at once.
+pub const H2_MAX_STREAMS: u32 = 100;
+/// The largest HTTP/2 header block accepted (decoded), in bytes.
+pub const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
+/// Streams reset by the client but not yet accepted (against "rapid reset" floods).
+const H2_MAX_PENDING_RESETS: usize = 20;
 
 /// How long connections still open at shutdown may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -81,7 +90,18 @@ where
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    builder.http2().timer(TokioTimer::new());
+    // HTTP/2 has no header-read timeout: a client that trickles a frame forever keeps bytes
+    // moving (the idle timeout never fires), so it is pinged every header timeout and closed
+    // when it does not answer within one more. Its header block and its concurrent streams
+    // are bounded too.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(header_timeout)
+        .keep_alive_timeout(header_timeout)
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(H2_MAX_HEADER_LIST)
+        .max_pending_accept_reset_streams(H2_MAX_PENDING_RESETS);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
