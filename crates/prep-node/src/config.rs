@@ -132,6 +132,18 @@ struct RawConfig {
     #[serde(default = "default_poll_ms")]
     poll_interval_ms: u64,
     export_root: Option<PathBuf>,
+    #[serde(default = "default_stale_after")]
+    inbox_stale_after_s: u64,
+    #[serde(default = "default_rejected_keep")]
+    rejected_keep: usize,
+}
+
+fn default_stale_after() -> u64 {
+    24 * 3600
+}
+
+fn default_rejected_keep() -> usize {
+    1000
 }
 
 fn default_rotation() -> crate::access_log::Rotation {
@@ -186,6 +198,12 @@ pub struct NodeConfig {
     /// Where each activated corte is also exported as a web root for nginx or Apache
     /// (`<export_root>/current`), if anywhere.
     pub export_root: Option<PathBuf>,
+    /// A delivery left half written in the inbox (`.tmp-*`) untouched this many seconds is
+    /// removed; 0 never removes one.
+    pub inbox_stale_after_s: u64,
+    /// At most this many refused packages are kept in `data/rejected/` (the oldest are
+    /// removed); 0 keeps them all.
+    pub rejected_keep: usize,
 }
 
 impl NodeConfig {
@@ -284,6 +302,8 @@ impl NodeConfig {
             server,
             poll_interval_ms: raw.poll_interval_ms,
             export_root,
+            inbox_stale_after_s: raw.inbox_stale_after_s,
+            rejected_keep: raw.rejected_keep,
         })
     }
 

@@ -24,7 +24,8 @@
 //!   connection limit in [`listener`]; [`compress`] for the precompressed variants,
 //!   [`rate_limit`] for the per-IP token bucket); [`run`] puts the inbox poller and the
 //!   server together.
-//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory.
+//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory;
+//!   [`hygiene`]: abandoned deliveries and old refused packages removed.
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline;
 //!   [`audit`]: every accepted corte served read-only under `/historial/<sequence>/`.
 //!
@@ -43,6 +44,7 @@ pub mod deliver;
 pub mod events;
 pub mod export;
 pub mod history;
+pub mod hygiene;
 pub mod listener;
 pub mod metrics;
 pub mod node;
@@ -102,7 +104,14 @@ pub fn run(
         .spawn(move || {
             // A fault that persists (a full disk) is reported once, not every poll.
             let mut last_error = None;
+            let mut tidied: Option<std::time::Instant> = None;
             loop {
+                if tidied.is_none_or(|t| t.elapsed() >= hygiene::TIDY_INTERVAL) {
+                    tidied = Some(std::time::Instant::now());
+                    if let Err(e) = hygiene::tidy(&poller, std::time::SystemTime::now()) {
+                        eprintln!("prep node: tidying the inbox: {e:#}");
+                    }
+                }
                 match poller.poll_inbox() {
                     Ok(_) => last_error = None,
                     Err(e) => {
