@@ -36,6 +36,7 @@
 //! `bytes` to share file bytes between the corte and responses without copies.
 
 pub mod access_log;
+pub mod activity;
 pub mod audit;
 pub mod compress;
 pub mod config;

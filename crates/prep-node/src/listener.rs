@@ -125,17 +125,26 @@ where
         let _ = tcp.set_nodelay(true);
         let io = IdleTimeout::new(tcp, idle);
         let handler = Arc::clone(&handler);
+        let activity = crate::activity::Activity::new();
+        let requests = Arc::clone(&activity);
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            std::future::ready(Ok::<_, std::convert::Infallible>(handler(peer, req)))
+            let response = handler(peer, req).map(|body| requests.track(body));
+            std::future::ready(Ok::<_, std::convert::Infallible>(response))
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
+            // A connection with no response in progress for the idle timeout is closed, even
+            // when HTTP/2 pings keep its bytes moving.
+            let idle = crate::activity::idle(activity, idle);
             match tls {
                 None => {
                     let conn = builder.serve_connection(TokioIo::new(io), service);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    tokio::select! {
+                        _ = watcher.watch(conn.into_owned()) => {},
+                        () = idle => {},
+                    }
                 }
                 Some(acceptor) => {
                     let Ok(Ok(stream)) =
@@ -144,7 +153,10 @@ where
                         return;
                     };
                     let conn = builder.serve_connection(TokioIo::new(stream), service);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    tokio::select! {
+                        _ = watcher.watch(conn.into_owned()) => {},
+                        () = idle => {},
+                    }
                 }
             }
             drop(slot);

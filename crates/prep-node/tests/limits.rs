@@ -197,3 +197,44 @@ fn an_http2_client_that_stalls_in_a_frame_is_disconnected() {
     drip.join().expect("drip");
     assert_eq!(raw_get(server.addr, "/datos/a.txt", &[]).2, b"hola");
 }
+
+#[test]
+fn an_http2_connection_that_asks_for_nothing_is_closed_despite_its_pings() {
+    // The client (hyper's) answers every PING, so bytes keep moving every 200 ms; after its
+    // one request it asks for nothing more, and the idle timeout (1.5 s) closes it.
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let (_root, node) =
+        node_with("[server]\nheader_read_timeout_ms = 200\nidle_timeout_ms = 1500\n");
+    let server = Server::start(Arc::clone(&node));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("connect");
+        let (mut send, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .expect("handshake");
+        let conn = tokio::spawn(conn);
+        let req = hyper::Request::get(format!("http://{}/datos/a.txt", server.addr))
+            .body(Empty::<bytes::Bytes>::new())
+            .expect("request");
+        let response = send.send_request(req).await.expect("response");
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.expect("body");
+        assert_eq!(&body.to_bytes()[..], b"hola");
+        let started = Instant::now();
+        let ended = tokio::time::timeout(Duration::from_secs(8), conn).await;
+        let elapsed = started.elapsed();
+        assert!(ended.is_ok(), "still open after {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(1000) && elapsed < Duration::from_secs(4),
+            "closed after {elapsed:?}"
+        );
+    });
+    assert_eq!(raw_get(server.addr, "/datos/a.txt", &[]).2, b"hola");
+}
