@@ -193,7 +193,8 @@ impl Node {
     }
 
     /// Removes an accepted package from `data/incoming/`: renamed first to a dot-name that is
-    /// never read, so a crash halfway through the removal leaves nothing to check again.
+    /// never read (so a crash halfway through the removal leaves nothing to check again), then
+    /// removed in the background.
     pub(crate) fn discard(&self, dir: &Path) -> anyhow::Result<()> {
         let name = dir
             .file_name()
@@ -201,8 +202,17 @@ impl Node {
         let trash = unique_path(&self.store.incoming(), &format!(".done-{name}"));
         std::fs::rename(dir, &trash)
             .with_context(|| format!("cannot move {} aside", dir.display()))?;
-        std::fs::remove_dir_all(&trash)
-            .with_context(|| format!("cannot remove {}", trash.display()))
+        // Removing a national package's thousands of files takes seconds: on a thread of its
+        // own, so the next package is not kept waiting (a start removes what is left).
+        std::thread::Builder::new()
+            .name("discard".into())
+            .spawn(move || {
+                if let Err(e) = std::fs::remove_dir_all(&trash) {
+                    eprintln!("prep node: cannot remove {}: {e}", trash.display());
+                }
+            })
+            .context("cannot start a thread")?;
+        Ok(())
     }
 
     /// Removes what a crash left half removed in `data/incoming/`.
