@@ -53,6 +53,9 @@ poll_interval_ms = 10
 TOML
 
 start_node() {
+  # Removed first: otherwise the previous run's `listening on` line may be read before the
+  # new process truncates the file, and the old address polled.
+  rm -f "$dir/node/out"
   "$prep" node run --config "$dir/node/node.toml" >"$dir/node/out" 2>>"$dir/node/err" &
   node_pid=$!
   until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do
@@ -94,6 +97,9 @@ PY
 served_after() {
   if ! wait "$watcher"; then
     cat "$dir/node/err" >&2
+    echo "== the node's last events:" >&2
+    tail -5 "$dir/node/data/events.jsonl" >&2 || true
+    ls -la "$dir/node/inbox" "$dir/node/data/incoming" >&2 || true
     exit 1
   fi
   printf -v "$1" '%s' "$(python3 -c "print(f'{$(cat "$dir/served") - $2:.2f}')")"

@@ -133,6 +133,18 @@ struct RawConfig {
     poll_interval_ms: u64,
     export_root: Option<PathBuf>,
     pull: Option<crate::pull::PullConfig>,
+    #[serde(default = "default_stale_after")]
+    inbox_stale_after_s: u64,
+    #[serde(default = "default_rejected_keep")]
+    rejected_keep: usize,
+}
+
+fn default_stale_after() -> u64 {
+    24 * 3600
+}
+
+fn default_rejected_keep() -> usize {
+    1000
 }
 
 fn default_rotation() -> crate::access_log::Rotation {
@@ -189,6 +201,12 @@ pub struct NodeConfig {
     pub export_root: Option<PathBuf>,
     /// Where cortes are pulled from (`[pull]`), if anywhere.
     pub pull: Option<crate::pull::PullConfig>,
+    /// A delivery left half written in the inbox (`.tmp-*`) untouched this many seconds is
+    /// removed; 0 never removes one.
+    pub inbox_stale_after_s: u64,
+    /// At most this many refused packages are kept in `data/rejected/` (the oldest are
+    /// removed); 0 keeps them all.
+    pub rejected_keep: usize,
 }
 
 impl NodeConfig {
@@ -291,6 +309,8 @@ impl NodeConfig {
                 .pull
                 .map(crate::pull::PullConfig::validate)
                 .transpose()?,
+            inbox_stale_after_s: raw.inbox_stale_after_s,
+            rejected_keep: raw.rejected_keep,
         })
     }
 

@@ -103,7 +103,7 @@ impl Corte {
             p.minisig.as_bytes(),
             &p.pointer,
         );
-        precompress(&mut files, previous);
+        precompress(&mut files, previous, &HashMap::new());
         Corte {
             sequence: p.manifest.sequence,
             corte_time: p.manifest.corte.clone(),
@@ -112,8 +112,41 @@ impl Corte {
         }
     }
 
+    /// Caches its files' compressed variants in the store ([`Store::put_variant_pack`]) unless
+    /// they are already, so that a restart reads them rather than compressing again, and
+    /// removes the other cortes' caches. Returns whether it wrote them.
+    pub fn cache_variants(&self, store: &Store) -> anyhow::Result<bool> {
+        if store.has_variant_pack(self.sequence) {
+            return Ok(false);
+        }
+        let bytes = |v: &Option<crate::compress::Variant>| {
+            v.as_ref().map_or(Bytes::new(), |v| v.bytes.clone())
+        };
+        let owned: Vec<(&str, Bytes, Bytes)> = self
+            .files
+            .iter()
+            .filter(|(path, _)| compressible(path))
+            .map(|(_, f)| {
+                (
+                    f.etag.trim_matches('"'),
+                    bytes(&f.variants.gzip),
+                    bytes(&f.variants.brotli),
+                )
+            })
+            .collect();
+        let entries: Vec<(&str, &[u8], &[u8])> = owned
+            .iter()
+            .map(|(sha, g, b)| (*sha, g.as_ref(), b.as_ref()))
+            .collect();
+        store.put_variant_pack(self.sequence, &entries)?;
+        store.prune_variant_packs(self.sequence)?;
+        Ok(true)
+    }
+
     /// Loads an accepted corte from the store and verifies it all again: the signature over
-    /// the stored manifest, the pointer, and every object's size and SHA-256.
+    /// the stored manifest, the pointer, and every object's size and SHA-256; compressed
+    /// variants come from `previous`, then from the store's cache (checked), else are
+    /// computed.
     pub fn load(
         store: &Store,
         key: &VerifyingKey,
@@ -136,7 +169,7 @@ impl Corte {
             record.minisig.as_bytes(),
             record.pointer.as_bytes(),
         );
-        precompress(&mut files, previous);
+        precompress(&mut files, previous, &store.read_variant_pack(sequence));
         Ok(Corte {
             sequence,
             corte_time: manifest.corte,
@@ -206,8 +239,13 @@ pub fn verify_record(
 }
 
 /// Fills in every compressible file's variants: taken from `previous` when the same bytes
-/// were there (same ETag), computed in parallel otherwise.
-fn precompress(files: &mut HashMap<String, ServedFile>, previous: Option<&Corte>) {
+/// were there (same ETag), else from `cache` (by SHA-256) when it holds them and they
+/// decompress to the file, computed otherwise; in parallel.
+fn precompress(
+    files: &mut HashMap<String, ServedFile>,
+    previous: Option<&Corte>,
+    cache: &HashMap<String, (Bytes, Bytes)>,
+) {
     let known: HashMap<&str, &Variants> = previous
         .map(|c| {
             c.files
@@ -226,8 +264,13 @@ fn precompress(files: &mut HashMap<String, ServedFile>, previous: Option<&Corte>
             None => todo.push((path, file)),
         }
     }
-    todo.into_par_iter()
-        .for_each(|(_, file)| file.variants = variants(&file.bytes, &file.etag));
+    todo.into_par_iter().for_each(|(_, file)| {
+        let sha = file.etag.trim_matches('"');
+        let cached = cache.get(sha).and_then(|(gzip, brotli)| {
+            crate::compress::from_cache(&file.bytes, &file.etag, gzip, brotli)
+        });
+        file.variants = cached.unwrap_or_else(|| variants(&file.bytes, &file.etag));
+    });
 }
 
 fn add_entry_files(

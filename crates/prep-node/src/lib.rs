@@ -26,11 +26,13 @@
 //!   server together.
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory;
 //!   [`deliver_delta`] sends a delta package (only the files the node lacks, marked
-//!   [`DELTA_MARKER`]), which [`verify_package_with`] fills from the node's [`Store`].
+//!   [`DELTA_MARKER`]), which [`verify_package_with`] fills from the node's [`Store`];
+//!   [`hygiene`]: abandoned deliveries and old refused packages removed.
 //! - [`pull`]: the pull channel, the node's side: [`Puller`] fetches each new corte from the
 //!   institute's origin (only the files the store lacks, by SHA-256) into the inbox as a
 //!   delta package; the origin's event stream wakes it within a second.
-//! - [`history()`] and [`check_history`]: the stored history, read and verified offline.
+//! - [`history()`] and [`check_history`]: the stored history, read and verified offline;
+//!   [`audit`]: every accepted corte served read-only under `/historial/<sequence>/`.
 //!
 //! Crates used: `prep-package` for every check of a package, `http-body-util` for bodies,
 //! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
@@ -39,6 +41,8 @@
 //! `bytes` to share file bytes between the corte and responses without copies.
 
 pub mod access_log;
+pub mod activity;
+pub mod audit;
 pub mod compress;
 pub mod config;
 pub mod corte;
@@ -46,6 +50,7 @@ pub mod deliver;
 pub mod events;
 pub mod export;
 pub mod history;
+pub mod hygiene;
 pub mod listener;
 pub mod metrics;
 pub mod node;
@@ -145,7 +150,14 @@ fn receive(node: &Node) {
     let mut announced = false;
     // A fault that persists (a full disk, an origin down) is reported once, not every poll.
     let mut last_error = None;
+    let mut tidied: Option<std::time::Instant> = None;
     loop {
+        if tidied.is_none_or(|t| t.elapsed() >= hygiene::TIDY_INTERVAL) {
+            tidied = Some(std::time::Instant::now());
+            if let Err(e) = hygiene::tidy(node, std::time::SystemTime::now()) {
+                eprintln!("prep node: tidying the inbox: {e:#}");
+            }
+        }
         let mut result = Ok(());
         if let Some((puller, every)) = &puller
             && (announced || last_pull.is_none_or(|t| t.elapsed() >= *every))

@@ -1,7 +1,9 @@
 //! The accept loop under the server: hyper-util's connection builder speaks HTTP/1.1 or
 //! HTTP/2 per connection (HTTP/2 by ALPN under TLS, `tokio-rustls` with `ring`), with a
-//! header-read timeout, an idle timeout on the socket ([`IdleTimeout`]), a bound on open
-//! connections (a semaphore: past it, clients wait in the listen queue) and `TCP_NODELAY`.
+//! header-read timeout (HTTP/1.1; for HTTP/2 a keep-alive ping that must be answered within
+//! it, plus bounds on streams and header size), an idle timeout on the socket
+//! ([`IdleTimeout`]), a bound on open connections (a semaphore: past it, clients wait in the
+//! listen queue) and `TCP_NODELAY`.
 
 use crate::config::ServerConfig;
 use anyhow::Context;
@@ -25,6 +27,13 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
+
+/// Streams an HTTP/2 client may have open at once.
+pub const H2_MAX_STREAMS: u32 = 100;
+/// The largest HTTP/2 header block accepted (decoded), in bytes.
+pub const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
+/// Streams reset by the client but not yet accepted (against "rapid reset" floods).
+const H2_MAX_PENDING_RESETS: usize = 20;
 
 /// How long connections still open at shutdown may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -81,7 +90,18 @@ where
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    builder.http2().timer(TokioTimer::new());
+    // HTTP/2 has no header-read timeout: a client that trickles a frame forever keeps bytes
+    // moving (the idle timeout never fires), so it is pinged every header timeout and closed
+    // when it does not answer within one more. Its header block and its concurrent streams
+    // are bounded too.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(header_timeout)
+        .keep_alive_timeout(header_timeout)
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(H2_MAX_HEADER_LIST)
+        .max_pending_accept_reset_streams(H2_MAX_PENDING_RESETS);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -105,17 +125,26 @@ where
         let _ = tcp.set_nodelay(true);
         let io = IdleTimeout::new(tcp, idle);
         let handler = Arc::clone(&handler);
+        let activity = crate::activity::Activity::new();
+        let requests = Arc::clone(&activity);
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            std::future::ready(Ok::<_, std::convert::Infallible>(handler(peer, req)))
+            let response = handler(peer, req).map(|body| requests.track(body));
+            std::future::ready(Ok::<_, std::convert::Infallible>(response))
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
+            // A connection with no response in progress for the idle timeout is closed, even
+            // when HTTP/2 pings keep its bytes moving.
+            let idle = crate::activity::idle(activity, idle);
             match tls {
                 None => {
                     let conn = builder.serve_connection(TokioIo::new(io), service);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    tokio::select! {
+                        _ = watcher.watch(conn.into_owned()) => {},
+                        () = idle => {},
+                    }
                 }
                 Some(acceptor) => {
                     let Ok(Ok(stream)) =
@@ -124,7 +153,10 @@ where
                         return;
                     };
                     let conn = builder.serve_connection(TokioIo::new(stream), service);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    tokio::select! {
+                        _ = watcher.watch(conn.into_owned()) => {},
+                        () = idle => {},
+                    }
                 }
             }
             drop(slot);

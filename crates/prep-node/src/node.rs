@@ -140,6 +140,7 @@ impl Node {
                         );
                     }
                     self.install(corte);
+                    self.cache_variants();
                     break;
                 }
                 Err(e) => {
@@ -192,7 +193,8 @@ impl Node {
     }
 
     /// Removes an accepted package from `data/incoming/`: renamed first to a dot-name that is
-    /// never read, so a crash halfway through the removal leaves nothing to check again.
+    /// never read (so a crash halfway through the removal leaves nothing to check again), then
+    /// removed in the background.
     pub(crate) fn discard(&self, dir: &Path) -> anyhow::Result<()> {
         let name = dir
             .file_name()
@@ -200,8 +202,17 @@ impl Node {
         let trash = unique_path(&self.store.incoming(), &format!(".done-{name}"));
         std::fs::rename(dir, &trash)
             .with_context(|| format!("cannot move {} aside", dir.display()))?;
-        std::fs::remove_dir_all(&trash)
-            .with_context(|| format!("cannot remove {}", trash.display()))
+        // Removing a national package's thousands of files takes seconds: on a thread of its
+        // own, so the next package is not kept waiting (a start removes what is left).
+        std::thread::Builder::new()
+            .name("discard".into())
+            .spawn(move || {
+                if let Err(e) = std::fs::remove_dir_all(&trash) {
+                    eprintln!("prep node: cannot remove {}: {e}", trash.display());
+                }
+            })
+            .context("cannot start a thread")?;
+        Ok(())
     }
 
     /// Removes what a crash left half removed in `data/incoming/`.
@@ -238,6 +249,11 @@ impl Node {
     /// The configuration.
     pub fn config(&self) -> &NodeConfig {
         &self.config
+    }
+
+    /// The data directory's store (the history).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The counters.
@@ -399,7 +415,16 @@ impl Node {
             Err(refusal) => return self.reject(dir, name, &refusal),
         };
         let sequence = package.manifest.sequence;
-        self.accept(&package, last.is_none(), &now)?;
+        let previous_corte = self.current();
+        // The served corte is built (its files precompressed, on other cores) while the
+        // package is stored (mostly waiting for the disk); it is installed only once stored.
+        let (stored, corte) = std::thread::scope(|scope| {
+            let building = scope.spawn(|| Corte::from_package(&package, previous_corte.as_deref()));
+            let stored = self.accept(&package, last.is_none(), &now);
+            (stored, building.join())
+        });
+        stored?;
+        let corte = corte.map_err(|_| anyhow::anyhow!("building corte {sequence} panicked"))?;
         self.events.record(
             "accept",
             json!({
@@ -414,10 +439,7 @@ impl Node {
         if last.is_none() {
             eprintln!("prep node: resynchronised: corte {sequence} starts this node's chain");
         }
-        let previous_corte = self.current();
         let previous = previous_corte.as_ref().map(|c| c.sequence);
-        // Built (and precompressed) before the switch, so the switch itself is quick.
-        let corte = Corte::from_package(&package, previous_corte.as_deref());
         self.store.set_active(sequence)?;
         self.install(corte);
         self.events.record(
@@ -432,6 +454,7 @@ impl Node {
                 json!({"sequence": sequence, "reason": format!("{e:#}")}),
             );
         }
+        self.cache_variants();
         self.discard(dir)?;
         Ok(Outcome::Accepted {
             package: name.to_owned(),
@@ -508,6 +531,25 @@ impl Node {
             code: refusal.code(),
             reason,
         })
+    }
+
+    /// Caches the active corte's compressed variants in the store, on a thread of its own,
+    /// so a restart need not compress again; a failure only costs that (it is reported,
+    /// nothing else changes).
+    fn cache_variants(&self) {
+        let (Some(corte), store) = (self.current(), self.store.clone()) else {
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("variant-cache".into())
+            .spawn(move || {
+                if let Err(e) = corte.cache_variants(&store) {
+                    eprintln!("prep node: cannot cache compressed variants: {e:#}");
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("prep node: cannot cache compressed variants: {e}");
+        }
     }
 
     /// Records the server's stop in the event log.

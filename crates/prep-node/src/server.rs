@@ -28,6 +28,7 @@ type Reply = Response<Full<Bytes>>;
 /// What every request handler shares.
 struct Shared {
     node: Arc<Node>,
+    audit: crate::audit::Audit,
     csp: HeaderValue,
     log: Arc<AccessLog>,
     limiter: Option<Arc<RateLimiter>>,
@@ -67,6 +68,7 @@ pub async fn serve(
     let limiter =
         RateLimiter::new(config.server.rate_per_second, config.server.rate_burst).map(Arc::new);
     let shared = Arc::new(Shared {
+        audit: crate::audit::Audit::new(node.store().clone()),
         node,
         csp,
         log: Arc::clone(&log),
@@ -104,8 +106,11 @@ fn handle(s: &Shared, client: SocketAddr, req: &Request<Incoming>) -> Reply {
         None => respond(s, corte.as_deref(), req),
     };
     let h = response.headers_mut();
-    let sequence = corte.as_ref().map_or(NONE, |c| c.sequence_header().clone());
-    h.insert(X_PREP_SEQUENCE, sequence);
+    // An old corte's file (`/historial/`) carries its own sequence already.
+    if !h.contains_key(X_PREP_SEQUENCE) {
+        let sequence = corte.as_ref().map_or(NONE, |c| c.sequence_header().clone());
+        h.insert(X_PREP_SEQUENCE, sequence);
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     h.insert(header::CONTENT_SECURITY_POLICY, s.csp.clone());
     h.insert(header::REFERRER_POLICY, REFERRER);
@@ -167,6 +172,9 @@ fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply
     } else {
         path = path.trim_start_matches('/');
     }
+    if let Some(rest) = path.strip_prefix(crate::audit::PREFIX) {
+        return from_history(s, rest, req);
+    }
     let indexed;
     if path.is_empty() || path.ends_with('/') {
         indexed = format!("{path}index.html");
@@ -213,6 +221,51 @@ fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply
     );
     h.insert(header::CONTENT_LENGTH, head.length.clone());
     (r, bytes.len())
+}
+
+/// A file of an old corte, read from the store ([`crate::audit`]).
+fn from_history(s: &Shared, rest: &str, req: &Request<Incoming>) -> (Reply, usize) {
+    use crate::audit::Found;
+    let (sequence, found) = s.audit.find(rest);
+    let (mut r, n) = match found {
+        Found::File {
+            bytes,
+            etag,
+            content_type,
+        } => {
+            let not_modified = etag_matches(req.headers(), &etag);
+            let len = bytes.len();
+            let mut r = Response::new(Full::new(if not_modified { Bytes::new() } else { bytes }));
+            let h = r.headers_mut();
+            h.insert(
+                header::ETAG,
+                HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+            );
+            h.insert(header::CACHE_CONTROL, IMMUTABLE);
+            if not_modified {
+                *r.status_mut() = StatusCode::NOT_MODIFIED;
+                (r, 0)
+            } else {
+                h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+                h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                (r, len)
+            }
+        }
+        Found::NotFound => text(StatusCode::NOT_FOUND, "not found\n"),
+        Found::TooLarge => text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too large to serve from the history; verify the package instead\n",
+        ),
+        Found::Damaged => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "this stored file does not match its corte's manifest\n",
+        ),
+    };
+    if let Some(sequence) = sequence {
+        r.headers_mut()
+            .insert(X_PREP_SEQUENCE, HeaderValue::from(sequence));
+    }
+    (r, n)
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`); weak comparison, as RFC 9110 says.

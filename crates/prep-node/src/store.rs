@@ -6,6 +6,8 @@
 //! data/objects/<sha256[0..2]>/<sha256>   a file's bytes, stored once however many cortes hold it
 //! data/cortes/<sequence>.json            a CorteRecord: manifest, signature, pointer, accepted time
 //! data/active                            the active sequence: the single switch point
+//! data/variants/<sequence>.pack          a cache of a corte's compressed variants (see
+//!                                        [`Store::put_variant_pack`]), not part of the history
 //! ```
 
 use anyhow::{Context, bail};
@@ -43,7 +45,7 @@ const TMP_PREFIX: &str = ".tmp-";
 impl Store {
     /// Opens (creating the directories) the store at `root`.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
-        for sub in ["objects", "cortes", "incoming", "rejected"] {
+        for sub in ["objects", "cortes", "incoming", "rejected", "variants"] {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -147,6 +149,112 @@ impl Store {
         std::fs::read(&path).with_context(|| format!("cannot read object {}", path.display()))
     }
 
+    /// The cache of a corte's compressed variants.
+    fn variant_pack_path(&self, sequence: u64) -> PathBuf {
+        self.root.join("variants").join(format!("{sequence}.pack"))
+    }
+
+    /// Whether the variants of corte `sequence` are cached.
+    pub fn has_variant_pack(&self, sequence: u64) -> bool {
+        self.variant_pack_path(sequence).is_file()
+    }
+
+    /// Caches the compressed variants of corte `sequence`'s files in one file: for each file,
+    /// its SHA-256 (hex) and its gzip and brotli variants (empty when not kept). Written by
+    /// temporary file and rename, not synced: only a cache, which a crash may lose or tear
+    /// ([`Store::read_variant_pack`] then finds less, and the rest is computed again).
+    pub fn put_variant_pack(
+        &self,
+        sequence: u64,
+        entries: &[(&str, &[u8], &[u8])],
+    ) -> anyhow::Result<()> {
+        let path = self.variant_pack_path(sequence);
+        let tmp = self.root.join("variants").join(format!(
+            "{TMP_PREFIX}{}-{sequence}.pack",
+            std::process::id()
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+            for (sha, gzip, brotli) in entries {
+                out.write_all(sha.as_bytes())?;
+                out.write_all(&(gzip.len() as u64).to_le_bytes())?;
+                out.write_all(&(brotli.len() as u64).to_le_bytes())?;
+                out.write_all(gzip)?;
+                out.write_all(brotli)?;
+            }
+            out.into_inner().map_err(|e| e.into_error())?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            anyhow::anyhow!("cannot write {}: {e}", path.display())
+        })
+    }
+
+    /// Removes the cached variants of every corte but `keep` (only the active corte's are
+    /// read, at a start); returns how many were removed.
+    pub fn prune_variant_packs(&self, keep: u64) -> anyhow::Result<usize> {
+        let dir = self.root.join("variants");
+        let keep = format!("{keep}.pack");
+        let mut removed = 0;
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+        {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".pack") && !name.starts_with('.') && name != keep {
+                std::fs::remove_file(dir.join(name.as_ref()))
+                    .with_context(|| format!("cannot remove {}/{name}", dir.display()))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The cached variants of corte `sequence`, by file SHA-256: (gzip, brotli), each empty
+    /// when not kept. Whatever part of the file is whole; nothing when there is none. The
+    /// caller checks each variant against its file before serving it.
+    pub fn read_variant_pack(
+        &self,
+        sequence: u64,
+    ) -> std::collections::HashMap<String, (bytes::Bytes, bytes::Bytes)> {
+        let mut pack = std::collections::HashMap::new();
+        let Ok(data) = std::fs::read(self.variant_pack_path(sequence)) else {
+            return pack;
+        };
+        let data = bytes::Bytes::from(data);
+        let mut at = 0usize;
+        let field = |at: usize| -> Option<usize> {
+            let raw: [u8; 8] = data.get(at..at + 8)?.try_into().ok()?;
+            usize::try_from(u64::from_le_bytes(raw)).ok()
+        };
+        while at < data.len() {
+            let Some(sha) = data
+                .get(at..at + 64)
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .map(str::to_owned)
+            else {
+                break;
+            };
+            let (Some(gz), Some(br)) = (field(at + 64), field(at + 72)) else {
+                break;
+            };
+            let start = at + 80;
+            let Some(end) = start.checked_add(gz).and_then(|e| e.checked_add(br)) else {
+                break;
+            };
+            if end > data.len() {
+                break;
+            }
+            pack.insert(
+                sha,
+                (data.slice(start..start + gz), data.slice(start + gz..end)),
+            );
+            at = end;
+        }
+        pack
+    }
+
     /// Writes a corte's record (atomically).
     pub fn write_record(&self, record: &CorteRecord) -> anyhow::Result<()> {
         let mut bytes = serde_json::to_vec_pretty(record)?;
@@ -218,9 +326,12 @@ impl Store {
     /// Removes the temporary files a crash may have left in the store.
     pub fn remove_leftovers(&self) -> anyhow::Result<usize> {
         let mut removed = 0;
-        let mut dirs = vec![self.root.clone(), self.root.join("cortes")];
-        let objects = self.root.join("objects");
-        for entry in std::fs::read_dir(&objects)? {
+        let mut dirs = vec![
+            self.root.clone(),
+            self.root.join("cortes"),
+            self.root.join("variants"),
+        ];
+        for entry in std::fs::read_dir(self.root.join("objects"))? {
             dirs.push(entry?.path());
         }
         for dir in dirs {

@@ -152,3 +152,89 @@ fn connections_past_the_limit_wait_for_a_free_slot() {
     );
     assert!(got.ends_with(b"hola"));
 }
+
+#[test]
+fn an_http2_client_that_stalls_in_a_frame_is_disconnected() {
+    // HTTP/2 (prior knowledge, plain text): the preface and SETTINGS, then a HEADERS frame
+    // announced as 16,000 bytes whose payload arrives one byte every 100 ms and never ends.
+    // Bytes keep moving, so the idle timeout (30 s) never fires; the client answers no PING,
+    // so the keep-alive ping (every header timeout, answered within one more) ends it.
+    let (_root, node) =
+        node_with("[server]\nheader_read_timeout_ms = 500\nidle_timeout_ms = 30000\n");
+    let server = Server::start(Arc::clone(&node));
+    let mut tcp = TcpStream::connect(server.addr).expect("connect");
+    let mut start = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    start.extend([0, 0, 0, 0x4, 0, 0, 0, 0, 0]); // SETTINGS, empty
+    start.extend([0, 0x3e, 0x80, 0x1, 0x5, 0, 0, 0, 1]); // HEADERS, 16000 bytes, stream 1
+    tcp.write_all(&start).expect("write");
+    let mut dripper = tcp.try_clone().expect("clone");
+    let drip = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if dripper.write_all(b"X").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    tcp.set_read_timeout(Some(Duration::from_secs(8)))
+        .expect("timeout");
+    let started = Instant::now();
+    let mut got = Vec::new();
+    let end = tcp.read_to_end(&mut got);
+    let elapsed = started.elapsed();
+    if let Err(e) = &end {
+        assert!(
+            !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "still open after {elapsed:?}"
+        );
+    }
+    assert!(elapsed < Duration::from_secs(4), "closed after {elapsed:?}");
+    // The server spoke HTTP/2: its SETTINGS frame came first.
+    assert_eq!(got.get(3), Some(&0x4), "{got:?}");
+    drip.join().expect("drip");
+    assert_eq!(raw_get(server.addr, "/datos/a.txt", &[]).2, b"hola");
+}
+
+#[test]
+fn an_http2_connection_that_asks_for_nothing_is_closed_despite_its_pings() {
+    // The client (hyper's) answers every PING, so bytes keep moving every 200 ms; after its
+    // one request it asks for nothing more, and the idle timeout (1.5 s) closes it.
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let (_root, node) =
+        node_with("[server]\nheader_read_timeout_ms = 200\nidle_timeout_ms = 1500\n");
+    let server = Server::start(Arc::clone(&node));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .expect("connect");
+        let (mut send, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .expect("handshake");
+        let conn = tokio::spawn(conn);
+        let req = hyper::Request::get(format!("http://{}/datos/a.txt", server.addr))
+            .body(Empty::<bytes::Bytes>::new())
+            .expect("request");
+        let response = send.send_request(req).await.expect("response");
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.expect("body");
+        assert_eq!(&body.to_bytes()[..], b"hola");
+        let started = Instant::now();
+        let ended = tokio::time::timeout(Duration::from_secs(8), conn).await;
+        let elapsed = started.elapsed();
+        assert!(ended.is_ok(), "still open after {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(1000) && elapsed < Duration::from_secs(4),
+            "closed after {elapsed:?}"
+        );
+    });
+    assert_eq!(raw_get(server.addr, "/datos/a.txt", &[]).2, b"hola");
+}

@@ -1,0 +1,135 @@
+//! The compressed-variant cache: an accepted corte's gzip and brotli variants are kept in
+//! `data/variants/<sequence>.pack`, a restart takes them from there instead of compressing
+//! again, and a cached variant that does not decompress to its file (damaged, or another
+//! file's) is never served: the node computes it again.
+
+mod common;
+
+use bytes::Bytes;
+use common::{Server, config, keys, package, raw_get};
+use prep_node::{Node, Store};
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn gunzip(body: &[u8]) -> Vec<u8> {
+    let mut back = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut back)
+        .expect("gunzip");
+    back
+}
+
+#[test]
+fn a_restart_takes_verified_variants_from_the_cache() {
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let (_, cfg) = config(root.path(), &pk, "accept_first = true\n");
+    let csv: Vec<u8> = (0..5000)
+        .flat_map(|i| format!("{i},PUEBLA,{},{}\n", i * 7 % 311, i % 13).into_bytes())
+        .collect();
+    let other: Vec<u8> = (0..5000)
+        .flat_map(|i| format!("{i},TLAXCALA,{}\n", i % 17).into_bytes())
+        .collect();
+    let p1 = package(
+        &key,
+        1,
+        None,
+        &[
+            ("datos/PUE.csv", csv.clone()),
+            ("datos/TLAX.csv", other.clone()),
+        ],
+    );
+    let dir = root.path().join("p1");
+    p1.write(&dir);
+    {
+        let node = Node::open(cfg.clone(), false).expect("open");
+        prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+        node.poll_inbox().expect("poll");
+    }
+    // The cache is written on a thread of its own, after the activation.
+    let store = Store::open(&root.path().join("data")).expect("store");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !store.has_variant_pack(1) {
+        assert!(Instant::now() < deadline, "no variant cache written");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sha = prep_package::sha256_hex(&csv);
+    let other_sha = prep_package::sha256_hex(&other);
+    let pack = store.read_variant_pack(1);
+    let (gz, br) = pack.get(&sha).cloned().expect("PUE.csv cached");
+    assert_eq!(gunzip(&gz), csv);
+    assert!(!br.is_empty() && br.len() < gz.len());
+    assert!(pack.contains_key(&other_sha));
+
+    // The cached variant is what a restarted node serves: mark it with a different (valid)
+    // gzip stream of the same bytes, and the restart serves exactly that stream. Put
+    // PUE.csv's variant under TLAX.csv's name: it must not be served for TLAX.csv.
+    let mut marked = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
+    std::io::Write::write_all(&mut marked, &csv).expect("gzip");
+    let marked = marked.finish().expect("gzip");
+    assert_ne!(marked, gz);
+    let rewrite = |entries: &[(&str, Bytes, Bytes)]| {
+        std::fs::remove_file(root.path().join("data/variants/1.pack")).expect("rm");
+        let borrowed: Vec<(&str, &[u8], &[u8])> = entries
+            .iter()
+            .map(|(s, g, b)| (*s, g.as_ref(), b.as_ref()))
+            .collect();
+        store.put_variant_pack(1, &borrowed).expect("pack");
+    };
+    rewrite(&[
+        (sha.as_str(), Bytes::from(marked.clone()), br.clone()),
+        (other_sha.as_str(), gz.clone(), br.clone()),
+    ]);
+    {
+        let node = Arc::new(Node::open(cfg.clone(), false).expect("reopen"));
+        let server = Server::start(Arc::clone(&node));
+        let gzip = [("Accept-Encoding", "gzip")];
+        let (status, h, body) = raw_get(server.addr, "/datos/PUE.csv", &gzip);
+        assert_eq!(status, 200);
+        assert_eq!(h.get("content-encoding").map(String::as_str), Some("gzip"));
+        assert_eq!(body, marked, "the cached variant is served");
+        let (status, h, body) = raw_get(server.addr, "/datos/TLAX.csv", &gzip);
+        assert_eq!(status, 200);
+        assert_eq!(h.get("content-encoding").map(String::as_str), Some("gzip"));
+        assert_eq!(
+            gunzip(&body),
+            other,
+            "a wrong cached variant is never served"
+        );
+    }
+
+    // A damaged cached variant is not served either.
+    let mut damaged = br.to_vec();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x55;
+    rewrite(&[(sha.as_str(), gz.clone(), Bytes::from(damaged))]);
+    let node = Arc::new(Node::open(cfg, false).expect("reopen"));
+    let server = Server::start(Arc::clone(&node));
+    let (status, h, body) = raw_get(server.addr, "/datos/PUE.csv", &[("Accept-Encoding", "br")]);
+    assert_eq!(status, 200);
+    assert_eq!(h.get("content-encoding").map(String::as_str), Some("br"));
+    let mut back = Vec::new();
+    brotli::BrotliDecompress(&mut &body[..], &mut back).expect("brotli");
+    assert_eq!(back, csv);
+
+    // Only the active corte's cache is kept: corte 2 replaces corte 1's.
+    let p2 = package(
+        &key,
+        2,
+        Some(&p1.manifest),
+        &[("datos/PUE.csv", csv.clone())],
+    );
+    let dir = root.path().join("p2");
+    p2.write(&dir);
+    prep_node::deliver(&dir, &node.config().inbox, "p2").expect("deliver");
+    node.poll_inbox().expect("poll");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.has_variant_pack(1) || !store.has_variant_pack(2) {
+        assert!(
+            Instant::now() < deadline,
+            "corte 1's cache was not replaced"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
