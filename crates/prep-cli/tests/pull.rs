@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Processes, ok, prep, s, start_listening, start_node};
+use common::{Processes, node_config, ok, prep, s, start_listening, start_node};
 use std::time::{Duration, Instant};
 
 fn served_sequence(node: &str) -> Option<u64> {
@@ -57,16 +57,11 @@ fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
     );
 
     let node_dir = root.path().join("node");
-    std::fs::create_dir_all(&node_dir).expect("mkdir");
-    let config = node_dir.join("node.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\n\n[pull]\norigin = \"http://{origin_addr}\"\ninterval_ms = 60000\n",
-            s(&election.join("keys/prep.pub"))
-        ),
-    )
-    .expect("config");
+    let config = node_config(
+        &node_dir,
+        &election.join("keys/prep.pub"),
+        &format!("\n[pull]\norigin = \"http://{origin_addr}\"\ninterval_ms = 60000\n"),
+    );
     processes.0.push(origin);
     let (node, node_addr) = start_node(&config, &log);
     processes.0.push(node);

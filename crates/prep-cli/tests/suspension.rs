@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Processes, ok, prep, s, start_listening, start_node};
+use common::{Processes, node_config, ok, prep, s, start_listening, start_node};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -61,17 +61,11 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
     let mut processes = Processes::default();
     let mut addrs = Vec::new();
     for id in ["a", "b"] {
-        let node = root.path().join(id);
-        std::fs::create_dir_all(&node).expect("mkdir");
-        let config = node.join("node.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 50\n",
-                s(&election.join("keys/prep.pub"))
-            ),
-        )
-        .expect("config");
+        let config = node_config(
+            &root.path().join(id),
+            &election.join("keys/prep.pub"),
+            "poll_interval_ms = 50\n",
+        );
         let (child, addr) = start_node(&config, &log);
         processes.0.push(child);
         addrs.push(addr);
@@ -79,7 +73,7 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
     let mut difusores = String::new();
     for (id, addr) in ["a", "b"].iter().zip(&addrs) {
         difusores.push_str(&format!(
-            "[[difusor]]\nid = \"{id}\"\nname = \"Medio {id}\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 5\nretries = 0\n\n[difusor.channel]\nkind = \"dir\"\ninbox = \"{}\"\n\n",
+            "[[difusor]]\nid = \"{id}\"\nname = \"Medio {id}\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 120\nretries = 0\n\n[difusor.channel]\nkind = \"dir\"\ninbox = \"{}\"\n\n",
             s(&root.path().join(id).join("inbox"))
         ));
     }

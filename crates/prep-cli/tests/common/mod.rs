@@ -52,6 +52,23 @@ impl Drop for Processes {
     }
 }
 
+/// Writes `dir/node.toml` for a node on a free loopback port trusting `public_key` (a
+/// prep.pub file), taking its first package as the start of its chain, with `extra` TOML
+/// appended; returns the file.
+pub fn node_config(dir: &Path, public_key: &Path, extra: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let config = dir.join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\n{extra}",
+            s(public_key)
+        ),
+    )
+    .expect("node config");
+    config
+}
+
 /// Starts `prep node run --config CONFIG` (its stderr appended to `log`); returns it and its
 /// address once it printed `listening on ADDR`. Its stdout keeps being read, so the node never
 /// blocks on a full pipe.

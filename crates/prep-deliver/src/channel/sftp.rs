@@ -170,13 +170,7 @@ impl SftpChannel {
         let written = Arc::new(AtomicU64::new(0));
         let (handle, sftp) = self.connect(Arc::clone(&written)).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
-        let tmp = format!("{inbox}/.tmp-{name}");
-        if sftp.try_exists(&tmp).await? {
-            remove_tree(&sftp, &tmp).await?;
-        }
-        sftp.create_dir(&tmp)
-            .await
-            .with_context(|| format!("cannot create {tmp} on the server"))?;
+        let tmp = stage(&sftp, inbox, name).await?;
         for f in [
             prep_node::notice::NOTICE_PATH,
             prep_node::notice::NOTICE_SIGNATURE_PATH,
@@ -186,15 +180,7 @@ impl SftpChannel {
                 .with_context(|| format!("cannot read {}", notice_dir.join(f).display()))?;
             put(&sftp, &format!("{tmp}/{f}"), &bytes).await?;
         }
-        put(&sftp, &format!("{tmp}/{COMPLETE_MARKER}"), b"").await?;
-        let target = format!("{inbox}/{name}");
-        sftp.rename(&tmp, &target)
-            .await
-            .with_context(|| format!("cannot rename {tmp} to {target} on the server"))?;
-        let _ = sftp.close().await;
-        let _ = handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
+        complete(&handle, &sftp, &tmp, inbox, name).await?;
         let mut sent = super::notice_size(notice_dir)?;
         sent.bytes = written.load(Ordering::Relaxed);
         Ok(sent)
@@ -205,13 +191,7 @@ impl SftpChannel {
         let (handle, sftp) = self.connect(Arc::clone(&written)).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let name = job.package_name();
-        let tmp = format!("{inbox}/.tmp-{name}");
-        if sftp.try_exists(&tmp).await? {
-            remove_tree(&sftp, &tmp).await?;
-        }
-        sftp.create_dir(&tmp)
-            .await
-            .with_context(|| format!("cannot create {tmp} on the server"))?;
+        let tmp = stage(&sftp, inbox, &name).await?;
         let mut dirs = HashSet::new();
         // `bytes` ends as the bytes written to the connection; files are counted here.
         let mut sent = Sent {
@@ -239,15 +219,7 @@ impl SftpChannel {
             put(&sftp, &format!("{tmp}/{path}"), &bytes).await?;
             sent.files += 1;
         }
-        put(&sftp, &format!("{tmp}/{COMPLETE_MARKER}"), b"").await?;
-        let target = format!("{inbox}/{name}");
-        sftp.rename(&tmp, &target)
-            .await
-            .with_context(|| format!("cannot rename {tmp} to {target} on the server"))?;
-        let _ = sftp.close().await;
-        let _ = handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
+        complete(&handle, &sftp, &tmp, inbox, &name).await?;
         sent.bytes = written.load(Ordering::Relaxed);
         Ok(sent)
     }
@@ -292,6 +264,40 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counting<S> {
     ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// Empties (when a failed attempt left it) and creates `<inbox>/.tmp-<name>` on the server,
+/// where a delivery is written before it is renamed; returns its path.
+async fn stage(sftp: &SftpSession, inbox: &str, name: &str) -> anyhow::Result<String> {
+    let tmp = format!("{inbox}/.tmp-{name}");
+    if sftp.try_exists(&tmp).await? {
+        remove_tree(sftp, &tmp).await?;
+    }
+    sftp.create_dir(&tmp)
+        .await
+        .with_context(|| format!("cannot create {tmp} on the server"))?;
+    Ok(tmp)
+}
+
+/// Writes the completion marker in the staged `tmp`, renames it to `<inbox>/<name>` (the node
+/// sees it whole or not at all) and closes the session.
+async fn complete(
+    handle: &client::Handle<HostKeyCheck>,
+    sftp: &SftpSession,
+    tmp: &str,
+    inbox: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    put(sftp, &format!("{tmp}/{COMPLETE_MARKER}"), b"").await?;
+    let target = format!("{inbox}/{name}");
+    sftp.rename(tmp, &target)
+        .await
+        .with_context(|| format!("cannot rename {tmp} to {target} on the server"))?;
+    let _ = sftp.close().await;
+    let _ = handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await;
+    Ok(())
 }
 
 /// Writes a whole file.
