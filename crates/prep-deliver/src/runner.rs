@@ -1,6 +1,6 @@
 //! The delivery runner: corte N to every difusor at once. Per difusor: nothing when disabled
-//! or suspended; otherwise every corte after the last one delivered to it successfully, up to
-//! N, in order (a node accepts only the next link of the chain), each as a delta against the
+//! or suspended; otherwise every corte after the last one delivered to it successfully (from
+//! the first when none was), up to N, in order (a node accepts only the next link of the chain), each as a delta against the
 //! one before; each attempt limited to the difusor's `timeout_seconds`, retried up to
 //! `retries` times with exponential back-off, and recorded in `deliveries.jsonl`.
 
@@ -156,7 +156,12 @@ async fn deliver_one(
         Some(k) => (k + 1..=sequence)
             .filter(|s| corte_dir(election_dir, *s).is_dir())
             .collect(),
-        None => vec![sequence],
+        // Nothing known to have reached it (a new difusor, or every attempt failed or timed
+        // out, when a copy may still have landed): every corte from the first, in order. A
+        // node refuses the ones it holds (replay, harmless) and takes the rest as the chain.
+        None => (1..=sequence)
+            .filter(|s| corte_dir(election_dir, *s).is_dir())
+            .collect(),
     };
     let channel = channel::open(&d.channel);
     let mut have = known.and_then(|k| hashes_of(election_dir, k));

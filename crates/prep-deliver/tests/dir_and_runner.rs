@@ -181,3 +181,49 @@ fn an_attempt_that_hangs_is_cut_at_its_timeout_and_retried() {
     }
     drop(silent);
 }
+
+/// A node that holds corte 1 although no delivery of it is on record (an attempt timed out
+/// after its copy had started, and the copy landed): the next round sends every corte from the
+/// first; the node refuses the one it holds and takes the rest as its chain.
+#[test]
+fn a_difusor_with_nothing_on_record_gets_every_corte_from_the_first() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let mut election = Election::new(root);
+    let inbox = root.join("n/inbox");
+    std::fs::create_dir_all(&inbox).expect("mkdir");
+    let n = node(root, "n", &inbox, &election.public_key());
+    std::fs::write(
+        election.dir.join(difusores::DIFUSORES_FILE),
+        format!(
+            "[[difusor]]\nid = \"n\"\nname = \"n\"\nurl = \"https://n.example.mx/\"\nenabled = true\n[difusor.channel]\nkind = \"dir\"\ninbox = {:?}\n",
+            inbox.display().to_string()
+        ),
+    )
+    .expect("write");
+    let all = difusores::load(&election.dir).expect("difusores");
+    let s1 = election.cut();
+    // Corte 1 reaches the node off the record.
+    prep_node::deliver(
+        &prep_deliver::corte_dir(&election.dir, s1),
+        &inbox,
+        "off-record",
+    )
+    .expect("deliver");
+    activates(&n, s1);
+    let s2 = election.cut();
+    let s3 = election.cut();
+    let records = deliver(&election.dir, s3, &all);
+    let sent: Vec<u64> = of(&records, "n").iter().map(|r| r.sequence).collect();
+    assert_eq!(sent, [s1, s2, s3], "{records:?}");
+    // The node refuses corte 1 again (replay) and activates 2 then 3; `activates` panics on a
+    // refusal, so the replay is taken from the inbox first.
+    let outcomes = n.poll_inbox().expect("poll");
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, prep_node::Outcome::Rejected { code, .. } if *code == "replay")),
+        "{outcomes:?}"
+    );
+    activates(&n, s3);
+}
