@@ -57,13 +57,18 @@ base="$parent/bench-delivery-$$"
 mkdir -p "$base"
 chmod 755 "$base"
 
+driver_pid=
 cleanup() {
+  if [ -n "$driver_pid" ]; then kill "$driver_pid" 2>/dev/null || true; fi
   if [ -s "$base/work/pids" ]; then
     while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$base/work/pids"
   fi
   if [ -s "$base/sshd/sshd.pid" ]; then kill "$(cat "$base/sshd/sshd.pid")" 2>/dev/null || true; fi
-  sleep 0.2
-  rm -rf "$base"
+  # sshd's session processes end when their clients are gone; until then they may still write.
+  for _ in 1 2 3 4 5; do
+    rm -rf "$base" 2>/dev/null && break
+    sleep 1
+  done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -73,5 +78,11 @@ bash scripts/sshd.sh "$base/sshd" >"$base/sshd.env"
 mkdir -p "$base/work"
 chmod 755 "$base/work"
 echo "== $nodes nodes, $casillas casillas, $cortes incremental cortes"
+# In the background, so that a signal reaches the trap at once.
 "$driver" --prep "$prep" --base "$base/work" --sshd-env "$base/sshd.env" \
-  --nodes "$nodes" --casillas "$casillas" --cortes "$cortes"
+  --nodes "$nodes" --casillas "$casillas" --cortes "$cortes" &
+driver_pid=$!
+status=0
+wait "$driver_pid" || status=$?
+driver_pid=
+exit "$status"

@@ -50,9 +50,13 @@ struct Args {
     /// events due; each next one is the next scheduled corte (the events due by its time).
     #[arg(long, default_value_t = 50)]
     start_percent: usize,
-    /// Seconds a node may take to serve a corte before it counts as not reached.
+    /// Seconds a node may take to serve an incremental corte before it counts as not reached.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
+    /// Seconds every node may take to serve the first corte (whole, to every node at once:
+    /// the warm-up, outside the goals).
+    #[arg(long, default_value_t = 1200)]
+    first_timeout: u64,
 }
 
 /// The children, killed when dropped.
@@ -252,12 +256,19 @@ fn main() -> anyhow::Result<()> {
     let stop = AtomicBool::new(false);
     let mut publisher = Publisher::open(dir.clone(), dir.signing_key()?)?;
     let mut rows = Vec::new();
-    for &t in &cut_times {
+    for (i, &t) in cut_times.iter().enumerate() {
         let before = feeder.done();
         feeder.feed_until(&store, t, &mut clock, &stop, &mut |_, _| {})?;
         let report = publisher.cut(&store, t, false)?;
         let cut_at = Instant::now();
-        let latencies = time_nodes(&nodes, report.sequence, cut_at, args.timeout);
+        // The first corte goes whole to every node at once: looked at less often, so the
+        // looks do not slow it down further.
+        let (timeout, every) = if i == 0 {
+            (args.first_timeout, 500)
+        } else {
+            (args.timeout, 20)
+        };
+        let latencies = time_nodes(&nodes, report.sequence, cut_at, timeout, every);
         let row = Row {
             sequence: report.sequence,
             events: feeder.done() - before,
@@ -384,12 +395,13 @@ fn spawn_quiet(
 
 /// For each node, when (after `since`) its public `/json/main.json` first served `sequence`
 /// or a later one; `None` when it did not within `timeout` seconds. All nodes at once, each
-/// polled every 20 ms.
+/// polled every `every_ms` milliseconds.
 fn time_nodes(
     nodes: &[Node],
     sequence: u64,
     since: Instant,
     timeout: u64,
+    every_ms: u64,
 ) -> Vec<Option<Duration>> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(5)))
@@ -407,7 +419,7 @@ fn time_nodes(
                         if served(&agent, &url).is_some_and(|got| got >= sequence) {
                             return Some(since.elapsed());
                         }
-                        std::thread::sleep(Duration::from_millis(20));
+                        std::thread::sleep(Duration::from_millis(every_ms));
                     }
                     None
                 })
@@ -567,7 +579,13 @@ fn print_table(
     let mut bytes_ok = true;
     for (i, r) in rows.iter().enumerate() {
         let (p50, max, reached) = stats(&r.latencies);
-        worst_latency = worst_latency.max(max.unwrap_or(Duration::MAX));
+        if i > 0 {
+            let missed = reached < r.latencies.len();
+            worst_latency = worst_latency.max(match max {
+                Some(m) if !missed => m,
+                _ => Duration::MAX,
+            });
+        }
         let (s, p, x) = (
             mean(sftp.get(&r.sequence)),
             mean(pull.get(&r.sequence)),
@@ -589,11 +607,15 @@ fn print_table(
             cell(x),
             ratio(s, x),
             ratio(p, x),
-            if i == 0 { "  (first corte: whole)" } else { "" }
+            if i == 0 {
+                "  (first corte: whole, to every node at once; outside the goals)"
+            } else {
+                ""
+            }
         );
     }
     println!(
-        "goal max ≤ 10 s: {} (worst {:.2} s)",
+        "goal max ≤ 10 s on every incremental corte: {} (worst {:.2} s)",
         if worst_latency <= Duration::from_secs(10) {
             "met"
         } else {
