@@ -208,7 +208,7 @@ fn main() -> anyhow::Result<()> {
             &logs.join(&id),
         )?;
         difusores.push_str(&format!(
-            "[[difusor]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 60\nretries = 2\n\n[difusor.channel]\n"
+            "[[difusor]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 1800\nretries = 2\n\n[difusor.channel]\n"
         ));
         if pull {
             difusores.push_str("kind = \"pull\"\n\n");
