@@ -7,7 +7,8 @@
 #   3. tests           cargo test --workspace (needs ../shared beside the repo)
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
 #   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh,
-#                      bench-node-activation.sh and bench-node-vs-nginx.sh, each with --smoke
+#                      bench-node-activation.sh, bench-node-vs-nginx.sh and bench-delivery.sh,
+#                      each with --smoke
 #
 # With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, wrk, pdftotext,
 # sshd, rsync, moto_server,
@@ -158,4 +159,13 @@ if PATH=$PATH:/usr/sbin command -v nginx >/dev/null && command -v wrk >/dev/null
 else
   # Under CI both were required above.
   banner "bench-nginx: SKIPPED (nginx or wrk is not installed)"
+fi
+# 4 nodes over pull and sftp through a real sshd: needs root and openssh-server (required
+# above under CI).
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/sshd ] && command -v rsync >/dev/null; then
+  section bench-delivery bash scripts/bench-delivery.sh --smoke
+elif [ "$ci" = true ]; then
+  fail "bench-delivery needs root, /usr/sbin/sshd and rsync"
+else
+  banner "bench-delivery: SKIPPED (needs root, /usr/sbin/sshd and rsync)"
 fi

@@ -1,0 +1,653 @@
+//! The 50-node delivery benchmark's driver (issue 5), run by `scripts/bench-delivery.sh`,
+//! which builds `prep` in release and starts OpenSSH's sshd (`scripts/sshd.sh`) first.
+//!
+//! Every part is a real process of the release `prep`: the election directory
+//! (`prep init --synth`), the origin (`prep origin`), the nodes (`prep node run`), half of
+//! them pulling from the origin (`[pull]`, woken by its events) and half fed over SFTP by
+//! `prep deliver --follow` (each into its own inbox folder inside the sftp user's chroot). This
+//! process is the institute's publisher: it feeds the synthetic databases' actas into the store
+//! (prep_publish's `Feeder`, as `prep replay` does) up to each scheduled corte time and cuts
+//! the corte (`Publisher::cut`); from the moment `cut` returns it polls every node's public
+//! `/json/main.json` (all at once, every 20 ms) until it serves the new sequence.
+//!
+//! Then the bytes: per incremental corte, what the sftp channel sent per node
+//! (`deliveries.jsonl`, bytes written to the TCP connection), what each pull node fetched
+//! (its `pull` events: HTTP bodies), and what `rsync -az --link-dest=<previous corte>` sends
+//! for the same change through the same sshd (rrsync user; its `Total bytes sent`).
+
+use clap::Parser;
+use jiff::Timestamp;
+use prep_publish::{ElectionDir, Feeder, Publisher, SimClock, Speed, plan_from_file};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+/// Arguments (the script passes them; `--help` lists them).
+#[derive(Parser)]
+struct Args {
+    /// The release `prep` binary.
+    #[arg(long)]
+    prep: PathBuf,
+    /// Working directory (on the file system of the sshd's chroot; emptied by the script).
+    #[arg(long)]
+    base: PathBuf,
+    /// The key=value lines scripts/sshd.sh printed.
+    #[arg(long)]
+    sshd_env: PathBuf,
+    /// Nodes: odd ones pull, even ones take SFTP pushes.
+    #[arg(long, default_value_t = 50)]
+    nodes: usize,
+    /// Casillas of the synthetic federal election.
+    #[arg(long, default_value_t = 20_000)]
+    casillas: u64,
+    /// Incremental cortes after the first (full) one.
+    #[arg(long, default_value_t = 6)]
+    cortes: usize,
+    /// The first corte is the first scheduled one with at least this share of the actas'
+    /// events due; each next one is the next scheduled corte (the events due by its time).
+    #[arg(long, default_value_t = 50)]
+    start_percent: usize,
+    /// Seconds a node may take to serve an incremental corte before it counts as not reached.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Seconds every node may take to serve the first corte (whole, to every node at once:
+    /// the warm-up, outside the goals).
+    #[arg(long, default_value_t = 1200)]
+    first_timeout: u64,
+}
+
+/// The children, killed when dropped.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// One node of the benchmark.
+struct Node {
+    id: String,
+    pull: bool,
+    addr: String,
+    data: PathBuf,
+}
+
+/// What one corte measured.
+struct Row {
+    sequence: u64,
+    events: usize,
+    files_changed: usize,
+    latencies: Vec<Option<Duration>>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let sshd = Sshd(read_env(&args.sshd_env)?);
+    let get = |k: &str| sshd.get(k);
+    let logs = args.base.join("logs");
+    std::fs::create_dir_all(&logs)?;
+    let pids = args.base.join("pids");
+
+    let election = args.base.join("eleccion");
+    let started = Instant::now();
+    run(
+        &args.prep,
+        &[
+            "init",
+            &path(&election),
+            "--synth",
+            "--casillas",
+            &args.casillas.to_string(),
+            "--keys",
+            "--unencrypted",
+        ],
+    )?;
+    let dir = ElectionDir::open(&election)?;
+    let store = dir.open_store()?;
+    let mut plans = Vec::new();
+    for e in &dir.config.elections {
+        let (_, plan) = plan_from_file(&dir, &store, &dir.resolve(&e.catalogue), Some(&e.id))?;
+        plans.push(plan);
+    }
+    let mut times: Vec<Timestamp> = plans
+        .iter()
+        .flat_map(|p| p.events.iter().map(|e| e.at))
+        .collect();
+    times.sort();
+    let due = |t: Timestamp| times.partition_point(|x| *x <= t);
+    let schedule = dir.config.corte_times()?;
+    let first = schedule
+        .iter()
+        .position(|&t| due(t) * 100 >= times.len() * args.start_percent)
+        .unwrap_or(0);
+    let cut_times: Vec<Timestamp> = schedule[first..]
+        .iter()
+        .take(args.cortes + 1)
+        .copied()
+        .collect();
+    anyhow::ensure!(
+        cut_times.len() == args.cortes + 1,
+        "the schedule has only {} cortes from the {}% point; ask for fewer cortes or a lower --start-percent",
+        cut_times.len(),
+        args.start_percent
+    );
+    println!(
+        "election: {} casillas, {} events; init {:.1} s",
+        args.casillas,
+        times.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // The origin and the nodes.
+    let mut children = Children(Vec::new());
+    let origin = spawn_server(
+        &mut children,
+        &pids,
+        &args.prep,
+        &[
+            "origin",
+            "--dir",
+            &path(&election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "50",
+        ],
+        &logs.join("origin"),
+    )?;
+    let sftp_uid: u32 = String::from_utf8(
+        Command::new("id")
+            .args(["-u", get("sftp_user")?])
+            .output()?
+            .stdout,
+    )?
+    .trim()
+    .parse()?;
+    let public_key = election.join("keys/prep.pub");
+    let mut nodes = Vec::new();
+    let mut difusores = String::new();
+    for i in 1..=args.nodes {
+        let pull = i % 2 == 1;
+        let id = format!("nodo-{i:02}");
+        let home = args.base.join("nodes").join(&id);
+        std::fs::create_dir_all(&home)?;
+        let inbox = if pull {
+            home.join("inbox")
+        } else {
+            let inbox = Path::new(get("sftp_inbox")?).join(&id);
+            std::fs::create_dir_all(&inbox)?;
+            std::os::unix::fs::chown(&inbox, Some(sftp_uid), None)?;
+            inbox
+        };
+        let data = home.join("data");
+        let mut config = format!(
+            "public_key_file = {:?}\ninbox = {:?}\ndata = {:?}\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 100\n",
+            path(&public_key),
+            path(&inbox),
+            path(&data)
+        );
+        if pull {
+            config.push_str(&format!(
+                "\n[pull]\norigin = \"http://{origin}\"\ninterval_ms = 5000\n"
+            ));
+        }
+        let config_file = home.join("node.toml");
+        std::fs::write(&config_file, config)?;
+        let addr = spawn_server(
+            &mut children,
+            &pids,
+            &args.prep,
+            &["node", "run", "--config", &path(&config_file)],
+            &logs.join(&id),
+        )?;
+        difusores.push_str(&format!(
+            "[[difusor]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 1800\nretries = 2\n\n[difusor.channel]\n"
+        ));
+        if pull {
+            difusores.push_str("kind = \"pull\"\n\n");
+        } else {
+            difusores.push_str(&format!(
+                "kind = \"sftp\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nkey_file = {:?}\nknown_hosts = {:?}\ninbox = \"/inbox/{id}\"\n\n",
+                get("port")?,
+                get("sftp_user")?,
+                get("key")?,
+                get("known_hosts")?
+            ));
+        }
+        nodes.push(Node {
+            id,
+            pull,
+            addr,
+            data,
+        });
+    }
+    std::fs::write(election.join(prep_deliver::DIFUSORES_FILE), difusores)?;
+    spawn_quiet(
+        &mut children,
+        &pids,
+        &args.prep,
+        &[
+            "deliver",
+            "--dir",
+            &path(&election),
+            "--follow",
+            "--poll-ms",
+            "50",
+        ],
+        &logs.join("deliver.log"),
+    )?;
+    let pulls = nodes.iter().filter(|n| n.pull).count();
+    println!(
+        "origin http://{origin}/, {} nodes ({pulls} pull, {} sftp), prep deliver --follow",
+        nodes.len(),
+        nodes.len() - pulls
+    );
+
+    // The night: feed, cut, time each node's public URL.
+    let mut feeder = Feeder::new(plans);
+    let mut clock = SimClock::new(dir.config.opening()?, Speed::AsFastAsPossible);
+    let stop = AtomicBool::new(false);
+    let mut publisher = Publisher::open(dir.clone(), dir.signing_key()?)?;
+    let mut rows = Vec::new();
+    for (i, &t) in cut_times.iter().enumerate() {
+        let before = feeder.done();
+        feeder.feed_until(&store, t, &mut clock, &stop, &mut |_, _| {})?;
+        let report = publisher.cut(&store, t, false)?;
+        let cut_at = Instant::now();
+        // The first corte goes whole to every node at once: looked at less often, so the
+        // looks do not slow it down further.
+        let (timeout, every) = if i == 0 {
+            (args.first_timeout, 500)
+        } else {
+            (args.timeout, 20)
+        };
+        let latencies = time_nodes(&nodes, report.sequence, cut_at, timeout, every);
+        let row = Row {
+            sequence: report.sequence,
+            events: feeder.done() - before,
+            files_changed: report.written.files_written,
+            latencies,
+        };
+        let (p50, max, reached) = stats(&row.latencies);
+        println!(
+            "corte {}: {} files, {} bytes, {} new events, {} files written; p50 {} max {} ({reached}/{} nodes)",
+            report.sequence,
+            report.files,
+            report.bytes,
+            row.events,
+            row.files_changed,
+            secs(p50),
+            secs(max),
+            nodes.len()
+        );
+        rows.push(row);
+    }
+    drop(children);
+
+    // The bytes, then rsync's for the same changes.
+    let sftp_bytes = sftp_bytes(&election)?;
+    let pull_bytes = pull_bytes(&nodes)?;
+    let rsync = rsync_reference(&sshd, &dir, &rows)?;
+    print_table(&rows, &sftp_bytes, &pull_bytes, &rsync, nodes.len());
+    let missed: usize = rows
+        .iter()
+        .map(|r| r.latencies.iter().filter(|l| l.is_none()).count())
+        .sum();
+    anyhow::ensure!(
+        missed == 0,
+        "{missed} node-cortes were not served within {} s (see {})",
+        args.timeout,
+        logs.display()
+    );
+    Ok(())
+}
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// `prep ARGS` to its end; its output on failure.
+fn run(prep: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let out = Command::new(prep).args(args).output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "prep {} failed: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+/// Notes a child's pid in `pids` (the script kills them if this process dies first).
+fn note_pid(pids: &Path, child: &Child) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(pids)?;
+    writeln!(f, "{}", child.id())?;
+    Ok(())
+}
+
+/// Starts `prep ARGS` (a server printing `listening on ADDR` first); returns ADDR.
+fn spawn_server(
+    children: &mut Children,
+    pids: &Path,
+    prep: &Path,
+    args: &[&str],
+    log: &Path,
+) -> anyhow::Result<String> {
+    let mut child = Command::new(prep)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(
+            log.with_extension("err"),
+        )?))
+        .spawn()?;
+    note_pid(pids, &child)?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    children.0.push(child);
+    let mut reader = BufReader::new(stdout);
+    let mut first = String::new();
+    reader.read_line(&mut first)?;
+    let out = log.with_extension("out");
+    std::thread::spawn(move || {
+        // Keep reading so the child never blocks on a full pipe.
+        if let Ok(mut f) = std::fs::File::create(out) {
+            let _ = std::io::copy(&mut reader, &mut f);
+        }
+    });
+    first
+        .trim()
+        .strip_prefix("listening on ")
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("prep {} printed {first:?}", args.join(" ")))
+}
+
+/// Starts `prep ARGS` with its output in `log`.
+fn spawn_quiet(
+    children: &mut Children,
+    pids: &Path,
+    prep: &Path,
+    args: &[&str],
+    log: &Path,
+) -> anyhow::Result<()> {
+    let out = std::fs::File::create(log)?;
+    let child = Command::new(prep)
+        .args(args)
+        .stdout(Stdio::from(out.try_clone()?))
+        .stderr(Stdio::from(out))
+        .spawn()?;
+    note_pid(pids, &child)?;
+    children.0.push(child);
+    Ok(())
+}
+
+/// For each node, when (after `since`) its public `/json/main.json` first served `sequence`
+/// or a later one; `None` when it did not within `timeout` seconds. All nodes at once, each
+/// polled every `every_ms` milliseconds.
+fn time_nodes(
+    nodes: &[Node],
+    sequence: u64,
+    since: Instant,
+    timeout: u64,
+    every_ms: u64,
+) -> Vec<Option<Duration>> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let deadline = since + Duration::from_secs(timeout);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = nodes
+            .iter()
+            .map(|n| {
+                let agent = agent.clone();
+                let url = format!("http://{}/json/main.json", n.addr);
+                s.spawn(move || {
+                    while Instant::now() < deadline {
+                        if served(&agent, &url).is_some_and(|got| got >= sequence) {
+                            return Some(since.elapsed());
+                        }
+                        std::thread::sleep(Duration::from_millis(every_ms));
+                    }
+                    None
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(None))
+            .collect()
+    })
+}
+
+/// The sequence a node's pointer names.
+fn served(agent: &ureq::Agent, url: &str) -> Option<u64> {
+    let mut r = agent.get(url).call().ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&r.body_mut().read_to_vec().ok()?).ok()?;
+    v["sequence"].as_u64()
+}
+
+/// (p50, max, reached) of one corte's latencies.
+fn stats(latencies: &[Option<Duration>]) -> (Option<Duration>, Option<Duration>, usize) {
+    let mut got: Vec<Duration> = latencies.iter().flatten().copied().collect();
+    got.sort();
+    let p50 = got.get(got.len().saturating_sub(1) / 2).copied();
+    (p50, got.last().copied(), got.len())
+}
+
+fn secs(d: Option<Duration>) -> String {
+    d.map_or("—".into(), |d| format!("{:.2} s", d.as_secs_f64()))
+}
+
+/// Per corte, the bytes of each successful sftp delivery (`deliveries.jsonl`).
+fn sftp_bytes(election: &Path) -> anyhow::Result<HashMap<u64, Vec<u64>>> {
+    let text = std::fs::read_to_string(election.join(prep_deliver::DELIVERIES_FILE))?;
+    let mut out: HashMap<u64, Vec<u64>> = HashMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let r: prep_deliver::DeliveryRecord = serde_json::from_str(line)?;
+        if r.channel == "sftp" && r.outcome == prep_deliver::Outcome::Delivered {
+            out.entry(r.sequence).or_default().push(r.bytes);
+        }
+    }
+    Ok(out)
+}
+
+/// Per corte, the bytes each pull node fetched (its `pull` events).
+fn pull_bytes(nodes: &[Node]) -> anyhow::Result<HashMap<u64, Vec<u64>>> {
+    let mut out: HashMap<u64, Vec<u64>> = HashMap::new();
+    for n in nodes.iter().filter(|n| n.pull) {
+        let file = n.data.join("events.jsonl");
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| anyhow::anyhow!("{} ({}): {e}", file.display(), n.id))?;
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            if v["event"] == "pull"
+                && let (Some(s), Some(b)) = (v["sequence"].as_u64(), v["bytes"].as_u64())
+            {
+                out.entry(s).or_default().push(b);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Per corte, `rsync -az --link-dest=<previous corte> --stats` through the sshd's rsync
+/// user (rrsync), the previous corte already there: its `Total bytes sent`.
+fn rsync_reference(
+    sshd: &Sshd,
+    dir: &ElectionDir,
+    rows: &[Row],
+) -> anyhow::Result<HashMap<u64, u64>> {
+    let get = |k: &str| sshd.get(k);
+    let user = get("rsync_user")?;
+    let inbox = Path::new(get("rsync_inbox")?);
+    let reference = inbox
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("rsync_inbox has no parent"))?
+        .join("reference");
+    std::fs::create_dir_all(&reference)?;
+    let owned = Command::new("chown").arg(user).arg(&reference).status()?;
+    anyhow::ensure!(owned.success(), "chown {user} {}", reference.display());
+    let ssh = format!(
+        "ssh -p {} -i {} -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
+        get("port")?,
+        get("key")?,
+        get("known_hosts")?
+    );
+    let mut out = HashMap::new();
+    let mut previous: Option<u64> = None;
+    for r in rows {
+        let mut cmd = Command::new("rsync");
+        cmd.args(["-az", "--stats", "-e", &ssh]);
+        if let Some(p) = previous {
+            // rrsync wants it anchored at the root of its restricted directory.
+            cmd.arg(format!("--link-dest=/reference/{p:06}"));
+        }
+        let src = format!(
+            "{}/",
+            prep_deliver::corte_dir(&dir.root, r.sequence).display()
+        );
+        let result = cmd
+            .arg(src)
+            .arg(format!("{user}@127.0.0.1:reference/{:06}/", r.sequence))
+            .output()?;
+        anyhow::ensure!(
+            result.status.success(),
+            "rsync: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let stats =
+            prep_deliver::channel::rsync::parse_stats(&String::from_utf8_lossy(&result.stdout))
+                .ok_or_else(|| anyhow::anyhow!("rsync printed no stats"))?;
+        out.insert(r.sequence, stats.bytes_sent);
+        previous = Some(r.sequence);
+    }
+    Ok(out)
+}
+
+fn mean(v: Option<&Vec<u64>>) -> Option<u64> {
+    v.filter(|v| !v.is_empty())
+        .map(|v| v.iter().sum::<u64>() / v.len() as u64)
+}
+
+fn cell(v: Option<u64>) -> String {
+    v.map_or("—".into(), |b| b.to_string())
+}
+
+fn ratio(ours: Option<u64>, theirs: Option<u64>) -> String {
+    match (ours, theirs) {
+        (Some(a), Some(b)) if b > 0 => format!("{:.2}", a as f64 / b as f64),
+        _ => "—".into(),
+    }
+}
+
+/// The table: latency per corte and, for the incremental ones, bytes against rsync's.
+fn print_table(
+    rows: &[Row],
+    sftp: &HashMap<u64, Vec<u64>>,
+    pull: &HashMap<u64, Vec<u64>>,
+    rsync: &HashMap<u64, u64>,
+    nodes: usize,
+) {
+    println!();
+    println!(
+        "{:>5} {:>7} {:>8} {:>8} {:>7} {:>12} {:>12} {:>12} {:>10} {:>10}",
+        "corte",
+        "events",
+        "p50 s",
+        "max s",
+        "nodes",
+        "sftp B/node",
+        "pull B/node",
+        "rsync B",
+        "sftp/rsync",
+        "pull/rsync"
+    );
+    let mut worst_latency = Duration::ZERO;
+    let mut bytes_ok = true;
+    for (i, r) in rows.iter().enumerate() {
+        let (p50, max, reached) = stats(&r.latencies);
+        if i > 0 {
+            let missed = reached < r.latencies.len();
+            worst_latency = worst_latency.max(match max {
+                Some(m) if !missed => m,
+                _ => Duration::MAX,
+            });
+        }
+        let (s, p, x) = (
+            mean(sftp.get(&r.sequence)),
+            mean(pull.get(&r.sequence)),
+            rsync.get(&r.sequence).copied(),
+        );
+        if i > 0 {
+            bytes_ok &= matches!((s, x), (Some(s), Some(x)) if s <= x);
+            bytes_ok &= matches!((p, x), (Some(p), Some(x)) if p <= x);
+        }
+        println!(
+            "{:>5} {:>7} {:>8} {:>8} {:>7} {:>12} {:>12} {:>12} {:>10} {:>10}{}",
+            r.sequence,
+            r.events,
+            p50.map_or("—".into(), |d| format!("{:.2}", d.as_secs_f64())),
+            max.map_or("—".into(), |d| format!("{:.2}", d.as_secs_f64())),
+            format!("{reached}/{nodes}"),
+            cell(s),
+            cell(p),
+            cell(x),
+            ratio(s, x),
+            ratio(p, x),
+            if i == 0 {
+                "  (first corte: whole, to every node at once; outside the goals)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "goal max ≤ 10 s on every incremental corte: {} (worst {:.2} s)",
+        if worst_latency <= Duration::from_secs(10) {
+            "met"
+        } else {
+            "NOT met"
+        },
+        worst_latency.as_secs_f64()
+    );
+    println!(
+        "goal bytes ≤ rsync's on every incremental corte: {}",
+        if bytes_ok { "met" } else { "NOT met" }
+    );
+}
+
+/// The key=value lines scripts/sshd.sh printed.
+struct Sshd(HashMap<String, String>);
+
+impl Sshd {
+    fn get(&self, key: &str) -> anyhow::Result<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| anyhow::anyhow!("scripts/sshd.sh printed no {key}="))
+    }
+}
+
+/// The key=value lines of scripts/sshd.sh's output.
+fn read_env(file: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect())
+}
