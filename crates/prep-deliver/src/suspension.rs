@@ -20,7 +20,6 @@ use crate::record::{DeliveryRecord, Journal, Outcome};
 use anyhow::Context;
 use prep_monitor::Standing;
 use prep_node::notice::{NOTICE_FORMAT, Notice};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -38,17 +37,6 @@ pub struct PendingNotice {
     pub dir: PathBuf,
     /// Its sequence (each difusor's notices are numbered 1, 2, …).
     pub sequence: u64,
-}
-
-/// Each difusor's standing as the monitor left it (none when the monitor never ran).
-pub fn standing(election_dir: &Path) -> anyhow::Result<BTreeMap<String, Standing>> {
-    let path = election_dir.join("monitor/standing.json");
-    match std::fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b)
-            .with_context(|| format!("{} is not the monitor's standing file", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
 }
 
 /// The newest notice of `difusor`: its folder and sequence.
@@ -82,7 +70,7 @@ pub fn apply(
     difusores: &mut [Difusor],
     latest: u64,
 ) -> anyhow::Result<Vec<PendingNotice>> {
-    let standing = standing(election_dir)?;
+    let standing = prep_monitor::monitor::read_standing(election_dir)?;
     let mut pending = Vec::new();
     for d in difusores.iter_mut() {
         if !matches!(standing.get(&d.id), Some(Standing::Suspended { .. })) {

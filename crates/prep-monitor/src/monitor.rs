@@ -140,7 +140,7 @@ impl Monitor {
         let folder = dir.join(MONITOR_DIR);
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
-        let standing = read_standing(&folder.join("standing.json"))?;
+        let standing = read_standing(dir)?;
         let status = difusores
             .iter()
             .map(|d| {
@@ -351,8 +351,9 @@ impl Monitor {
         if let Some(t) = published.get(&sequence) {
             return Some(*t);
         }
-        let m = self.observer.cortes().manifest(sequence).ok()?;
-        let t = prep_package::rfc3339_seconds(&m.created)?;
+        // The observer's parsed manifests serve both its spot checks and these times.
+        let m = self.observer.manifest(sequence)?;
+        let t = prep_package::rfc3339_seconds(&m.0.created)?;
         published.insert(sequence, t);
         Some(t)
     }
@@ -392,8 +393,11 @@ impl Monitor {
     }
 }
 
-fn read_standing(path: &Path) -> anyhow::Result<BTreeMap<String, Standing>> {
-    match std::fs::read(path) {
+/// Each difusor's standing as the monitor left it in `<election_dir>/monitor/standing.json`
+/// (none when the monitor never ran). The delivery side reads it too.
+pub fn read_standing(election_dir: &Path) -> anyhow::Result<BTreeMap<String, Standing>> {
+    let path = election_dir.join(MONITOR_DIR).join("standing.json");
+    match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not the monitor's standing file", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),

@@ -162,7 +162,7 @@ impl Observer {
     }
 
     /// Corte `sequence`'s manifest and its hash, parsed once.
-    fn manifest(&self, sequence: u64) -> Option<Arc<(Manifest, String)>> {
+    pub(crate) fn manifest(&self, sequence: u64) -> Option<Arc<(Manifest, String)>> {
         let mut kept = self.manifests.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(m) = kept.get(&sequence) {
             return Some(Arc::clone(m));

@@ -121,11 +121,16 @@ fn read_bounded(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
 }
 
 impl ObjectIndex {
-    /// Adds corte `sequence`'s files (once; indexing a corte again does nothing). A hash
-    /// already known keeps its older location: the bytes are the same.
-    pub fn add_corte(&mut self, dir: &OriginDir, sequence: u64) -> anyhow::Result<()> {
+    /// Adds corte `sequence`'s files (once; indexing a corte again does nothing and returns
+    /// `None`) and returns the paths its manifest lists. A hash already known keeps its older
+    /// location: the bytes are the same.
+    pub fn add_corte(
+        &mut self,
+        dir: &OriginDir,
+        sequence: u64,
+    ) -> anyhow::Result<Option<Vec<String>>> {
         if self.indexed.contains(&sequence) {
-            return Ok(());
+            return Ok(None);
         }
         let manifest = dir.manifest(sequence)?;
         anyhow::ensure!(
@@ -133,17 +138,19 @@ impl ObjectIndex {
             "cortes/{sequence:06}/manifest.json says sequence {}",
             manifest.sequence
         );
+        let mut paths = Vec::with_capacity(manifest.files.len());
         for f in manifest.files {
             self.by_hash
                 .entry(f.sha256.into_boxed_str())
                 .or_insert(Location {
                     sequence,
-                    path: f.path.into_boxed_str(),
+                    path: f.path.as_str().into(),
                     size: f.size,
                 });
+            paths.push(f.path);
         }
         self.indexed.insert(sequence);
-        Ok(())
+        Ok(Some(paths))
     }
 
     /// Whether corte `sequence` is indexed (and so may be served).

@@ -61,18 +61,31 @@ impl Origin {
             .into_iter()
             .filter(|&s| s <= current)
             .collect();
+        let mut current_paths = None;
         {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             for s in pending {
-                index.add_corte(&self.dir, s)?;
+                let paths = index.add_corte(&self.dir, s)?;
+                if s == current {
+                    current_paths = paths;
+                }
             }
         }
-        let listed: HashSet<String> = self
-            .dir
-            .manifest(current)?
-            .files
+        // The current corte's paths come from indexing it. It is indexed here for the first
+        // time (a corte is indexed only once the link names it or a newer one); should it not
+        // be, its manifest is read again.
+        let current_paths = match current_paths {
+            Some(p) => p,
+            None => self
+                .dir
+                .manifest(current)?
+                .files
+                .into_iter()
+                .map(|f| f.path)
+                .collect(),
+        };
+        let listed: HashSet<String> = current_paths
             .into_iter()
-            .map(|f| f.path)
             .chain(CORTE_FILES.iter().map(|f| (*f).to_owned()))
             .collect();
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = Some((current, Arc::new(listed)));
