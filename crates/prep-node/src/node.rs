@@ -221,8 +221,7 @@ impl Node {
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             if entry.file_name().to_string_lossy().starts_with(".done-") {
-                std::fs::remove_dir_all(entry.path())
-                    .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+                crate::store::remove_if_present(&entry.path())?;
             }
         }
         Ok(())

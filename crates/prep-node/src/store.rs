@@ -342,8 +342,8 @@ impl Store {
                 let entry = entry?;
                 if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX)
                     && entry.file_type()?.is_file()
+                    && remove_if_present(&entry.path())?
                 {
-                    std::fs::remove_file(entry.path())?;
                     removed += 1;
                 }
             }
@@ -364,6 +364,22 @@ impl Store {
             }
         }
         Ok(total)
+    }
+}
+
+/// Removes a leftover file or tree; one already gone is not an error (a background thread of a
+/// node reopened in the same process, finishing a variant cache or removing a discarded
+/// package, may take it first). Returns whether this call removed it.
+pub(crate) fn remove_if_present(path: &Path) -> anyhow::Result<bool> {
+    let removed = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) => Err(e),
+    };
+    match removed {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
     }
 }
 
