@@ -185,3 +185,50 @@ fn a_bad_configuration_is_refused_with_a_precise_error() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("unknown field `port`"), "{err}");
 }
+
+/// An idle node looks at its inbox once per `poll_interval_ms`, not in a tight loop: a node
+/// without `[pull]` once spun on a closed channel, using a core for nothing (on a machine with
+/// fifty nodes, all of it).
+#[test]
+fn an_idle_node_polls_its_inbox_once_per_interval() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let keys = root.join("keys");
+    ok(prep(&[
+        "keys",
+        "generate",
+        "--out",
+        &s(&keys),
+        "--unencrypted",
+    ]));
+    let config = common::node_config(
+        &root.join("node"),
+        &keys.join("prep.pub"),
+        "poll_interval_ms = 100\n",
+    );
+    let (child, addr) = common::start_node(&config, &root.join("node.log"));
+    let _processes = common::Processes(vec![child]);
+    let polls = || -> u64 {
+        let text = ureq::get(&format!("http://{addr}/metrics"))
+            .call()
+            .expect("metrics")
+            .body_mut()
+            .read_to_string()
+            .expect("text");
+        text.lines()
+            .find_map(|l| l.strip_prefix("prep_node_inbox_polls_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no inbox poll counter in {text}"))
+    };
+    let (before, start) = (polls(), Instant::now());
+    std::thread::sleep(Duration::from_secs(2));
+    let (after, elapsed) = (polls(), start.elapsed());
+    // At most one poll per 100 ms, plus one: 21 in 2 s (a spinning loop makes thousands).
+    let most = elapsed.as_millis() as u64 / 100 + 1;
+    assert!(
+        after - before <= most,
+        "{} polls in {elapsed:?} with poll_interval_ms = 100",
+        after - before
+    );
+    assert!(after > before, "the node did not poll its inbox at all");
+}

@@ -145,7 +145,10 @@ fn receive(node: &Node) {
             }
         }
     });
-    drop(wake);
+    // This end of the channel stays open for as long as the loop runs: were every sender
+    // gone (no `[pull]`, or its listener thread ended), `recv_timeout` would return at once
+    // and the loop would spin instead of waiting `poll_interval_ms`.
+    let _keep_open = wake;
     let mut last_pull: Option<std::time::Instant> = None;
     let mut announced = false;
     // A fault that persists (a full disk, an origin down) is reported once, not every poll.
@@ -166,6 +169,7 @@ fn receive(node: &Node) {
             result = puller.pull(node).map(|_| ());
         }
         let result = result.and(node.poll_inbox().map(|_| ()));
+        node.metrics().inbox_polled();
         match result {
             Ok(()) => last_error = None,
             Err(e) => {

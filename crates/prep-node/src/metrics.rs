@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub struct Metrics {
     accepted: AtomicU64,
+    inbox_polls: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
     requests: Mutex<BTreeMap<u16, u64>>,
     active: Mutex<Option<u64>>,
@@ -26,6 +27,11 @@ impl Metrics {
     /// One package accepted.
     pub fn accepted(&self) {
         self.accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One look at the inbox (and the origin, when pulling) by the receiving loop.
+    pub fn inbox_polled(&self) {
+        self.inbox_polls.fetch_add(1, Ordering::Relaxed);
     }
 
     /// One package refused, by reason code.
@@ -52,6 +58,11 @@ impl Metrics {
             out,
             "# HELP prep_node_packages_accepted_total Packages verified and stored.\n# TYPE prep_node_packages_accepted_total counter\nprep_node_packages_accepted_total {}",
             self.accepted.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP prep_node_inbox_polls_total Looks at the inbox by the receiving loop (one per poll_interval_ms when idle).\n# TYPE prep_node_inbox_polls_total counter\nprep_node_inbox_polls_total {}",
+            self.inbox_polls.load(Ordering::Relaxed)
         );
         out.push_str("# HELP prep_node_packages_rejected_total Packages refused, by reason.\n# TYPE prep_node_packages_rejected_total counter\n");
         if let Ok(map) = self.rejected.lock() {
