@@ -27,6 +27,8 @@
 //! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory;
 //!   [`deliver_delta`] sends a delta package (only the files the node lacks, marked
 //!   [`DELTA_MARKER`]), which [`verify_package_with`] fills from the node's [`Store`];
+//!   [`patched`]: a delta package may instead carry zstd patches against a corte the node
+//!   holds (the manifest and the changed files), rebuilt before the same checks;
 //!   [`hygiene`]: abandoned deliveries and old refused packages removed.
 //! - [`pull`]: the pull channel, the node's side: [`Puller`] fetches each new corte from the
 //!   institute's origin (only the files the store lacks, by SHA-256) into the inbox as a
@@ -57,6 +59,7 @@ pub mod node;
 mod node_notice;
 pub mod notice;
 pub mod package_dir;
+pub mod patched;
 pub mod pull;
 pub mod rate_limit;
 pub mod server;

@@ -3,6 +3,7 @@
 //! with the manifest. Every refusal is a [`Refusal`] with its own reason.
 
 use crate::config::Limits;
+use crate::patched;
 use crate::store::Store;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH, Pointer};
@@ -79,6 +80,9 @@ pub enum Refusal {
     /// The package could not be read.
     #[error("cannot read the package: {0}")]
     Unreadable(String),
+    /// A patched delta package that does not rebuild ([`crate::patched`]).
+    #[error("delta: {0}")]
+    Delta(String),
 }
 
 impl Refusal {
@@ -109,6 +113,7 @@ impl Refusal {
             Refusal::Pointer(_) => "pointer",
             Refusal::ResyncRequired(_) => "resync_required",
             Refusal::Unreadable(_) => "unreadable",
+            Refusal::Delta(_) => "delta",
         }
     }
 }
@@ -195,16 +200,23 @@ pub fn is_complete(dir: &Path) -> bool {
         .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
 }
 
-/// The sequence a package's manifest claims (unverified: only to order the inbox).
+/// The sequence a package's manifest claims (unverified: only to order the inbox); for a
+/// patched delta package, which has no `manifest.json`, the sequence its pointer names.
 pub fn claimed_sequence(dir: &Path) -> Option<u64> {
-    let bytes = read_bounded(&dir.join(MANIFEST_PATH), 64 * 1024 * 1024).ok()??;
     #[derive(serde::Deserialize)]
     struct Seq {
         sequence: u64,
     }
-    serde_json::from_slice::<Seq>(&bytes)
-        .ok()
-        .map(|s| s.sequence)
+    [
+        (MANIFEST_PATH, 64 * 1024 * 1024),
+        (POINTER_PATH, MAX_POINTER_BYTES),
+    ]
+    .iter()
+    .find_map(|(file, limit)| {
+        let bytes = read_bounded(&dir.join(file), *limit).ok()??;
+        serde_json::from_slice::<Seq>(&bytes).ok()
+    })
+    .map(|s| s.sequence)
 }
 
 /// Reads at most `limit` bytes of a regular file; `None` when absent, an error for a link,
@@ -260,6 +272,26 @@ pub fn verify_package_with(
 ) -> Result<VerifiedPackage, Refusal> {
     let listing = list_package(dir, limits)?;
     let sizes: HashMap<&str, u64> = listing.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let small = |path: &str, limit: u64| -> Result<Vec<u8>, Refusal> {
+        read_bounded(&dir.join(path), limit)
+            .map_err(Refusal::Unreadable)?
+            .ok_or_else(|| Refusal::Unreadable(format!("{path} is missing")))
+    };
+    let minisig = String::from_utf8(small(SIGNATURE_PATH, MAX_SIGNATURE_BYTES)?)
+        .map_err(|_| Refusal::Unreadable(format!("{SIGNATURE_PATH} is not text")))?;
+    let delta = store.filter(|_| sizes.contains_key(DELTA_MARKER));
+    let patched_against = match delta {
+        Some(_) => patched::base_of(&dir.join(DELTA_MARKER))?,
+        None => None,
+    };
+    let (manifest_bytes, patched) = match (delta, patched_against) {
+        (Some(store), Some(base)) => {
+            let listed_bytes = listing.iter().map(|(_, s)| *s).sum();
+            let r = patched::rebuild(dir, base, store, key, &minisig, limits, listed_bytes)?;
+            (r.manifest_bytes, r.files)
+        }
+        _ => (small(MANIFEST_PATH, limits.max_file_bytes)?, HashMap::new()),
+    };
     let present: Vec<String> = listing
         .iter()
         .map(|(p, _)| p.clone())
@@ -270,29 +302,26 @@ pub fn verify_package_with(
                 POINTER_PATH,
                 COMPLETE_MARKER,
                 DELTA_MARKER,
+                patched::MANIFEST_PATCH,
+                patched::FILES_PATCH,
             ]
             .contains(&p.as_str())
         })
+        .chain(patched.keys().cloned())
         .collect();
-    let small = |path: &str, limit: u64| -> Result<Vec<u8>, Refusal> {
-        read_bounded(&dir.join(path), limit)
-            .map_err(Refusal::Unreadable)?
-            .ok_or_else(|| Refusal::Unreadable(format!("{path} is missing")))
-    };
-    let manifest_bytes = small(MANIFEST_PATH, limits.max_file_bytes)?;
-    let minisig = String::from_utf8(small(SIGNATURE_PATH, MAX_SIGNATURE_BYTES)?)
-        .map_err(|_| Refusal::Unreadable(format!("{SIGNATURE_PATH} is not text")))?;
-    let fill = match store {
-        Some(store) if sizes.contains_key(DELTA_MARKER) => {
-            fillable(&manifest_bytes, &sizes, store, &listing, limits)?
-        }
-        _ => HashMap::new(),
+    let fill = match delta {
+        Some(store) => fillable(&manifest_bytes, &sizes, &patched, store, &listing, limits)?,
+        None => HashMap::new(),
     };
     let mut files = HashMap::new();
     let mut read_error = None;
     let read = |path: &str| {
         // Only files the listing saw are read, each bounded by the size listed then; a delta's
         // left-out file is read from the store's object, bounded by the manifest's size.
+        if let Some(bytes) = patched.get(path) {
+            files.insert(path.to_owned(), bytes.clone());
+            return Some(bytes.clone());
+        }
         let (file, limit) = match (sizes.get(path), fill.get(path)) {
             (Some(&size), _) => (dir.join(path), size),
             (None, Some((object, size))) => (object.clone(), *size),
@@ -336,6 +365,7 @@ pub fn verify_package_with(
 fn fillable(
     manifest_bytes: &[u8],
     sizes: &HashMap<&str, u64>,
+    patched: &HashMap<String, Bytes>,
     store: &Store,
     listing: &[(String, u64)],
     limits: &Limits,
@@ -347,7 +377,10 @@ fn fillable(
     let mut fill = HashMap::new();
     let mut total: u64 = listing.iter().map(|(_, s)| *s).sum();
     for f in &manifest.files {
-        if sizes.contains_key(f.path.as_str()) || store.object_size(&f.sha256) != Some(f.size) {
+        if sizes.contains_key(f.path.as_str())
+            || patched.contains_key(&f.path)
+            || store.object_size(&f.sha256) != Some(f.size)
+        {
             continue;
         }
         if f.size > limits.max_file_bytes {

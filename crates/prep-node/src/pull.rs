@@ -10,16 +10,26 @@
 //! file's size and hash as it arrives, and hands the whole as a delta package to its own
 //! inbox, which then checks everything again like any package. The origin is trusted for
 //! nothing.
+//!
+//! When the origin serves deltas (`deltas/<N>/from/<M>/...`, [`prep_package::delta`]) and
+//! the node holds corte M, the manifest and the changed files come as two zstd patches
+//! against it instead: the package is a patched one ([`crate::patched`]), an incremental
+//! corte costs about what changed. Should a delta be missing or not rebuild, the corte is
+//! fetched whole.
 
 use crate::node::Node;
 use crate::package_dir::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use crate::patched::{FILES_PATCH, MANIFEST_PATCH};
 use anyhow::{Context, bail};
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_package::delta::{changes, decode_files};
+use prep_package::patch::apply_patch;
 use prep_package::{Manifest, sha256_hex};
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -106,6 +116,8 @@ pub struct Pulled {
     pub bytes: u64,
     /// Listed files not fetched because the node holds them.
     pub skipped: u64,
+    /// Cortes fetched as patches against the one before ([`crate::patched`]).
+    pub patched: u64,
 }
 
 /// Fetches cortes from an origin into a node.
@@ -113,6 +125,8 @@ pub struct Puller {
     config: PullConfig,
     agent: ureq::Agent,
     pool: rayon::ThreadPool,
+    /// Whether the origin serves deltas (until it answers 404).
+    deltas: AtomicBool,
 }
 
 impl Puller {
@@ -131,6 +145,7 @@ impl Puller {
             config,
             agent,
             pool,
+            deltas: AtomicBool::new(true),
         })
     }
 
@@ -152,6 +167,7 @@ impl Puller {
             pulled.files += got.files;
             pulled.bytes += got.bytes;
             pulled.skipped += got.skipped;
+            pulled.patched += got.patched;
             node.events().record(
                 "pull",
                 serde_json::json!({
@@ -159,6 +175,7 @@ impl Puller {
                     "files": got.files,
                     "bytes": got.bytes,
                     "skipped": got.skipped,
+                    "patched": got.patched == 1,
                 }),
             );
             node.poll_inbox()?;
@@ -172,13 +189,34 @@ impl Puller {
         Ok(pulled)
     }
 
-    /// Fetches corte `sequence` into `inbox/pull-<sequence>/` as a delta package.
+    /// Fetches corte `sequence` into `inbox/pull-<sequence>/` as a delta package: patched
+    /// against the node's last corte when the origin serves deltas, else the manifest whole
+    /// and the missing files by SHA-256.
     fn fetch(&self, node: &Node, sequence: u64) -> anyhow::Result<Pulled> {
         let config = node.config();
         let at = |file: &str| format!("cortes/{sequence}/{file}");
-        let manifest_bytes = self.get(&at(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
+        let base = node
+            .last_accepted()
+            .filter(|&b| b < sequence && self.deltas.load(Ordering::Relaxed))
+            .and_then(|b| Some((b, node.store().read_record(b).ok()?)));
+        let mut manifest_patch = None;
+        if let Some((b, record)) = &base
+            && let Some(patch) = self.delta(sequence, *b, "manifest", MAX_MANIFEST_BYTES)
+            && let Ok(bytes) = apply_patch(record.manifest.as_bytes(), &patch, MAX_MANIFEST_BYTES)
+        {
+            manifest_patch = Some((patch, bytes));
+        }
+        let (manifest_bytes, mut transferred) = match &manifest_patch {
+            Some((patch, bytes)) => (bytes.clone(), patch.len() as u64),
+            None => {
+                let bytes = self.get(&at(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
+                let n = bytes.len() as u64;
+                (bytes, n)
+            }
+        };
         let signature = self.get(&at(SIGNATURE_PATH), MAX_SMALL_BYTES)?;
         let pointer = self.get(&at(POINTER_PATH), MAX_SMALL_BYTES)?;
+        transferred += (signature.len() + pointer.len()) as u64;
         // Before a single file is fetched: signed by the institute, the corte asked for,
         // within the node's limits.
         let signature_text = std::str::from_utf8(&signature)
@@ -210,6 +248,101 @@ impl Puller {
             std::fs::remove_dir_all(&tmp)
                 .with_context(|| format!("cannot remove {}", tmp.display()))?;
         }
+        let patched = match (&base, &manifest_patch) {
+            (Some((b, record)), Some((patch, _))) => {
+                self.fetch_patched(node, &tmp, *b, &record.manifest, &manifest, patch)?
+            }
+            _ => None,
+        };
+        let was_patched = patched.is_some();
+        let (files, skipped) = match patched {
+            Some((bytes, files)) => {
+                transferred += bytes;
+                (files, manifest.files.len() as u64 - files)
+            }
+            None => {
+                // Whole: every file the store lacks, by its hash.
+                let (bytes, files) = self.fetch_objects(node, &tmp, sequence, &manifest)?;
+                write_new(&tmp.join(MANIFEST_PATH), &manifest_bytes)?;
+                write_new(&tmp.join(DELTA_MARKER), b"")?;
+                transferred += bytes;
+                (files, manifest.files.len() as u64 - files)
+            }
+        };
+        write_new(&tmp.join(SIGNATURE_PATH), &signature)?;
+        write_new(&tmp.join(POINTER_PATH), &pointer)?;
+        write_new(&tmp.join(COMPLETE_MARKER), b"")?;
+        let target = config.inbox.join(&name);
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))?;
+        Ok(Pulled {
+            cortes: 1,
+            files: files + 3,
+            bytes: transferred,
+            skipped,
+            patched: u64::from(was_patched),
+        })
+    }
+
+    /// The files of `manifest` that corte `base` lacks, as the origin's patch against it,
+    /// written with the manifest's patch into `tmp` (a patched delta package,
+    /// [`crate::patched`]); checked here to rebuild, from the node's own objects, into the
+    /// listed files. `None` when the origin has no delta or it does not rebuild them: the
+    /// caller fetches whole. Returns the
+    /// bytes fetched and the files carried.
+    fn fetch_patched(
+        &self,
+        node: &Node,
+        tmp: &Path,
+        base: u64,
+        base_manifest: &str,
+        manifest: &Manifest,
+        manifest_patch: &[u8],
+    ) -> anyhow::Result<Option<(u64, u64)>> {
+        let Ok(old) = Manifest::from_bytes(base_manifest.as_bytes()) else {
+            return Ok(None);
+        };
+        let changed = changes(&old, manifest);
+        let mut fetched = 0;
+        if !changed.is_empty() {
+            let max = node.config().limits.max_total_bytes;
+            let Some(patch) = self.delta(manifest.sequence, base, "files", max) else {
+                return Ok(None);
+            };
+            // Rebuilt here and each file's hash checked: a delta made from a damaged copy at
+            // the origin falls back to the objects, whose check names the damaged file.
+            let store = node.store();
+            let Ok(rebuilt) = decode_files(&changed, |f| store.read_object(&f.sha256), &patch)
+            else {
+                return Ok(None);
+            };
+            if changed
+                .iter()
+                .zip(&rebuilt)
+                .any(|(c, (_, bytes))| sha256_hex(bytes) != c.file.sha256)
+            {
+                return Ok(None);
+            }
+            fetched = patch.len() as u64;
+            write_new(&tmp.join(FILES_PATCH), &patch)?;
+        }
+        write_new(&tmp.join(MANIFEST_PATCH), manifest_patch)?;
+        write_new(&tmp.join(DELTA_MARKER), format!("{base}\n").as_bytes())?;
+        Ok(Some((
+            fetched + manifest_patch.len() as u64,
+            changed.len() as u64,
+        )))
+    }
+
+    /// Every file of `manifest` the store lacks, fetched by SHA-256 (8 at a time), each
+    /// checked as it arrives and written into `tmp`. Returns the bytes and the files.
+    fn fetch_objects(
+        &self,
+        node: &Node,
+        tmp: &Path,
+        sequence: u64,
+        manifest: &Manifest,
+    ) -> anyhow::Result<(u64, u64)> {
         let missing: Vec<_> = manifest
             .files
             .iter()
@@ -232,21 +365,31 @@ impl Puller {
                 .collect()
         });
         let fetched = fetched?;
-        write_new(&tmp.join(MANIFEST_PATH), &manifest_bytes)?;
-        write_new(&tmp.join(SIGNATURE_PATH), &signature)?;
-        write_new(&tmp.join(POINTER_PATH), &pointer)?;
-        write_new(&tmp.join(DELTA_MARKER), b"")?;
-        write_new(&tmp.join(COMPLETE_MARKER), b"")?;
-        let target = config.inbox.join(&name);
-        std::fs::rename(&tmp, &target)
-            .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))?;
-        Ok(Pulled {
-            cortes: 1,
-            files: fetched.len() as u64 + 3,
-            bytes: fetched.iter().sum::<u64>()
-                + (manifest_bytes.len() + signature.len() + pointer.len()) as u64,
-            skipped: (manifest.files.len() - missing.len()) as u64,
-        })
+        Ok((fetched.iter().sum(), fetched.len() as u64))
+    }
+
+    /// `deltas/<sequence>/from/<base>/<part>` from the origin, at most `max` bytes; `None`
+    /// when it has none (a 404 also stops asking: an S3 bucket or an older origin serves no
+    /// deltas) or the request failed.
+    fn delta(&self, sequence: u64, base: u64, part: &str, max: u64) -> Option<Vec<u8>> {
+        let url = format!(
+            "{}/deltas/{sequence}/from/{base}/{part}",
+            self.config.origin
+        );
+        let mut response = self.agent.get(&url).call().ok()?;
+        if response.status() == 404 {
+            self.deltas.store(false, Ordering::Relaxed);
+            return None;
+        }
+        if response.status() != 200 {
+            return None;
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(max)
+            .read_to_vec()
+            .ok()
     }
 
     /// GETs `path` under the origin, at most `max` bytes.

@@ -203,3 +203,119 @@ fn a_delta_with_a_forged_hash_is_refused_by_the_manifest_check() {
     assert_eq!(store.object_size(&hash), Some(18));
     assert_eq!(store.object_size(&hash.to_uppercase()), None);
 }
+
+/// Writes p3 into `inbox/<name>` as a patched delta package against `base` (whose manifest
+/// and files are `base_pkg`'s): the manifest and the changed files as zstd patches, `edit`
+/// then changing the directory; polls once.
+fn deliver_patched(
+    f: &Fixture,
+    p3: &Pkg,
+    base: u64,
+    name: &str,
+    edit: impl FnOnce(&Path),
+) -> Outcome {
+    use prep_package::delta::{changes, encode_files};
+    use prep_package::patch::make_patch;
+    let base_pkg = &f.p2;
+    let inbox = &f.node.config().inbox;
+    let tmp = inbox.join(format!(".tmp-{name}"));
+    std::fs::create_dir_all(tmp.join("json")).expect("mkdir");
+    let manifest_patch =
+        make_patch(&base_pkg.manifest.to_bytes(), &p3.manifest.to_bytes()).expect("patch");
+    let changed = changes(&base_pkg.manifest, &p3.manifest);
+    let bytes_of = |sha: &str| {
+        p3.files
+            .iter()
+            .chain(&base_pkg.files)
+            .find(|(_, b)| prep_package::sha256_hex(b) == sha)
+            .map(|(_, b)| b.clone())
+            .ok_or("no such file")
+    };
+    let files_patch = encode_files(&changed, |e| bytes_of(&e.sha256)).expect("files patch");
+    std::fs::write(tmp.join(prep_node::patched::MANIFEST_PATCH), manifest_patch).expect("w");
+    std::fs::write(tmp.join(prep_node::patched::FILES_PATCH), files_patch).expect("w");
+    std::fs::write(tmp.join(prep_node::DELTA_MARKER), format!("{base}\n")).expect("w");
+    std::fs::write(tmp.join(prep_node::SIGNATURE_PATH), &p3.minisig).expect("w");
+    std::fs::write(
+        tmp.join("json/main.json"),
+        serde_json::to_vec(&p3.pointer).expect("json"),
+    )
+    .expect("w");
+    edit(&tmp);
+    std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::rename(&tmp, inbox.join(name)).expect("rename");
+    only(f.node.poll_inbox().expect("poll"))
+}
+
+#[test]
+fn a_patched_delta_is_rebuilt_from_the_base_corte_and_served_whole() {
+    let f = fixture();
+    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    let o = deliver_patched(&f, &p3, 2, "p3", |_| {});
+    assert!(matches!(o, Outcome::Accepted { sequence: 3, .. }), "{o:?}");
+    let corte = f.node.current().expect("active");
+    assert_eq!(corte.sequence, 3);
+    for (path, bytes) in &p3.files {
+        let served = corte.get(path).unwrap_or_else(|| panic!("{path} served"));
+        assert_eq!(&served.bytes[..], &bytes[..], "{path}");
+    }
+}
+
+#[test]
+fn a_patched_delta_against_a_corte_the_node_lacks_or_damaged_is_refused() {
+    let f = fixture();
+    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    // Against corte 7, which the node never had.
+    let o = deliver_patched(&f, &p3, 7, "p3-base7", |_| {});
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "delta", reason, .. } if reason.contains("corte 7")),
+        "{o:?}"
+    );
+    // A marker that names no sequence.
+    let o = deliver_patched(&f, &p3, 2, "p3-marker", |d| {
+        std::fs::write(d.join(prep_node::DELTA_MARKER), "two").expect("w");
+    });
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "delta", reason, .. } if reason.contains("\"two\"")),
+        "{o:?}"
+    );
+    // A damaged files patch.
+    let o = deliver_patched(&f, &p3, 2, "p3-damaged", |d| {
+        let path = d.join(prep_node::patched::FILES_PATCH);
+        let mut bytes = std::fs::read(&path).expect("read");
+        let last = bytes.len() - 1;
+        bytes.truncate(last);
+        std::fs::write(&path, bytes).expect("w");
+    });
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "delta", reason, .. } if reason.contains(prep_node::patched::FILES_PATCH)),
+        "{o:?}"
+    );
+    // The manifest patch left out.
+    let o = deliver_patched(&f, &p3, 2, "p3-nomanifest", |d| {
+        std::fs::remove_file(d.join(prep_node::patched::MANIFEST_PATCH)).expect("rm");
+    });
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "delta", .. }),
+        "{o:?}"
+    );
+    // Signed by another key: the signature check refuses it, the files patch unopened.
+    let (_, other) = keys();
+    let mut forged = p3.clone();
+    forged.resign(&other);
+    let o = deliver_patched(&f, &forged, 2, "p3-forged", |_| {});
+    assert!(
+        matches!(
+            &o,
+            Outcome::Rejected {
+                code: "signature",
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+    assert_eq!(f.node.current().expect("active").sequence, 2);
+    // The genuine one still goes in afterwards.
+    let o = deliver_patched(&f, &p3, 2, "p3", |_| {});
+    assert!(matches!(o, Outcome::Accepted { sequence: 3, .. }), "{o:?}");
+}

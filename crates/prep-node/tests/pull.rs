@@ -63,6 +63,7 @@ fn pull_until(puller: &Puller, node: &Node, sequence: u64) -> Pulled {
         total.files += p.files;
         total.bytes += p.bytes;
         total.skipped += p.skipped;
+        total.patched += p.patched;
         if node.last_accepted() == Some(sequence) {
             return total;
         }
@@ -93,16 +94,24 @@ fn pulls_each_corte_in_order_fetching_only_what_changed() {
     let first = pull_until(&puller, &node, 1);
     assert_eq!(first.cortes, 1);
     assert_eq!(first.skipped, 0);
+    assert_eq!(first.patched, 0, "nothing to patch against");
     assert_eq!(first.files, p1.manifest.files.len() as u64 + 3);
     assert_eq!(node.current().expect("active").sequence, 1);
 
-    // Corte 2 changes one small file: only it is fetched (and the corte's three files).
+    // Corte 2 changes one small file: only it is fetched (and the corte's three files), as
+    // zstd patches of corte 1's manifest and files.
     let p2 = package(&key, 2, Some(&p1.manifest), &data(2));
     publish(&election, &p2);
     let second = pull_until(&puller, &node, 2);
     assert_eq!(second.cortes, 1);
     assert_eq!(second.files, 3 + 2, "the area file and the index changed");
     assert_eq!(second.skipped, p2.manifest.files.len() as u64 - 2);
+    assert_eq!(second.patched, 1, "{second:?}");
+    let manifest_len = p2.manifest.to_bytes().len() as u64;
+    assert!(
+        second.bytes < manifest_len,
+        "a patched corte costs less than its manifest ({manifest_len} bytes): {second:?}"
+    );
     assert!(
         second.bytes < 50_000,
         "the unchanged zip was fetched: {second:?}"
@@ -115,6 +124,7 @@ fn pulls_each_corte_in_order_fetching_only_what_changed() {
     publish(&election, &p4);
     let both = pull_until(&puller, &node, 4);
     assert_eq!(both.cortes, 2);
+    assert_eq!(both.patched, 2, "{both:?}");
     let history = prep_node::history(&prep_node::Store::open(&node.config().data).expect("store"))
         .expect("history");
     let sequences: Vec<u64> = history.cortes.iter().map(|c| c.sequence).collect();

@@ -14,6 +14,9 @@
 //!   poll interval; a new corte is indexed, then announced to every subscriber of `events`
 //!   (server-sent events, `event: corte`, `data: {"sequence": N}`), then `latest.json` names it.
 //!
+//! - [`deltas`]: `deltas/<N>/from/<M>/manifest` and `.../files`, corte N as zstd patches
+//!   against corte M for a node that holds M: an incremental corte costs about what changed.
+//!
 //! Every other path serves the newest corte's own files (listed in its manifest): the
 //! institute's site, which drills and small institutes can use as is.
 //!
@@ -21,8 +24,9 @@
 //! file's hash itself. The origin only never serves a path outside the cortes it indexed.
 //!
 //! Crates used: `axum` (on `tokio`) for HTTP and its server-sent events, `futures` for
-//! the event stream, `prep-package` to read manifests.
+//! the event stream, `bytes` for the deltas kept in memory, `prep-package` to read manifests.
 
+pub mod deltas;
 pub mod index;
 pub mod layout;
 pub mod server;

@@ -2,6 +2,7 @@
 //! a watcher that notices a new corte (the `origin` link switched) and tells every `events`
 //! subscriber at once.
 
+use crate::deltas::{DeltaCache, Part};
 use crate::index::{ObjectIndex, OriginDir};
 use crate::layout::{CORTE_FILES, EVENTS_PATH, LATEST_PATH, Latest, is_sha256};
 use axum::Router;
@@ -30,6 +31,8 @@ pub struct Origin {
     subscribers: Arc<Semaphore>,
     /// The newest corte's listed paths: what the institute's own site serves.
     site: RwLock<Option<(u64, Arc<HashSet<String>>)>>,
+    /// Patches made for nodes one or more cortes behind.
+    deltas: DeltaCache,
 }
 
 impl Origin {
@@ -41,6 +44,7 @@ impl Origin {
             latest: watch::Sender::new(None),
             subscribers: Arc::new(Semaphore::new(MAX_SUBSCRIBERS)),
             site: RwLock::new(None),
+            deltas: DeltaCache::default(),
         };
         origin.refresh()?;
         Ok(origin)
@@ -124,6 +128,7 @@ pub fn router(origin: Arc<Origin>) -> Router {
         .route(&format!("/{LATEST_PATH}"), get(latest))
         .route("/cortes/{sequence}/{*file}", get(corte_file))
         .route("/objects/{sha256}", get(object))
+        .route("/deltas/{sequence}/from/{base}/{part}", get(delta))
         .route(&format!("/{EVENTS_PATH}"), get(events))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/", get(site_index))
@@ -187,15 +192,40 @@ async fn latest(State(origin): State<Arc<Origin>>) -> Response {
     }
 }
 
+/// A sequence in a path: digits only.
+fn sequence_of(text: &str) -> Option<u64> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|_| text.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `deltas/<N>/from/<M>/{manifest,files}`: corte N as patches against corte M
+/// ([`crate::deltas`]).
+async fn delta(
+    State(origin): State<Arc<Origin>>,
+    UrlPath((sequence, base, part)): UrlPath<(String, String, String)>,
+) -> Response {
+    let (Some(sequence), Some(base), Some(part)) = (
+        sequence_of(&sequence),
+        sequence_of(&base),
+        Part::parse(&part),
+    ) else {
+        return not_found("a delta is deltas/<N>/from/<M>/manifest or .../files, M < N");
+    };
+    if base >= sequence || !origin.serves_corte(sequence) || !origin.serves_corte(base) {
+        return not_found("no such pair of cortes");
+    }
+    match origin.deltas.get(&origin.dir, sequence, base, part).await {
+        Ok(bytes) => immutable("application/zstd", bytes),
+        Err(e) => server_error(&e),
+    }
+}
+
 async fn corte_file(
     State(origin): State<Arc<Origin>>,
     UrlPath((sequence, file)): UrlPath<(String, String)>,
 ) -> Response {
-    let Some(sequence) = sequence
-        .parse::<u64>()
-        .ok()
-        .filter(|_| sequence.bytes().all(|b| b.is_ascii_digit()))
-    else {
+    let Some(sequence) = sequence_of(&sequence) else {
         return not_found("a corte is named by its sequence number");
     };
     let Some(file) = CORTE_FILES.iter().find(|f| **f == file) else {
@@ -351,13 +381,13 @@ fn content_type(file: &str) -> &'static str {
     }
 }
 
-fn immutable(content_type: &'static str, bytes: Vec<u8>) -> Response {
+fn immutable(content_type: &'static str, bytes: impl Into<axum::body::Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, IMMUTABLE),
         ],
-        bytes,
+        bytes.into(),
     )
         .into_response()
 }

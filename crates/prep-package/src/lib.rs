@@ -21,13 +21,18 @@
 //!   chain, expiry, every listed file's size and hash, and no file the manifest does not list —
 //!   each refusal a [`PackageError`] with its reason.
 //!
+//! - [`patch`] and [`delta`]: an incremental corte as zstd patches against one the receiver
+//!   holds (the pull channel and sftp delivery send only what changed).
+//!
 //! Crates used: `minisign` (the minisign author's Rust implementation) for keys and
-//! signatures, `sha2` for SHA-256, `serde_json` for the manifest. No file system access: the
+//! signatures, `sha2` for SHA-256, `serde_json` for the manifest, `zstd` for patches. No file system access: the
 //! caller hands bytes in.
 
 mod check;
+pub mod delta;
 mod keys;
 mod manifest;
+pub mod patch;
 
 pub use check::{Expectations, PackageError, check_package, rfc3339_seconds, rfc3339_utc};
 pub use keys::{
