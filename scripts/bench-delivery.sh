@@ -11,6 +11,7 @@
 #   scripts/bench-delivery.sh            # 50 nodes, 20,000 casillas, 6 incremental cortes
 #   scripts/bench-delivery.sh --smoke    # 4 nodes, 600 casillas, 2 cortes: proves it works
 #   NODES=20 CASILLAS=50000 CORTES=4 scripts/bench-delivery.sh
+#   LOGS=/tmp/bench-logs scripts/bench-delivery.sh   # keeps the nodes' event logs
 #
 # Needs root (sshd's chroot), /usr/sbin/sshd, rsync and python3 (scripts/sshd.sh). Every
 # process it starts and its working directory are removed on exit.
@@ -60,6 +61,14 @@ chmod 755 "$base"
 driver_pid=
 cleanup() {
   if [ -n "$driver_pid" ]; then kill "$driver_pid" 2>/dev/null || true; fi
+  # LOGS=DIR keeps every node's event log and the delivery journal for a closer look.
+  if [ -n "${LOGS:-}" ] && [ -d "$base/work/nodes" ]; then
+    mkdir -p "$LOGS"
+    for n in "$base"/work/nodes/*/; do
+      cp "$n/data/events.jsonl" "$LOGS/$(basename "$n").events.jsonl" 2>/dev/null || true
+    done
+    cp "$base/work/eleccion/deliveries.jsonl" "$LOGS/" 2>/dev/null || true
+  fi
   if [ -s "$base/work/pids" ]; then
     while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$base/work/pids"
   fi

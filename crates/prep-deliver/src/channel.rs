@@ -8,13 +8,17 @@ pub mod s3;
 pub mod sftp;
 
 use crate::difusores::Channel as Settings;
+use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_node::{DELTA_MARKER, SIGNATURE_PATH};
+use prep_origin::OriginDir;
+use prep_origin::deltas::{DeltaCache, Part};
 use prep_package::Manifest;
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::LazyLock;
 
 pub use prep_node::Sent;
 
@@ -30,6 +34,9 @@ pub struct Job {
     /// The SHA-256 of every file the difusor is known to hold (the files of the last corte
     /// delivered to it successfully); `None` when unknown: the full package is sent.
     pub have: Option<HashSet<String>>,
+    /// That last corte delivered, when known: a channel may send this one as patches
+    /// against it ([`patches`]).
+    pub base: Option<u64>,
 }
 
 impl Job {
@@ -52,7 +59,14 @@ impl Job {
             sequence,
             manifest,
             have,
+            base: None,
         })
+    }
+
+    /// The same job, knowing the difusor holds corte `base` (the one delivered before).
+    pub fn with_base(mut self, base: Option<u64>) -> Job {
+        self.base = base.filter(|&b| b < self.sequence);
+        self
     }
 
     /// The package's name in an inbox: `corte-NNNNNN`.
@@ -91,6 +105,25 @@ impl Job {
 pub const AFTER_CONTENT: [&str; 2] = [POINTER_PATH, MANIFEST_PATH];
 /// Written last of all, before the completion marker.
 pub const LAST: [&str; 2] = [DELTA_MARKER, SIGNATURE_PATH];
+
+/// The patches every difusor's delivery of a corte shares, made once per corte and base.
+static DELTAS: LazyLock<DeltaCache> = LazyLock::new(DeltaCache::default);
+
+/// The job's corte as patches against the corte the difusor holds (`job.base`): the
+/// manifest's and the changed files' ([`prep_package::delta`], the same the origin serves
+/// pull nodes), made once for every difusor at the same corte. `None` without a base, or
+/// when they cannot be made (the package is then sent as files).
+pub async fn patches(job: &Job) -> Option<(Bytes, Bytes)> {
+    let base = job.base?;
+    let election = job.corte_dir.parent()?.parent()?;
+    let dir = OriginDir::new(election);
+    if dir.corte_dir(job.sequence) != job.corte_dir {
+        return None;
+    }
+    let manifest = DELTAS.get(&dir, job.sequence, base, Part::Manifest).await;
+    let files = DELTAS.get(&dir, job.sequence, base, Part::Files).await;
+    Some((manifest.ok()?, files.ok()?))
+}
 
 /// Reads `manifest.json` of a package directory.
 pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {

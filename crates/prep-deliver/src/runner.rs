@@ -165,10 +165,12 @@ async fn deliver_one(
     };
     let channel = channel::open(&d.channel);
     let mut have = known.and_then(|k| hashes_of(election_dir, k));
+    let mut base = known;
     let limit = Duration::from_secs(d.timeout_seconds);
     for seq in pending {
+        let holds = have.is_some();
         let job = match Job::new(&corte_dir(election_dir, seq), seq, have.take()) {
-            Ok(j) => j,
+            Ok(j) => j.with_base(base.filter(|_| holds)),
             Err(e) => {
                 let r = failure(
                     d,
@@ -244,6 +246,7 @@ async fn deliver_one(
             // The next corte would not chain onto what the difusor holds.
             break;
         }
+        base = Some(seq);
         have = Some(
             job.manifest
                 .files

@@ -30,6 +30,13 @@ pub struct ServedFile {
     pub head: Head,
 }
 
+/// When a corte brings more new compressible bytes than this, it is served as soon as it is
+/// checked and stored, its new files compressed afterwards ([`Corte::compressed`]): a large
+/// corte (the first of a national election: hundreds of megabytes) goes live without
+/// waiting for gzip and brotli; the few hundred milliseconds meanwhile it is sent
+/// uncompressed. Smaller changes are compressed before activation.
+pub const COMPRESS_AFTER_BYTES: u64 = 1024 * 1024;
+
 /// The corte being served.
 #[derive(Debug)]
 pub struct Corte {
@@ -40,6 +47,8 @@ pub struct Corte {
     files: HashMap<String, ServedFile>,
     /// `X-Prep-Sequence`, made once.
     sequence_value: HeaderValue,
+    /// Compressible files whose variants are still to be made ([`COMPRESS_AFTER_BYTES`]).
+    uncompressed: Vec<String>,
 }
 
 impl Corte {
@@ -82,7 +91,43 @@ impl Corte {
             corte_time: base.map_or_else(String::new, |b| b.corte_time.clone()),
             files,
             sequence_value: HeaderValue::from(sequence),
+            uncompressed: Vec::new(),
         }
+    }
+
+    /// Whether some of its files still wait for their compressed variants.
+    pub fn awaits_compression(&self) -> bool {
+        !self.uncompressed.is_empty()
+    }
+
+    /// The same corte with every file that waited compressed (one thread: it runs beside
+    /// the serving, at low priority).
+    pub fn compressed(&self) -> Corte {
+        let mut files = self.files.clone();
+        for path in &self.uncompressed {
+            if let Some(file) = files.get_mut(path) {
+                file.variants = variants(&file.bytes, &file.etag);
+            }
+        }
+        Corte {
+            sequence: self.sequence,
+            corte_time: self.corte_time.clone(),
+            files,
+            sequence_value: self.sequence_value.clone(),
+            uncompressed: Vec::new(),
+        }
+    }
+
+    /// Its listed files' bytes by SHA-256 (their ETags), for the next corte's check to take
+    /// unchanged files from memory ([`crate::package_dir::Held`]).
+    pub fn files_by_sha256(&self) -> HashMap<&str, Bytes> {
+        self.files
+            .values()
+            .filter_map(|f| {
+                let sha = f.etag.strip_prefix('"')?.strip_suffix('"')?;
+                (sha.len() == 64).then(|| (sha, f.bytes.clone()))
+            })
+            .collect()
     }
 
     /// The corte of a package that was just verified; files unchanged since `previous`
@@ -103,12 +148,13 @@ impl Corte {
             p.minisig.as_bytes(),
             &p.pointer,
         );
-        precompress(&mut files, previous, &HashMap::new());
+        let uncompressed = precompress(&mut files, previous, &HashMap::new());
         Corte {
             sequence: p.manifest.sequence,
             corte_time: p.manifest.corte.clone(),
             files,
             sequence_value: HeaderValue::from(p.manifest.sequence),
+            uncompressed,
         }
     }
 
@@ -116,7 +162,8 @@ impl Corte {
     /// they are already, so that a restart reads them rather than compressing again, and
     /// removes the other cortes' caches. Returns whether it wrote them.
     pub fn cache_variants(&self, store: &Store) -> anyhow::Result<bool> {
-        if store.has_variant_pack(self.sequence) {
+        // A corte still waiting for compression would record its new files as incompressible.
+        if self.awaits_compression() || store.has_variant_pack(self.sequence) {
             return Ok(false);
         }
         let bytes = |v: &Option<crate::compress::Variant>| {
@@ -169,12 +216,13 @@ impl Corte {
             record.minisig.as_bytes(),
             record.pointer.as_bytes(),
         );
-        precompress(&mut files, previous, &store.read_variant_pack(sequence));
+        let uncompressed = precompress(&mut files, previous, &store.read_variant_pack(sequence));
         Ok(Corte {
             sequence,
             corte_time: manifest.corte,
             files,
             sequence_value: HeaderValue::from(sequence),
+            uncompressed,
         })
     }
 }
@@ -245,12 +293,13 @@ fn precompress(
     files: &mut HashMap<String, ServedFile>,
     previous: Option<&Corte>,
     cache: &HashMap<String, (Bytes, Bytes)>,
-) {
+) -> Vec<String> {
     let known: HashMap<&str, &Variants> = previous
         .map(|c| {
             c.files
-                .values()
-                .map(|f| (f.etag.as_str(), &f.variants))
+                .iter()
+                .filter(|(path, _)| !c.uncompressed.contains(path))
+                .map(|(_, f)| (f.etag.as_str(), &f.variants))
                 .collect()
         })
         .unwrap_or_default();
@@ -264,13 +313,27 @@ fn precompress(
             None => todo.push((path, file)),
         }
     }
+    // The store's cache (each variant decoded and compared before use), in parallel.
+    let cached: Vec<bool> = todo
+        .par_iter_mut()
+        .map(|(_, file)| {
+            let sha = file.etag.trim_matches('"');
+            let hit = cache.get(sha).and_then(|(gzip, brotli)| {
+                crate::compress::from_cache(&file.bytes, &file.etag, gzip, brotli)
+            });
+            hit.map(|v| file.variants = v).is_some()
+        })
+        .collect();
+    let mut cached = cached.into_iter();
+    todo.retain(|_| !cached.next().unwrap_or(false));
+    let pending: u64 = todo.iter().map(|(_, f)| f.bytes.len() as u64).sum();
+    if pending > COMPRESS_AFTER_BYTES {
+        return todo.into_iter().map(|(path, _)| path.clone()).collect();
+    }
     todo.into_par_iter().for_each(|(_, file)| {
-        let sha = file.etag.trim_matches('"');
-        let cached = cache.get(sha).and_then(|(gzip, brotli)| {
-            crate::compress::from_cache(&file.bytes, &file.etag, gzip, brotli)
-        });
-        file.variants = cached.unwrap_or_else(|| variants(&file.bytes, &file.etag));
+        file.variants = variants(&file.bytes, &file.etag);
     });
+    Vec::new()
 }
 
 fn add_entry_files(

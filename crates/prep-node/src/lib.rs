@@ -75,7 +75,7 @@ pub use metrics::Metrics;
 pub use node::{Node, Outcome};
 pub use notice::Notice;
 pub use package_dir::{
-    COMPLETE_MARKER, DELTA_MARKER, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package,
+    COMPLETE_MARKER, DELTA_MARKER, Held, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package,
     verify_package_with,
 };
 pub use pull::{PullConfig, Pulled, Puller};

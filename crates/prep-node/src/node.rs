@@ -15,7 +15,8 @@ use crate::events::EventLog;
 use crate::metrics::Metrics;
 use crate::now_rfc3339;
 use crate::package_dir::{
-    Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded, verify_package_with,
+    Held, Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded,
+    verify_package_with,
 };
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
@@ -67,7 +68,7 @@ pub struct Node {
     store: Store,
     events: EventLog,
     metrics: Metrics,
-    active: RwLock<Option<Arc<Corte>>>,
+    active: Arc<RwLock<Option<Arc<Corte>>>>,
     last: Mutex<Option<Last>>,
     resync: bool,
     _lock: std::fs::File,
@@ -97,7 +98,7 @@ impl Node {
             store,
             events,
             metrics: Metrics::default(),
-            active: RwLock::new(None),
+            active: Arc::new(RwLock::new(None)),
             last: Mutex::new(None),
             resync,
             _lock: lock,
@@ -395,12 +396,21 @@ impl Node {
             last: last.as_ref().map(|l| (l.sequence, l.hash.as_str())),
             now_utc: Some(&now),
         };
+        let started = std::time::Instant::now();
+        let active = self.current();
+        let held = Held {
+            store: &self.store,
+            memory: active
+                .as_deref()
+                .map(Corte::files_by_sha256)
+                .unwrap_or_default(),
+        };
         let verified = verify_package_with(
             dir,
             &self.config.key,
             &self.config.limits,
             &expect,
-            Some(&self.store),
+            Some(&held),
         )
         .and_then(|p| {
             if last.is_none() && !(self.resync || self.config.accept_first) {
@@ -414,13 +424,27 @@ impl Node {
             Err(refusal) => return self.reject(dir, name, &refusal),
         };
         let sequence = package.manifest.sequence;
+        let verify_ms = started.elapsed().as_millis() as u64;
         let previous_corte = self.current();
         // The served corte is built (its files precompressed, on other cores) while the
         // package is stored (mostly waiting for the disk); it is installed only once stored.
-        let (stored, corte) = std::thread::scope(|scope| {
-            let building = scope.spawn(|| Corte::from_package(&package, previous_corte.as_deref()));
+        let ((stored, store_ms), (corte, build_ms)) = std::thread::scope(|scope| {
+            let building = scope.spawn(|| {
+                let t = std::time::Instant::now();
+                let corte = Corte::from_package(&package, previous_corte.as_deref());
+                (corte, t.elapsed().as_millis() as u64)
+            });
+            let t = std::time::Instant::now();
             let stored = self.accept(&package, last.is_none(), &now);
-            (stored, building.join())
+            let store_ms = t.elapsed().as_millis() as u64;
+            let built = building.join();
+            (
+                (stored, store_ms),
+                match built {
+                    Ok((c, ms)) => (Ok(c), ms),
+                    Err(e) => (Err(e), 0),
+                },
+            )
         });
         stored?;
         let corte = corte.map_err(|_| anyhow::anyhow!("building corte {sequence} panicked"))?;
@@ -433,6 +457,9 @@ impl Node {
                 "files": package.manifest.files.len(),
                 "bytes": package.manifest.total_size(),
                 "resync": last.is_none(),
+                "verify_ms": verify_ms,
+                "store_ms": store_ms,
+                "build_ms": build_ms,
             }),
         );
         if last.is_none() {
@@ -532,16 +559,32 @@ impl Node {
         })
     }
 
-    /// Caches the active corte's compressed variants in the store, on a thread of its own,
-    /// so a restart need not compress again; a failure only costs that (it is reported,
-    /// nothing else changes).
+    /// On a thread of its own, at low priority: compresses the files of the active corte
+    /// that wait for it ([`crate::corte::COMPRESS_AFTER_BYTES`]) and serves the compressed
+    /// corte in its place, then caches the variants in the store so a restart need not
+    /// compress again; a failure only costs that (it is reported, nothing else changes).
     fn cache_variants(&self) {
         let (Some(corte), store) = (self.current(), self.store.clone()) else {
             return;
         };
+        let active = Arc::clone(&self.active);
         let spawned = std::thread::Builder::new()
             .name("variant-cache".into())
             .spawn(move || {
+                // Beside the serving and the next corte's checks: at low priority.
+                let _ = rustix::process::setpriority_process(None, 10);
+                let corte = if corte.awaits_compression() {
+                    let done = Arc::new(corte.compressed());
+                    let mut guard = active.write().unwrap_or_else(|p| p.into_inner());
+                    // Only over the very corte it was made from: a newer corte or a notice
+                    // installed meanwhile stays.
+                    if guard.as_ref().is_some_and(|c| Arc::ptr_eq(c, &corte)) {
+                        *guard = Some(Arc::clone(&done));
+                    }
+                    done
+                } else {
+                    corte
+                };
                 if let Err(e) = corte.cache_variants(&store) {
                     eprintln!("prep node: cannot cache compressed variants: {e:#}");
                 }

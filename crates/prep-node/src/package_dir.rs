@@ -7,7 +7,7 @@ use crate::patched;
 use crate::store::Store;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH, Pointer};
-use prep_package::{Expectations, Manifest, PackageError, VerifyingKey, check_package};
+use prep_package::{Expectations, Manifest, PackageError, VerifyingKey, check_package_with};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -258,18 +258,48 @@ pub fn verify_package(
     verify_package_with(dir, key, limits, expect, None)
 }
 
+/// What a node already holds, to fill a delta package from: its object store, and the
+/// active corte's files in memory by SHA-256 (each hashed when that corte was accepted or
+/// loaded), which are handed out without reading the disk or hashing them again.
+pub struct Held<'a> {
+    /// The object store.
+    pub store: &'a Store,
+    /// The active corte's files, by SHA-256.
+    pub memory: HashMap<&'a str, Bytes>,
+}
+
+impl<'a> Held<'a> {
+    /// The store alone.
+    pub fn store(store: &'a Store) -> Held<'a> {
+        Held {
+            store,
+            memory: HashMap::new(),
+        }
+    }
+
+    /// Whether `bytes` is the very buffer held in memory for `sha256` (so already hashed).
+    fn is_held_buffer(&self, sha256: &str, bytes: &[u8]) -> bool {
+        self.memory
+            .get(sha256)
+            .is_some_and(|b| b.as_ptr() == bytes.as_ptr() && b.len() == bytes.len())
+    }
+}
+
 /// [`verify_package`], filling the files a delta package (one holding [`DELTA_MARKER`])
 /// leaves out from `store`: a listed file absent from the directory is read from the object
 /// with its SHA-256 when that object exists with its size. Every filled file is still checked
 /// against the signed manifest (size and SHA-256) like any other, and counts towards the
 /// limits. Without the marker, or when the store lacks the object, the file is `missing_file`.
+/// A filled file the active corte holds in memory ([`Held::memory`]) is taken from there,
+/// already hashed.
 pub fn verify_package_with(
     dir: &Path,
     key: &VerifyingKey,
     limits: &Limits,
     expect: &Expectations<'_>,
-    store: Option<&Store>,
+    held: Option<&Held<'_>>,
 ) -> Result<VerifiedPackage, Refusal> {
+    let store = held.map(|h| h.store);
     let listing = list_package(dir, limits)?;
     let sizes: HashMap<&str, u64> = listing.iter().map(|(p, s)| (p.as_str(), *s)).collect();
     let small = |path: &str, limit: u64| -> Result<Vec<u8>, Refusal> {
@@ -324,7 +354,16 @@ pub fn verify_package_with(
         }
         let (file, limit) = match (sizes.get(path), fill.get(path)) {
             (Some(&size), _) => (dir.join(path), size),
-            (None, Some((object, size))) => (object.clone(), *size),
+            (None, Some((object, size, sha256))) => {
+                if let Some(bytes) = held
+                    .and_then(|h| h.memory.get(sha256.as_str()))
+                    .filter(|b| b.len() as u64 == *size)
+                {
+                    files.insert(path.to_owned(), bytes.clone());
+                    return Some(bytes.clone());
+                }
+                (object.clone(), *size)
+            }
             (None, None) => return None,
         };
         match read_bounded(&file, limit) {
@@ -340,7 +379,18 @@ pub fn verify_package_with(
             }
         }
     };
-    let checked = check_package(key, &manifest_bytes, &minisig, expect, read, &present);
+    let hashed = |f: &prep_package::FileEntry, bytes: &[u8]| {
+        held.is_some_and(|h| h.is_held_buffer(&f.sha256, bytes))
+    };
+    let checked = check_package_with(
+        key,
+        &manifest_bytes,
+        &minisig,
+        expect,
+        read,
+        &present,
+        hashed,
+    );
     if let Some(e) = read_error {
         return Err(Refusal::Unreadable(e));
     }
@@ -358,7 +408,8 @@ pub fn verify_package_with(
     })
 }
 
-/// The files a delta package leaves out that `store` holds: path → (object path, size). The
+/// The files a delta package leaves out that `store` holds: path → (object path, size,
+/// SHA-256). The
 /// manifest is not verified yet (its signature is checked next, by `check_package`), so it
 /// only chooses which objects to read; each is verified against the signed manifest after.
 /// The filled files count towards `max_files` and `max_total_bytes`.
@@ -369,7 +420,7 @@ fn fillable(
     store: &Store,
     listing: &[(String, u64)],
     limits: &Limits,
-) -> Result<HashMap<String, (PathBuf, u64)>, Refusal> {
+) -> Result<HashMap<String, (PathBuf, u64, String)>, Refusal> {
     // A manifest that does not parse is refused by `check_package` with its reason.
     let Ok(manifest) = Manifest::from_bytes(manifest_bytes) else {
         return Ok(HashMap::new());
@@ -396,7 +447,10 @@ fn fillable(
                 max: limits.max_total_bytes,
             });
         }
-        fill.insert(f.path.clone(), (store.object_path(&f.sha256), f.size));
+        fill.insert(
+            f.path.clone(),
+            (store.object_path(&f.sha256), f.size, f.sha256.clone()),
+        );
         if (listing.len() + fill.len()) as u64 > limits.max_files {
             return Err(Refusal::TooManyFiles {
                 max: limits.max_files,

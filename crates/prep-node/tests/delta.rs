@@ -148,30 +148,28 @@ fn a_delta_leaving_out_a_file_the_store_lacks_is_refused_naming_it() {
 #[test]
 fn a_filled_file_is_verified_by_its_hash() {
     let f = fixture();
-    // The store's copy of static.json damaged, same size: filling it must not pass.
-    let static_json = &f.p2.files.iter().find(|(p, _)| p == "json/gub/static.json");
-    let (_, bytes) = static_json.expect("static.json");
-    let hash = prep_package::sha256_hex(bytes);
-    let object = f
-        .node
-        .config()
-        .data
-        .join("objects")
-        .join(&hash[..2])
-        .join(&hash);
-    let mut damaged = bytes.clone();
+    // Corte 3 brings back corte 1's area.json: held by the store (from corte 1), not by the
+    // active corte 2 in memory, so it is filled from the store's object. That object is
+    // damaged, same size: filling it must not pass. (A file of the active corte is taken
+    // from memory, where it was hashed when corte 2 was accepted.)
+    let area = data(1).remove(0);
+    assert_eq!(area.0, "json/gub/area.json");
+    let hash = prep_package::sha256_hex(&area.1);
+    let objects = f.node.config().data.join("objects");
+    let object = objects.join(&hash[..2]).join(&hash);
+    let mut damaged = area.1.clone();
     damaged[2] ^= 0x01;
     std::fs::write(&object, &damaged).expect("damage");
-    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
+    let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(1));
     p3.write(&f.scratch.join("p3"));
-    let have = hashes(&f.p2);
-    prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
-        have.contains(h)
+    let sent = prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
+        objects.join(&h[..2]).join(h).is_file()
     })
     .expect("deliver");
+    assert!(sent.skipped >= 4, "{sent:?}");
     let o = only(f.node.poll_inbox().expect("poll"));
     assert!(
-        matches!(&o, Outcome::Rejected { code: "hash", reason, .. } if reason.contains("json/gub/static.json")),
+        matches!(&o, Outcome::Rejected { code: "hash", reason, .. } if reason.contains("json/gub/area.json")),
         "{o:?}"
     );
 }

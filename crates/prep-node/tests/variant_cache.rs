@@ -133,3 +133,79 @@ fn a_restart_takes_verified_variants_from_the_cache() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A corte with more than `COMPRESS_AFTER_BYTES` of new compressible files is served as soon
+/// as it is stored, uncompressed, and its gzip and brotli variants follow: the same corte,
+/// then compressed responses, then the cache.
+#[test]
+fn a_large_corte_is_served_at_once_and_compressed_after() {
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let (_, cfg) = config(root.path(), &pk, "accept_first = true\n");
+    let csv: Vec<u8> = (0..120_000)
+        .flat_map(|i| format!("{i},PUEBLA,{},{}\n", i * 7 % 311, i % 13).into_bytes())
+        .collect();
+    assert!(csv.len() as u64 > prep_node::corte::COMPRESS_AFTER_BYTES);
+    let p1 = package(&key, 1, None, &[("datos/PUE.csv", csv.clone())]);
+    let dir = root.path().join("p1");
+    p1.write(&dir);
+    // Built from the checked package, it waits for compression; compressed, it has variants.
+    let checked = prep_node::verify_package(
+        &dir,
+        &cfg.key,
+        &cfg.limits,
+        &prep_package::Expectations {
+            last: None,
+            now_utc: None,
+        },
+    )
+    .expect("valid");
+    let built = prep_node::Corte::from_package(&checked, None);
+    assert!(built.awaits_compression());
+    let plain = built.get("datos/PUE.csv").expect("csv");
+    assert!(plain.variants.gzip.is_none() && plain.variants.brotli.is_none());
+    let done = built.compressed();
+    assert!(!done.awaits_compression());
+    let variants = &done.get("datos/PUE.csv").expect("csv").variants;
+    let gz = variants.gzip.as_ref().expect("gzip variant");
+    assert!(gz.bytes.len() * 3 < csv.len(), "{} bytes", gz.bytes.len());
+    assert_eq!(gunzip(&gz.bytes), csv);
+    assert!(variants.brotli.is_some());
+
+    let node = Arc::new(Node::open(cfg, false).expect("open"));
+    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    node.poll_inbox().expect("poll");
+    let server = Server::start(Arc::clone(&node));
+    // Served at once (compressed or not: the compression may already be done).
+    let first = server.get("/datos/PUE.csv", &[("accept-encoding", "gzip")]);
+    assert_eq!(first.status, 200);
+    let gzipped = |g: &common::Got| g.etag.as_deref().is_some_and(|e| e.ends_with(".gz\""));
+    assert_eq!(first.sequence.as_deref(), Some("1"));
+    // (ureq decodes a gzip body.)
+    assert_eq!(first.body, csv);
+    // Then compressed, still corte 1.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = server.get("/datos/PUE.csv", &[("accept-encoding", "gzip")]);
+        assert_eq!(got.sequence.as_deref(), Some("1"));
+        if gzipped(&got) {
+            assert_eq!(got.body, csv);
+            break;
+        }
+        assert!(Instant::now() < deadline, "never compressed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!node.current().expect("active").awaits_compression());
+    // And cached with its real variants.
+    let store = Store::open(&node.config().data).expect("store");
+    while !store.has_variant_pack(1) {
+        assert!(Instant::now() < deadline, "no variant cache written");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pack = store.read_variant_pack(1);
+    let (gz, br) = pack
+        .get(&prep_package::sha256_hex(&csv))
+        .cloned()
+        .expect("cached");
+    assert!(!gz.is_empty() && !br.is_empty());
+}

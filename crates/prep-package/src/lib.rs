@@ -34,7 +34,9 @@ mod keys;
 mod manifest;
 pub mod patch;
 
-pub use check::{Expectations, PackageError, check_package, rfc3339_seconds, rfc3339_utc};
+pub use check::{
+    Expectations, PackageError, check_package, check_package_with, rfc3339_seconds, rfc3339_utc,
+};
 pub use keys::{
     KeyError, SigningKey, VerifyingKey, generate_keys, sign_detached, sign_manifest,
     verify_signature,

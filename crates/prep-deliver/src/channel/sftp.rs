@@ -4,13 +4,17 @@
 //! key is refused). The package is written under `<inbox>/.tmp-<name>/` — content, then
 //! pointer and manifest, then `.prep-delta` and the signature, then `.prep-complete` — and
 //! renamed to `<inbox>/<name>/`. Only the files the difusor lacks are sent, zlib-compressed
-//! on the wire when the server allows it; the bytes reported are those written to the TCP
+//! on the wire when the server allows it; when the difusor holds the corte before, the
+//! manifest and those files go as two zstd patches against it instead (a patched delta
+//! package, [`prep_node::patched`]); the bytes reported are those written to the TCP
 //! connection (handshake, compression and encryption included), comparable with rsync's.
 
 use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, Sent};
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
-use prep_node::{COMPLETE_MARKER, DELTA_MARKER};
+use prep_corte::POINTER_PATH;
+use prep_node::patched::{FILES_PATCH, MANIFEST_PATCH};
+use prep_node::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
 use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
@@ -198,6 +202,35 @@ impl SftpChannel {
             skipped: job.skipped(),
             ..Sent::default()
         };
+        if let (Some(base), Some((manifest_patch, files_patch))) =
+            (job.base, super::patches(job).await)
+        {
+            // A patched delta package: the two patches, the pointer, the marker naming the
+            // base, the signature.
+            let pointer = tokio::fs::read(job.corte_dir.join(POINTER_PATH))
+                .await
+                .with_context(|| format!("cannot read {POINTER_PATH} of corte {}", job.sequence))?;
+            let signature = tokio::fs::read(job.corte_dir.join(SIGNATURE_PATH))
+                .await
+                .with_context(|| {
+                    format!("cannot read {SIGNATURE_PATH} of corte {}", job.sequence)
+                })?;
+            make_parents(&sftp, &tmp, POINTER_PATH, &mut dirs).await?;
+            let marker = format!("{base}\n").into_bytes();
+            for (path, bytes) in [
+                (MANIFEST_PATCH, &manifest_patch[..]),
+                (FILES_PATCH, &files_patch[..]),
+                (POINTER_PATH, &pointer[..]),
+                (DELTA_MARKER, &marker[..]),
+                (SIGNATURE_PATH, &signature[..]),
+            ] {
+                put(&sftp, &format!("{tmp}/{path}"), bytes).await?;
+                sent.files += 1;
+            }
+            complete(&handle, &sftp, &tmp, inbox, &name).await?;
+            sent.bytes = written.load(Ordering::Relaxed);
+            return Ok(sent);
+        }
         let content = job.content_to_send();
         let files = content.iter().chain(AFTER_CONTENT.iter()).copied();
         for path in files {
