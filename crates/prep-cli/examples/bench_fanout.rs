@@ -8,7 +8,11 @@
 //! process is the institute's publisher: it feeds the synthetic databases' actas into the store
 //! (prep_publish's `Feeder`, as `prep replay` does) up to each scheduled corte time and cuts
 //! the corte (`Publisher::cut`); from the moment `cut` returns it polls every node's public
-//! `/json/main.json` (all at once, every 20 ms) until it serves the new sequence.
+//! `/json/main.json` (all at once, every 20 ms) until it serves the new sequence. Meanwhile
+//! it counts the CPU seconds spent, by the whole machine and by part (pull nodes, sftp nodes,
+//! origin, `prep deliver`, sshd with its sftp-server sessions, this driver), from
+//! `/proc/stat` and each process's `/proc/<pid>/stat`: on one machine with two cores, fifty
+//! nodes share what fifty machines would have.
 //!
 //! Then the bytes: per incremental corte, what the sftp channel sent per node
 //! (`deliveries.jsonl`, bytes written to the TCP connection), what each pull node fetched
@@ -85,6 +89,107 @@ struct Row {
     events: usize,
     files_changed: usize,
     latencies: Vec<Option<Duration>>,
+    /// CPU seconds the whole machine spent from the cut until every node served it.
+    cpu: Option<f64>,
+}
+
+/// CPU seconds (user + system) a process has used, its waited-for children included.
+fn process_seconds(pid: u32) -> f64 {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let Some((_, rest)) = text.rsplit_once(')') else {
+        return 0.0;
+    };
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|t| t.parse().unwrap_or(0))
+        .collect();
+    // utime stime cutime cstime are fields 14-17 of the line, 12-15 after the name.
+    f.get(11..15)
+        .map_or(0.0, |v| v.iter().sum::<u64>() as f64 / 100.0)
+}
+
+/// Every sshd process's CPU seconds (the daemon's reaped sessions included).
+fn sshd_seconds() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| matches!(c.trim(), "sshd" | "sftp-server"))
+        })
+        .map(process_seconds)
+        .sum()
+}
+
+/// CPU seconds by part of the benchmark, at one moment.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    pull_nodes: f64,
+    sftp_nodes: f64,
+    origin: f64,
+    deliver: f64,
+    sshd: f64,
+    driver: f64,
+}
+
+impl Cpu {
+    /// `children` is the origin, then the nodes in `nodes`' order, then `prep deliver`.
+    fn sample(children: &Children, nodes: &[Node]) -> Cpu {
+        let pid = |i: usize| children.0.get(i).map_or(0.0, |c| process_seconds(c.id()));
+        let mut cpu = Cpu {
+            origin: pid(0),
+            deliver: pid(nodes.len() + 1),
+            sshd: sshd_seconds(),
+            driver: process_seconds(std::process::id()),
+            ..Cpu::default()
+        };
+        for (i, n) in nodes.iter().enumerate() {
+            if n.pull {
+                cpu.pull_nodes += pid(i + 1);
+            } else {
+                cpu.sftp_nodes += pid(i + 1);
+            }
+        }
+        cpu
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            pull_nodes: self.pull_nodes - before.pull_nodes,
+            sftp_nodes: self.sftp_nodes - before.sftp_nodes,
+            origin: self.origin - before.origin,
+            deliver: self.deliver - before.deliver,
+            sshd: self.sshd - before.sshd,
+            driver: self.driver - before.driver,
+        }
+    }
+}
+
+/// CPU seconds the machine has spent busy since boot (`/proc/stat`: every state but idle and
+/// iowait, at 100 ticks a second).
+fn busy_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = text
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy: u64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .take(7)
+        .map(|(_, t)| t)
+        .sum();
+    Some(busy as f64 / 100.0)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -261,6 +366,8 @@ fn main() -> anyhow::Result<()> {
         feeder.feed_until(&store, t, &mut clock, &stop, &mut |_, _| {})?;
         let report = publisher.cut(&store, t, false)?;
         let cut_at = Instant::now();
+        let busy_at_cut = busy_seconds();
+        let cpu_at_cut = Cpu::sample(&children, &nodes);
         // The first corte goes whole to every node at once: looked at less often, so the
         // looks do not slow it down further.
         let (timeout, every) = if i == 0 {
@@ -269,11 +376,14 @@ fn main() -> anyhow::Result<()> {
             (args.timeout, 20)
         };
         let latencies = time_nodes(&nodes, report.sequence, cut_at, timeout, every);
+        let cpu = busy_seconds().zip(busy_at_cut).map(|(b, a)| b - a);
+        let parts = Cpu::sample(&children, &nodes).since(cpu_at_cut);
         let row = Row {
             sequence: report.sequence,
             events: feeder.done() - before,
             files_changed: report.written.files_written,
             latencies,
+            cpu,
         };
         let (p50, max, reached) = stats(&row.latencies);
         println!(
@@ -286,6 +396,16 @@ fn main() -> anyhow::Result<()> {
             secs(p50),
             secs(max),
             nodes.len()
+        );
+        println!(
+            "  cpu s from the cut until every node served it: machine {}, pull nodes {:.1}, sftp nodes {:.1}, origin {:.1}, deliver {:.1}, sshd {:.1}, this driver {:.1}",
+            cpu.map_or("—".into(), |c| format!("{c:.1}")),
+            parts.pull_nodes,
+            parts.sftp_nodes,
+            parts.origin,
+            parts.deliver,
+            parts.sshd,
+            parts.driver
         );
         rows.push(row);
     }
@@ -563,12 +683,13 @@ fn print_table(
 ) {
     println!();
     println!(
-        "{:>5} {:>7} {:>8} {:>8} {:>7} {:>12} {:>12} {:>12} {:>10} {:>10}",
+        "{:>5} {:>7} {:>8} {:>8} {:>7} {:>7} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "corte",
         "events",
         "p50 s",
         "max s",
         "nodes",
+        "cpu s",
         "sftp B/node",
         "pull B/node",
         "rsync B",
@@ -596,12 +717,13 @@ fn print_table(
             bytes_ok &= matches!((p, x), (Some(p), Some(x)) if p <= x);
         }
         println!(
-            "{:>5} {:>7} {:>8} {:>8} {:>7} {:>12} {:>12} {:>12} {:>10} {:>10}{}",
+            "{:>5} {:>7} {:>8} {:>8} {:>7} {:>7} {:>12} {:>12} {:>12} {:>10} {:>10}{}",
             r.sequence,
             r.events,
             p50.map_or("—".into(), |d| format!("{:.2}", d.as_secs_f64())),
             max.map_or("—".into(), |d| format!("{:.2}", d.as_secs_f64())),
             format!("{reached}/{nodes}"),
+            r.cpu.map_or("—".into(), |c| format!("{c:.1}")),
             cell(s),
             cell(p),
             cell(x),

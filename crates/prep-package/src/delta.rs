@@ -10,7 +10,7 @@
 
 use crate::manifest::{FileEntry, Manifest};
 use crate::patch::{PatchError, apply_patch, make_patch};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One file the receiver lacks, and the file it replaces (its base), if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +43,16 @@ pub enum DeltaError {
 }
 
 /// The files of `new` whose SHA-256 `old` does not list (a receiver holding `old` lacks
-/// exactly these), in `new`'s order, each with `old`'s file at the same path.
+/// exactly these), in `new`'s order, each with the file it replaces in `old`: the one at the
+/// same path, else the one at the same path once its version is taken out of the name (the
+/// site names its JSON `<name>.<16 hex digits>.json`, a new name at every change, so the
+/// same table of the corte before is `<name>.<other digits>.json`).
 pub fn changes<'a>(old: &'a Manifest, new: &'a Manifest) -> Vec<Change<'a>> {
     let held: HashSet<&str> = old.files.iter().map(|f| f.sha256.as_str()).collect();
+    let mut by_unversioned: HashMap<String, &FileEntry> = HashMap::new();
+    for f in &old.files {
+        by_unversioned.entry(unversioned(&f.path)).or_insert(f);
+    }
     new.files
         .iter()
         .filter(|f| !held.contains(f.sha256.as_str()))
@@ -55,9 +62,32 @@ pub fn changes<'a>(old: &'a Manifest, new: &'a Manifest) -> Vec<Change<'a>> {
                 .files
                 .binary_search_by(|o| o.path.as_str().cmp(&file.path))
                 .ok()
-                .map(|i| &old.files[i]),
+                .map(|i| &old.files[i])
+                .or_else(|| by_unversioned.get(&unversioned(&file.path)).copied()),
         })
         .collect()
+}
+
+/// `path` without the version in its file name: `json/x/15.3f6c8c8fe95873a8.json` becomes
+/// `json/x/15.json`; a name without one is unchanged.
+pub fn unversioned(path: &str) -> String {
+    let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
+    let parts: Vec<&str> = name.split('.').collect();
+    let is_version = |p: &str| p.len() == 16 && p.bytes().all(|b| b.is_ascii_hexdigit());
+    let kept: Vec<&str> = match parts.len() {
+        n if n >= 3 && is_version(parts[n - 2]) => {
+            let mut k = parts[..n - 2].to_vec();
+            k.push(parts[n - 1]);
+            k
+        }
+        _ => parts,
+    };
+    let name = kept.join(".");
+    if dir.is_empty() {
+        name
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// Total bytes of the new files of `changes`.
@@ -203,6 +233,39 @@ mod tests {
                 ("json/a.json".to_owned(), a2),
                 ("json/n.json".to_owned(), added)
             ]
+        );
+    }
+
+    #[test]
+    fn a_versioned_name_is_patched_against_the_same_table_before() {
+        assert_eq!(
+            unversioned("json/x/15.3f6c8c8fe95873a8.json"),
+            "json/x/15.json"
+        );
+        assert_eq!(unversioned("index.0123456789abcdef.json"), "index.json");
+        assert_eq!(unversioned("json/main.json"), "json/main.json");
+        assert_eq!(unversioned("a/b.c.d"), "a/b.c.d");
+        let t1 = br#"{"entidad": 15, "votos": [100, 200, 300]}"#.repeat(30);
+        let t2 = br#"{"entidad": 15, "votos": [101, 200, 300]}"#.repeat(30);
+        let old = manifest(1, &[("json/x/15.aaaaaaaaaaaaaaaa.json", &t1)]);
+        let new = manifest(2, &[("json/x/15.bbbbbbbbbbbbbbbb.json", &t2)]);
+        let changed = changes(&old, &new);
+        assert_eq!(
+            changed[0].was.map(|w| w.path.as_str()),
+            Some("json/x/15.aaaaaaaaaaaaaaaa.json")
+        );
+        let read = |f: &FileEntry| {
+            Ok::<_, &str>(if f.sha256 == old.files[0].sha256 {
+                t1.clone()
+            } else {
+                t2.clone()
+            })
+        };
+        let patch = encode_files(&changed, read).expect("encode");
+        assert!(patch.len() < 60, "{} bytes", patch.len());
+        assert_eq!(
+            decode_files(&changed, read, &patch).expect("decode")[0].1,
+            t2
         );
     }
 

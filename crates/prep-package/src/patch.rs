@@ -9,9 +9,10 @@
 
 use zstd::zstd_safe::{self, CCtx, CParameter, DCtx, DParameter};
 
-/// The compression level of patches: level 12 of zstd's 22 (on the manifests and JSON of a
-/// 20,000-casilla corte, within a few percent of level 19 in size, several times faster).
-pub const PATCH_LEVEL: i32 = 12;
+/// The compression level of patches: 3 of zstd's 22. On the changed files of a 20,000-casilla
+/// corte (2.9 MB, a 1.2 MB zip among them) level 12 is 1 % smaller and five times slower,
+/// level 19 2 % smaller and fifty times slower; a patch is made on the way to every difusor.
+pub const PATCH_LEVEL: i32 = 3;
 /// The largest window a patch may ask of its receiver (2^27 bytes: base and new version
 /// together at most 128 MiB); larger files travel whole.
 pub const MAX_WINDOW_LOG: u32 = 27;
@@ -153,9 +154,10 @@ mod tests {
     fn a_wrong_base_an_overlong_result_or_garbage_is_refused() {
         let (old, new) = (manifest_like(300, 1), manifest_like(300, 2));
         let patch = make_patch(&old, &new).expect("patch");
-        // A different base decodes to different bytes or fails; never to the new version.
-        let other = manifest_like(300, 3);
-        assert_ne!(apply_patch(&other, &patch, 1 << 20).ok(), Some(new.clone()));
+        // Another base decodes to other bytes or fails (where it holds the same bytes as the
+        // real one it may well rebuild the file: a receiver trusts hashes, not patches).
+        let other = vec![b'x'; old.len()];
+        assert!(apply_patch(&other, &patch, 1 << 20).ok().as_ref() != Some(&new));
         assert_eq!(
             apply_patch(&old, &patch, new.len() as u64 - 1),
             Err(PatchError::Exceeds {
