@@ -133,3 +133,12 @@ printf '%-44s %8s\n' "first corte active (every file stored)" "$t1"
 printf '%-44s %8s\n' "next corte active (only changed files)" "$t2"
 printf '%-44s %8s\n' "restart until served (load and verify)" "$t3"
 "$prep" node history --config "$dir/node/node.toml" | tail -1
+# Where each activation's time went, from the node's accept events.
+python3 - "$dir/node/data/events.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "accept":
+        print(f"corte {e['sequence']}: checked in {e.get('verify_ms')} ms, stored in "
+              f"{e.get('store_ms')} ms, built for serving in {e.get('build_ms')} ms (beside the store)")
+PY

@@ -87,36 +87,44 @@ impl Store {
         &self,
         objects: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> anyhow::Result<usize> {
-        let mut written = Vec::new();
-        let result = (|| -> anyhow::Result<()> {
-            let mut seen = std::collections::HashSet::new();
-            for (sha256, bytes) in objects {
+        use rayon::prelude::*;
+        // Two paths of one package may hold the same bytes: one object.
+        let mut seen = std::collections::HashSet::new();
+        let new: Vec<(PathBuf, PathBuf, &[u8])> = objects
+            .into_iter()
+            .filter(|(sha256, _)| seen.insert(*sha256))
+            .map(|(sha256, bytes)| {
                 let path = self.object_path(sha256);
-                // Two paths of one package may hold the same bytes: one object.
-                if !seen.insert(sha256) || path.exists() {
-                    continue;
-                }
                 let dir = path.parent().unwrap_or(&self.root);
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
                 let tmp = dir.join(format!("{TMP_PREFIX}{}-{sha256}", std::process::id()));
-                std::fs::write(&tmp, bytes)
-                    .with_context(|| format!("cannot write {}", tmp.display()))?;
-                written.push((tmp, path));
-            }
+                (tmp, path, bytes)
+            })
+            .filter(|(_, path, _)| !path.exists())
+            .collect();
+        // Written in parallel: a first corte is thousands of small files, and the file
+        // system's per-file work (create, write, close, rename) is most of the time.
+        let result = (|| -> anyhow::Result<()> {
+            new.par_iter().try_for_each(|(tmp, _, bytes)| {
+                if let Some(dir) = tmp.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+                std::fs::write(tmp, bytes)
+                    .with_context(|| format!("cannot write {}", tmp.display()))
+            })?;
             self.sync_filesystem()?;
-            for (tmp, path) in &written {
+            new.par_iter().try_for_each(|(tmp, path, _)| {
                 std::fs::rename(tmp, path)
-                    .with_context(|| format!("cannot rename {} into place", tmp.display()))?;
-            }
+                    .with_context(|| format!("cannot rename {} into place", tmp.display()))
+            })?;
             self.sync_filesystem()
         })();
         if result.is_err() {
-            for (tmp, _) in &written {
+            for (tmp, _, _) in &new {
                 let _ = std::fs::remove_file(tmp);
             }
         }
-        result.map(|()| written.len())
+        result.map(|()| new.len())
     }
 
     /// Flushes everything written on the data directory's file system (`syncfs`).
