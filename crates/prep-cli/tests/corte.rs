@@ -34,14 +34,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
     let root = tempfile::tempdir().expect("tempdir");
     let s = |p: &Path| p.to_str().expect("utf-8 path").to_owned();
-    let keys = root.path().join("keys");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&keys),
-        "--unencrypted",
-    ]));
+    let keys = common::generate_keys(&root.path().join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     let cand = puebla("PUE_GUB_Candidaturas_2024.csv");
     let corte = |out: &Path, seq: &str, previous: Option<&Path>| {

@@ -27,14 +27,7 @@ fn prep_deliver_sends_the_latest_corte_to_every_enabled_difusor() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
     let election = root.join("pue");
-    let keys = root.join("keys");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&keys),
-        "--unencrypted",
-    ]));
+    let keys = common::generate_keys(&root.join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     for (seq, previous) in [("1", None), ("2", Some("000001"))] {
         let out = election.join(format!("cortes/{:0>6}", seq));

@@ -16,14 +16,7 @@ use std::time::{Duration, Instant};
 fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = root.join("keys");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&keys),
-        "--unencrypted",
-    ]));
+    let keys = common::generate_keys(&root.join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     let corte = |out: &Path, seq: &str, previous: Option<&Path>| {
         let mut args = vec![
@@ -193,14 +186,7 @@ fn a_bad_configuration_is_refused_with_a_precise_error() {
 fn an_idle_node_polls_its_inbox_once_per_interval() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = root.join("keys");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&keys),
-        "--unencrypted",
-    ]));
+    let keys = common::generate_keys(&root.join("keys"));
     let config = common::node_config(
         &root.join("node"),
         &keys.join("prep.pub"),

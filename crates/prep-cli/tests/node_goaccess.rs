@@ -33,14 +33,7 @@ fn goaccess_parses_every_line_of_the_node_access_log() {
     };
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = root.join("keys");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&keys),
-        "--unencrypted",
-    ]));
+    let keys = common::generate_keys(&root.join("keys"));
     let c1 = root.join("c1");
     ok(prep(&[
         "corte",

@@ -61,22 +61,8 @@ fn count(dir: &std::path::Path) -> usize {
 fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = root.join("keys");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&keys),
-        "--unencrypted",
-    ]));
-    let other = root.join("other");
-    ok(prep(&[
-        "keys",
-        "generate",
-        "--out",
-        &s(&other),
-        "--unencrypted",
-    ]));
+    let keys = common::generate_keys(&root.join("keys"));
+    let other = common::generate_keys(&root.join("other"));
     let key_text = std::fs::read_to_string(keys.join("prep.key")).expect("key");
     let key = SigningKey::from_secret_key_file(&key_text, None).expect("key");
     let inbox = root.join("inbox");

@@ -39,6 +39,19 @@ pub fn s(p: &Path) -> String {
     p.to_str().expect("utf-8 path").to_owned()
 }
 
+/// Generates an unencrypted key pair into `dir` (`prep keys generate`): `dir/prep.key`,
+/// `dir/prep.pub`. Returns `dir`.
+pub fn generate_keys(dir: &Path) -> std::path::PathBuf {
+    ok(prep(&[
+        "keys",
+        "generate",
+        "--out",
+        &s(dir),
+        "--unencrypted",
+    ]));
+    dir.to_path_buf()
+}
+
 /// Child processes killed when dropped, so a failing test leaves no server running.
 #[derive(Default)]
 pub struct Processes(pub Vec<Child>);
