@@ -10,7 +10,7 @@ use hyper::http::HeaderValue;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package, sha256_hex};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One file ready to send.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ pub struct Corte {
     /// `X-Prep-Sequence`, made once.
     sequence_value: HeaderValue,
     /// Compressible files whose variants are still to be made ([`COMPRESS_AFTER_BYTES`]).
-    uncompressed: Vec<String>,
+    uncompressed: HashSet<String>,
 }
 
 impl Corte {
@@ -91,7 +91,7 @@ impl Corte {
             corte_time: base.map_or_else(String::new, |b| b.corte_time.clone()),
             files,
             sequence_value: HeaderValue::from(sequence),
-            uncompressed: Vec::new(),
+            uncompressed: HashSet::new(),
         }
     }
 
@@ -114,7 +114,7 @@ impl Corte {
             corte_time: self.corte_time.clone(),
             files,
             sequence_value: self.sequence_value.clone(),
-            uncompressed: Vec::new(),
+            uncompressed: HashSet::new(),
         }
     }
 
@@ -293,12 +293,12 @@ fn precompress(
     files: &mut HashMap<String, ServedFile>,
     previous: Option<&Corte>,
     cache: &HashMap<String, (Bytes, Bytes)>,
-) -> Vec<String> {
+) -> HashSet<String> {
     let known: HashMap<&str, &Variants> = previous
         .map(|c| {
             c.files
                 .iter()
-                .filter(|(path, _)| !c.uncompressed.contains(path))
+                .filter(|(path, _)| !c.uncompressed.contains(path.as_str()))
                 .map(|(_, f)| (f.etag.as_str(), &f.variants))
                 .collect()
         })
@@ -333,7 +333,7 @@ fn precompress(
     todo.into_par_iter().for_each(|(_, file)| {
         file.variants = variants(&file.bytes, &file.etag);
     });
-    Vec::new()
+    HashSet::new()
 }
 
 fn add_entry_files(

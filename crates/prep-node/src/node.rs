@@ -425,7 +425,7 @@ impl Node {
         };
         let sequence = package.manifest.sequence;
         let verify_ms = started.elapsed().as_millis() as u64;
-        let previous_corte = self.current();
+        let previous_corte = active;
         // The served corte is built (its files precompressed, on other cores) while the
         // package is stored (mostly waiting for the disk); it is installed only once stored.
         let ((stored, store_ms), (corte, build_ms)) = std::thread::scope(|scope| {

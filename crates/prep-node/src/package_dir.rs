@@ -268,15 +268,7 @@ pub struct Held<'a> {
     pub memory: HashMap<&'a str, Bytes>,
 }
 
-impl<'a> Held<'a> {
-    /// The store alone.
-    pub fn store(store: &'a Store) -> Held<'a> {
-        Held {
-            store,
-            memory: HashMap::new(),
-        }
-    }
-
+impl Held<'_> {
     /// Whether `bytes` is the very buffer held in memory for `sha256` (so already hashed).
     fn is_held_buffer(&self, sha256: &str, bytes: &[u8]) -> bool {
         self.memory

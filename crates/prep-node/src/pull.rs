@@ -199,21 +199,20 @@ impl Puller {
             .last_accepted()
             .filter(|&b| b < sequence && self.deltas.load(Ordering::Relaxed))
             .and_then(|b| Some((b, node.store().read_record(b).ok()?)));
-        let mut manifest_patch = None;
+        let mut patched_manifest = None;
         if let Some((b, record)) = &base
             && let Some(patch) = self.delta(sequence, *b, "manifest", MAX_MANIFEST_BYTES)
             && let Ok(bytes) = apply_patch(record.manifest.as_bytes(), &patch, MAX_MANIFEST_BYTES)
         {
-            manifest_patch = Some((patch, bytes));
+            patched_manifest = Some((patch, bytes));
         }
-        let (manifest_bytes, mut transferred) = match &manifest_patch {
-            Some((patch, bytes)) => (bytes.clone(), patch.len() as u64),
-            None => {
-                let bytes = self.get(&at(MANIFEST_PATH), MAX_MANIFEST_BYTES)?;
-                let n = bytes.len() as u64;
-                (bytes, n)
-            }
+        let (manifest_bytes, manifest_patch) = match patched_manifest {
+            Some((patch, bytes)) => (bytes, Some(patch)),
+            None => (self.get(&at(MANIFEST_PATH), MAX_MANIFEST_BYTES)?, None),
         };
+        let mut transferred = manifest_patch
+            .as_ref()
+            .map_or(manifest_bytes.len(), Vec::len) as u64;
         let signature = self.get(&at(SIGNATURE_PATH), MAX_SMALL_BYTES)?;
         let pointer = self.get(&at(POINTER_PATH), MAX_SMALL_BYTES)?;
         transferred += (signature.len() + pointer.len()) as u64;
@@ -249,7 +248,7 @@ impl Puller {
                 .with_context(|| format!("cannot remove {}", tmp.display()))?;
         }
         let patched = match (&base, &manifest_patch) {
-            (Some((b, record)), Some((patch, _))) => {
+            (Some((b, record)), Some(patch)) => {
                 self.fetch_patched(node, &tmp, *b, &record.manifest, &manifest, patch)?
             }
             _ => None,
@@ -372,44 +371,42 @@ impl Puller {
     /// when it has none (a 404 also stops asking: an S3 bucket or an older origin serves no
     /// deltas) or the request failed.
     fn delta(&self, sequence: u64, base: u64, part: &str, max: u64) -> Option<Vec<u8>> {
-        let url = format!(
-            "{}/deltas/{sequence}/from/{base}/{part}",
-            self.config.origin
-        );
-        let mut response = self.agent.get(&url).call().ok()?;
-        if response.status() == 404 {
-            self.deltas.store(false, Ordering::Relaxed);
-            return None;
+        match self.request(&format!("deltas/{sequence}/from/{base}/{part}"), max) {
+            Ok(Ok(body)) => Some(body),
+            Ok(Err(404)) => {
+                self.deltas.store(false, Ordering::Relaxed);
+                None
+            }
+            _ => None,
         }
-        if response.status() != 200 {
-            return None;
-        }
-        response
-            .body_mut()
-            .with_config()
-            .limit(max)
-            .read_to_vec()
-            .ok()
     }
 
     /// GETs `path` under the origin, at most `max` bytes.
     fn get(&self, path: &str, max: u64) -> anyhow::Result<Vec<u8>> {
+        self.request(path, max)?
+            .map_err(|status| anyhow::anyhow!("{}/{path} answered {status}", self.config.origin))
+    }
+
+    /// GETs `path` under the origin: its body (at most `max` bytes) when it answers 200,
+    /// else the status it answered.
+    fn request(&self, path: &str, max: u64) -> anyhow::Result<Result<Vec<u8>, u16>> {
         let url = format!("{}/{path}", self.config.origin);
         let mut response = self
             .agent
             .get(&url)
             .call()
             .with_context(|| format!("cannot fetch {url}"))?;
-        let status = response.status();
+        let status = response.status().as_u16();
         if status != 200 {
-            bail!("{url} answered {status}");
+            return Ok(Err(status));
         }
-        response
+        let body = response
             .body_mut()
             .with_config()
             .limit(max)
             .read_to_vec()
-            .with_context(|| format!("cannot read {url} (at most {max} bytes)"))
+            .with_context(|| format!("cannot read {url} (at most {max} bytes)"))?;
+        Ok(Ok(body))
     }
 
     /// Listens to the origin's `events` stream for ever, sending on `wake` each time a corte
