@@ -127,12 +127,11 @@ impl Audit {
         if *size > MAX_AUDIT_FILE_BYTES {
             return (Some(sequence), Found::TooLarge);
         }
-        // Read at most one byte more than listed: a longer object is damaged, not read whole.
-        let read = std::fs::File::open(self.store.object_path(sha)).and_then(|f| {
-            let mut bytes = Vec::with_capacity(usize::try_from(*size).unwrap_or(0));
-            std::io::Read::read_to_end(&mut std::io::Read::take(f, size + 1), &mut bytes)?;
-            Ok(bytes)
-        });
+        // An object of another size is damaged, not read.
+        let read = match self.store.object_size(sha) {
+            Some(stored) if stored == *size => self.store.read_object(sha),
+            _ => Err(anyhow::anyhow!("object {sha} missing or of another size")),
+        };
         let found = match read {
             Ok(bytes) if bytes.len() as u64 == *size && sha256_hex(&bytes) == *sha => Found::File {
                 bytes: Bytes::from(bytes),

@@ -100,22 +100,38 @@ impl Corte {
         !self.uncompressed.is_empty()
     }
 
-    /// The same corte with every file that waited compressed (one thread: it runs beside
-    /// the serving, at low priority).
-    pub fn compressed(&self) -> Corte {
+    /// The same corte with every file that waited compressed, one file after another (it runs
+    /// beside the serving, at low priority). Variants already in `done` (by ETag) are reused
+    /// and new ones added to it; `stop` is asked before each file, and when it answers true
+    /// the work so far stays in `done` and `None` is returned (a newer corte has come, which
+    /// waits for the same files).
+    pub fn compressed_with(
+        &self,
+        done: &mut HashMap<String, Variants>,
+        stop: impl Fn() -> bool,
+    ) -> Option<Corte> {
         let mut files = self.files.clone();
         for path in &self.uncompressed {
-            if let Some(file) = files.get_mut(path) {
-                file.variants = variants(&file.bytes, &file.etag);
+            let Some(file) = files.get_mut(path) else {
+                continue;
+            };
+            if let Some(v) = done.get(&file.etag) {
+                file.variants = v.clone();
+                continue;
             }
+            if stop() {
+                return None;
+            }
+            file.variants = variants(&file.bytes, &file.etag);
+            done.insert(file.etag.clone(), file.variants.clone());
         }
-        Corte {
+        Some(Corte {
             sequence: self.sequence,
             corte_time: self.corte_time.clone(),
             files,
             sequence_value: self.sequence_value.clone(),
             uncompressed: HashSet::new(),
-        }
+        })
     }
 
     /// Its listed files' bytes by SHA-256 (their ETags), for the next corte's check to take

@@ -3,8 +3,9 @@
 //! existing nginx or Apache (`deploy/`).
 //!
 //! ```text
-//! <export_root>/cortes/<sequence>/   every file of the corte (hard links to the node's objects
-//!                                    when on the same file system, copies otherwise)
+//! <export_root>/cortes/<sequence>/   every file of the corte: a hard link to the previous
+//!                                    exported corte's when unchanged, else written from the
+//!                                    node's objects
 //! <export_root>/current -> cortes/<sequence>
 //! ```
 //!
@@ -61,19 +62,25 @@ fn materialise(
             .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
     }
     std::fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let (previous_dir, previous_files) = previous_export(store, cortes, record.sequence);
     for f in &manifest.files {
-        let dest = tmp.join(relative(&f.path)?);
+        let rel = relative(&f.path)?;
+        let dest = tmp.join(&rel);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        let object = store.object_path(&f.sha256);
-        if std::fs::hard_link(&object, &dest).is_err() {
-            // Another file system (or a file system without hard links): a copy.
-            std::fs::copy(&object, &dest).with_context(|| {
-                format!("cannot copy {} to {}", object.display(), dest.display())
-            })?;
+        // A file the previous exported corte had with the same SHA-256: one inode for both.
+        let from = previous_dir.join(&rel);
+        let unchanged = previous_files.get(&f.path) == Some(&f.sha256)
+            && std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file() && m.len() == f.size);
+        if unchanged && std::fs::hard_link(&from, &dest).is_ok() {
+            continue;
         }
+        let bytes = store
+            .read_object(&f.sha256)
+            .with_context(|| format!("corte {}: {}", record.sequence, f.path))?;
+        std::fs::write(&dest, bytes).with_context(|| format!("cannot write {}", dest.display()))?;
     }
     for (path, bytes) in [
         (MANIFEST_PATH, record.manifest.as_bytes()),
@@ -94,6 +101,27 @@ fn materialise(
     std::fs::rename(&tmp, target)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))?;
     sync_dir(cortes)
+}
+
+/// The newest corte exported before `sequence` (its directory) and its files' SHA-256 by path,
+/// from its record in the store; nothing when there is none.
+fn previous_export(
+    store: &Store,
+    cortes: &Path,
+    sequence: u64,
+) -> (PathBuf, std::collections::HashMap<String, String>) {
+    let newest = std::fs::read_dir(cortes)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .filter(|&n| n < sequence)
+        .max();
+    let files = newest
+        .and_then(|n| store.read_record(n).ok())
+        .and_then(|r| Manifest::from_bytes(r.manifest.as_bytes()).ok())
+        .map(|m| m.files.into_iter().map(|f| (f.path, f.sha256)).collect())
+        .unwrap_or_default();
+    (cortes.join(newest.unwrap_or(0).to_string()), files)
 }
 
 /// A manifest path as a relative path that cannot leave its root (checked again here

@@ -29,7 +29,7 @@ pub struct History {
     pub cortes: Vec<HistoryEntry>,
     /// The active sequence.
     pub active: Option<u64>,
-    /// Bytes the object store uses (each distinct file once).
+    /// Bytes the object store uses on disk (each distinct file once, in packs).
     pub objects_bytes: u64,
 }
 

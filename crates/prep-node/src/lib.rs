@@ -11,10 +11,13 @@
 //!   — and either stores it in the [`Store`] and activates it, or moves it to `rejected/`
 //!   with its [`Refusal`]. [`Node::open`] recovers after a crash and verifies the active corte
 //!   again before it is served.
-//! - [`Store`]: content-addressed objects, one [`CorteRecord`] per accepted corte, and the
-//!   `active` file, the single switch point; every write is temporary file, fsync, rename.
+//! - [`Store`]: content-addressed objects (each corte's new files in one [`pack`]), one
+//!   [`CorteRecord`] per accepted corte, and the `active` file, the single switch point;
+//!   every write is temporary file, fsync, rename.
 //! - [`Corte`]: the active corte in memory; [`Node::current`] hands out an `Arc` so a request
-//!   finishes on the corte it started on.
+//!   finishes on the corte it started on. A corte with many new bytes is served at once and
+//!   its compressed variants made after, by the node's one background compressor thread
+//!   (which drops a corte replaced meanwhile and goes on with the newer one).
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
 //! - [`export`]: the web-root export for nginx or Apache: each activated corte as files
 //!   under `<export_root>/cortes/<sequence>/`, `current` switched by rename.
@@ -46,6 +49,7 @@ pub mod access_log;
 pub mod activity;
 pub mod audit;
 pub mod compress;
+mod compressor;
 pub mod config;
 pub mod corte;
 pub mod deliver;
@@ -58,6 +62,7 @@ pub mod metrics;
 pub mod node;
 mod node_notice;
 pub mod notice;
+pub mod pack;
 pub mod package_dir;
 pub mod patched;
 pub mod pull;

@@ -9,6 +9,7 @@
 //! change it), checks it, and then either stores it or moves it to `data/rejected/` beside a
 //! `.reason` file.
 
+use crate::compressor::Compressor;
 use crate::config::NodeConfig;
 use crate::corte::Corte;
 use crate::events::EventLog;
@@ -71,6 +72,7 @@ pub struct Node {
     active: Arc<RwLock<Option<Arc<Corte>>>>,
     last: Mutex<Option<Last>>,
     resync: bool,
+    compressor: Compressor,
     _lock: std::fs::File,
 }
 
@@ -94,11 +96,15 @@ impl Node {
             );
         }
         let events = EventLog::open(&config.data.join("events.jsonl"))?;
+        let active = Arc::new(RwLock::new(None));
+        let compressor = Compressor::start(Arc::clone(&active), store.clone())
+            .context("cannot start the compressor thread")?;
         let node = Node {
             store,
             events,
             metrics: Metrics::default(),
-            active: Arc::new(RwLock::new(None)),
+            active,
+            compressor,
             last: Mutex::new(None),
             resync,
             _lock: lock,
@@ -559,38 +565,11 @@ impl Node {
         })
     }
 
-    /// On a thread of its own, at low priority: compresses the files of the active corte
-    /// that wait for it ([`crate::corte::COMPRESS_AFTER_BYTES`]) and serves the compressed
-    /// corte in its place, then caches the variants in the store so a restart need not
-    /// compress again; a failure only costs that (it is reported, nothing else changes).
+    /// Hands the active corte to the background compressor ([`crate::compressor`]), which
+    /// compresses what it still waits for and caches its variants in the store.
     fn cache_variants(&self) {
-        let (Some(corte), store) = (self.current(), self.store.clone()) else {
-            return;
-        };
-        let active = Arc::clone(&self.active);
-        let spawned = std::thread::Builder::new()
-            .name("variant-cache".into())
-            .spawn(move || {
-                // Beside the serving and the next corte's checks: at low priority.
-                let _ = rustix::process::setpriority_process(None, 10);
-                let corte = if corte.awaits_compression() {
-                    let done = Arc::new(corte.compressed());
-                    let mut guard = active.write().unwrap_or_else(|p| p.into_inner());
-                    // Only over the very corte it was made from: a newer corte or a notice
-                    // installed meanwhile stays.
-                    if guard.as_ref().is_some_and(|c| Arc::ptr_eq(c, &corte)) {
-                        *guard = Some(Arc::clone(&done));
-                    }
-                    done
-                } else {
-                    corte
-                };
-                if let Err(e) = corte.cache_variants(&store) {
-                    eprintln!("prep node: cannot cache compressed variants: {e:#}");
-                }
-            });
-        if let Err(e) = spawned {
-            eprintln!("prep node: cannot cache compressed variants: {e}");
+        if let Some(corte) = self.current() {
+            self.compressor.submit(corte);
         }
     }
 

@@ -344,9 +344,9 @@ pub fn verify_package_with(
             files.insert(path.to_owned(), bytes.clone());
             return Some(bytes.clone());
         }
-        let (file, limit) = match (sizes.get(path), fill.get(path)) {
-            (Some(&size), _) => (dir.join(path), size),
-            (None, Some((object, size, sha256))) => {
+        let read = match (sizes.get(path), fill.get(path)) {
+            (Some(&size), _) => read_bounded(&dir.join(path), size),
+            (None, Some((size, sha256))) => {
                 if let Some(bytes) = held
                     .and_then(|h| h.memory.get(sha256.as_str()))
                     .filter(|b| b.len() as u64 == *size)
@@ -354,11 +354,17 @@ pub fn verify_package_with(
                     files.insert(path.to_owned(), bytes.clone());
                     return Some(bytes.clone());
                 }
-                (object.clone(), *size)
+                // Indexed with this size (`fillable`); the hash is checked next.
+                store.map_or(Ok(None), |store| {
+                    store
+                        .read_object(sha256)
+                        .map(Some)
+                        .map_err(|e| format!("{path}: {e:#}"))
+                })
             }
             (None, None) => return None,
         };
-        match read_bounded(&file, limit) {
+        match read {
             Ok(Some(bytes)) => {
                 let bytes = Bytes::from(bytes);
                 files.insert(path.to_owned(), bytes.clone());
@@ -400,8 +406,7 @@ pub fn verify_package_with(
     })
 }
 
-/// The files a delta package leaves out that `store` holds: path → (object path, size,
-/// SHA-256). The
+/// The files a delta package leaves out that `store` holds: path → (size, SHA-256). The
 /// manifest is not verified yet (its signature is checked next, by `check_package`), so it
 /// only chooses which objects to read; each is verified against the signed manifest after.
 /// The filled files count towards `max_files` and `max_total_bytes`.
@@ -412,7 +417,7 @@ fn fillable(
     store: &Store,
     listing: &[(String, u64)],
     limits: &Limits,
-) -> Result<HashMap<String, (PathBuf, u64, String)>, Refusal> {
+) -> Result<HashMap<String, (u64, String)>, Refusal> {
     // A manifest that does not parse is refused by `check_package` with its reason.
     let Ok(manifest) = Manifest::from_bytes(manifest_bytes) else {
         return Ok(HashMap::new());
@@ -439,10 +444,7 @@ fn fillable(
                 max: limits.max_total_bytes,
             });
         }
-        fill.insert(
-            f.path.clone(),
-            (store.object_path(&f.sha256), f.size, f.sha256.clone()),
-        );
+        fill.insert(f.path.clone(), (f.size, f.sha256.clone()));
         if (listing.len() + fill.len()) as u64 > limits.max_files {
             return Err(Refusal::TooManyFiles {
                 max: limits.max_files,

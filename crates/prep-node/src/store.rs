@@ -1,19 +1,25 @@
-//! The node's history on disk: content-addressed objects, one record per accepted corte, and
-//! the `active` switch. Every file is written whole or not at all (temporary file, fsync,
-//! rename, fsync of the directory).
+//! The node's history on disk: content-addressed objects (in packs, one per accepted corte),
+//! one record per accepted corte, and the `active` switch. Every file is written whole or not
+//! at all (temporary file, fsync, rename, fsync of the directory).
 //!
 //! ```text
-//! data/objects/<sha256[0..2]>/<sha256>   a file's bytes, stored once however many cortes hold it
+//! data/packs/<n>.pack                   the new files of one accepted corte, by SHA-256
+//!                                        ([`crate::pack`]): a file's bytes are stored once
+//!                                        however many cortes hold it
 //! data/cortes/<sequence>.json            a CorteRecord: manifest, signature, pointer, accepted time
 //! data/active                            the active sequence: the single switch point
 //! data/variants/<sequence>.pack          a cache of a corte's compressed variants (see
 //!                                        [`Store::put_variant_pack`]), not part of the history
 //! ```
 
+use crate::pack::{self, Span};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// What the node keeps of an accepted corte besides its files (which are objects).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,24 +43,56 @@ pub struct CorteRecord {
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    objects: Arc<Objects>,
 }
 
-/// More new objects than this are written in parallel ([`Store::put_objects`]).
-const PARALLEL_WRITES: usize = 1000;
+/// The objects' index, kept in memory: read from every pack's index when the store opens,
+/// extended by each pack it writes.
+#[derive(Debug, Default)]
+struct Objects {
+    index: RwLock<HashMap<String, (u64, Span)>>,
+    /// The packs' open files, by number.
+    packs: RwLock<HashMap<u64, Arc<std::fs::File>>>,
+    /// The next pack's number; held while a pack is written (one writer at a time).
+    next: Mutex<u64>,
+}
 
 /// The prefix of every temporary file the store writes; left-overs of a crash are removed.
 const TMP_PREFIX: &str = ".tmp-";
 
+/// The directory of the object packs.
+const PACKS: &str = "packs";
+
 impl Store {
-    /// Opens (creating the directories) the store at `root`.
+    /// Opens (creating the directories) the store at `root` and reads its packs' indexes. A
+    /// pack whose index cannot be read is reported and left out: the cortes that need its
+    /// objects then fail their verification, as with any damaged object.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
-        for sub in ["objects", "cortes", "incoming", "rejected", "variants"] {
+        for sub in [PACKS, "cortes", "incoming", "rejected", "variants"] {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        let objects = Objects::default();
+        let mut next = 1;
+        for entry in std::fs::read_dir(root.join(PACKS))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(number) = name
+                .strip_suffix(".pack")
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            next = next.max(number + 1);
+            if let Err(e) = objects.add_pack(number, &entry.path()) {
+                eprintln!("prep node: pack {} left out: {e:#}", entry.path().display());
+            }
+        }
+        *objects.next.lock().unwrap_or_else(PoisonError::into_inner) = next;
         Ok(Store {
             root: root.to_path_buf(),
+            objects: Arc::new(objects),
         })
     }
 
@@ -73,97 +111,94 @@ impl Store {
         self.root.join("rejected")
     }
 
-    /// The path of the object with this SHA-256 (lowercase hex, already validated).
-    pub fn object_path(&self, sha256: &str) -> PathBuf {
-        self.root
-            .join("objects")
-            .join(sha256.get(..2).unwrap_or("xx"))
-            .join(sha256)
+    fn pack_path(&self, number: u64) -> PathBuf {
+        self.root.join(PACKS).join(format!("{number}.pack"))
     }
 
-    /// Stores files under their hashes (those not already there), durably before returning:
-    /// every new object is written to a temporary file, one `syncfs` makes them all durable,
-    /// they are renamed into place, and a second `syncfs` makes the names durable. One flush
-    /// for the whole batch instead of one per file; and an object's name never exists, even
-    /// after a power cut, before its content does. Returns how many objects were new.
+    /// Stores files under their hashes (those not already there) durably before returning,
+    /// all of them in one new pack: written to a temporary file, flushed (`fdatasync`),
+    /// renamed into place, and the directory flushed. One file and one flush per corte; an
+    /// object is never indexed, even after a power cut, before its content is on disk.
+    /// Returns how many objects were new.
     pub fn put_objects<'a>(
         &self,
         objects: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> anyhow::Result<usize> {
-        use rayon::prelude::*;
+        let mut next = self
+            .objects
+            .next
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         // Two paths of one package may hold the same bytes: one object.
         let mut seen = std::collections::HashSet::new();
-        let new: Vec<(PathBuf, PathBuf, &[u8])> = objects
+        let new: Vec<(&str, &[u8])> = objects
             .into_iter()
-            .filter(|(sha256, _)| seen.insert(*sha256))
-            .map(|(sha256, bytes)| {
-                let path = self.object_path(sha256);
-                let dir = path.parent().unwrap_or(&self.root);
-                let tmp = dir.join(format!("{TMP_PREFIX}{}-{sha256}", std::process::id()));
-                (tmp, path, bytes)
-            })
-            .filter(|(_, path, _)| !path.exists())
+            .filter(|(sha256, _)| valid_sha256(sha256) && seen.insert(*sha256))
+            .filter(|(sha256, _)| self.object_size(sha256).is_none())
             .collect();
-        // A first corte is thousands of small files, and the file system's per-file work
-        // (creating a file costs about 0.3 ms on the test machine's ext4) is most of the
-        // time: beyond PARALLEL_WRITES files they are written in parallel. An incremental
-        // corte's few hundred are written by this thread, leaving the other cores to serve.
-        let write = |(tmp, _, bytes): &(PathBuf, PathBuf, &[u8])| -> anyhow::Result<()> {
-            if let Some(dir) = tmp.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            std::fs::write(tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))
-        };
-        let result = (|| -> anyhow::Result<()> {
-            if new.len() > PARALLEL_WRITES {
-                new.par_iter().try_for_each(write)?;
-            } else {
-                new.iter().try_for_each(write)?;
-            }
-            self.sync_filesystem()?;
-            for (tmp, path, _) in &new {
-                std::fs::rename(tmp, path)
-                    .with_context(|| format!("cannot rename {} into place", tmp.display()))?;
-            }
-            self.sync_filesystem()
-        })();
-        if result.is_err() {
-            for (tmp, _, _) in &new {
-                let _ = std::fs::remove_file(tmp);
-            }
+        if new.is_empty() {
+            return Ok(0);
         }
-        result.map(|()| new.len())
+        let number = *next;
+        let path = self.pack_path(number);
+        let dir = self.root.join(PACKS);
+        let tmp = dir.join(format!("{TMP_PREFIX}{}-{number}.pack", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let file = std::fs::File::create(&tmp)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            pack::write_pack(&mut out, new.iter().copied())?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_data()?;
+            std::fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+        sync_dir(&dir)?;
+        *next = number + 1;
+        self.objects.add_pack(number, &path)?;
+        Ok(new.len())
     }
 
-    /// Flushes everything written on the data directory's file system (`syncfs`).
-    fn sync_filesystem(&self) -> anyhow::Result<()> {
-        let dir = std::fs::File::open(&self.root)
-            .with_context(|| format!("cannot open {}", self.root.display()))?;
-        rustix::fs::syncfs(&dir)
-            .with_context(|| format!("cannot sync the file system of {}", self.root.display()))
-    }
-
-    /// The size of the object with this SHA-256 when the store holds it as a regular file;
-    /// `None` when absent or when `sha256` is not 64 lowercase hex digits.
+    /// The size of the object with this SHA-256 when the store holds it; `None` when absent
+    /// or when `sha256` is not 64 lowercase hex digits.
     pub fn object_size(&self, sha256: &str) -> Option<u64> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !valid {
+        self.object_location(sha256).map(|(_, span)| span.len)
+    }
+
+    /// Where the object with this SHA-256 lies: its pack and span (for audits and tests that
+    /// damage it on purpose).
+    pub fn object_location(&self, sha256: &str) -> Option<(PathBuf, Span)> {
+        if !valid_sha256(sha256) {
             return None;
         }
-        std::fs::symlink_metadata(self.object_path(sha256))
-            .ok()
-            .filter(std::fs::Metadata::is_file)
-            .map(|m| m.len())
+        let (number, span) = *self
+            .objects
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(sha256)?;
+        Some((self.pack_path(number), span))
     }
 
-    /// An object's bytes.
+    /// An object's bytes, as stored (the caller checks them against the SHA-256).
     pub fn read_object(&self, sha256: &str) -> anyhow::Result<Vec<u8>> {
-        let path = self.object_path(sha256);
-        std::fs::read(&path).with_context(|| format!("cannot read object {}", path.display()))
+        let (number, span) = self
+            .objects
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(sha256)
+            .copied()
+            .filter(|_| valid_sha256(sha256))
+            .with_context(|| format!("the store holds no object {sha256}"))?;
+        let file = self.objects.pack_file(number, &self.pack_path(number))?;
+        let len = usize::try_from(span.len).context("an object larger than memory")?;
+        let mut bytes = vec![0; len];
+        file.read_exact_at(&mut bytes, span.offset)
+            .with_context(|| format!("cannot read object {sha256} from pack {number}"))?;
+        Ok(bytes)
     }
 
     /// The cache of a corte's compressed variants.
@@ -343,14 +378,12 @@ impl Store {
     /// Removes the temporary files a crash may have left in the store.
     pub fn remove_leftovers(&self) -> anyhow::Result<usize> {
         let mut removed = 0;
-        let mut dirs = vec![
+        let dirs = [
             self.root.clone(),
             self.root.join("cortes"),
             self.root.join("variants"),
+            self.root.join(PACKS),
         ];
-        for entry in std::fs::read_dir(self.root.join("objects"))? {
-            dirs.push(entry?.path());
-        }
         for dir in dirs {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -368,20 +401,72 @@ impl Store {
         Ok(removed)
     }
 
-    /// Bytes the object store uses (the sum of the objects' sizes).
+    /// Bytes the object store uses (the sum of the packs' sizes).
     pub fn objects_bytes(&self) -> anyhow::Result<u64> {
         let mut total = 0;
-        for sub in std::fs::read_dir(self.root.join("objects"))? {
-            let sub = sub?;
-            if !sub.file_type()?.is_dir() {
-                continue;
-            }
-            for entry in std::fs::read_dir(sub.path())? {
-                total += entry?.metadata()?.len();
+        for entry in std::fs::read_dir(self.root.join(PACKS))? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().ends_with(".pack") {
+                total += entry.metadata()?.len();
             }
         }
         Ok(total)
     }
+}
+
+impl Objects {
+    /// Reads a pack's index and adds its objects (an object already indexed keeps its place).
+    fn add_pack(&self, number: u64, path: &Path) -> anyhow::Result<()> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let len = file.metadata()?.len();
+        let mut trailer = [0u8; pack::TRAILER_BYTES as usize];
+        if len >= pack::TRAILER_BYTES {
+            file.read_exact_at(&mut trailer, len - pack::TRAILER_BYTES)?;
+        }
+        let (start, index_len) = pack::index_region(len, &trailer)?;
+        let mut index = vec![0; usize::try_from(index_len).context("index too large")?];
+        file.read_exact_at(&mut index, start)?;
+        let entries = pack::read_index(&index, start)?;
+        {
+            let mut all = self.index.write().unwrap_or_else(PoisonError::into_inner);
+            for (sha, span) in entries {
+                all.entry(sha).or_insert((number, span));
+            }
+        }
+        self.packs
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(number, Arc::new(file));
+        Ok(())
+    }
+
+    /// A pack's open file.
+    fn pack_file(&self, number: u64, path: &Path) -> anyhow::Result<Arc<std::fs::File>> {
+        if let Some(f) = self
+            .packs
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&number)
+        {
+            return Ok(Arc::clone(f));
+        }
+        let file = Arc::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        );
+        self.packs
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(number, Arc::clone(&file));
+        Ok(file)
+    }
+}
+
+/// Whether `s` is a SHA-256 as the store names objects: 64 lowercase hex digits.
+fn valid_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Removes a leftover file or tree; one already gone is not an error (a background thread of a

@@ -94,8 +94,7 @@ fn every_stored_corte_is_served_read_only_under_its_sequence() {
 
     // Read from the store at each request: a damaged object is refused, never sent.
     let sha = prep_package::sha256_hex(b"seccion,votos\n1,1\n");
-    let object = root.path().join("data/objects").join(&sha[..2]).join(&sha);
-    std::fs::write(&object, b"seccion,votos\n1,9\n").expect("damage");
+    common::damage_object(&root.path().join("data"), &sha, b"seccion,votos\n1,9\n");
     let damaged = server.get("/historial/1/datos/PUE.csv", &[]);
     assert_eq!(damaged.status, 500);
     assert!(!damaged.body.starts_with(b"seccion"));

@@ -164,7 +164,19 @@ fn a_large_corte_is_served_at_once_and_compressed_after() {
     assert!(built.awaits_compression());
     let plain = built.get("datos/PUE.csv").expect("csv");
     assert!(plain.variants.gzip.is_none() && plain.variants.brotli.is_none());
-    let done = built.compressed();
+    // Stopped before its first file, nothing is done; then compressed; then a corte waiting
+    // for the same file takes it from the work done without compressing (never asks to stop).
+    let mut work = std::collections::HashMap::new();
+    assert!(built.compressed_with(&mut work, || true).is_none());
+    assert!(work.is_empty());
+    let done = built
+        .compressed_with(&mut work, || false)
+        .expect("compressed");
+    assert!(
+        work.contains_key(&plain.etag),
+        "the CSV's variants are kept"
+    );
+    assert!(built.compressed_with(&mut work, || true).is_some());
     assert!(!done.awaits_compression());
     let variants = &done.get("datos/PUE.csv").expect("csv").variants;
     let gz = variants.gzip.as_ref().expect("gzip variant");

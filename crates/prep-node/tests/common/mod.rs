@@ -253,3 +253,18 @@ pub struct Got {
     pub referrer: Option<String>,
     pub body: Vec<u8>,
 }
+
+/// Replaces, in place, the stored object `sha256` of the node's data directory `data` by
+/// `damaged` (same length): a disk fault the node must catch.
+#[allow(dead_code)]
+pub fn damage_object(data: &Path, sha256: &str, damaged: &[u8]) {
+    use std::os::unix::fs::FileExt;
+    let store = prep_node::Store::open(data).expect("store");
+    let (pack, span) = store.object_location(sha256).expect("object stored");
+    assert_eq!(span.len, damaged.len() as u64, "same length");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&pack)
+        .expect("open pack");
+    file.write_all_at(damaged, span.offset).expect("damage");
+}
