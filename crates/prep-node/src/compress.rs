@@ -76,10 +76,19 @@ pub fn compressible(path: &str) -> bool {
 }
 
 /// The variants of `bytes` whose identity ETag is `etag` (quoted), each kept only when
-/// smaller than the original.
+/// smaller than the original; gzip and brotli made in parallel (`rayon`).
 pub fn variants(bytes: &[u8], etag: &str) -> Variants {
+    kept(bytes, etag, rayon::join(|| gzip(bytes), || brotli(bytes)))
+}
+
+/// [`variants`], both made on the calling thread: for the background compressor, whose low
+/// priority would not carry over to `rayon`'s threads.
+pub fn variants_on_this_thread(bytes: &[u8], etag: &str) -> Variants {
+    kept(bytes, etag, (gzip(bytes), brotli(bytes)))
+}
+
+fn kept(bytes: &[u8], etag: &str, (gzip, brotli): (Option<Vec<u8>>, Option<Vec<u8>>)) -> Variants {
     let tagged = |suffix: &str| format!("{}.{suffix}\"", etag.trim_end_matches('"'));
-    let (gzip, brotli) = rayon::join(|| gzip(bytes), || brotli(bytes));
     let keep = |c: Option<Vec<u8>>, suffix| {
         c.filter(|c| c.len() < bytes.len()).map(|c| {
             let etag = tagged(suffix);

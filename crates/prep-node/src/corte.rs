@@ -1,7 +1,7 @@
 //! A corte as served: every file in memory with its headers' values, built from a verified
 //! package or loaded from the store and verified again.
 
-use crate::compress::{Head, Variants, compressible, variants};
+use crate::compress::{Head, Variants, compressible, variants, variants_on_this_thread};
 use crate::package_dir::{SIGNATURE_PATH, VerifiedPackage, check_pointer};
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
@@ -122,7 +122,7 @@ impl Corte {
             if stop() {
                 return None;
             }
-            file.variants = variants(&file.bytes, &file.etag);
+            file.variants = variants_on_this_thread(&file.bytes, &file.etag);
             done.insert(file.etag.clone(), file.variants.clone());
         }
         Some(Corte {
