@@ -11,7 +11,9 @@
 
 use crate::compress::Variants;
 use crate::corte::Corte;
+use crate::events::EventLog;
 use crate::store::Store;
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 
@@ -48,16 +50,18 @@ pub(crate) struct Compressor {
 
 impl Compressor {
     /// Starts the thread. It installs compressed cortes into `active` (only over the very
-    /// corte they were made from) and caches variants in `store`.
+    /// corte they were made from), caches variants in `store`, and records a `compressed`
+    /// event for each corte it compressed (`sequence`, `files`, `ms`, `installed`).
     pub(crate) fn start(
         active: Arc<RwLock<Option<Arc<Corte>>>>,
         store: Store,
+        events: Arc<EventLog>,
     ) -> std::io::Result<Compressor> {
         let shared = Arc::new(Shared::default());
         let worker = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("compressor".into())
-            .spawn(move || run(&worker, &active, &store))?;
+            .spawn(move || run(&worker, &active, &store, &events))?;
         Ok(Compressor { shared })
     }
 
@@ -75,7 +79,7 @@ impl Drop for Compressor {
     }
 }
 
-fn run(shared: &Shared, active: &RwLock<Option<Arc<Corte>>>, store: &Store) {
+fn run(shared: &Shared, active: &RwLock<Option<Arc<Corte>>>, store: &Store, events: &EventLog) {
     // Beside the serving and the next corte's checks: at the lowest priority (on Linux this
     // applies to this thread only). Nice 19 weighs 15 against a normal thread's 1,024, so it
     // still progresses on a busy machine; nice 10 (110) let 50 nodes' compressors on one
@@ -100,15 +104,29 @@ fn run(shared: &Shared, active: &RwLock<Option<Arc<Corte>>>, store: &Store) {
             }
         };
         let corte = if corte.awaits_compression() {
+            let started = std::time::Instant::now();
             let Some(compressed) = corte.compressed_with(&mut done, || shared.superseded()) else {
                 continue;
             };
             let compressed = Arc::new(compressed);
-            let mut guard = active.write().unwrap_or_else(PoisonError::into_inner);
-            // A newer corte or a notice installed meanwhile stays.
-            if guard.as_ref().is_some_and(|c| Arc::ptr_eq(c, &corte)) {
-                *guard = Some(Arc::clone(&compressed));
-            }
+            let installed = {
+                let mut guard = active.write().unwrap_or_else(PoisonError::into_inner);
+                // A newer corte or a notice installed meanwhile stays.
+                let current = guard.as_ref().is_some_and(|c| Arc::ptr_eq(c, &corte));
+                if current {
+                    *guard = Some(Arc::clone(&compressed));
+                }
+                current
+            };
+            events.record(
+                "compressed",
+                json!({
+                    "sequence": corte.sequence,
+                    "files": corte.awaiting_compression(),
+                    "ms": started.elapsed().as_millis() as u64,
+                    "installed": installed,
+                }),
+            );
             compressed
         } else {
             corte

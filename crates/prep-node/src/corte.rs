@@ -95,6 +95,11 @@ impl Corte {
         }
     }
 
+    /// How many of its files wait for their compressed variants.
+    pub fn awaiting_compression(&self) -> usize {
+        self.uncompressed.len()
+    }
+
     /// Whether some of its files still wait for their compressed variants.
     pub fn awaits_compression(&self) -> bool {
         !self.uncompressed.is_empty()

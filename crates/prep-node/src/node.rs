@@ -67,7 +67,7 @@ struct Last {
 pub struct Node {
     config: NodeConfig,
     store: Store,
-    events: EventLog,
+    events: Arc<EventLog>,
     metrics: Metrics,
     active: Arc<RwLock<Option<Arc<Corte>>>>,
     last: Mutex<Option<Last>>,
@@ -95,9 +95,9 @@ impl Node {
                 lock_path.display()
             );
         }
-        let events = EventLog::open(&config.data.join("events.jsonl"))?;
+        let events = Arc::new(EventLog::open(&config.data.join("events.jsonl"))?);
         let active = Arc::new(RwLock::new(None));
-        let compressor = Compressor::start(Arc::clone(&active), store.clone())
+        let compressor = Compressor::start(Arc::clone(&active), store.clone(), Arc::clone(&events))
             .context("cannot start the compressor thread")?;
         let node = Node {
             store,

@@ -220,4 +220,14 @@ fn a_large_corte_is_served_at_once_and_compressed_after() {
         .cloned()
         .expect("cached");
     assert!(!gz.is_empty() && !br.is_empty());
+    // Logged for the incident record.
+    let events = std::fs::read_to_string(node.config().data.join("events.jsonl")).expect("log");
+    let compressed: serde_json::Value = events
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|e: &serde_json::Value| e["event"] == "compressed")
+        .expect("a compressed event");
+    assert_eq!(compressed["sequence"], 1);
+    assert_eq!(compressed["installed"], true);
+    assert!(compressed["files"].as_u64().is_some_and(|n| n >= 1));
 }
