@@ -258,10 +258,21 @@ fn sigkill_at_random_moments_never_leaves_a_half_published_corte() {
             previous = Some(m);
         }
         timings[3] += t.elapsed();
-        // ... and the node is killed at a random moment while it takes and switches them
-        // (half the time soon after the delivery, when it is most likely at work).
-        let window = if rng.below(2) == 0 { 30 } else { 120 };
-        std::thread::sleep(Duration::from_millis(rng.below(window)));
+        // ... and the node is killed at a random moment while it takes and switches them:
+        // half the time a few milliseconds after it claimed a package (a corte of this size
+        // is checked, stored in one pack and switched within milliseconds), else at any
+        // moment of the next 120 ms.
+        if rng.below(2) == 0 {
+            let deadline = Instant::now() + Duration::from_millis(500);
+            while Instant::now() < deadline
+                && !std::fs::read_dir(&incoming).is_ok_and(|mut d| d.next().is_some())
+            {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            std::thread::sleep(Duration::from_micros(rng.below(3000)));
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.below(120)));
+        }
         let t = Instant::now();
         kill(child, round, &log);
         kills += 1;

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 pub use prep_node::Sent;
 
@@ -29,24 +29,25 @@ pub struct Job {
     pub corte_dir: PathBuf,
     /// Its sequence.
     pub sequence: u64,
-    /// Its manifest (read from the package; the node verifies it).
-    pub manifest: Manifest,
+    /// Its manifest (read from the package; the node verifies it), shared by every
+    /// difusor's job for this corte.
+    pub manifest: Arc<Manifest>,
     /// The SHA-256 of every file the difusor is known to hold (the files of the last corte
     /// delivered to it successfully); `None` when unknown: the full package is sent.
-    pub have: Option<HashSet<String>>,
+    pub have: Option<Arc<HashSet<String>>>,
     /// That last corte delivered, when known: a channel may send this one as patches
     /// against it ([`patches`]).
     pub base: Option<u64>,
 }
 
 impl Job {
-    /// Reads the package's manifest.
+    /// A job for the package in `corte_dir`, whose manifest ([`read_manifest`]) is given.
     pub fn new(
         corte_dir: &Path,
         sequence: u64,
-        have: Option<HashSet<String>>,
+        manifest: Arc<Manifest>,
+        have: Option<Arc<HashSet<String>>>,
     ) -> anyhow::Result<Job> {
-        let manifest = read_manifest(corte_dir)?;
         if manifest.sequence != sequence {
             anyhow::bail!(
                 "{} holds corte {}, not {sequence}",

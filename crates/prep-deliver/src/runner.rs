@@ -7,8 +7,10 @@
 use crate::channel::{self, Job};
 use crate::difusores::Difusor;
 use crate::record::{self, DeliveryRecord, Journal, Outcome};
-use std::collections::HashSet;
+use prep_package::Manifest;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The folder of the election directory's cortes.
@@ -84,9 +86,18 @@ pub async fn deliver_all(
     }
     let journal = Journal::open(election_dir)?;
     let last = record::last_delivered(&record::read(election_dir)?);
+    let manifests = Manifests::new(election_dir);
     let runs = difusores.iter().map(|d| {
         let known = last.get(&d.id).copied();
-        deliver_one(election_dir, sequence, d, known, &journal, backoff)
+        deliver_one(
+            election_dir,
+            sequence,
+            d,
+            known,
+            &journal,
+            &manifests,
+            backoff,
+        )
     });
     let results = futures::future::join_all(runs).await;
     let mut records = Vec::new();
@@ -113,10 +124,43 @@ pub async fn deliver_round(
     Ok(records)
 }
 
-/// The files of a corte, by SHA-256, when its package can be read.
-fn hashes_of(election_dir: &Path, sequence: u64) -> Option<HashSet<String>> {
-    let manifest = channel::read_manifest(&corte_dir(election_dir, sequence)).ok()?;
-    Some(manifest.files.into_iter().map(|f| f.sha256).collect())
+/// A corte's manifest and the SHA-256 of its files.
+#[derive(Clone)]
+struct Listed {
+    manifest: Arc<Manifest>,
+    hashes: Arc<HashSet<String>>,
+}
+
+/// The manifests of the cortes one round delivers, each read and parsed once however many
+/// difusores need it (a state's manifest is a megabyte of JSON; 50 difusores parsed it 100
+/// times a corte). A failed read is not kept: the next difusor tries again.
+struct Manifests<'a> {
+    election_dir: &'a Path,
+    read: Mutex<HashMap<u64, Listed>>,
+}
+
+impl<'a> Manifests<'a> {
+    fn new(election_dir: &'a Path) -> Self {
+        Manifests {
+            election_dir,
+            read: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, sequence: u64) -> anyhow::Result<Listed> {
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(l) = read.get(&sequence) {
+            return Ok(l.clone());
+        }
+        let manifest = channel::read_manifest(&corte_dir(self.election_dir, sequence))?;
+        let hashes = manifest.files.iter().map(|f| f.sha256.clone()).collect();
+        let listed = Listed {
+            manifest: Arc::new(manifest),
+            hashes: Arc::new(hashes),
+        };
+        read.insert(sequence, listed.clone());
+        Ok(listed)
+    }
 }
 
 async fn deliver_one(
@@ -125,6 +169,7 @@ async fn deliver_one(
     d: &Difusor,
     known: Option<u64>,
     journal: &Journal,
+    manifests: &Manifests<'_>,
     backoff: Backoff,
 ) -> anyhow::Result<Vec<DeliveryRecord>> {
     let kind = d.channel.kind();
@@ -164,12 +209,16 @@ async fn deliver_one(
             .collect(),
     };
     let channel = channel::open(&d.channel);
-    let mut have = known.and_then(|k| hashes_of(election_dir, k));
+    let mut have = known.and_then(|k| manifests.get(k).ok()).map(|l| l.hashes);
     let mut base = known;
     let limit = Duration::from_secs(d.timeout_seconds);
     for seq in pending {
         let holds = have.is_some();
-        let job = match Job::new(&corte_dir(election_dir, seq), seq, have.take()) {
+        let dir = corte_dir(election_dir, seq);
+        let job = match manifests
+            .get(seq)
+            .and_then(|l| Job::new(&dir, seq, l.manifest, have.take()))
+        {
             Ok(j) => j.with_base(base.filter(|_| holds)),
             Err(e) => {
                 let r = failure(
@@ -247,13 +296,7 @@ async fn deliver_one(
             break;
         }
         base = Some(seq);
-        have = Some(
-            job.manifest
-                .files
-                .iter()
-                .map(|f| f.sha256.clone())
-                .collect(),
-        );
+        have = manifests.get(seq).ok().map(|l| l.hashes);
     }
     Ok(records)
 }

@@ -21,12 +21,14 @@ impl Channel for DirChannel {
             let inbox = self.inbox.clone();
             let src = job.corte_dir.clone();
             let name = job.package_name();
-            let have = job.have.clone().unwrap_or_default();
+            let have = job.have.clone();
             tokio::task::spawn_blocking(move || {
                 if !inbox.is_dir() {
                     anyhow::bail!("the inbox {} is not a directory", inbox.display());
                 }
-                prep_node::deliver_delta(&src, &inbox, &name, |h| have.contains(h))
+                prep_node::deliver_delta(&src, &inbox, &name, |h| {
+                    have.as_ref().is_some_and(|have| have.contains(h))
+                })
             })
             .await?
         })
