@@ -51,7 +51,7 @@ pub struct Store {
 #[derive(Debug, Default)]
 struct Objects {
     index: RwLock<HashMap<String, (u64, Span)>>,
-    /// The packs' open files, by number.
+    /// Open pack files, by number (at most [`OPEN_PACKS`]).
     packs: RwLock<HashMap<u64, Arc<std::fs::File>>>,
     /// The next pack's number; held while a pack is written (one writer at a time).
     next: Mutex<u64>,
@@ -62,6 +62,9 @@ const TMP_PREFIX: &str = ".tmp-";
 
 /// The directory of the object packs.
 const PACKS: &str = "packs";
+
+/// Packs kept open at most ([`Objects::keep_open`]).
+const OPEN_PACKS: usize = 128;
 
 impl Store {
     /// Opens (creating the directories) the store at `root` and reads its packs' indexes. A
@@ -434,11 +437,18 @@ impl Objects {
                 all.entry(sha).or_insert((number, span));
             }
         }
-        self.packs
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(number, Arc::new(file));
+        self.keep_open(number, Arc::new(file));
         Ok(())
+    }
+
+    /// Keeps a pack's file open for the next reads: at most [`OPEN_PACKS`] (a long history
+    /// would otherwise hold a descriptor per corte); beyond, the cache starts over.
+    fn keep_open(&self, number: u64, file: Arc<std::fs::File>) {
+        let mut packs = self.packs.write().unwrap_or_else(PoisonError::into_inner);
+        if packs.len() >= OPEN_PACKS {
+            packs.clear();
+        }
+        packs.insert(number, file);
     }
 
     /// A pack's open file.
@@ -454,10 +464,7 @@ impl Objects {
         let file = Arc::new(
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
         );
-        self.packs
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(number, Arc::clone(&file));
+        self.keep_open(number, Arc::clone(&file));
         Ok(file)
     }
 }
@@ -515,4 +522,86 @@ pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("cannot sync directory {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_are_stored_once_in_packs_and_read_back_after_a_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        // More packs than are kept open: each still reads.
+        let bodies: Vec<Vec<u8>> = (0..OPEN_PACKS + 10)
+            .map(|i| format!("archivo {i}").into_bytes())
+            .collect();
+        let shas: Vec<String> = bodies.iter().map(|b| prep_package::sha256_hex(b)).collect();
+        for (sha, body) in shas.iter().zip(&bodies) {
+            assert_eq!(
+                store
+                    .put_objects([(sha.as_str(), body.as_slice())])
+                    .expect("put"),
+                1
+            );
+        }
+        // Already held: no new pack.
+        assert_eq!(
+            store
+                .put_objects([(shas[0].as_str(), bodies[0].as_slice())])
+                .expect("put"),
+            0
+        );
+        // Not a lowercase hex SHA-256: never stored, never looked up.
+        assert_eq!(store.put_objects([("../x", &b"x"[..])]).expect("put"), 0);
+        assert_eq!(store.object_size("../x"), None);
+        let packs = std::fs::read_dir(dir.path().join(PACKS))
+            .expect("packs")
+            .count();
+        assert_eq!(packs, bodies.len());
+        for reopened in [store.clone(), Store::open(dir.path()).expect("reopen")] {
+            for (sha, body) in shas.iter().zip(&bodies) {
+                assert_eq!(&reopened.read_object(sha).expect("read"), body);
+                assert_eq!(reopened.object_size(sha), Some(body.len() as u64));
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_pack_is_left_out_and_a_crashed_write_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let (a, b) = (b"uno".as_slice(), b"dos".as_slice());
+        let (sa, sb) = (prep_package::sha256_hex(a), prep_package::sha256_hex(b));
+        store.put_objects([(sa.as_str(), a)]).expect("put");
+        store.put_objects([(sb.as_str(), b)]).expect("put");
+        // Pack 2 loses its trailer; a temporary pack is what a crash left.
+        let second = dir.path().join(PACKS).join("2.pack");
+        let len = std::fs::metadata(&second).expect("meta").len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&second)
+            .and_then(|f| f.set_len(len - 1))
+            .expect("truncate");
+        std::fs::write(
+            dir.path().join(PACKS).join(".tmp-1-3.pack"),
+            b"PREPPK01half",
+        )
+        .expect("tmp");
+        let reopened = Store::open(dir.path()).expect("reopen");
+        assert_eq!(reopened.read_object(&sa).expect("a"), a);
+        assert_eq!(reopened.object_size(&sb), None);
+        assert!(reopened.read_object(&sb).is_err());
+        assert_eq!(reopened.remove_leftovers().expect("clean"), 1);
+        // The next pack does not reuse a number on disk.
+        reopened.put_objects([(sb.as_str(), b)]).expect("put");
+        assert!(dir.path().join(PACKS).join("3.pack").is_file());
+        assert_eq!(
+            Store::open(dir.path())
+                .expect("open")
+                .read_object(&sb)
+                .expect("b"),
+            b
+        );
+    }
 }
