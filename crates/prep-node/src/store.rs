@@ -71,6 +71,13 @@ impl Store {
     /// pack whose index cannot be read is reported and left out: the cortes that need its
     /// objects then fail their verification, as with any damaged object.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
+        let loose = root.join("objects");
+        if loose.is_dir() {
+            bail!(
+                "{} holds one file per object, the layout of prep node before object packs,                  which this version does not read; start this node on an empty data directory                  with --resync (the institute's next corte starts its chain again)",
+                loose.display()
+            );
+        }
         for sub in [PACKS, "cortes", "incoming", "rejected", "variants"] {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir)
@@ -565,6 +572,15 @@ mod tests {
                 assert_eq!(reopened.object_size(sha), Some(body.len() as u64));
             }
         }
+    }
+
+    #[test]
+    fn a_data_directory_of_the_old_layout_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("objects/ab")).expect("mkdir");
+        let e = format!("{:#}", Store::open(dir.path()).expect_err("refused"));
+        assert!(e.contains("objects") && e.contains("--resync"), "{e}");
+        assert!(!dir.path().join(PACKS).exists(), "nothing written");
     }
 
     #[test]
