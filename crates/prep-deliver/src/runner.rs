@@ -215,11 +215,12 @@ async fn deliver_one(
     for seq in pending {
         let holds = have.is_some();
         let dir = corte_dir(election_dir, seq);
-        let job = match manifests
-            .get(seq)
-            .and_then(|l| Job::new(&dir, seq, l.manifest, have.take()))
-        {
-            Ok(j) => j.with_base(base.filter(|_| holds)),
+        let listed = manifests.get(seq).and_then(|l| {
+            let job = Job::new(&dir, seq, Arc::clone(&l.manifest), have.take())?;
+            Ok((job, l.hashes))
+        });
+        let (job, hashes) = match listed {
+            Ok((j, hashes)) => (j.with_base(base.filter(|_| holds)), hashes),
             Err(e) => {
                 let r = failure(
                     d,
@@ -296,7 +297,7 @@ async fn deliver_one(
             break;
         }
         base = Some(seq);
-        have = manifests.get(seq).ok().map(|l| l.hashes);
+        have = Some(hashes);
     }
     Ok(records)
 }

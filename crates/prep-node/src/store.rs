@@ -74,7 +74,9 @@ impl Store {
         let loose = root.join("objects");
         if loose.is_dir() {
             bail!(
-                "{} holds one file per object, the layout of prep node before object packs,                  which this version does not read; start this node on an empty data directory                  with --resync (the institute's next corte starts its chain again)",
+                "{} holds one file per object, the layout of prep node before object packs, \
+                 which this version does not read; start this node on an empty data directory \
+                 with --resync (the institute's next corte starts its chain again)",
                 loose.display()
             );
         }
@@ -180,28 +182,27 @@ impl Store {
     /// Where the object with this SHA-256 lies: its pack and span (for audits and tests that
     /// damage it on purpose).
     pub fn object_location(&self, sha256: &str) -> Option<(PathBuf, Span)> {
+        self.locate(sha256)
+            .map(|(number, span)| (self.pack_path(number), span))
+    }
+
+    /// The pack number and span of the object with this SHA-256, from the in-memory index.
+    fn locate(&self, sha256: &str) -> Option<(u64, Span)> {
         if !valid_sha256(sha256) {
             return None;
         }
-        let (number, span) = *self
-            .objects
-            .index
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(sha256)?;
-        Some((self.pack_path(number), span))
-    }
-
-    /// An object's bytes, as stored (the caller checks them against the SHA-256).
-    pub fn read_object(&self, sha256: &str) -> anyhow::Result<Vec<u8>> {
-        let (number, span) = self
-            .objects
+        self.objects
             .index
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(sha256)
             .copied()
-            .filter(|_| valid_sha256(sha256))
+    }
+
+    /// An object's bytes, as stored (the caller checks them against the SHA-256).
+    pub fn read_object(&self, sha256: &str) -> anyhow::Result<Vec<u8>> {
+        let (number, span) = self
+            .locate(sha256)
             .with_context(|| format!("the store holds no object {sha256}"))?;
         let file = self.objects.pack_file(number, &self.pack_path(number))?;
         let len = usize::try_from(span.len).context("an object larger than memory")?;
@@ -580,6 +581,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("objects/ab")).expect("mkdir");
         let e = format!("{:#}", Store::open(dir.path()).expect_err("refused"));
         assert!(e.contains("objects") && e.contains("--resync"), "{e}");
+        assert!(!e.contains("  "), "one sentence, no runs of spaces: {e}");
         assert!(!dir.path().join(PACKS).exists(), "nothing written");
     }
 
