@@ -118,7 +118,10 @@ impl Preamble {
         while i < lines.len() {
             let line = lines[i];
             let first = split(line).into_iter().next().unwrap_or_default();
-            if line.trim().is_empty() {
+            // Blank is written back as an empty line: only ASCII spaces may be dropped. A
+            // no-break space (Latin-1 0xA0) is kept as text, or writing the line back could
+            // drop the one byte that made the file Latin-1 and change its encoding.
+            if line.bytes().all(|b| b.is_ascii_whitespace()) {
                 p.items.push(PreambleItem::Blank);
             } else if p.summary.is_none() && SummaryField::from_name(&first).is_some() {
                 let names = split(line);

@@ -64,3 +64,15 @@ fn f_summary_cells_needing_quotes() {
     )
     .expect("reads");
 }
+
+#[test]
+fn g_a_preamble_line_of_one_no_break_space_keeps_the_file_latin1() {
+    // The only byte that is not UTF-8 is a Latin-1 no-break space (0xA0) alone on a line of
+    // the preamble (after a lone `\r`); read as a blank line, it was dropped on writing and the
+    // copy read as UTF-8, its "catálogo" no longer the first read's.
+    let db = round_trips(
+        b"GUBERNATURA\n03/06/2024 20:00 (UTC-6)\r\xa0\n\r\nCLAVE_CASILLA,TIPO_CASILLA,NULOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\nX,B,0,0,Fuera de cat\xc3\xa1logo,1\n",
+    )
+    .expect("reads");
+    assert_eq!(db.dialect.encoding, prep_csv::Encoding::Latin1);
+}
