@@ -20,6 +20,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 ci="${CI:-false}"
+# A CI run builds once: incremental compilation's caches would only take disk (2 GB and more).
+if [ "$ci" = true ]; then
+  export CARGO_INCREMENTAL=0
+fi
 fuzz_seconds="${FUZZ_SECONDS:-60}"
 started="$(date +%s)"
 timings=()
@@ -31,11 +35,21 @@ banner() {
   echo "=================================================================="
 }
 
+# Free space where cargo builds, and what the build directories hold: a full disk fails a build
+# with "No space left on device", and this line then says how it came to be full.
+disk_report() {
+  local free used
+  free="$(df -Ph "$repo" 2>/dev/null | awk 'NR == 2 { print $4 }')"
+  used="$(du -sh "$repo/target" "$repo/fuzz/target" 2>/dev/null | awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }')"
+  echo "disk: ${free:-?} free; ${used:-nothing built yet}"
+}
+
 # Runs one section, timing it: section NAME COMMAND...
 section() {
   local name="$1"
   shift
   banner "$name: $*"
+  disk_report
   current="$name"
   current_t0="$(date +%s)"
   "$@"
@@ -61,6 +75,7 @@ on_exit() {
     echo
     echo "tests: $test_totals"
   fi
+  disk_report
   if [ "$status" -ne 0 ]; then
     echo "test.sh: FAILED${current:+ in section $current} (exit status $status)" >&2
   fi
