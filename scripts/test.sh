@@ -39,8 +39,9 @@ banner() {
 # with "No space left on device", and this line then says how it came to be full.
 disk_report() {
   local free used
-  free="$(df -Ph "$repo" 2>/dev/null | awk 'NR == 2 { print $4 }')"
-  used="$(du -sh "$repo/target" "$repo/fuzz/target" 2>/dev/null | awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }')"
+  # `|| true`: du fails on a directory not built yet, and a report must not stop the run.
+  free="$(df -Ph "$repo" 2>/dev/null | awk 'NR == 2 { print $4 }')" || true
+  used="$(du -sh "$repo/target" "$repo/fuzz/target" 2>/dev/null | awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }')" || true
   echo "disk: ${free:-?} free; ${used:-nothing built yet}"
 }
 
