@@ -6,7 +6,8 @@
 //! renamed to `<inbox>/<name>/`. Only the files the difusor lacks are sent, zlib-compressed
 //! on the wire when the server allows it; when the difusor holds the corte before, the
 //! manifest and those files go as two zstd patches against it instead (a patched delta
-//! package, [`prep_node::patched`]); the bytes reported are those written to the TCP
+//! package, [`prep_node::patched`], sent without wire compression: zstd output does not
+//! shrink again); the bytes reported are those written to the TCP
 //! connection (handshake, compression and encryption included), comparable with rsync's.
 
 use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, Sent};
@@ -98,10 +99,12 @@ impl Channel for SftpChannel {
 }
 
 impl SftpChannel {
-    /// Connects, authenticates and opens the SFTP subsystem.
+    /// Connects, authenticates and opens the SFTP subsystem; `compress`: zlib on the wire
+    /// when the server allows it.
     async fn connect(
         &self,
         written: Arc<AtomicU64>,
+        compress: Wire,
     ) -> anyhow::Result<(client::Handle<HostKeyCheck>, SftpSession)> {
         let ssh = &self.ssh;
         if !ssh.known_hosts.is_file() {
@@ -117,14 +120,15 @@ impl SftpChannel {
             ssh: ssh.clone(),
             refused: Arc::clone(&refused),
         };
-        // zlib compression on the wire when the server allows it (OpenSSH's default does):
-        // the CSV and JSON of a corte shrink several times.
         let mut config = client::Config::default();
-        config.preferred.compression = std::borrow::Cow::Borrowed(&[
-            russh::compression::ZLIB_LEGACY,
-            russh::compression::ZLIB,
-            russh::compression::NONE,
-        ]);
+        config.preferred.compression = std::borrow::Cow::Borrowed(match compress {
+            Wire::Zlib => &[
+                russh::compression::ZLIB_LEGACY,
+                russh::compression::ZLIB,
+                russh::compression::NONE,
+            ],
+            Wire::Plain => &[russh::compression::NONE],
+        });
         let config = Arc::new(config);
         let socket = tokio::net::TcpStream::connect((ssh.host.as_str(), ssh.port))
             .await
@@ -172,7 +176,7 @@ impl SftpChannel {
     /// Uploads a notice directory under `.tmp-<name>`, the marker last, then renames it.
     async fn upload_notice(&self, notice_dir: &Path, name: &str) -> anyhow::Result<Sent> {
         let written = Arc::new(AtomicU64::new(0));
-        let (handle, sftp) = self.connect(Arc::clone(&written)).await?;
+        let (handle, sftp) = self.connect(Arc::clone(&written), Wire::Zlib).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let tmp = stage(&sftp, inbox, name).await?;
         for f in [
@@ -192,7 +196,18 @@ impl SftpChannel {
 
     async fn upload(&self, job: &Job) -> anyhow::Result<Sent> {
         let written = Arc::new(AtomicU64::new(0));
-        let (handle, sftp) = self.connect(Arc::clone(&written)).await?;
+        let patches = match job.base {
+            Some(base) => super::patches(job).await.map(|p| (base, p)),
+            None => None,
+        };
+        // zstd patches do not shrink again: zlib on the wire would only spend the institute's
+        // CPU (once per difusor) on them.
+        let wire = if patches.is_some() {
+            Wire::Plain
+        } else {
+            Wire::Zlib
+        };
+        let (handle, sftp) = self.connect(Arc::clone(&written), wire).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let name = job.package_name();
         let tmp = stage(&sftp, inbox, &name).await?;
@@ -202,9 +217,7 @@ impl SftpChannel {
             skipped: job.skipped(),
             ..Sent::default()
         };
-        if let (Some(base), Some((manifest_patch, files_patch))) =
-            (job.base, super::patches(job).await)
-        {
+        if let Some((base, (manifest_patch, files_patch))) = patches {
             // A patched delta package: the two patches, the pointer, the marker naming the
             // base, the signature.
             let pointer = tokio::fs::read(job.corte_dir.join(POINTER_PATH))
@@ -256,6 +269,16 @@ impl SftpChannel {
         sent.bytes = written.load(Ordering::Relaxed);
         Ok(sent)
     }
+}
+
+/// Whether a connection asks for zlib compression on the wire.
+#[derive(Debug, Clone, Copy)]
+enum Wire {
+    /// zlib when the server allows it (OpenSSH's default does): the CSV and JSON of a whole
+    /// corte shrink several times.
+    Zlib,
+    /// No compression: for content already compressed.
+    Plain,
 }
 
 /// A connection that counts the bytes written to it.
