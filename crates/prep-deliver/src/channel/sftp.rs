@@ -99,12 +99,12 @@ impl Channel for SftpChannel {
 }
 
 impl SftpChannel {
-    /// Connects, authenticates and opens the SFTP subsystem; `compress`: zlib on the wire
-    /// when the server allows it.
+    /// Connects, authenticates and opens the SFTP subsystem, asking for the `wire`
+    /// compression.
     async fn connect(
         &self,
         written: Arc<AtomicU64>,
-        compress: Wire,
+        wire: Wire,
     ) -> anyhow::Result<(client::Handle<HostKeyCheck>, SftpSession)> {
         let ssh = &self.ssh;
         if !ssh.known_hosts.is_file() {
@@ -121,7 +121,7 @@ impl SftpChannel {
             refused: Arc::clone(&refused),
         };
         let mut config = client::Config::default();
-        config.preferred.compression = std::borrow::Cow::Borrowed(match compress {
+        config.preferred.compression = std::borrow::Cow::Borrowed(match wire {
             Wire::Zlib => &[
                 russh::compression::ZLIB_LEGACY,
                 russh::compression::ZLIB,
@@ -196,10 +196,8 @@ impl SftpChannel {
 
     async fn upload(&self, job: &Job) -> anyhow::Result<Sent> {
         let written = Arc::new(AtomicU64::new(0));
-        let patches = match job.base {
-            Some(base) => super::patches(job).await.map(|p| (base, p)),
-            None => None,
-        };
+        // With their base (`patches` has none without one).
+        let patches = job.base.zip(super::patches(job).await);
         // zstd patches do not shrink again: zlib on the wire would only spend the institute's
         // CPU (once per difusor) on them.
         let wire = if patches.is_some() {
