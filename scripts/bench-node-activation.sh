@@ -34,10 +34,13 @@ for captured in 0.99 1; do
   echo "== synthesising $casillas casillas, $captured of actas captured"
   "$prep" synth --casillas "$casillas" --captured "$captured" --seed 2024 --out "$dir/db-$captured" --quiet
 done
+# The second corte is dated after the synthetic night (which ends by 03/06/2024 20:00): corte
+# times must move forward.
+corte_2="2024-06-04T00:00:00-06:00"
 "$prep" corte --from-database "$dir/db-0.99/PRES_2024.csv" --key "$dir/keys/prep.key" \
   --out "$dir/pkg-1" --sequence 1 >/dev/null
 "$prep" corte --from-database "$dir/db-1/PRES_2024.csv" --key "$dir/keys/prep.key" \
-  --out "$dir/pkg-2" --sequence 2 --previous "$dir/pkg-1" >/dev/null
+  --out "$dir/pkg-2" --sequence 2 --previous "$dir/pkg-1" --at "$corte_2" >/dev/null
 files=$(find "$dir/pkg-1" -type f | wc -l)
 bytes=$(du -sb "$dir/pkg-1" | cut -f1)
 echo "== package: $files files, $bytes bytes"

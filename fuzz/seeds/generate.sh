@@ -86,7 +86,7 @@ mkdir -p "$pkg"
 {
   cat <<'MANIFEST'
 {
-  "format": "prep-package/1",
+  "format": "prep-package/2",
   "institute": "IEEPUE",
   "process": "PEL2024",
   "sequence": 1,
@@ -95,6 +95,12 @@ mkdir -p "$pkg"
   "expires": "2024-06-04T20:00:00-06:00",
   "final": false,
   "previous": null,
+  "site": {
+    "corte_text": "03/06/2024 20:00 (UTC-6)",
+    "index": "json/main.data.json",
+    "databases": {},
+    "difusores": null
+  },
   "files": [
     {
       "path": "index.html",
@@ -112,9 +118,9 @@ MANIFEST
   printf '\0'
   cat <<'SIGNATURE'
 untrusted comment: signature from minisign secret key
-RUQavdwi7GT0nTND3627KgfyxFQBk0dUkqO5/dug1cnDN3koSVfvSNxPXgjlTejBAlqy4FzE6r8AUKSxDzLMi7Xf68E+Q8qsjwQ=
+RUQOHIr0mEga7YQOCraN5YXDKNTcGkBWTActwJWt+HfnIWxQkZc6Oa0kKVUAmTr03B6IUaYdl75MMH0bdps9+ei3UC025x7hiA4=
 trusted comment: prep sequence:1 corte:2024-06-03T20:00:00-06:00 institute:IEEPUE
-J31FlYzLHThzBrmJSPIrZUACrK+wVkor0W01F8tCms+DG16BeEAjAVAAlN6uezPQjW5XTbsKANRvhyatGS8SDA==
+JwcW4GAu1OmLG0fbX62buw3y2c3qoJaqkak5s2HQMkhKIOcZ3NZqXndU9CQ6D8XNAP+eU/xRZ7zpoCFRqCy4Cw==
 SIGNATURE
 } >"$pkg/signed-seed.bin"
 

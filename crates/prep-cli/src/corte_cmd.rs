@@ -24,8 +24,10 @@ pub struct CorteArgs {
     /// An election directory (made by `prep init`): cut the corte from its store.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["from_database", "out", "key"])]
     dir: Option<PathBuf>,
-    /// With --dir: the corte time, RFC 3339 (default: now).
-    #[arg(long, value_name = "TIME", requires = "dir")]
+    /// The corte time, RFC 3339. With --dir the default is now; with --from-database it is
+    /// the database's corte line (give --at to package the same database again as a later
+    /// corte: corte times must move forward).
+    #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// A published database: the corte's actas are its rows (a replay at its final state).
     #[arg(long, value_name = "FILE", required_unless_present = "dir")]
@@ -70,7 +72,7 @@ fn run_dir(dir: &Path, at: Option<&str>, is_final: bool) -> anyhow::Result<ExitC
     let dir = ElectionDir::open(dir)?;
     let at = match at {
         Some(t) => prep_publish::parse_rfc3339(t).map_err(|e| anyhow::anyhow!("--at: {e}"))?,
-        None => jiff::Timestamp::now(),
+        None => now_after_last_corte(&dir)?,
     };
     let store = dir.open_store()?;
     let key = dir.signing_key()?;
@@ -79,6 +81,25 @@ fn run_dir(dir: &Path, at: Option<&str>, is_final: bool) -> anyhow::Result<ExitC
     println!("{report}");
     println!("written to {}", report.path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Now, to the second; when the last corte was cut this very second (corte times are whole
+/// seconds and must move forward), the next second, after waiting for it.
+fn now_after_last_corte(dir: &ElectionDir) -> anyhow::Result<jiff::Timestamp> {
+    let now = jiff::Timestamp::now();
+    let Some(last) =
+        prep_publish::last_corte(dir)?.and_then(|l| rfc3339_seconds(&l.manifest.corte))
+    else {
+        return Ok(now);
+    };
+    let wait = last.saturating_add(1).saturating_sub(now.as_second());
+    if (1..=2).contains(&wait) {
+        let until = jiff::Timestamp::from_second(last + 1)?;
+        let left = until.duration_since(now).unsigned_abs();
+        std::thread::sleep(left);
+        return Ok(until);
+    }
+    Ok(now)
 }
 
 /// Runs `prep corte`.
@@ -123,21 +144,28 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "eleccion".into())
     });
-    let corte = db
+    let printed = db
         .preamble
         .corte
         .clone()
         .context("the database has no corte line (dd/mm/yyyy hh:mm (UTC-6))")?;
-    let corte_rfc3339 = prep_corte::corte_rfc3339(&corte)
-        .with_context(|| format!("cannot read the corte time {corte:?}"))?;
-    let zip_name = prep_corte::database_zip_name(&corte, parts.first().copied().unwrap_or("PREP"))
-        .unwrap_or_else(|| "PREP.zip".into());
+    let (corte, corte_rfc3339) = match args.at.as_deref() {
+        None => {
+            let rfc3339 = prep_corte::corte_rfc3339(&printed)
+                .with_context(|| format!("cannot read the corte time {printed:?}"))?;
+            (printed.clone(), rfc3339)
+        }
+        Some(at) => corte_at(at)?,
+    };
+    let zip_name =
+        prep_corte::database_zip_name(&printed, parts.first().copied().unwrap_or("PREP"))
+            .unwrap_or_else(|| "PREP.zip".into());
     let mut entries: Vec<(&str, &[u8])> = vec![(&stem, &db_bytes)];
     let cand_name = args.candidaturas.as_deref().map(file_name);
     if let (Some(name), Some(bytes)) = (&cand_name, &cand_bytes) {
         entries.push((name, bytes));
     }
-    let utc_offset = corte
+    let utc_offset = printed
         .rsplit_once('(')
         .map_or("UTC-6", |(_, zone)| zone.trim_end_matches(')'));
     let leeme = prep_csv::leeme(
@@ -184,6 +212,7 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
                     m.sequence
                 );
             }
+            prep_publish::follows(&m, &corte_rfc3339)?;
             Some(m.hash())
         }
         None => None,
@@ -206,8 +235,14 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         expires,
         is_final: args.is_final,
         previous,
+        databases: Default::default(),
+        difusores: None,
     };
     let package = prep_corte::assemble(data, vec![zip], &info);
+    package
+        .manifest
+        .validate()
+        .context("the package breaks a rule of the package format, so it is not signed")?;
     let signature = sign_manifest(&key, &package.manifest)?;
     prep_publish::write_package(out, &package, &signature, args.previous.as_deref())?;
     println!(
@@ -219,6 +254,15 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The corte line and RFC 3339 time of `--at` (`2024-06-03T20:30:00-06:00`), in its offset.
+fn corte_at(at: &str) -> anyhow::Result<(String, String)> {
+    let t = prep_publish::parse_rfc3339(at).map_err(|e| anyhow::anyhow!("--at: {e}"))?;
+    let offset = at.get(19..).filter(|o| o.len() == 6).unwrap_or("+00:00");
+    let tz = prep_publish::TimeZone::parse(offset)
+        .map_err(|e| anyhow::anyhow!("--at {at}: the offset {e}"))?;
+    Ok((tz.corte_line(t), tz.rfc3339(t)))
 }
 
 fn file_name(p: &Path) -> String {

@@ -2,8 +2,10 @@
 
 use crate::package_source::{MAX_MANIFEST_BYTES, PackageSource};
 use anyhow::Context;
-use prep_corte::{MANIFEST_PATH, POINTER_PATH, Pointer};
-use prep_package::{Expectations, Manifest, VerifyingKey, check_package, validate_path};
+use prep_package::{
+    Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MANIFEST_PATH, MAX_POINTER_BYTES, Manifest,
+    POINTER_PATH, VerifyingKey, check_package, rfc3339_seconds, rfc3339_utc,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +34,11 @@ pub struct VerifyArgs {
     /// manifest's `previous`.
     #[arg(long, value_name = "FILE")]
     previous: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339; default now): the package must not have expired
+    /// then, nor have a corte or creation time more than 5 minutes later. Give the time a
+    /// corte was live to verify the history of a night after its cortes expired.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
 }
 
 /// Runs `prep verify`.
@@ -46,17 +53,27 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
             let m = Manifest::from_bytes(&bytes).with_context(|| format!("{}", p.display()))?;
-            Some((m.sequence, m.hash()))
+            let hash = m.hash();
+            Some((m, hash))
         }
         None => None,
     };
+    let now = match &args.at {
+        Some(t) => {
+            let seconds = rfc3339_seconds(t).with_context(|| {
+                format!("--at {t:?} is not an RFC 3339 time like 2024-06-03T20:00:00-06:00")
+            })?;
+            rfc3339_utc(seconds)
+        }
+        None => rfc3339_utc(jiff::Timestamp::now().as_second()),
+    };
     let source = PackageSource::parse(&args.target)?;
-    let (pointer, manifest_path, manifest) = match read_manifest(&source) {
+    let (pointer, manifest) = match read_manifest(&source) {
         Ok(found) => found,
         Err(Refusal(reason)) => return Ok(refused(&reason)),
     };
-    let sig_path = format!("{manifest_path}.minisig");
-    let sig_bytes = source.read_small(&sig_path)?;
+    let sig_path = prep_package::SIGNATURE_PATH;
+    let sig_bytes = source.read_small(sig_path)?;
     let Ok(sig) = String::from_utf8(sig_bytes) else {
         return Ok(refused(&format!("{sig_path} is not text")));
     };
@@ -69,8 +86,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         None => sizes.keys().cloned().collect(),
     };
     let expect = Expectations {
-        last: previous.as_ref().map(|(s, h)| (*s, h.as_str())),
-        now_utc: None,
+        last: previous.as_ref().map(|(m, h)| Accepted::of(m, h)),
+        now_utc: Some(&now),
+        max_ahead_secs: Some(DEFAULT_MAX_AHEAD_SECS),
     };
     let progress = indicatif::ProgressBar::new(sizes.len() as u64).with_style(
         indicatif::ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len} files")
@@ -100,9 +118,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     match checked {
         Ok(m) => {
             if let Some(p) = &pointer
-                && let Err(reason) = check_pointer(p, &m, &manifest)
+                && let Err(reason) = prep_package::check_pointer(p, &m, &manifest)
             {
-                return Ok(refused(&reason));
+                return Ok(refused(&format!("{POINTER_PATH} {reason}")));
             }
             println!(
                 "OK: corte {} (sequence {}) of {} {}, {} files, {} bytes, signed by {}{}",
@@ -133,17 +151,19 @@ fn refused(reason: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// The pointer (required over http, optional in a directory), the manifest's path and bytes.
-/// On a live site a new corte may be activated between reading the pointer and the manifest:
-/// then the pointer is read again, a few times, until the two agree.
-fn read_manifest(source: &PackageSource) -> Result<(Option<Pointer>, String, Vec<u8>), Refusal> {
+/// The pointer's bytes (required over http, optional in a directory) and the manifest's bytes. On a live site a new corte may be activated between reading the pointer and the
+/// manifest: then the pointer is read again, a few times, until the two agree. The pointer is
+/// not interpreted here: once the manifest verifies, its bytes must be exactly the manifest's
+/// pointer ([`prep_package::check_pointer`]).
+fn read_manifest(source: &PackageSource) -> Result<(Option<Vec<u8>>, Vec<u8>), Refusal> {
+    #[derive(serde::Deserialize)]
+    struct Names {
+        manifest_sha256: String,
+    }
     let fail = |e: anyhow::Error| Refusal(format!("{e:#}"));
     for _ in 0..3 {
-        let pointer = match source.read(POINTER_PATH, 64 * 1024).map_err(fail)? {
-            Some(bytes) => Some(
-                serde_json::from_slice::<Pointer>(&bytes)
-                    .map_err(|e| Refusal(format!("{POINTER_PATH} is not a pointer: {e}")))?,
-            ),
+        let pointer = match source.read(POINTER_PATH, MAX_POINTER_BYTES).map_err(fail)? {
+            Some(bytes) => Some(bytes),
             None if source.can_list() => None,
             None => {
                 return Err(Refusal(format!(
@@ -152,36 +172,20 @@ fn read_manifest(source: &PackageSource) -> Result<(Option<Pointer>, String, Vec
                 )));
             }
         };
-        let manifest_path = pointer
-            .as_ref()
-            .map_or_else(|| MANIFEST_PATH.to_owned(), |p| p.manifest.clone());
-        validate_path(&manifest_path)
-            .map_err(|e| Refusal(format!("{POINTER_PATH} names a bad manifest path: {e}")))?;
         let manifest = source
-            .read(&manifest_path, MAX_MANIFEST_BYTES)
+            .read(MANIFEST_PATH, MAX_MANIFEST_BYTES)
             .map_err(fail)?
-            .ok_or_else(|| Refusal(format!("{} has no {manifest_path}", source.describe())))?;
-        let agrees = pointer
-            .as_ref()
-            .is_none_or(|p| p.manifest_sha256 == prep_package::sha256_hex(&manifest));
+            .ok_or_else(|| Refusal(format!("{} has no {MANIFEST_PATH}", source.describe())))?;
+        let agrees = pointer.as_ref().is_none_or(|p| {
+            serde_json::from_slice::<Names>(p)
+                .is_ok_and(|n| n.manifest_sha256 == prep_package::sha256_hex(&manifest))
+        });
         if agrees || source.can_list() {
-            return Ok((pointer, manifest_path, manifest));
+            return Ok((pointer, manifest));
         }
     }
     Err(Refusal(format!(
         "{POINTER_PATH} kept naming a manifest other than the one served at {}",
         source.describe()
     )))
-}
-
-/// `json/main.json` must point at this manifest: same sequence, corte and manifest hash.
-fn check_pointer(p: &Pointer, m: &Manifest, manifest_bytes: &[u8]) -> Result<(), String> {
-    let hash = prep_package::sha256_hex(manifest_bytes);
-    if p.manifest_sha256 != hash || p.sequence != m.sequence || p.corte_rfc3339 != m.corte {
-        return Err(format!(
-            "{POINTER_PATH} points at sequence {} (manifest {}), not at this manifest (sequence {}, {hash})",
-            p.sequence, p.manifest_sha256, m.sequence
-        ));
-    }
-    Ok(())
 }

@@ -37,7 +37,8 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
     let keys = common::generate_keys(&root.path().join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     let cand = puebla("PUE_GUB_Candidaturas_2024.csv");
-    let corte = |out: &Path, seq: &str, previous: Option<&Path>| {
+    // A corte of the database: final or not, at its own time or `--at` another.
+    let corte_args = |out: &Path, seq: &str, previous: Option<&Path>, at: Option<&str>| {
         let mut args = vec![
             "corte".to_owned(),
             "--from-database".into(),
@@ -48,17 +49,23 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
             s(&keys.join("prep.key")),
             "--out".into(),
             s(out),
-            "--final".into(),
             "--sequence".into(),
             seq.into(),
         ];
+        match at {
+            Some(at) => args.extend(["--at".into(), at.into()]),
+            None => args.push("--final".into()),
+        }
         if let Some(p) = previous {
             args.extend(["--previous".into(), s(p)]);
         }
-        ok(prep(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+        prep(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let corte = |out: &Path, seq: &str, previous: Option<&Path>, at: Option<&str>| {
+        ok(corte_args(out, seq, previous, at))
     };
     let c1 = root.path().join("c1");
-    corte(&c1, "1", None);
+    corte(&c1, "1", None, None);
     let pubkey = s(&keys.join("prep.pub"));
     let verified = ok(prep(&["verify", &s(&c1), "--key", &pubkey]));
     assert!(
@@ -114,10 +121,32 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
     );
     assert_eq!(total["candidacies"].as_array().map(Vec::len), Some(3));
 
-    // A second corte of the same actas, chained to the first: only the manifest, its
-    // signature and the pointer differ.
-    let c2 = root.path().join("c2");
-    corte(&c2, "2", Some(&c1));
+    // Nothing follows a final corte.
+    let after = corte_args(
+        &root.path().join("after"),
+        "2",
+        Some(&c1),
+        Some("2024-06-03T20:15:00-06:00"),
+    );
+    assert_eq!(after.status.code(), Some(2), "{}", common::text(&after));
+    assert!(
+        common::text(&after).contains("nothing follows a final corte"),
+        "{}",
+        common::text(&after)
+    );
+
+    // Two preliminary cortes of the same actas, chained: only the manifest, its signature
+    // and the pointer differ. Corte times move forward: the same actas again is a later corte.
+    let (c1, c2) = (root.path().join("p1"), root.path().join("p2"));
+    corte(&c1, "1", None, Some("2024-06-03T19:45:00-06:00"));
+    let earlier = corte_args(&c2, "2", Some(&c1), Some("2024-06-03T19:30:00-06:00"));
+    assert_eq!(earlier.status.code(), Some(2), "{}", common::text(&earlier));
+    assert!(
+        common::text(&earlier).contains("corte times must move forward"),
+        "{}",
+        common::text(&earlier)
+    );
+    corte(&c2, "2", Some(&c1), Some("2024-06-03T20:00:00-06:00"));
     let prev_manifest = s(&c1.join("manifest.json"));
     ok(prep(&[
         "verify",

@@ -43,7 +43,13 @@ fn prep_deliver_sends_the_latest_corte_to_every_enabled_difusor() {
             seq.into(),
         ];
         if let Some(p) = previous {
-            args.extend(["--previous".into(), s(&election.join("cortes").join(p))]);
+            // The same actas again, as a later corte: corte times must move forward.
+            args.extend([
+                "--previous".into(),
+                s(&election.join("cortes").join(p)),
+                "--at".into(),
+                "2024-06-03T20:15:00-06:00".into(),
+            ]);
         }
         ok(prep(&args.iter().map(String::as_str).collect::<Vec<_>>()));
     }

@@ -33,7 +33,13 @@ fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
             "876000".into(),
         ];
         if let Some(p) = previous {
-            args.extend(["--previous".into(), s(p)]);
+            // The same actas again, as a later corte: corte times must move forward.
+            args.extend([
+                "--previous".into(),
+                s(p),
+                "--at".into(),
+                "2024-06-03T20:15:00-06:00".into(),
+            ]);
         }
         ok(prep(&args.iter().map(String::as_str).collect::<Vec<_>>()));
     };

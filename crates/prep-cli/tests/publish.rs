@@ -106,15 +106,18 @@ fn publish_on_an_accelerated_clock_cuts_every_corte_chained_and_verifiable() {
     let origin = std::fs::read_link(dir.join("origin")).expect("origin link");
     assert_eq!(origin, Path::new("cortes/000003"));
 
-    // One more corte by hand continues the chain.
-    ok(prep(&[
-        "corte",
-        "--dir",
-        &s(&dir),
-        "--at",
-        "2024-06-02T22:05:00-06:00",
-    ]));
-    verify_all(&dir, 4);
+    // Nothing follows the final corte (a corte by hand after it was once signed and
+    // published): refused before anything is signed, naming the rule.
+    for at in ["2024-06-02T22:05:00-06:00", "2020-01-01T00:00:00-06:00"] {
+        let after = prep(&["corte", "--dir", &s(&dir), "--at", at]);
+        assert_eq!(after.status.code(), Some(2), "{}", common::text(&after));
+        assert!(
+            common::text(&after).contains("nothing follows a final corte"),
+            "{}",
+            common::text(&after)
+        );
+    }
+    verify_all(&dir, 3);
 }
 
 #[test]

@@ -38,9 +38,20 @@ fn write_package(
         sequence,
         corte: format!("2024-06-03T{:02}:00:00-06:00", 10 + sequence),
         created: "2024-06-03T10:00:04-06:00".into(),
-        expires: "2024-06-04T12:00:00-06:00".into(),
+        expires: expires_of(sequence).into(),
         is_final: false,
         previous,
+        site: prep_package::Site {
+            corte_text: "03/06/2024 12:00 (UTC-6)".into(),
+            // The index is json/data.json where the package has it, else its first file.
+            index: files
+                .iter()
+                .map(|(path, _)| *path)
+                .find(|path| *path == "json/data.json")
+                .unwrap_or(files[0].0)
+                .into(),
+            ..prep_package::Site::default()
+        },
         files: Vec::new(),
     };
     for (path, bytes) in files {
@@ -61,6 +72,15 @@ fn write_package(
     )
     .expect("write");
     m
+}
+
+/// The expiry of test packages: far ahead, but for sequence 9, which expired in 2024.
+fn expires_of(sequence: u64) -> &'static str {
+    if sequence == 9 {
+        "2024-06-04T12:00:00-06:00"
+    } else {
+        "2099-01-01T00:00:00Z"
+    }
 }
 
 /// A change made to a package on disk.
@@ -149,6 +169,47 @@ fn verify_accepts_a_good_package_and_names_each_refusal() {
             text(&out)
         );
     }
+    // Expired: refused as of now, accepted as of a time it was live (verifying history).
+    let expired = root.path().join("expired");
+    write_package(&expired, &key, 9, None, FILES);
+    let at_now = prep(&["verify", expired.to_str().expect("d"), "--key", &pk], &[]);
+    assert_eq!(at_now.status.code(), Some(1), "{}", text(&at_now));
+    assert!(
+        text(&at_now).contains("expired at 2024-06-04T12:00:00-06:00"),
+        "{}",
+        text(&at_now)
+    );
+    let then = prep(
+        &[
+            "verify",
+            expired.to_str().expect("d"),
+            "--key",
+            &pk,
+            "--at",
+            "2024-06-03T20:00:00-06:00",
+        ],
+        &[],
+    );
+    assert_eq!(then.status.code(), Some(0), "{}", text(&then));
+    // As of a time before it was even cut, its corte is from the future.
+    let before = prep(
+        &[
+            "verify",
+            expired.to_str().expect("d"),
+            "--key",
+            &pk,
+            "--at",
+            "2024-06-03T12:00:00-06:00",
+        ],
+        &[],
+    );
+    assert_eq!(before.status.code(), Some(1), "{}", text(&before));
+    assert!(
+        text(&before).contains("ahead of this receiver's clock"),
+        "{}",
+        text(&before)
+    );
+
     // Broken chain: a previous manifest that is not the one this package names.
     let other = root.path().join("other");
     write_package(&other, &key, 1, None, &FILES[..1]);
@@ -286,18 +347,11 @@ impl Drop for WebServer {
 /// Writes `json/main.json` pointing at the manifest in `dir`.
 fn write_pointer(dir: &Path, m: &Manifest) {
     let manifest = std::fs::read(dir.join("manifest.json")).expect("manifest");
-    let pointer = prep_corte::Pointer {
-        sequence: m.sequence,
-        corte: "03/06/2024 12:00 (UTC-6)".into(),
-        corte_rfc3339: m.corte.clone(),
-        is_final: m.is_final,
-        index: "json/data.json".into(),
-        manifest: "manifest.json".into(),
-        manifest_sha256: sha256_hex(&manifest),
-        databases: Default::default(),
-        difusores: None,
-    };
-    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("pointer");
+    std::fs::write(
+        dir.join("json/main.json"),
+        prep_package::Pointer::bytes_for(m, &manifest),
+    )
+    .expect("pointer");
 }
 
 #[test]
@@ -350,6 +404,41 @@ fn verify_over_http_checks_what_the_site_serves() {
     let out = check(&server.base);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("json/main.json"), "{}", text(&out));
+
+    // Every field of the pointer a citizen's browser reads, changed, and fields added: each
+    // refused, naming the field (the pointer carries nothing the manifest does not).
+    std::fs::write(&pointer, &good).expect("restore");
+    for (from, to, field) in [
+        (
+            "03/06/2024 12:00 (UTC-6)",
+            "03/06/2024 23:59 (UTC-6)",
+            "(corte differs)",
+        ),
+        ("\"final\": false", "\"final\": true", "(final differs)"),
+        ("json/data.json", "json/gub/entidad.json", "(index differs)"),
+        (
+            "\"manifest_sha256\"",
+            "\"difusores\": \"json/otra.json\",\n  \"manifest_sha256\"",
+            "(difusores differs)",
+        ),
+        (
+            "\"manifest_sha256\"",
+            "\"databases\": {\"gub\": \"historial/1/datos/x.zip\"},\n  \"manifest_sha256\"",
+            "(databases differs)",
+        ),
+        (
+            "\"manifest_sha256\"",
+            "\"suspended\": true,\n  \"manifest_sha256\"",
+            "(suspended (not a pointer field) differs)",
+        ),
+    ] {
+        let changed = good.replace(from, to);
+        assert_ne!(changed, good, "{field}");
+        std::fs::write(&pointer, changed).expect("tamper");
+        let out = check(&server.base);
+        assert_eq!(out.status.code(), Some(1), "{field}: {}", text(&out));
+        assert!(text(&out).contains(field), "{field}: {}", text(&out));
+    }
 
     // No pointer: a site must have one.
     std::fs::remove_file(&pointer).expect("rm");

@@ -240,6 +240,8 @@ fn package(
         expires: "2024-06-04T20:01:00Z".into(),
         is_final: false,
         previous: None,
+        databases: Default::default(),
+        difusores: None,
     };
     let (package, took) = timed(|| assemble(data, zips, &info));
     t.assemble = took;

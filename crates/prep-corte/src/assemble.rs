@@ -1,8 +1,9 @@
 //! A whole package: data, the zipped database, the manifest and the pointer.
 
 use crate::{CorteData, PackageFile, Pointer};
-use prep_package::{FORMAT, FileEntry, Manifest, sha256_hex};
+use prep_package::{FORMAT, FileEntry, Manifest, Site, sha256_hex};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 /// What the manifest says about a corte besides its files.
@@ -26,10 +27,16 @@ pub struct CorteInfo {
     pub is_final: bool,
     /// Hash of the previous manifest.
     pub previous: Option<String>,
+    /// The zipped database of each election (id → path among the files), when the index does
+    /// not name them; signed in the manifest's `site`, read by the site through the pointer.
+    pub databases: BTreeMap<String, String>,
+    /// Path of the public list of difusores among the files, when there is one.
+    pub difusores: Option<String>,
 }
 
 /// A package ready to sign and write: its files (the manifest lists them all), the manifest,
-/// and `json/main.json` (outside the manifest: it names the manifest by hash).
+/// and `json/main.json` (outside the manifest, which it names by hash; [`Pointer::of`] the
+/// manifest, so it carries nothing unsigned).
 #[derive(Debug, Clone)]
 pub struct Package {
     /// The listed files.
@@ -39,11 +46,6 @@ pub struct Package {
     /// `json/main.json`.
     pub pointer: Pointer,
 }
-
-/// Path of the pointer in a package.
-pub const POINTER_PATH: &str = "json/main.json";
-/// Path of the manifest in a package.
-pub const MANIFEST_PATH: &str = "manifest.json";
 
 /// Puts the data files and any others (the zipped databases, site assets) under one manifest.
 pub fn assemble(data: CorteData, extra: Vec<PackageFile>, info: &CorteInfo) -> Package {
@@ -62,6 +64,12 @@ pub fn assemble(data: CorteData, extra: Vec<PackageFile>, info: &CorteInfo) -> P
         expires: info.expires.clone(),
         is_final: info.is_final,
         previous: info.previous.clone(),
+        site: Site {
+            corte_text: info.corte.clone(),
+            index: data.index,
+            databases: info.databases.clone(),
+            difusores: info.difusores.clone(),
+        },
         // Data files come hashed from build_data; the others are hashed on every core.
         files: files
             .par_iter()
@@ -75,17 +83,7 @@ pub fn assemble(data: CorteData, extra: Vec<PackageFile>, info: &CorteInfo) -> P
             })
             .collect(),
     };
-    let pointer = Pointer {
-        sequence: info.sequence,
-        corte: info.corte.clone(),
-        corte_rfc3339: info.corte_rfc3339.clone(),
-        is_final: info.is_final,
-        index: data.index,
-        manifest: MANIFEST_PATH.to_owned(),
-        manifest_sha256: manifest.hash(),
-        databases: Default::default(),
-        difusores: None,
-    };
+    let pointer = Pointer::of(&manifest, &manifest.hash());
     Package {
         files,
         manifest,

@@ -15,7 +15,7 @@
 //!   rendered from the store), its candidacies and counting rules.
 //! - [`build_data`] → [`CorteData`]: the files ([`PackageFile`]) and the index's path;
 //!   [`build_data_with`] takes [`BuildOptions`] (how many rows an actas file holds).
-//! - [`Pointer`]: `json/main.json` — sequence, corte time, index, manifest and its hash.
+//! - [`Pointer`] (`prep-package`'s): `json/main.json`, a pure function of the signed manifest.
 //! - [`assemble()`] → [`Package`]: the data files plus the zipped databases ([`zip()`], with a
 //!   fixed modification time so it is deterministic too) under one manifest.
 //! - [`difusores`]: the public list of official difusores the site shows.
@@ -36,15 +36,13 @@ mod assemble;
 mod build;
 pub mod difusores;
 pub mod model;
-mod pointer;
 mod tally;
 
 pub use assemble::{
-    CorteInfo, MANIFEST_PATH, POINTER_PATH, Package, ZIP_LEVEL, assemble, corte_rfc3339,
-    database_zip_name, zip,
+    CorteInfo, Package, ZIP_LEVEL, assemble, corte_rfc3339, database_zip_name, zip,
 };
 pub use build::{
     BuildOptions, CorteData, DEFAULT_GROUP_ROWS, ElectionInput, PackageFile, build_data,
     build_data_with,
 };
-pub use pointer::Pointer;
+pub use prep_package::{MANIFEST_PATH, POINTER_PATH, Pointer};

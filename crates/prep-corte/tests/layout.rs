@@ -288,6 +288,8 @@ fn the_manifest_lists_every_file_with_its_hash() {
         expires: "2024-06-04T20:01:00Z".into(),
         is_final: false,
         previous: None,
+        databases: Default::default(),
+        difusores: None,
     };
     let package = prep_corte::assemble(data, vec![extra.clone()], &info);
     assert_eq!(package.manifest.files.len(), files.len() + 1);

@@ -45,16 +45,18 @@ fn publish(root: &Path, sequence: u64, age: i64) -> PathBuf {
         expires: "2099-01-01T00:00:00Z".into(),
         is_final: false,
         previous: None,
+        site: prep_package::Site {
+            corte_text: format!("corte {sequence}"),
+            index: format!("json/total.{sequence}.json"),
+            ..prep_package::Site::default()
+        },
         files: entries,
     };
     m.sort_files();
     std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("manifest");
     std::fs::write(
         dir.join("json/main.json"),
-        format!(
-            "{{\"sequence\":{sequence},\"manifest_sha256\":\"{}\"}}",
-            m.hash()
-        ),
+        prep_package::Pointer::of(&m, &m.hash()).to_bytes(),
     )
     .expect("pointer");
     let link = root.join("origin.new");

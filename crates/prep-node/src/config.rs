@@ -104,6 +104,38 @@ impl Default for ServerConfig {
     }
 }
 
+/// `path` with `.` and `..` resolved: the longest prefix that exists is canonicalised (links
+/// followed), the rest is resolved lexically (the directories may not exist yet).
+fn normalized(path: &Path) -> PathBuf {
+    let mut lexical = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other.as_os_str()),
+        }
+    }
+    let mut existing = lexical.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return lexical,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    out.extend(rest.iter().rev());
+    out
+}
+
 /// The configuration file as written (paths still relative to the file).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +169,12 @@ struct RawConfig {
     inbox_stale_after_s: u64,
     #[serde(default = "default_rejected_keep")]
     rejected_keep: usize,
+    #[serde(default = "default_max_clock_ahead")]
+    max_clock_ahead_s: i64,
+}
+
+fn default_max_clock_ahead() -> i64 {
+    prep_package::DEFAULT_MAX_AHEAD_SECS
 }
 
 fn default_stale_after() -> u64 {
@@ -207,6 +245,10 @@ pub struct NodeConfig {
     /// At most this many refused packages are kept in `data/rejected/` (the oldest are
     /// removed); 0 keeps them all.
     pub rejected_keep: usize,
+    /// How far (seconds) a corte's time or creation time may be ahead of this machine's clock
+    /// (the institute's and the node's clocks differ a little); a corte further ahead is
+    /// refused (`clock_ahead`). Default 300.
+    pub max_clock_ahead_s: i64,
 }
 
 impl NodeConfig {
@@ -270,6 +312,14 @@ impl NodeConfig {
                 raw.access_log_keep
             );
         }
+        if !(0..=366 * 86_400).contains(&raw.max_clock_ahead_s) {
+            bail!(
+                "max_clock_ahead_s = {} must be between 0 and 31622400 (a year)",
+                raw.max_clock_ahead_s
+            );
+        }
+        // Compared once normalised: `data/../inbox` is `inbox`, and a link is followed.
+        let resolve = |p: &Path| normalized(&resolve(p));
         let inbox = resolve(&raw.inbox);
         let data = resolve(&raw.data);
         if inbox.starts_with(&data) || data.starts_with(&inbox) {
@@ -311,6 +361,7 @@ impl NodeConfig {
                 .transpose()?,
             inbox_stale_after_s: raw.inbox_stale_after_s,
             rejected_keep: raw.rejected_keep,
+            max_clock_ahead_s: raw.max_clock_ahead_s,
         })
     }
 

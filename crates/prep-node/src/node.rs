@@ -60,6 +60,30 @@ pub enum Outcome {
 struct Last {
     sequence: u64,
     hash: String,
+    corte: String,
+    is_final: bool,
+}
+
+impl Last {
+    /// What the node keeps of an accepted manifest (whose exact bytes are `bytes`).
+    fn of(manifest: &prep_package::Manifest, bytes: &[u8]) -> Last {
+        Last {
+            sequence: manifest.sequence,
+            hash: sha256_hex(bytes),
+            corte: manifest.corte.clone(),
+            is_final: manifest.is_final,
+        }
+    }
+
+    /// As the checks take it.
+    fn accepted(&self) -> prep_package::Accepted<'_> {
+        prep_package::Accepted {
+            sequence: self.sequence,
+            hash: &self.hash,
+            corte: &self.corte,
+            is_final: self.is_final,
+        }
+    }
 }
 
 /// A running node's state.
@@ -71,6 +95,8 @@ pub struct Node {
     metrics: Metrics,
     active: Arc<RwLock<Option<Arc<Corte>>>>,
     last: Mutex<Option<Last>>,
+    /// Inbox entries already reported as impossible to handle (logged once each).
+    failing: Mutex<std::collections::HashSet<String>>,
     resync: bool,
     compressor: Compressor,
     _lock: std::fs::File,
@@ -106,6 +132,7 @@ impl Node {
             active,
             compressor,
             last: Mutex::new(None),
+            failing: Mutex::new(std::collections::HashSet::new()),
             resync,
             _lock: lock,
             config,
@@ -119,10 +146,9 @@ impl Node {
         let sequences = self.store.sequences()?;
         if let Some(&latest) = sequences.last() {
             let record = self.store.read_record(latest)?;
-            *self.lock_last() = Some(Last {
-                sequence: latest,
-                hash: sha256_hex(record.manifest.as_bytes()),
-            });
+            let manifest = prep_package::Manifest::from_bytes(record.manifest.as_bytes())
+                .with_context(|| format!("the stored manifest of corte {latest}"))?;
+            *self.lock_last() = Some(Last::of(&manifest, record.manifest.as_bytes()));
         }
         let active = self.store.active()?;
         // Newest first: the latest accepted corte (its activation may have been cut short),
@@ -297,18 +323,46 @@ impl Node {
     pub fn poll_inbox(&self) -> anyhow::Result<Vec<Outcome>> {
         let mut outcomes = self.claim()?;
         let mut pending = self.incoming()?;
-        // Each manifest is read once for its (unverified) sequence, only to order the work.
+        // Each manifest's head is read once for its (unverified) sequence, only to order the
+        // work.
         pending.sort_by_cached_key(|(dir, name)| (claimed_sequence(dir), name.clone()));
         for (dir, name) in pending {
-            let outcome = if is_complete(&dir) {
-                self.receive(&dir, &name)?
+            let received = if is_complete(&dir) {
+                self.receive(&dir, &name)
             } else {
-                self.receive_notice(&dir, &name)?
+                self.receive_notice(&dir, &name)
             };
-            outcomes.push(outcome);
+            // One entry that cannot be handled never stops the others: it is set aside.
+            match received {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(e) => {
+                    let refusal = Refusal::Unreadable(format!("{e:#}"));
+                    match self.reject(&dir, &name, &refusal) {
+                        Ok(outcome) => outcomes.push(outcome),
+                        Err(again) => self.inbox_error(&name, &again),
+                    }
+                }
+            }
         }
         self.sync_export()?;
         Ok(outcomes)
+    }
+
+    /// Logs, once per entry name, an inbox entry that could not even be set aside (each poll
+    /// tries again, silently).
+    fn inbox_error(&self, name: &str, error: &anyhow::Error) {
+        let first = self
+            .failing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned());
+        if first {
+            self.events.record(
+                "inbox_error",
+                json!({"package": name, "reason": format!("{error:#}")}),
+            );
+            eprintln!("prep node: cannot handle inbox entry {name}: {error:#}");
+        }
     }
 
     /// When `export_root` is configured and its `current` is not what the node serves:
@@ -350,29 +404,38 @@ impl Node {
         for entry in std::fs::read_dir(inbox)
             .with_context(|| format!("cannot list the inbox {}", inbox.display()))?
         {
-            let entry = entry?;
+            let Ok(entry) = entry else { continue };
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') {
                 continue;
             }
             let path = entry.path();
-            if !entry.file_type()?.is_dir() {
+            let refusal = match entry.file_type() {
+                Ok(kind) if !kind.is_dir() => Some(Refusal::NotADirectory(name.clone())),
+                Ok(_) => inbox_name_problem(&name).map(Refusal::BadName),
+                Err(e) => Some(Refusal::Unreadable(format!("{name}: {e}"))),
+            };
+            if let Some(refusal) = refusal {
                 self.events.record("receive", json!({"package": name}));
-                let refusal = Refusal::NotADirectory(name.clone());
-                outcomes.push(self.reject(&path, &name, &refusal)?);
+                match self.reject(&path, &name, &refusal) {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err(e) => self.inbox_error(&name, &e),
+                }
                 continue;
             }
             if !is_complete(&path) && !crate::notice::is_complete_notice(&path) {
                 continue;
             }
             let target = unique_path(&self.store.incoming(), &name);
-            std::fs::rename(&path, &target).with_context(|| {
+            if let Err(e) = std::fs::rename(&path, &target).with_context(|| {
                 format!(
                     "cannot move {} to {} (the inbox and the data directory must be on one file system)",
                     path.display(),
                     target.display()
                 )
-            })?;
+            }) {
+                self.inbox_error(&name, &e);
+            }
         }
         Ok(outcomes)
     }
@@ -399,8 +462,9 @@ impl Node {
         let last = self.lock_last().clone();
         let now = now_rfc3339();
         let expect = Expectations {
-            last: last.as_ref().map(|l| (l.sequence, l.hash.as_str())),
+            last: last.as_ref().map(Last::accepted),
             now_utc: Some(&now),
+            max_ahead_secs: Some(self.config.max_clock_ahead_s),
         };
         let started = std::time::Instant::now();
         let active = self.current();
@@ -518,10 +582,7 @@ impl Node {
             minisig: p.minisig.clone(),
             pointer,
         })?;
-        *self.lock_last() = Some(Last {
-            sequence: p.manifest.sequence,
-            hash: sha256_hex(&p.manifest_bytes),
-        });
+        *self.lock_last() = Some(Last::of(&p.manifest, &p.manifest_bytes));
         self.metrics.accepted();
         Ok(())
     }
@@ -539,7 +600,10 @@ impl Node {
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect();
-        let target = unique_path(&self.store.rejected(), &format!("{stamp}-{name}"));
+        let target = unique_path(
+            &self.store.rejected(),
+            &format!("{stamp}-{}", quarantine_name(name)),
+        );
         // The reason first, then the package beside it in one rename: a crash between the two
         // leaves a reason without a package, which is refused again on the next start.
         let mut reason_file = target.clone().into_os_string();
@@ -580,6 +644,44 @@ impl Node {
 }
 
 /// `dir/name`, or `dir/name-2`, `-3`… when taken.
+/// The longest name of a package in the inbox.
+pub const MAX_INBOX_NAME_BYTES: usize = 128;
+
+/// Why `name` cannot be a package's name in the inbox, if it cannot: at most
+/// [`MAX_INBOX_NAME_BYTES`] of `A-Z a-z 0-9 . _ - ~` (names are the sender's, and end up in
+/// file names and the event log).
+fn inbox_name_problem(name: &str) -> Option<String> {
+    let safe = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'~');
+    if name.len() > MAX_INBOX_NAME_BYTES {
+        Some(format!(
+            "a package name of {} bytes, more than {MAX_INBOX_NAME_BYTES}",
+            name.len()
+        ))
+    } else if !name.bytes().all(safe) {
+        Some(format!(
+            "the package name {name:?} holds a character outside A-Z a-z 0-9 . _ - ~"
+        ))
+    } else {
+        None
+    }
+}
+
+/// `name` as it may be written in `rejected/`: its safe characters, at most 64 bytes, and
+/// when anything was dropped the first 8 hex digits of the name's SHA-256 (so two long names
+/// stay apart).
+fn quarantine_name(name: &str) -> String {
+    if inbox_name_problem(name).is_none() && name.len() <= 64 {
+        return name.to_owned();
+    }
+    let kept: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(48)
+        .collect();
+    let kept = kept.trim_start_matches('.');
+    format!("{kept}~{}", &sha256_hex(name.as_bytes())[..8])
+}
+
 fn unique_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if std::fs::symlink_metadata(&first).is_err() {

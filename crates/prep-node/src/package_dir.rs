@@ -6,7 +6,7 @@ use crate::config::Limits;
 use crate::patched;
 use crate::store::Store;
 use bytes::Bytes;
-use prep_corte::{MANIFEST_PATH, POINTER_PATH, Pointer};
+use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_package::{Expectations, Manifest, PackageError, VerifyingKey, check_package_with};
 use std::collections::HashMap;
 use std::io::Read;
@@ -20,7 +20,15 @@ pub const COMPLETE_MARKER: &str = ".prep-complete";
 /// SHA-256 and size) may be left out; the node fills them from the store before checking.
 pub const DELTA_MARKER: &str = ".prep-delta";
 /// The largest pointer (`json/main.json`) read.
-const MAX_POINTER_BYTES: u64 = 64 * 1024;
+const MAX_POINTER_BYTES: u64 = prep_package::MAX_POINTER_BYTES;
+/// The files at a package's top that are the delivery's, not the corte's: their names start
+/// with a dot, which no package path may.
+const PACKAGE_MARKERS: [&str; 4] = [
+    COMPLETE_MARKER,
+    DELTA_MARKER,
+    patched::MANIFEST_PATCH,
+    patched::FILES_PATCH,
+];
 /// The largest signature read.
 const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
 /// Directory nesting beyond this is refused.
@@ -101,6 +109,10 @@ impl Refusal {
                 PackageError::Size { .. } => "size",
                 PackageError::Hash { .. } => "hash",
                 PackageError::Unlisted(_) => "unlisted_file",
+                PackageError::CorteNotAfter { .. } => "time_order",
+                PackageError::AfterFinal { .. } => "after_final",
+                PackageError::Ahead { .. } => "clock_ahead",
+                PackageError::SequenceJump { .. } => "sequence_jump",
             },
             Refusal::NotADirectory(_) => "not_a_directory",
             Refusal::Notice(_) => "notice",
@@ -152,12 +164,17 @@ pub fn list_package(dir: &Path, limits: &Limits) -> Result<Vec<(String, u64)>, R
         for entry in std::fs::read_dir(&full).map_err(|e| io(&full, e))? {
             let entry = entry.map_err(|e| io(&full, e))?;
             let path = rel.join(entry.file_name());
-            let Some(name) = path.to_str().map(|s| s.replace('\\', "/")) else {
+            let Some(name) = path.to_str().map(str::to_owned) else {
                 return Err(Refusal::BadName(format!(
                     "{} is not a UTF-8 name",
                     path.display()
                 )));
             };
+            // Every name by the one path rule (a backslash is a character of a name on this
+            // disk, never a separator), the receiver's own dot-named markers apart.
+            if !(depth == 0 && PACKAGE_MARKERS.contains(&name.as_str())) {
+                prep_package::validate_path(&name).map_err(|e| Refusal::BadName(e.to_string()))?;
+            }
             let kind = entry.file_type().map_err(|e| io(&path, e))?;
             if kind.is_symlink() {
                 return Err(Refusal::Link(name));
@@ -201,43 +218,80 @@ pub fn is_complete(dir: &Path) -> bool {
 }
 
 /// The sequence a package's manifest claims (unverified: only to order the inbox); for a
-/// patched delta package, which has no `manifest.json`, the sequence its pointer names.
+/// patched delta package, which has no `manifest.json`, the sequence its pointer names. Only
+/// the first [`CLAIM_BYTES`] of either file are read: in the canonical form the sequence is
+/// among the first lines, so a huge junk manifest costs nothing here.
 pub fn claimed_sequence(dir: &Path) -> Option<u64> {
-    #[derive(serde::Deserialize)]
-    struct Seq {
-        sequence: u64,
-    }
-    [
-        (MANIFEST_PATH, 64 * 1024 * 1024),
-        (POINTER_PATH, MAX_POINTER_BYTES),
-    ]
-    .iter()
-    .find_map(|(file, limit)| {
-        let bytes = read_bounded(&dir.join(file), *limit).ok()??;
-        serde_json::from_slice::<Seq>(&bytes).ok()
+    [MANIFEST_PATH, POINTER_PATH].iter().find_map(|file| {
+        let head = read_head(&dir.join(file), CLAIM_BYTES).ok()??;
+        let text = String::from_utf8_lossy(&head);
+        let (_, rest) = text.split_once("\"sequence\":")?;
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
     })
-    .map(|s| s.sequence)
+}
+
+/// How much of a manifest or pointer [`claimed_sequence`] reads.
+pub const CLAIM_BYTES: u64 = 4096;
+
+/// The largest manifest read: a national corte's lists some 40,000 files in about 7 MB.
+pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Opens a file for reading without following a link and without blocking (a FIFO or a
+/// device swapped in after the listing opens at once, and is refused by the `fstat` of the
+/// open handle); `None` when absent. The size is the handle's.
+fn open_regular(path: &Path) -> Result<Option<(std::fs::File, u64)>, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    Ok(Some((file, meta.len())))
+}
+
+/// The first `limit` bytes of a regular file (fewer when it is shorter); `None` when absent.
+fn read_head(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
+    let Some((file, _)) = open_regular(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(bytes))
 }
 
 /// Reads at most `limit` bytes of a regular file; `None` when absent, an error for a link,
-/// a special file or a longer file.
+/// a special file (checked on the open handle) or a longer file.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-        Ok(m) if !m.is_file() => return Err(format!("{} is not a regular file", path.display())),
-        Ok(m) if m.len() > limit => {
-            return Err(format!(
-                "{} has {} bytes, more than {limit}",
-                path.display(),
-                m.len()
-            ));
-        }
-        Ok(_) => {}
+    let Some((file, size)) = open_regular(path)? else {
+        return Ok(None);
+    };
+    if size > limit {
+        return Err(format!(
+            "{} has {size} bytes, more than {limit}",
+            path.display()
+        ));
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     if bytes.len() as u64 > limit {
         return Err(format!("{} grew beyond {limit} bytes", path.display()));
@@ -312,7 +366,10 @@ pub fn verify_package_with(
             let r = patched::rebuild(dir, base, store, key, &minisig, limits, listed_bytes)?;
             (r.manifest_bytes, r.files)
         }
-        _ => (small(MANIFEST_PATH, limits.max_file_bytes)?, HashMap::new()),
+        _ => (
+            small(MANIFEST_PATH, limits.max_file_bytes.min(MAX_MANIFEST_BYTES))?,
+            HashMap::new(),
+        ),
     };
     let present: Vec<String> = listing
         .iter()
@@ -454,23 +511,69 @@ fn fillable(
     Ok(fill)
 }
 
-/// `json/main.json` must name this manifest (path, hash, sequence, corte) and a listed index.
+/// `json/main.json` must be exactly the pointer of this manifest ([`prep_package::Pointer::of`]):
+/// every field a browser or the monitor reads is signed.
 pub fn check_pointer(pointer: &[u8], m: &Manifest, manifest_bytes: &[u8]) -> Result<(), String> {
-    let p: Pointer = serde_json::from_slice(pointer).map_err(|e| format!("not a pointer: {e}"))?;
-    let hash = prep_package::sha256_hex(manifest_bytes);
-    if p.manifest != MANIFEST_PATH
-        || p.manifest_sha256 != hash
-        || p.sequence != m.sequence
-        || p.corte_rfc3339 != m.corte
-        || p.is_final != m.is_final
-    {
-        return Err(format!(
-            "points at sequence {} ({} {}), not at this manifest (sequence {}, {hash})",
-            p.sequence, p.manifest, p.manifest_sha256, m.sequence
-        ));
+    prep_package::check_pointer(pointer, m, manifest_bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_bounded;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    /// A local sender swaps a FIFO and a regular file at one path as fast as it can while the
+    /// node reads it: every read ends (a FIFO is refused on the open handle, never waited on).
+    #[test]
+    fn a_fifo_swapped_in_never_hangs_a_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let target = dir.path().join("file.json");
+        let regular = dir.path().join("regular");
+        let fifo = dir.path().join("fifo");
+        std::fs::write(&regular, b"{}").expect("write");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .expect("mkfifo");
+        let stop = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (stop, dir) = (Arc::clone(&stop), dir.path().to_owned());
+            let target = target.clone();
+            std::thread::spawn(move || {
+                let tmp = dir.join("tmp");
+                while !stop.load(Ordering::Relaxed) {
+                    for source in [&regular, &fifo] {
+                        let _ = std::fs::remove_file(&tmp);
+                        if std::fs::hard_link(source, &tmp).is_ok() {
+                            let _ = std::fs::rename(&tmp, &target);
+                        }
+                    }
+                }
+            })
+        };
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let (mut files, mut refused) = (0, 0);
+            for _ in 0..20_000 {
+                match read_bounded(&target, 1024) {
+                    Ok(Some(_)) => files += 1,
+                    Ok(None) => {}
+                    Err(_) => refused += 1,
+                }
+            }
+            let _ = done_tx.send((files, refused));
+        });
+        let finished = done_rx.recv_timeout(Duration::from_secs(60));
+        stop.store(true, Ordering::Relaxed);
+        let (files, refused) = finished.expect("every read ended (none hung on the FIFO)");
+        assert!(files > 0 && refused > 0, "{files} files, {refused} refused");
+        reader.join().expect("reader");
+        swapper.join().expect("swapper");
     }
-    if m.files.binary_search_by(|f| f.path.cmp(&p.index)).is_err() {
-        return Err(format!("its index {} is not in the manifest", p.index));
-    }
-    Ok(())
 }

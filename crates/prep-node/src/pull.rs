@@ -214,8 +214,7 @@ impl Puller {
             .as_ref()
             .map_or(manifest_bytes.len(), Vec::len) as u64;
         let signature = self.get(&at(SIGNATURE_PATH), MAX_SMALL_BYTES)?;
-        let pointer = self.get(&at(POINTER_PATH), MAX_SMALL_BYTES)?;
-        transferred += (signature.len() + pointer.len()) as u64;
+        transferred += signature.len() as u64;
         // Before a single file is fetched: signed by the institute, the corte asked for,
         // within the node's limits.
         let signature_text = std::str::from_utf8(&signature)
@@ -269,7 +268,12 @@ impl Puller {
             }
         };
         write_new(&tmp.join(SIGNATURE_PATH), &signature)?;
-        write_new(&tmp.join(POINTER_PATH), &pointer)?;
+        // The pointer is a pure function of the signed manifest: made here, never taken from
+        // the origin (whose pointer could say anything).
+        write_new(
+            &tmp.join(POINTER_PATH),
+            &prep_package::Pointer::bytes_for(&manifest, &manifest_bytes),
+        )?;
         write_new(&tmp.join(COMPLETE_MARKER), b"")?;
         let target = config.inbox.join(&name);
         std::fs::rename(&tmp, &target)
@@ -425,10 +429,15 @@ impl Puller {
         loop {
             if let Ok(mut response) = agent.get(&url).call() {
                 backoff = Duration::from_secs(1);
-                let reader = BufReader::new(response.body_mut().as_reader());
-                for line in reader.lines() {
-                    let Ok(line) = line else { break };
-                    let Some(data) = line.strip_prefix("data:") else {
+                let mut reader = BufReader::new(response.body_mut().as_reader());
+                let mut line = Vec::new();
+                // A line longer than MAX_EVENT_LINE (a hostile origin's endless line) ends
+                // the stream instead of growing the buffer.
+                while let Ok(true) = read_line_bounded(&mut reader, MAX_EVENT_LINE, &mut line) {
+                    let Some(data) = std::str::from_utf8(&line)
+                        .ok()
+                        .and_then(|l| l.strip_prefix("data:"))
+                    else {
                         continue;
                     };
                     if let Ok(latest) = serde_json::from_str::<Latest>(data.trim())
@@ -444,10 +453,76 @@ impl Puller {
     }
 }
 
+/// The longest line of the origin's `events` stream read; an announcement is a few dozen bytes.
+pub const MAX_EVENT_LINE: u64 = 4096;
+
+/// Reads one line (without its `\n`) into `line`, reading at most `max` bytes: `Ok(true)` for
+/// a line, `Ok(false)` at the end of the stream, an error for a line longer than `max`.
+pub fn read_line_bounded(
+    reader: &mut impl BufRead,
+    max: u64,
+    line: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    use std::io::Read;
+    line.clear();
+    let read = reader.by_ref().take(max + 1).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(false);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        return Ok(true);
+    }
+    if read as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("an events line longer than {max} bytes"),
+        ));
+    }
+    // The last line of the stream, without a newline.
+    Ok(true)
+}
+
 /// Writes a new file, creating its folders.
 fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_EVENT_LINE, read_line_bounded};
+    use std::io::{BufReader, Read};
+
+    #[test]
+    fn an_endless_events_line_is_refused_after_a_bounded_read() {
+        // A hostile origin's line without a newline, for ever: the read stops past the bound.
+        let mut endless = BufReader::new(std::io::repeat(b'x'));
+        let mut line = Vec::new();
+        let e = read_line_bounded(&mut endless, MAX_EVENT_LINE, &mut line).expect_err("refused");
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(line.len() as u64 <= MAX_EVENT_LINE + 1, "{}", line.len());
+        // Ordinary lines (LF or CRLF) and a last line without a newline are read.
+        let stream = b"event: corte\r\ndata: {\"sequence\":3}\n\ndata: {\"sequence\":4}";
+        let mut reader = BufReader::new(&stream[..]).chain(&b""[..]);
+        let mut lines = Vec::new();
+        let mut reader = BufReader::new(&mut reader);
+        while read_line_bounded(&mut reader, MAX_EVENT_LINE, &mut line).expect("line") {
+            lines.push(String::from_utf8(line.clone()).expect("utf-8"));
+        }
+        assert_eq!(
+            lines,
+            [
+                "event: corte",
+                "data: {\"sequence\":3}",
+                "",
+                "data: {\"sequence\":4}"
+            ]
+        );
+    }
 }

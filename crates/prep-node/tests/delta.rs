@@ -233,11 +233,7 @@ fn deliver_patched(
     std::fs::write(tmp.join(prep_node::patched::FILES_PATCH), files_patch).expect("w");
     std::fs::write(tmp.join(prep_node::DELTA_MARKER), format!("{base}\n")).expect("w");
     std::fs::write(tmp.join(prep_node::SIGNATURE_PATH), &p3.minisig).expect("w");
-    std::fs::write(
-        tmp.join("json/main.json"),
-        serde_json::to_vec(&p3.pointer).expect("json"),
-    )
-    .expect("w");
+    std::fs::write(tmp.join("json/main.json"), p3.pointer.to_bytes()).expect("w");
     edit(&tmp);
     std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
     std::fs::rename(&tmp, inbox.join(name)).expect("rename");

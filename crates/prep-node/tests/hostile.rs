@@ -30,6 +30,32 @@ fn only(outcomes: Vec<Outcome>) -> Outcome {
     outcomes.into_iter().next().expect("one")
 }
 
+/// Writes `p` (its files are all there), then a manifest that also lists `paths` (files that
+/// cannot be, or need not be, on disk: the manifest is refused before any is read), signed by
+/// `key`.
+fn signed_manifest_only(
+    p: &Pkg,
+    key: &prep_package::SigningKey,
+    paths: &[&str],
+) -> Box<dyn Fn(&Path)> {
+    let mut hostile = p.clone();
+    for path in paths {
+        hostile.manifest.files.push(FileEntry {
+            path: (*path).to_owned(),
+            sha256: sha256_hex(path.as_bytes()),
+            size: 1,
+        });
+    }
+    hostile.resign(key);
+    let p = p.clone();
+    Box::new(move |d| {
+        p.write(d);
+        std::fs::write(d.join("manifest.json"), hostile.manifest.to_bytes()).expect("write");
+        std::fs::write(d.join("manifest.json.minisig"), &hostile.minisig).expect("write");
+        std::fs::write(d.join("json/main.json"), hostile.pointer.to_bytes()).expect("write");
+    })
+}
+
 #[test]
 fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online() {
     let (pk, key) = keys();
@@ -262,6 +288,134 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
                 Box::new(move |d| p.write(d))
             },
         ),
+        // The pointer carries nothing the signed manifest does not: each field a browser or
+        // the monitor reads, changed, and fields added.
+        ("pointer-corte-text", "pointer", "(corte differs)", {
+            let mut p = p3.clone();
+            p.pointer.corte = "03/06/2024 23:59 (UTC-6)".into();
+            Box::new(move |d| p.write(d))
+        }),
+        ("pointer-final", "pointer", "(final differs)", {
+            let mut p = p3.clone();
+            p.pointer.is_final = true;
+            Box::new(move |d| p.write(d))
+        }),
+        ("pointer-old-database", "pointer", "(databases differs)", {
+            let mut p = p3.clone();
+            p.pointer.databases.insert(
+                "gub".into(),
+                "historial/1/datos/20240603_1800_PREP_PUE.zip".into(),
+            );
+            Box::new(move |d| p.write(d))
+        }),
+        (
+            "pointer-unlisted-difusores",
+            "pointer",
+            "(difusores differs)",
+            {
+                let mut p = p3.clone();
+                p.pointer.difusores = Some("json/difusores.0123456789abcdef.json".into());
+                Box::new(move |d| p.write(d))
+            },
+        ),
+        (
+            "pointer-extra-fields",
+            "pointer",
+            "(not a pointer field)",
+            {
+                let p = p3.clone();
+                Box::new(move |d| {
+                    p.write(d);
+                    let mut v: serde_json::Value =
+                        serde_json::from_slice(&p.pointer.to_bytes()).expect("json");
+                    v["suspended"] = serde_json::Value::Bool(true);
+                    v["notice"] = serde_json::json!({"sequence": 9, "title": "Falso"});
+                    let bytes = serde_json::to_vec_pretty(&v).expect("json");
+                    std::fs::write(d.join("json/main.json"), bytes).expect("write");
+                })
+            },
+        ),
+        // Time moves forward; nothing from the future; no sequence that ends the night.
+        (
+            "earlier-corte",
+            "time_order",
+            "is not after the last accepted corte's",
+            {
+                let mut p = p3.clone();
+                p.manifest.corte = "2020-01-01T00:00:00-06:00".into();
+                p.resign(&key);
+                Box::new(move |d| p.write(d))
+            },
+        ),
+        (
+            "from-the-future",
+            "clock_ahead",
+            "ahead of this receiver's clock",
+            {
+                let mut p = p3.clone();
+                let year_ahead = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("clock")
+                    .as_secs() as i64
+                    + 366 * 86_400;
+                p.manifest.corte = prep_package::rfc3339_utc(year_ahead);
+                p.manifest.expires = "9999-01-01T00:00:00Z".into();
+                p.resign(&key);
+                Box::new(move |d| p.write(d))
+            },
+        ),
+        ("max-sequence", "manifest", "is outside 1..=1000000", {
+            let mut p = p3.clone();
+            p.manifest.sequence = u64::MAX;
+            p.resign(&key);
+            Box::new(move |d| p.write(d))
+        }),
+        ("sequence-jump", "sequence_jump", "(fast-forward)", {
+            let mut p = p3.clone();
+            p.manifest.sequence = 2 + prep_package::MAX_SEQUENCE_STEP + 1;
+            p.resign(&key);
+            Box::new(move |d| p.write(d))
+        }),
+        // Names: one rule for every path, on disk and signed.
+        ("backslash-name", "bad_name", "backslash", {
+            let p = p3.clone();
+            Box::new(move |d| {
+                p.write(d);
+                let index = &p.pointer.index;
+                let bytes = std::fs::read(d.join(index)).expect("index");
+                std::fs::write(d.join(index.replace('/', "\\")), bytes).expect("write");
+            })
+        }),
+        (
+            "signed-prefix-collision",
+            "manifest",
+            "one of its directories is also a file",
+            signed_manifest_only(&p3, &key, &["json/x", "json/x/y"]),
+        ),
+        (
+            "signed-long-component",
+            "manifest",
+            "a component longer than 128 bytes",
+            signed_manifest_only(&p3, &key, &[&format!("json/{}.json", "a".repeat(300))]),
+        ),
+        (
+            "signed-bidi-path",
+            "manifest",
+            "not ASCII",
+            signed_manifest_only(&p3, &key, &["json/\u{202e}nosj.xedni"]),
+        ),
+        (
+            "signed-zero-width-path",
+            "manifest",
+            "not ASCII",
+            signed_manifest_only(&p3, &key, &["json/in\u{200b}dex.json"]),
+        ),
+        (
+            "signed-nfd-twin",
+            "manifest",
+            "not ASCII",
+            signed_manifest_only(&p3, &key, &["json/gub/a\u{301}rea.json"]),
+        ),
         (
             "special-file",
             "special_file",
@@ -469,4 +623,71 @@ fn a_corrupted_store_is_caught_on_start_and_by_check() {
     assert_eq!(node.current().map(|c| c.sequence), Some(1));
     let events = std::fs::read_to_string(cfg.data.join("events.jsonl")).expect("events");
     assert!(events.contains("\"event\":\"verify_failed\""), "{events}");
+}
+
+#[test]
+fn hostile_inbox_entries_never_stop_the_poll() {
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let (_, cfg) = config(root, &pk, "accept_first = true\n");
+    let node = Node::open(cfg, false).expect("open");
+    let p1 = package(&key, 1, None, &[("json/a.json", b"{\"a\":1}".to_vec())]);
+    let inbox = node.config().inbox.clone();
+    let put = |name: &str, p: &Pkg| {
+        let tmp = inbox.join(".tmp-put");
+        p.write(&tmp);
+        std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+        std::fs::rename(&tmp, inbox.join(name)).expect("rename");
+    };
+    // A 240-byte name (its rejection's reason file would pass 255 bytes), a name with a
+    // space, and junk whose manifest is a 1 GiB sparse file: each set aside at once, and the
+    // valid corte delivered beside them is accepted in the same poll.
+    let long = "a".repeat(240);
+    put(&long, &p1);
+    put("dos palabras", &p1);
+    let junk = inbox.join(".tmp-junk");
+    std::fs::create_dir_all(&junk).expect("mkdir");
+    std::fs::File::create(junk.join("manifest.json"))
+        .and_then(|f| f.set_len(1 << 30))
+        .expect("sparse manifest");
+    std::fs::write(junk.join("manifest.json.minisig"), b"x").expect("sig");
+    std::fs::write(junk.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::rename(&junk, inbox.join("junk")).expect("rename");
+    put("z-valid", &p1);
+    let outcomes = node.poll_inbox().expect("one poll handles every entry");
+    let code_of = |name: &str| {
+        outcomes.iter().find_map(|o| match o {
+            Outcome::Rejected {
+                package,
+                code,
+                reason,
+            } if package == name => Some((*code, reason.clone())),
+            _ => None,
+        })
+    };
+    let (code, reason) = code_of(&long).expect("the long name is refused");
+    assert_eq!(code, "bad_name", "{reason}");
+    assert!(reason.contains("240 bytes"), "{reason}");
+    assert_eq!(code_of("dos palabras").map(|c| c.0), Some("bad_name"));
+    let (code, reason) = code_of("junk").expect("the junk is refused");
+    assert_eq!(code, "unreadable", "{reason}");
+    assert!(reason.contains("more than 67108864"), "{reason}");
+    assert!(
+        outcomes.contains(&Outcome::Accepted {
+            package: "z-valid".into(),
+            sequence: 1
+        }),
+        "{outcomes:?}"
+    );
+    // Set aside under bounded names, each with its reason beside it.
+    let rejected = node.config().data.join("rejected");
+    let names: Vec<String> = std::fs::read_dir(&rejected)
+        .expect("rejected")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    assert!(names.iter().all(|n| n.len() <= 100), "{names:?}");
+    // The inbox is empty: the next poll has nothing to do.
+    assert_eq!(node.poll_inbox().expect("poll"), vec![]);
 }

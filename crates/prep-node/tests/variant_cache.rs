@@ -154,10 +154,7 @@ fn a_large_corte_is_served_at_once_and_compressed_after() {
         &dir,
         &cfg.key,
         &cfg.limits,
-        &prep_package::Expectations {
-            last: None,
-            now_utc: None,
-        },
+        &prep_package::Expectations::default(),
     )
     .expect("valid");
     let built = prep_node::Corte::from_package(&checked, None);

@@ -33,6 +33,11 @@ fn publish(root: &Path, sequence: u64, files: &[(&str, &[u8])]) -> Manifest {
         expires: "2099-01-01T00:00:00Z".into(),
         is_final: false,
         previous: None,
+        site: prep_package::Site {
+            corte_text: format!("corte {sequence}"),
+            index: entries[0].path.clone(),
+            ..prep_package::Site::default()
+        },
         files: entries,
     };
     m.sort_files();

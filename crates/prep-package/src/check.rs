@@ -65,16 +65,93 @@ pub enum PackageError {
     /// A file is present that the manifest does not list.
     #[error("file {0} is not in the manifest")]
     Unlisted(String),
+    /// The corte time is not after the last accepted corte's (time must move forward).
+    #[error(
+        "corte time {corte} is not after the last accepted corte's {last}: corte times must move forward"
+    )]
+    CorteNotAfter {
+        /// This manifest's corte.
+        corte: String,
+        /// The last accepted corte's.
+        last: String,
+    },
+    /// The last accepted corte was final: nothing follows it.
+    #[error("corte {last} was the final corte of the process: nothing follows a final corte")]
+    AfterFinal {
+        /// The final corte's sequence.
+        last: u64,
+    },
+    /// A time of the manifest lies further ahead of the receiver's clock than allowed.
+    #[error(
+        "{field} {value} is more than {max_secs} s ahead of this receiver's clock ({now}): a corte cannot come from the future"
+    )]
+    Ahead {
+        /// `corte` or `created`.
+        field: &'static str,
+        /// Its value.
+        value: String,
+        /// The receiver's time.
+        now: String,
+        /// The allowed skew, seconds.
+        max_secs: i64,
+    },
+    /// The sequence jumps further past the last accepted one than any real night does.
+    #[error(
+        "sequence {got} jumps more than {MAX_SEQUENCE_STEP} past the last accepted {last} (fast-forward)"
+    )]
+    SequenceJump {
+        /// This manifest's.
+        got: u64,
+        /// The last accepted.
+        last: u64,
+    },
+}
+
+/// The furthest a sequence may move past the last accepted one: more cortes than a whole
+/// process cuts (a node offline for the night still catches up), so that a signed manifest
+/// with a huge sequence cannot make a receiver skip the rest of the process.
+pub const MAX_SEQUENCE_STEP: u64 = 10_000;
+
+/// The default for how far ahead of a receiver's clock a corte or creation time may be.
+pub const DEFAULT_MAX_AHEAD_SECS: i64 = 300;
+
+/// What a receiver keeps of the last package it accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// Its sequence.
+    pub sequence: u64,
+    /// The SHA-256 of its manifest bytes.
+    pub hash: &'a str,
+    /// Its corte time, RFC 3339.
+    pub corte: &'a str,
+    /// Whether it was the final corte.
+    pub is_final: bool,
+}
+
+impl<'a> Accepted<'a> {
+    /// What a receiver keeps of `manifest`, whose bytes hash to `hash`.
+    pub fn of(manifest: &'a Manifest, hash: &'a str) -> Accepted<'a> {
+        Accepted {
+            sequence: manifest.sequence,
+            hash,
+            corte: &manifest.corte,
+            is_final: manifest.is_final,
+        }
+    }
 }
 
 /// What the receiver knows before looking at a package.
 #[derive(Debug, Clone, Default)]
 pub struct Expectations<'a> {
-    /// The sequence and manifest hash of the last accepted package, if any.
-    pub last: Option<(u64, &'a str)>,
-    /// The current time, RFC 3339 in the same offset as the manifests (compared as text
-    /// after normalisation to UTC by the caller), to refuse expired packages; `None` skips it.
+    /// The last accepted package, if any: the new one must follow it (sequence, chain, time,
+    /// nothing after a final corte).
+    pub last: Option<Accepted<'a>>,
+    /// The current time, RFC 3339, to refuse expired packages and ones from the future;
+    /// `None` skips both.
     pub now_utc: Option<&'a str>,
+    /// How far ahead of `now_utc` the corte and creation times may be (clock skew between
+    /// the institute and the receiver); `None` does not check.
+    pub max_ahead_secs: Option<i64>,
 }
 
 /// Checks a package: the signature over the manifest bytes by `key` and its trusted comment;
@@ -121,27 +198,11 @@ pub fn check_package_with<B: AsRef<[u8]>>(
     if !trusted.starts_with(&want) {
         return Err(PackageError::TrustedComment(trusted));
     }
-    if let Some((last_seq, last_hash)) = expect.last {
-        if m.sequence <= last_seq {
-            return Err(PackageError::Sequence {
-                got: m.sequence,
-                last: last_seq,
-            });
-        }
-        if m.previous.as_deref() != Some(last_hash) {
-            return Err(PackageError::Chain {
-                got: m.previous.clone(),
-                expected: last_hash.to_owned(),
-            });
-        }
+    if let Some(last) = &expect.last {
+        check_follows(&m, last)?;
     }
-    if let Some(now) = expect.now_utc
-        && utc_key(&m.expires) <= utc_key(now)
-    {
-        return Err(PackageError::Expired {
-            expires: m.expires.clone(),
-            now: now.to_owned(),
-        });
+    if let Some(now) = expect.now_utc {
+        check_clock(&m, now, expect.max_ahead_secs)?;
     }
     for f in &m.files {
         let read_bytes = read(&f.path).ok_or_else(|| PackageError::MissingFile(f.path.clone()))?;
@@ -165,14 +226,69 @@ pub fn check_package_with<B: AsRef<[u8]>>(
             });
         }
     }
-    if let Some(extra) = present.iter().find(|p| {
-        m.files
-            .binary_search_by(|f| f.path.as_str().cmp(p))
-            .is_err()
-    }) {
+    if let Some(extra) = present.iter().find(|p| m.file(p).is_none()) {
         return Err(PackageError::Unlisted(extra.clone()));
     }
     Ok(m)
+}
+
+/// The rules between the last accepted package and this one: nothing after a final corte, a
+/// greater sequence (not absurdly greater), the chain, and a later corte time.
+fn check_follows(m: &Manifest, last: &Accepted<'_>) -> Result<(), PackageError> {
+    if m.sequence <= last.sequence {
+        return Err(PackageError::Sequence {
+            got: m.sequence,
+            last: last.sequence,
+        });
+    }
+    if last.is_final {
+        return Err(PackageError::AfterFinal {
+            last: last.sequence,
+        });
+    }
+    if m.sequence - last.sequence > MAX_SEQUENCE_STEP {
+        return Err(PackageError::SequenceJump {
+            got: m.sequence,
+            last: last.sequence,
+        });
+    }
+    if m.previous.as_deref() != Some(last.hash) {
+        return Err(PackageError::Chain {
+            got: m.previous.clone(),
+            expected: last.hash.to_owned(),
+        });
+    }
+    if utc_key(&m.corte) <= utc_key(last.corte) {
+        return Err(PackageError::CorteNotAfter {
+            corte: m.corte.clone(),
+            last: last.corte.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The rules against the receiver's clock: not expired, and (with `max_ahead`) neither the
+/// corte nor the creation time too far in the future.
+fn check_clock(m: &Manifest, now: &str, max_ahead: Option<i64>) -> Result<(), PackageError> {
+    if utc_key(&m.expires) <= utc_key(now) {
+        return Err(PackageError::Expired {
+            expires: m.expires.clone(),
+            now: now.to_owned(),
+        });
+    }
+    if let Some(max_secs) = max_ahead {
+        for (field, value) in [("corte", &m.corte), ("created", &m.created)] {
+            if utc_key(value) > utc_key(now).saturating_add(max_secs) {
+                return Err(PackageError::Ahead {
+                    field,
+                    value: value.clone(),
+                    now: now.to_owned(),
+                    max_secs,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Formats seconds since the epoch as RFC 3339 in UTC (`2024-06-04T02:00:00Z`).

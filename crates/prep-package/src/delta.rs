@@ -194,6 +194,11 @@ mod tests {
             expires: "2024-06-03T20:00:00-06:00".into(),
             is_final: false,
             previous: None,
+            site: crate::Site {
+                corte_text: "02/06/2024 20:00 (UTC-6)".into(),
+                index: files[0].path.clone(),
+                ..crate::Site::default()
+            },
             files,
         }
     }

@@ -17,6 +17,11 @@
 //! - [`sign_manifest`] / [`verify_signature`]: the detached `manifest.json.minisig`; its
 //!   trusted comment carries the sequence and the corte time. [`sign_detached`] signs other
 //!   bytes with a trusted comment of the caller's (the node's suspension notice).
+//! - [`Site`] and [`Pointer`]: what the site reads from `json/main.json` is signed in the
+//!   manifest; the pointer is [`Pointer::of`] the manifest, and [`check_pointer`] requires its
+//!   bytes to be exactly that (`docs/package-format.md`, "Trust model").
+//! - [`paths`]: the one rule for file paths ([`validate_path`], [`validate_path_set`]) that the
+//!   publisher, the node and `prep verify` apply.
 //! - [`check_package`]: everything a receiver checks before trusting a package — signature,
 //!   chain, expiry, every listed file's size and hash, and no file the manifest does not list —
 //!   each refusal a [`PackageError`] with its reason.
@@ -33,12 +38,22 @@ pub mod delta;
 mod keys;
 mod manifest;
 pub mod patch;
+pub mod paths;
+mod pointer;
 
 pub use check::{
-    Expectations, PackageError, check_package, check_package_with, rfc3339_seconds, rfc3339_utc,
+    Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MAX_SEQUENCE_STEP, PackageError, check_package,
+    check_package_with, rfc3339_seconds, rfc3339_utc,
 };
 pub use keys::{
     KeyError, SigningKey, VerifyingKey, generate_keys, sign_detached, sign_manifest,
     verify_signature,
 };
-pub use manifest::{FORMAT, FileEntry, Manifest, ManifestError, sha256_hex, validate_path};
+pub use manifest::{
+    FORMAT, FileEntry, MAX_CORTE_TEXT_CHARS, MAX_SEQUENCE, Manifest, ManifestError, sha256_hex,
+};
+pub use paths::{PathError, validate_path, validate_path_set};
+pub use pointer::{
+    MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH, Site,
+    check_pointer,
+};

@@ -1,10 +1,18 @@
 //! The manifest: what a corte package holds.
 
+use crate::pointer::Site;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The format identifier written in every manifest.
-pub const FORMAT: &str = "prep-package/1";
+pub const FORMAT: &str = "prep-package/2";
+
+/// The highest sequence a manifest may carry: a corte every minute for nearly two years. Far
+/// below 2^64, so that no signed manifest can leave a receiver unable to accept any later one.
+pub const MAX_SEQUENCE: u64 = 1_000_000;
+
+/// The longest printed corte time (`site.corte_text`), in characters.
+pub const MAX_CORTE_TEXT_CHARS: usize = 64;
 
 /// One file of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,8 +50,20 @@ pub struct Manifest {
     pub is_final: bool,
     /// SHA-256 of the previous corte's manifest bytes; `None` for the first corte.
     pub previous: Option<String>,
+    /// What the pointer `json/main.json` tells the site besides the fields above: the printed
+    /// corte time and the paths of the index, databases and list of difusores (all listed).
+    pub site: Site,
     /// Every file, sorted by path.
     pub files: Vec<FileEntry>,
+}
+
+impl From<crate::paths::PathError> for ManifestError {
+    fn from(e: crate::paths::PathError) -> Self {
+        ManifestError::Path {
+            path: e.path,
+            why: e.why,
+        }
+    }
 }
 
 /// Why manifest bytes are not a valid manifest.
@@ -77,38 +97,40 @@ pub enum ManifestError {
     /// The manifest's bytes are not its canonical serialization.
     #[error("the manifest is not in canonical form (it was not written by a conforming signer)")]
     NotCanonical,
+    /// A sequence of 0 or above [`MAX_SEQUENCE`].
+    #[error("sequence {0} is outside 1..={MAX_SEQUENCE}")]
+    SequenceRange(u64),
+    /// A time field that is not RFC 3339 (`2024-06-03T20:00:00-06:00`).
+    #[error("{field} {value:?} is not an RFC 3339 time like 2024-06-03T20:00:00-06:00")]
+    Time {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// The expiry is not after the corte and creation times.
+    #[error("expires {expires} is not after the corte {corte} and its creation {created}")]
+    ExpiresBeforeCorte {
+        /// `expires`.
+        expires: String,
+        /// `corte`.
+        corte: String,
+        /// `created`.
+        created: String,
+    },
+    /// A `site` field that is not well formed, or names a file the manifest does not list.
+    #[error("site.{field}: {why}")]
+    Site {
+        /// The field (`index`, `databases.gub`, `difusores`, `corte_text`).
+        field: String,
+        /// Why.
+        why: String,
+    },
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// Checks that a package path is relative, `/`-separated, and stays inside the root: no empty,
-/// `.` or `..` segment, no leading `/`, no backslash, no control character, at most 512 bytes.
-pub fn validate_path(path: &str) -> Result<(), ManifestError> {
-    let bad = |why| {
-        Err(ManifestError::Path {
-            path: path.to_owned(),
-            why,
-        })
-    };
-    if path.is_empty() || path.len() > 512 {
-        return bad("empty or longer than 512 bytes");
-    }
-    if path.starts_with('/') {
-        return bad("absolute");
-    }
-    if path.contains('\\') || path.chars().any(char::is_control) {
-        return bad("backslash or control character");
-    }
-    if path
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return bad("empty, `.` or `..` segment");
-    }
-    Ok(())
 }
 
 fn validate_hash(what: &str, value: &str) -> Result<(), ManifestError> {
@@ -130,7 +152,9 @@ impl Manifest {
     /// The canonical bytes: pretty JSON, fields in declaration order, a final newline. The
     /// signature and the next corte's `previous` are over exactly these bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut out = serde_json::to_vec_pretty(self).expect(
+            "a manifest (strings, integers, booleans, a map with string keys) always serializes",
+        );
         out.push(b'\n');
         out
     }
@@ -140,23 +164,111 @@ impl Manifest {
     pub fn from_bytes(bytes: &[u8]) -> Result<Manifest, ManifestError> {
         let m: Manifest =
             serde_json::from_slice(bytes).map_err(|e| ManifestError::Json(e.to_string()))?;
-        if m.format != FORMAT {
-            return Err(ManifestError::Format(m.format));
-        }
-        if let Some(p) = &m.previous {
-            validate_hash("previous", p)?;
-        }
-        for (i, f) in m.files.iter().enumerate() {
-            validate_path(&f.path)?;
-            validate_hash(&f.path, &f.sha256)?;
-            if i > 0 && m.files[i - 1].path >= f.path {
-                return Err(ManifestError::Order(f.path.clone()));
-            }
-        }
+        m.validate()?;
         if m.to_bytes() != bytes {
             return Err(ManifestError::NotCanonical);
         }
         Ok(m)
+    }
+
+    /// Every rule but the canonical form: format, sequence range, times, every path and hash
+    /// (by [`crate::paths`]), sorted unique files, and the `site` fields. The publisher runs it
+    /// before signing; [`Manifest::from_bytes`] runs it on what it reads.
+    pub fn validate(&self) -> Result<(), ManifestError> {
+        if self.format != FORMAT {
+            return Err(ManifestError::Format(self.format.clone()));
+        }
+        if self.sequence == 0 || self.sequence > MAX_SEQUENCE {
+            return Err(ManifestError::SequenceRange(self.sequence));
+        }
+        self.validate_times()?;
+        if let Some(p) = &self.previous {
+            validate_hash("previous", p)?;
+        }
+        for (i, f) in self.files.iter().enumerate() {
+            crate::paths::validate_path(&f.path)?;
+            validate_hash(&f.path, &f.sha256)?;
+            if i > 0 && self.files[i - 1].path >= f.path {
+                return Err(ManifestError::Order(f.path.clone()));
+            }
+        }
+        crate::paths::validate_path_set(self.files.iter().map(|f| f.path.as_str()))?;
+        self.validate_site()
+    }
+
+    /// `corte`, `created` and `expires` are RFC 3339, and the expiry follows both others.
+    fn validate_times(&self) -> Result<(), ManifestError> {
+        let parse = |field, value: &str| {
+            crate::rfc3339_seconds(value).ok_or_else(|| ManifestError::Time {
+                field,
+                value: value.to_owned(),
+            })
+        };
+        let corte = parse("corte", &self.corte)?;
+        let created = parse("created", &self.created)?;
+        let expires = parse("expires", &self.expires)?;
+        if expires <= corte || expires <= created {
+            return Err(ManifestError::ExpiresBeforeCorte {
+                expires: self.expires.clone(),
+                corte: self.corte.clone(),
+                created: self.created.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The `site` fields: a printable corte text, and paths of listed files.
+    fn validate_site(&self) -> Result<(), ManifestError> {
+        let bad = |field: &str, why: String| ManifestError::Site {
+            field: field.to_owned(),
+            why,
+        };
+        let text = &self.site.corte_text;
+        if text.trim().is_empty()
+            || text.chars().count() > MAX_CORTE_TEXT_CHARS
+            || text
+                .chars()
+                .any(|c| c.is_control() || crate::paths::is_invisible(c))
+        {
+            return Err(bad(
+                "corte_text",
+                format!("{text:?} must be 1 to {MAX_CORTE_TEXT_CHARS} printable characters"),
+            ));
+        }
+        let listed = |field: &str, path: &str| {
+            if self.file(path).is_some() {
+                Ok(())
+            } else {
+                Err(bad(field, format!("{path:?} is not a listed file")))
+            }
+        };
+        listed("index", &self.site.index)?;
+        for (id, path) in &self.site.databases {
+            let id_ok = !id.is_empty()
+                && id.len() <= 32
+                && id
+                    .bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+            if !id_ok {
+                return Err(bad(
+                    "databases",
+                    format!("election id {id:?} is not 1 to 32 of [a-z0-9_-]"),
+                ));
+            }
+            listed(&format!("databases.{id}"), path)?;
+        }
+        if let Some(path) = &self.site.difusores {
+            listed("difusores", path)?;
+        }
+        Ok(())
+    }
+
+    /// The entry of `path`, when the manifest lists it (files are sorted).
+    pub fn file(&self, path: &str) -> Option<&FileEntry> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.files[i])
     }
 
     /// The SHA-256 of the canonical bytes: what the next corte's `previous` must be.
@@ -190,6 +302,11 @@ mod tests {
             expires: "2024-06-03T21:00:00-06:00".into(),
             is_final: false,
             previous: Some(sha256_hex(b"previous")),
+            site: Site {
+                corte_text: "03/06/2024 20:00 (UTC-6)".into(),
+                index: "index.html".into(),
+                ..Site::default()
+            },
             files: vec![
                 FileEntry {
                     path: "json/main.json".into(),
@@ -223,23 +340,87 @@ mod tests {
 
     #[test]
     fn hostile_paths_are_refused() {
-        for bad in [
-            "/etc/passwd",
-            "../x",
-            "a/../b",
-            "a//b",
-            "./a",
-            "a\\b",
-            "",
-            "a/\u{0}",
-        ] {
-            assert!(validate_path(bad).is_err(), "{bad:?}");
-        }
-        for good in ["index.html", "json/gub/entidad.json", "a.b/c-d_e"] {
-            assert!(validate_path(good).is_ok(), "{good:?}");
-        }
         let mut m = sample();
         m.files[0].path = "../escape".into();
+        assert!(matches!(
+            Manifest::from_bytes(&m.to_bytes()),
+            Err(ManifestError::Path { .. })
+        ));
+    }
+
+    #[test]
+    fn site_must_name_listed_files_and_printable_text() {
+        let m = sample();
+        assert!(Manifest::from_bytes(&m.to_bytes()).is_ok());
+        let refused = |edit: &dyn Fn(&mut Manifest)| {
+            let mut m = sample();
+            edit(&mut m);
+            match Manifest::from_bytes(&m.to_bytes()) {
+                Err(ManifestError::Site { field, .. }) => field,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            refused(&|m| m.site.index = "json/other.json".into()),
+            "index"
+        );
+        assert_eq!(
+            refused(&|m| {
+                m.site
+                    .databases
+                    .insert("gub".into(), "historial/1/old.zip".into());
+            }),
+            "databases.gub"
+        );
+        assert_eq!(
+            refused(&|m| m.site.difusores = Some("../difusores.json".into())),
+            "difusores"
+        );
+        assert_eq!(
+            refused(&|m| m.site.corte_text = "03/06/2024 \u{202e}00:02".into()),
+            "corte_text"
+        );
+        assert_eq!(refused(&|m| m.site.corte_text = " ".into()), "corte_text");
+    }
+
+    #[test]
+    fn sequence_and_times_are_bounded() {
+        let mut m = sample();
+        m.sequence = u64::MAX;
+        assert_eq!(
+            Manifest::from_bytes(&m.to_bytes()),
+            Err(ManifestError::SequenceRange(u64::MAX))
+        );
+        m.sequence = 0;
+        assert!(Manifest::from_bytes(&m.to_bytes()).is_err());
+        let mut m = sample();
+        m.expires = m.corte.clone();
+        assert!(matches!(
+            Manifest::from_bytes(&m.to_bytes()),
+            Err(ManifestError::ExpiresBeforeCorte { .. })
+        ));
+        let mut m = sample();
+        m.created = "yesterday".into();
+        assert!(matches!(
+            Manifest::from_bytes(&m.to_bytes()),
+            Err(ManifestError::Time {
+                field: "created",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn paths_that_cannot_coexist_are_refused() {
+        let mut m = sample();
+        for p in ["json/x", "json/x/y"] {
+            m.files.push(FileEntry {
+                path: p.into(),
+                sha256: sha256_hex(p.as_bytes()),
+                size: 1,
+            });
+        }
+        m.sort_files();
         assert!(matches!(
             Manifest::from_bytes(&m.to_bytes()),
             Err(ManifestError::Path { .. })

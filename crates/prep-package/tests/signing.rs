@@ -1,8 +1,8 @@
 //! Signatures interoperate with the stock `minisign` tool, and every tampering is refused.
 
 use prep_package::{
-    Expectations, FORMAT, FileEntry, Manifest, PackageError, SigningKey, VerifyingKey,
-    generate_keys, sha256_hex, sign_manifest, verify_signature,
+    Accepted, Expectations, FORMAT, FileEntry, MAX_SEQUENCE_STEP, Manifest, PackageError,
+    SigningKey, Site, VerifyingKey, generate_keys, sha256_hex, sign_manifest, verify_signature,
 };
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -46,6 +46,11 @@ fn package(sequence: u64, previous: Option<String>) -> (Manifest, Files) {
         expires: "2024-06-04T12:00:00-06:00".into(),
         is_final: false,
         previous,
+        site: Site {
+            corte_text: format!("03/06/2024 {:02}:00 (UTC-6)", 10 + sequence),
+            index: "index.html".into(),
+            ..Site::default()
+        },
         files: entries,
     };
     (m, files)
@@ -59,9 +64,20 @@ fn check(
     files: &Files,
 ) -> Result<Manifest, PackageError> {
     let present: Vec<String> = files.keys().cloned().collect();
+    // The last accepted corte of sequence s was cut at (10 + s):00, as `package` cuts them.
+    let cortes: Vec<String> = last
+        .iter()
+        .map(|(s, _)| format!("2024-06-03T{:02}:00:00-06:00", 10 + s))
+        .collect();
     let expect = Expectations {
-        last,
-        now_utc: Some("2024-06-03T17:00:00Z"),
+        last: last.map(|(sequence, hash)| Accepted {
+            sequence,
+            hash,
+            corte: &cortes[0],
+            is_final: false,
+        }),
+        now_utc: Some("2024-06-03T20:00:00Z"),
+        max_ahead_secs: None,
     };
     prep_package::check_package(
         key,
@@ -257,7 +273,7 @@ fn a_good_package_passes_and_every_tampering_is_refused() {
     ));
     // Expired.
     let mut old = m.clone();
-    old.expires = "2024-06-03T10:59:59-06:00".into();
+    old.expires = "2024-06-03T13:59:59-06:00".into();
     let old_sig = sign_manifest(&key, &old).expect("sign");
     assert!(matches!(
         check(&vk, &old.to_bytes(), &old_sig, Some((1, &h1)), &files),
@@ -271,5 +287,99 @@ fn a_good_package_passes_and_every_tampering_is_refused() {
     assert!(matches!(
         check(&vk, &escape.to_bytes(), &escape_sig, Some((1, &h1)), &files),
         Err(PackageError::Manifest(_))
+    ));
+}
+
+/// Signs `m` and checks it after `last` at `now` with a skew of `ahead` seconds.
+fn check_after(
+    key: &SigningKey,
+    m: &Manifest,
+    last: Accepted<'_>,
+    now: &str,
+    ahead: Option<i64>,
+    files: &Files,
+) -> Result<Manifest, PackageError> {
+    let sig = sign_manifest(key, m).expect("sign");
+    let present: Vec<String> = files.keys().cloned().collect();
+    let expect = Expectations {
+        last: Some(last),
+        now_utc: Some(now),
+        max_ahead_secs: ahead,
+    };
+    prep_package::check_package(
+        &key.verifying_key(),
+        &m.to_bytes(),
+        &sig,
+        &expect,
+        |p| files.get(p).cloned(),
+        &present,
+    )
+}
+
+#[test]
+fn time_moves_forward_and_nothing_follows_a_final_corte() {
+    let key = key();
+    let (m1, _) = package(1, None);
+    let h1 = m1.hash();
+    let last = Accepted::of(&m1, &h1);
+    let (m2, files) = package(2, Some(h1.clone()));
+    let now = "2024-06-03T20:00:00Z";
+    check_after(&key, &m2, last, now, Some(300), &files).expect("the next corte passes");
+
+    // Signed with a corte time before the last accepted one (a corte --at in the past).
+    let mut earlier = m2.clone();
+    earlier.corte = "2020-01-01T00:00:00-06:00".into();
+    assert!(matches!(
+        check_after(&key, &earlier, last, now, Some(300), &files),
+        Err(PackageError::CorteNotAfter { .. })
+    ));
+    let mut same = m2.clone();
+    same.corte = m1.corte.clone();
+    assert!(matches!(
+        check_after(&key, &same, last, now, Some(300), &files),
+        Err(PackageError::CorteNotAfter { .. })
+    ));
+    // After a final corte nothing is accepted, however well signed and chained.
+    let final_last = Accepted {
+        is_final: true,
+        ..last
+    };
+    assert!(matches!(
+        check_after(&key, &m2, final_last, now, Some(300), &files),
+        Err(PackageError::AfterFinal { last: 1 })
+    ));
+    // A corte dated a year ahead of the receiver's clock, expiring in 9999.
+    let mut ahead = m2.clone();
+    ahead.corte = "2025-06-03T12:00:00-06:00".into();
+    ahead.expires = "9999-01-01T00:00:00Z".into();
+    assert!(matches!(
+        check_after(&key, &ahead, last, now, Some(300), &files),
+        Err(PackageError::Ahead { field: "corte", .. })
+    ));
+    let mut created_ahead = m2.clone();
+    created_ahead.created = "2024-06-03T14:06:00-06:00".into();
+    assert!(matches!(
+        check_after(&key, &created_ahead, last, now, Some(300), &files),
+        Err(PackageError::Ahead {
+            field: "created",
+            ..
+        })
+    ));
+    // Within the skew it passes.
+    let mut created_soon = m2.clone();
+    created_soon.created = "2024-06-03T14:04:00-06:00".into();
+    check_after(&key, &created_soon, last, now, Some(300), &files).expect("within the skew");
+    // Sequence 2^64-1 is no manifest at all; a jump past MAX_SEQUENCE_STEP is fast-forward.
+    let mut max = m2.clone();
+    max.sequence = u64::MAX;
+    assert!(matches!(
+        check_after(&key, &max, last, now, Some(300), &files),
+        Err(PackageError::Manifest(_))
+    ));
+    let mut jump = m2.clone();
+    jump.sequence = 2 + MAX_SEQUENCE_STEP;
+    assert!(matches!(
+        check_after(&key, &jump, last, now, Some(300), &files),
+        Err(PackageError::SequenceJump { .. })
     ));
 }

@@ -218,11 +218,14 @@ impl Publisher {
     ) -> anyhow::Result<CorteReport> {
         let started = Instant::now();
         let last_corte = last_corte(&self.dir)?;
+        let corte = self.tz.corte_line(at);
+        let corte_rfc3339 = self.tz.rfc3339(at);
+        if let Some(l) = &last_corte {
+            follows(&l.manifest, &corte_rfc3339)?;
+        }
         let last = last_corte.as_ref().map(|l| l.sequence);
         let previous = last_corte.map(|l| l.hash);
         let sequence = last.map_or(1, |s| s + 1);
-        let corte = self.tz.corte_line(at);
-        let corte_rfc3339 = self.tz.rfc3339(at);
         let stage = if is_final {
             CorteStage::Final
         } else {
@@ -314,10 +317,14 @@ impl Publisher {
             expires: rfc3339_utc(expires),
             is_final,
             previous,
+            databases: database_paths,
+            difusores: difusores_path,
         };
-        let mut package = prep_corte::assemble(data, extra, &info);
-        package.pointer.databases = database_paths;
-        package.pointer.difusores = difusores_path;
+        let package = prep_corte::assemble(data, extra, &info);
+        package
+            .manifest
+            .validate()
+            .context("the corte breaks a rule of the package format, so it is not signed")?;
         let signature = sign_manifest(&self.key, &package.manifest)?;
         let out = self.dir.corte_dir(sequence);
         let prev_dir = last.map(|s| self.dir.corte_dir(s));
@@ -398,6 +405,37 @@ pub struct LastCorte {
     pub manifest: Manifest,
     /// The manifest's SHA-256 (the next corte's `previous`).
     pub hash: String,
+}
+
+/// Whether a corte of time `corte` (RFC 3339) may follow `last`: the same rules a receiver
+/// applies ([`prep_package::check_package`]), said before anything is signed. Nothing follows
+/// a final corte, and corte times move forward.
+pub fn follows(last: &Manifest, corte: &str) -> anyhow::Result<()> {
+    if last.is_final {
+        bail!(
+            "corte {} ({}) was the final corte: nothing follows a final corte, and every receiver would refuse one",
+            last.sequence,
+            last.corte
+        );
+    }
+    if last.sequence >= prep_package::MAX_SEQUENCE {
+        bail!(
+            "corte {} is the last sequence a manifest may carry ({})",
+            last.sequence,
+            prep_package::MAX_SEQUENCE
+        );
+    }
+    let seconds = |t: &str| {
+        prep_package::rfc3339_seconds(t).with_context(|| format!("{t:?} is not an RFC 3339 time"))
+    };
+    if seconds(corte)? <= seconds(&last.corte)? {
+        bail!(
+            "corte time {corte} is not after the last corte's ({}, sequence {}): corte times must move forward, and every receiver would refuse it",
+            last.corte,
+            last.sequence
+        );
+    }
+    Ok(())
 }
 
 /// The last complete corte under `DIR/cortes/`, if any. Leftover temporary directories

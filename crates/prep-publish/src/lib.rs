@@ -40,7 +40,7 @@ pub use config::{
     CONFIG_FILE, Config, ConfigError, ElectionConfig, Named, PackageConfig, RulesConfig, Schedule,
     Signing,
 };
-pub use corte::{CorteReport, LastCorte, Publisher, last_corte, site_files};
+pub use corte::{CorteReport, LastCorte, Publisher, follows, last_corte, site_files};
 pub use directory::{ElectionDir, key_password};
 pub use init::{ElectionSource, InitReport, InitSettings, KeySetup, init, names_of, synth_sources};
 pub use night::{FeedStats, Feeder, NightEvent, run_schedule};

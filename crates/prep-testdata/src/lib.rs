@@ -1,8 +1,8 @@
 //! Test support, for the workspace's tests and benchmarks only (a dev-dependency).
 //!
-//! - [`shared`], [`puebla`] and [`read_puebla`]: the read-only material the steering side
-//!   keeps in `../shared` beside the repository (the real published PREP databases of IEE
-//!   Puebla 2024 among them). A missing file fails the test with a message that says where
+//! - [`shared`], [`puebla`] and [`read_puebla`]: the read-only reference data in `../shared`
+//!   beside the repository (the real published PREP databases of IEE Puebla 2024 among
+//!   them). A missing file fails the test with a message that says where
 //!   the tests expect it; the project never copies that material in.
 //! - [`tool`]: an external program a test runs (the stock `minisign`, `chromium`,
 //!   `python3`): under `CI=true` a missing one fails the test; on a developer's machine the

@@ -2,8 +2,8 @@
 //! small signed package and start a node on it.
 #![allow(dead_code)]
 
-use prep_corte::Pointer;
 use prep_package::{FORMAT, FileEntry, Manifest, SigningKey, sha256_hex, sign_manifest};
+use prep_package::{Pointer, Site};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -153,6 +153,11 @@ pub fn write_signed_package(
         expires: "2099-01-01T00:00:00Z".into(),
         is_final: false,
         previous: previous.map(Manifest::hash),
+        site: Site {
+            corte_text: format!("corte {sequence}"),
+            index: index_path.to_owned(),
+            ..Site::default()
+        },
         files: Vec::new(),
     };
     for (path, bytes) in files {
@@ -166,17 +171,7 @@ pub fn write_signed_package(
         });
     }
     m.sort_files();
-    let pointer = Pointer {
-        sequence,
-        corte: format!("corte {sequence}"),
-        corte_rfc3339: corte,
-        is_final: false,
-        index: index_path.to_owned(),
-        manifest: "manifest.json".into(),
-        manifest_sha256: m.hash(),
-        databases: Default::default(),
-        difusores: None,
-    };
+    let pointer = Pointer::of(&m, &m.hash());
     std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
     std::fs::write(
         dir.join("manifest.json.minisig"),

@@ -40,7 +40,8 @@ pub fn package(
         files.push(((*p).to_owned(), b.clone()));
     }
     files.sort();
-    let corte = format!("2024-06-03T20:{:02}:00-06:00", sequence % 60);
+    // A minute apart, from 2024-06-03T20:00-06:00: corte times move forward with the sequence.
+    let corte = prep_package::rfc3339_utc(1_717_466_400 + 60 * sequence as i64);
     let mut manifest = Manifest {
         format: FORMAT.into(),
         institute: "IEEPUE".into(),
@@ -51,6 +52,11 @@ pub fn package(
         expires: "2099-01-01T00:00:00Z".into(),
         is_final: false,
         previous: previous.map(Manifest::hash),
+        site: prep_package::Site {
+            corte_text: format!("corte {sequence}"),
+            index: index_path.clone(),
+            ..prep_package::Site::default()
+        },
         files: files
             .iter()
             .map(|(p, b)| FileEntry {
@@ -63,17 +69,7 @@ pub fn package(
     manifest.sort_files();
     let mut p = Pkg {
         files,
-        pointer: Pointer {
-            sequence,
-            corte: format!("03/06/2024 20:{:02} (UTC-6)", sequence % 60),
-            corte_rfc3339: corte,
-            is_final: false,
-            index: index_path,
-            manifest: "manifest.json".into(),
-            manifest_sha256: String::new(),
-            databases: Default::default(),
-            difusores: None,
-        },
+        pointer: Pointer::of(&manifest, ""),
         manifest,
         minisig: String::new(),
     };
@@ -85,7 +81,7 @@ impl Pkg {
     /// Re-signs after the manifest changed (and re-points the pointer at it).
     pub fn resign(&mut self, key: &SigningKey) {
         self.manifest.sort_files();
-        self.pointer.manifest_sha256 = self.manifest.hash();
+        self.pointer = Pointer::of(&self.manifest, &self.manifest.hash());
         self.minisig = sign_manifest(key, &self.manifest).expect("sign");
     }
 

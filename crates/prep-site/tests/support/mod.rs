@@ -121,10 +121,10 @@ impl Sources {
             expires: "2024-06-04T20:01:00Z".into(),
             is_final: false,
             previous: None,
+            databases: Default::default(),
+            difusores: Some(list_path),
         };
-        let mut package = prep_corte::assemble(data, extra, &info);
-        package.pointer.difusores = Some(list_path);
-        package
+        prep_corte::assemble(data, extra, &info)
     }
 }
 
