@@ -1,5 +1,7 @@
 //! One look at a difusor's public site: its `json/main.json` (what citizens get), and a
 //! spot-check of a few of the served corte's files against the institute's signed manifest.
+//! A file that differs because the node switched to a newer corte during the look is not
+//! reported: the look checks the newer corte instead.
 
 use anyhow::Context;
 use prep_origin::OriginDir;
@@ -15,6 +17,9 @@ use std::time::Duration;
 const MAX_POINTER_BYTES: u64 = 64 * 1024;
 /// Manifests kept parsed (one per recent corte).
 const MANIFESTS_KEPT: usize = 8;
+/// Cortes checked in one look when the served corte keeps changing under it (a node
+/// catching up activates several in a row); past them the look reports no file.
+const MAX_SWITCHES_PER_LOOK: usize = 4;
 
 /// A served file that is not what the institute signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,16 +104,50 @@ impl Observer {
     }
 
     /// Looks at the site at `url` (its base: `https://medio.mx/prep`).
+    ///
+    /// When a checked file differs, `json/main.json` is read again before anything is
+    /// reported: a node that activated a newer corte meanwhile serves that corte's files,
+    /// which is a switch in progress, not tampering, and the newer corte is checked instead.
     pub fn observe(&self, url: &str) -> Observation {
         let base = url.trim_end_matches('/');
-        let pointer = match self.get(&format!("{base}/json/main.json"), MAX_POINTER_BYTES) {
-            Ok((200, body)) => match serde_json::from_slice::<Pointer>(&body) {
-                Ok(p) => p,
-                Err(e) => return failed(format!("json/main.json is not a corte pointer: {e}")),
-            },
-            Ok((status, _)) => return failed(format!("json/main.json answered HTTP {status}")),
-            Err(e) => return failed(format!("{e:#}")),
+        let mut pointer = match self.pointer(base) {
+            Ok(p) => p,
+            Err(error) => return failed(error),
         };
+        for _ in 0..MAX_SWITCHES_PER_LOOK {
+            let seen = self.check(base, &pointer);
+            if seen.violations.is_empty() {
+                return seen;
+            }
+            match self.pointer(base) {
+                Ok(newer) if newer.sequence > pointer.sequence => pointer = newer,
+                _ => return seen,
+            }
+        }
+        Observation {
+            sequence: Some(pointer.sequence),
+            notice: pointer.suspended,
+            error: Some(format!(
+                "the served corte changed {MAX_SWITCHES_PER_LOOK} times during one look (now {}); its files were not checked",
+                pointer.sequence
+            )),
+            ..Observation::default()
+        }
+    }
+
+    /// Reads the site's `json/main.json`, or says why it cannot.
+    fn pointer(&self, base: &str) -> Result<Pointer, String> {
+        match self.get(&format!("{base}/json/main.json"), MAX_POINTER_BYTES) {
+            Ok((200, body)) => serde_json::from_slice::<Pointer>(&body)
+                .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
+            Ok((status, _)) => Err(format!("json/main.json answered HTTP {status}")),
+            Err(e) => Err(format!("{e:#}")),
+        }
+    }
+
+    /// Checks the corte `pointer` names: the pointer against the institute's manifest, and a
+    /// few of its files as the site serves them.
+    fn check(&self, base: &str, pointer: &Pointer) -> Observation {
         let mut seen = Observation {
             sequence: Some(pointer.sequence),
             notice: pointer.suspended,
@@ -128,7 +167,10 @@ impl Observer {
             seen.violations.push(Violation {
                 path: "json/main.json".into(),
                 expected: hash.clone(),
-                got: pointer.manifest_sha256.unwrap_or_else(|| "none".into()),
+                got: pointer
+                    .manifest_sha256
+                    .clone()
+                    .unwrap_or_else(|| "none".into()),
             });
         }
         // While the notice is in force every page is the notice page: pages are not checked.

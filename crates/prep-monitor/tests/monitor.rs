@@ -1,6 +1,7 @@
 //! The monitor against three difusor sites on loopback: one current, one behind, one serving
 //! an altered file. Three failed periods suspend (the actions are called, the public list
 //! disables the link, the standing survives a restart); serving the current corte reinstates.
+//! A corte switching between the monitor's reads is not tampering.
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -87,6 +88,11 @@ fn serve_site(root: &Path) -> (Site, String) {
     let app = axum::Router::new()
         .route("/{*path}", axum::routing::get(file))
         .with_state(site.clone());
+    (site, serve(app))
+}
+
+/// Serves `app` on a loopback port; returns its base URL.
+fn serve(app: axum::Router) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     listener.set_nonblocking(true).expect("nonblocking");
@@ -97,7 +103,7 @@ fn serve_site(root: &Path) -> (Site, String) {
             axum::serve(listener, app).await.expect("serve");
         });
     });
-    (site, format!("http://{addr}/"))
+    format!("http://{addr}/")
 }
 
 /// Records what the monitor asked for.
@@ -277,4 +283,91 @@ fn copy(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).expect("copy");
         }
     }
+}
+
+/// A difusor node that activates its next corte right after answering a `json/main.json`:
+/// the monitor reads the pointer of one corte and the files of the next.
+#[derive(Clone)]
+struct Switching {
+    /// The cortes it serves, in activation order, and the index of the active one.
+    cortes: Arc<Mutex<(Vec<PathBuf>, usize)>>,
+}
+
+async fn switching_file(
+    State(site): State<Switching>,
+    UrlPath(path): UrlPath<String>,
+) -> axum::response::Response {
+    let mut state = site.cortes.lock().expect("lock");
+    let root = state.0[state.1].clone();
+    if path == "json/main.json" && state.1 + 1 < state.0.len() {
+        state.1 += 1;
+    }
+    drop(state);
+    match std::fs::read(root.join(&path)) {
+        Ok(bytes) if !path.contains("..") => bytes.into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn serve_switching(cortes: Vec<PathBuf>) -> String {
+    let site = Switching {
+        cortes: Arc::new(Mutex::new((cortes, 0))),
+    };
+    serve(
+        axum::Router::new()
+            .route("/{*path}", axum::routing::get(switching_file))
+            .with_state(site),
+    )
+}
+
+fn one(id: &str, url: &str) -> [Watched; 1] {
+    [Watched {
+        id: id.into(),
+        name: format!("Medio {id}"),
+        url: url.into(),
+    }]
+}
+
+#[test]
+fn a_corte_switching_between_the_reads_is_not_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    let c3 = publish(root, 3, 300);
+    // Two switches within one look: corte 1's pointer, corte 2's files and pointer, then 3.
+    let url = serve_switching(vec![c1, c2, c3]);
+    let m = open(root, &one("s", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.violations, 0, "a switch is not tampering: {row:?}");
+    assert_eq!(
+        row.sequence,
+        Some(3),
+        "the newer corte is the one checked: {row:?}"
+    );
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(!events.contains("\"violations\":[{"), "{events}");
+}
+
+#[test]
+fn an_altered_file_is_still_found_when_the_corte_switches_to_an_altered_copy() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    let altered = root.join("altered");
+    copy(&c2, &altered);
+    std::fs::write(altered.join("json/total.2.json"), b"{\"n\":9}").expect("alter");
+    let url = serve_switching(vec![c1, altered]);
+    let m = open(root, &one("t", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.sequence, Some(2), "{row:?}");
+    assert_eq!(row.violations, 1, "the altered file of corte 2: {row:?}");
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(
+        events.contains("\"path\":\"json/total.2.json\""),
+        "{events}"
+    );
 }
