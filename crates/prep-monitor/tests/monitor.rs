@@ -1,7 +1,8 @@
 //! The monitor against three difusor sites on loopback: one current, one behind, one serving
 //! an altered file. Three failed periods suspend (the actions are called, the public list
 //! disables the link, the standing survives a restart); serving the current corte reinstates.
-//! A corte switching between the monitor's reads is not tampering.
+//! A corte switching between the monitor's reads is not tampering; a notice still shown
+//! does not reinstate.
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -370,4 +371,53 @@ fn an_altered_file_is_still_found_when_the_corte_switches_to_an_altered_copy() {
         events.contains("\"path\":\"json/total.2.json\""),
         "{events}"
     );
+}
+
+/// Writes `standing` for `id` as a previous run of the monitor left it.
+fn leave_standing(root: &Path, id: &str, standing: Standing) {
+    let dir = root.join(prep_monitor::monitor::MONITOR_DIR);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let text = serde_json::json!({ id: standing }).to_string();
+    std::fs::write(dir.join("standing.json"), text).expect("standing");
+}
+
+#[test]
+fn a_suspended_difusor_still_showing_the_notice_is_not_reinstated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    // The node shows the notice over the current corte: its pointer says suspended.
+    let noticed = root.join("noticed");
+    copy(&c2, &noticed);
+    let pointer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c2.join("json/main.json")).expect("pointer"))
+            .expect("json");
+    let mut pointer = pointer.as_object().expect("object").clone();
+    pointer.insert("suspended".into(), true.into());
+    pointer.insert("notice".into(), serde_json::json!({"sequence": 1}));
+    std::fs::write(
+        noticed.join("json/main.json"),
+        serde_json::to_vec(&pointer).expect("json"),
+    )
+    .expect("write");
+    std::fs::write(noticed.join("index.html"), "<p>Aviso de suspensión</p>").expect("page");
+
+    leave_standing(root, "n", Standing::Suspended { at_sequence: 2 });
+    let (site, url) = serve_site(&noticed);
+    let actions = Recorded::default();
+    let m = open(root, &one("n", &url), actions.clone());
+    m.poll(NOW).expect("poll");
+    assert!(m.status()[0].notice);
+    assert_eq!(standing(&m, "n"), Standing::Suspended { at_sequence: 2 });
+    m.end_period(NOW + 1).expect("period");
+    assert_eq!(standing(&m, "n"), Standing::Suspended { at_sequence: 2 });
+    assert!(actions.0.lock().expect("lock").is_empty());
+    assert!(!m.public_list()[0].habilitado);
+
+    // The notice is taken down (the node serves the corte itself): reinstated.
+    *site.0.lock().expect("lock") = c2;
+    m.poll(NOW + 2).expect("poll");
+    assert_eq!(standing(&m, "n"), Standing::Active);
+    assert_eq!(*actions.0.lock().expect("lock"), ["reinstate n"]);
 }
