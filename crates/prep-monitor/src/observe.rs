@@ -138,9 +138,12 @@ impl Observer {
     /// Reads the site's `json/main.json`, or says why it cannot.
     fn pointer(&self, base: &str) -> Result<Pointer, String> {
         match self.get(&format!("{base}/json/main.json"), MAX_POINTER_BYTES) {
-            Ok((200, body)) => serde_json::from_slice::<Pointer>(&body)
+            Ok(Fetched::Body(body)) => serde_json::from_slice::<Pointer>(&body)
                 .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
-            Ok((status, _)) => Err(format!("json/main.json answered HTTP {status}")),
+            Ok(Fetched::Status(status)) => Err(format!("json/main.json answered HTTP {status}")),
+            Ok(Fetched::Longer(max)) => Err(format!(
+                "json/main.json is longer than {max} bytes: not a corte pointer"
+            )),
             Err(e) => Err(format!("{e:#}")),
         }
     }
@@ -184,9 +187,11 @@ impl Observer {
             .collect();
         for f in picked {
             seen.checked += 1;
+            // One byte more than signed is enough to know the file is not the signed one.
             let got = match self.get(&format!("{base}/{}", f.path), f.size + 1) {
-                Ok((200, body)) => sha256_hex(&body),
-                Ok((status, _)) => format!("HTTP {status}"),
+                Ok(Fetched::Body(body)) => sha256_hex(&body),
+                Ok(Fetched::Status(status)) => format!("HTTP {status}"),
+                Ok(Fetched::Longer(_)) => format!("more than {} bytes", f.size),
                 Err(e) => {
                     seen.error = Some(format!("{}: {e:#}", f.path));
                     continue;
@@ -219,8 +224,9 @@ impl Observer {
         Some(entry)
     }
 
-    /// GETs `url`: its status and at most `max` bytes of its body (decompressed).
-    fn get(&self, url: &str, max: u64) -> anyhow::Result<(u16, Vec<u8>)> {
+    /// GETs `url`, reading at most `max` bytes of its body (decompressed); the whole call
+    /// is bounded by the agent's timeout.
+    fn get(&self, url: &str, max: u64) -> anyhow::Result<Fetched> {
         let mut response = self
             .agent
             .get(url)
@@ -228,16 +234,24 @@ impl Observer {
             .with_context(|| format!("cannot fetch {url}"))?;
         let status = response.status().as_u16();
         if status != 200 {
-            return Ok((status, Vec::new()));
+            return Ok(Fetched::Status(status));
         }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(max)
-            .read_to_vec()
-            .with_context(|| format!("cannot read {url}"))?;
-        Ok((status, body))
+        match response.body_mut().with_config().limit(max).read_to_vec() {
+            Ok(body) => Ok(Fetched::Body(body)),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Fetched::Longer(max)),
+            Err(e) => Err(e).with_context(|| format!("cannot read {url}")),
+        }
     }
+}
+
+/// What a GET of a served file gave.
+enum Fetched {
+    /// 200, with its body.
+    Body(Vec<u8>),
+    /// Another HTTP status.
+    Status(u16),
+    /// A body longer than the limit given, which was not read further.
+    Longer(u64),
 }
 
 fn failed(error: String) -> Observation {

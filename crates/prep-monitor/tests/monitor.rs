@@ -4,67 +4,16 @@
 //! A corte switching between the monitor's reads is not tampering; a notice still shown
 //! does not reinstate.
 
+mod common;
+
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use common::{NOW, publish};
 use prep_monitor::{Actions, Monitor, MonitorConfig, Observer, Standing, Watched};
-use prep_package::{FileEntry, Manifest, sha256_hex};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const NOW: i64 = 1_717_466_400; // 2024-06-04T02:00:00Z
-
-/// Publishes corte `sequence` (created `age` seconds before NOW) in the election directory.
-fn publish(root: &Path, sequence: u64, age: i64) -> PathBuf {
-    let dir = root.join("cortes").join(format!("{sequence:06}"));
-    let files = [
-        ("index.html".to_owned(), b"<!doctype html>".to_vec()),
-        (
-            format!("json/total.{sequence}.json"),
-            format!("{{\"n\":{sequence}}}").into_bytes(),
-        ),
-        ("json/static.json".to_owned(), b"{}".to_vec()),
-    ];
-    let mut entries = Vec::new();
-    for (path, bytes) in &files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, bytes).expect("write");
-        entries.push(FileEntry {
-            path: path.clone(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        });
-    }
-    let mut m = Manifest {
-        format: prep_package::FORMAT.into(),
-        institute: "T".into(),
-        process: "P".into(),
-        sequence,
-        corte: prep_package::rfc3339_utc(NOW - age),
-        created: prep_package::rfc3339_utc(NOW - age),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: None,
-        files: entries,
-    };
-    m.sort_files();
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("manifest");
-    std::fs::write(
-        dir.join("json/main.json"),
-        format!(
-            "{{\"sequence\":{sequence},\"manifest_sha256\":\"{}\"}}",
-            m.hash()
-        ),
-    )
-    .expect("pointer");
-    let link = root.join("origin.new");
-    let _ = std::fs::remove_file(&link);
-    std::os::unix::fs::symlink(format!("cortes/{sequence:06}"), &link).expect("link");
-    std::fs::rename(&link, root.join("origin")).expect("switch");
-    dir
-}
 
 /// A difusor's site: serves the files of the directory it currently points at.
 #[derive(Clone)]
@@ -420,4 +369,29 @@ fn a_suspended_difusor_still_showing_the_notice_is_not_reinstated() {
     m.poll(NOW + 2).expect("poll");
     assert_eq!(standing(&m, "n"), Standing::Active);
     assert_eq!(*actions.0.lock().expect("lock"), ["reinstate n"]);
+}
+
+#[test]
+fn content_appended_to_a_signed_file_is_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 100);
+    let injected = root.join("injected");
+    copy(&c1, &injected);
+    let page = std::fs::read_to_string(c1.join("index.html")).expect("page");
+    std::fs::write(
+        injected.join("index.html"),
+        format!("{page}<script src=\"https://example.invalid/x.js\"></script>"),
+    )
+    .expect("inject");
+    let (_site, url) = serve_site(&injected);
+    let m = open(root, &one("i", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(
+        row.violations, 1,
+        "the page with a script appended: {row:?}"
+    );
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(events.contains("\"path\":\"index.html\""), "{events}");
 }
