@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The largest `json/main.json` read.
 const MAX_POINTER_BYTES: u64 = 64 * 1024;
@@ -62,13 +62,16 @@ pub struct Observer {
     agent: ureq::Agent,
     cortes: OriginDir,
     spot_checks: usize,
+    /// The time one look may take, all its requests together.
+    look_time: Duration,
     manifests: Mutex<BTreeMap<u64, Arc<(Manifest, String)>>>,
 }
 
 impl Observer {
     /// An observer of the cortes published in the election directory `election_dir`,
     /// checking `spot_checks` files per look; `ca_file` adds a PEM root certificate (a private
-    /// CA in a drill) to the public roots; `timeout` bounds each request.
+    /// CA in a drill) to the public roots; `timeout` bounds each look, all its requests
+    /// together (a slow site cannot hold the monitor's poll longer).
     pub fn new(
         election_dir: &Path,
         spot_checks: usize,
@@ -94,6 +97,7 @@ impl Observer {
             agent: config.build().into(),
             cortes: OriginDir::new(election_dir),
             spot_checks,
+            look_time: timeout,
             manifests: Mutex::new(BTreeMap::new()),
         })
     }
@@ -110,16 +114,17 @@ impl Observer {
     /// which is a switch in progress, not tampering, and the newer corte is checked instead.
     pub fn observe(&self, url: &str) -> Observation {
         let base = url.trim_end_matches('/');
-        let mut pointer = match self.pointer(base) {
+        let deadline = Instant::now() + self.look_time;
+        let mut pointer = match self.pointer(base, deadline) {
             Ok(p) => p,
             Err(error) => return failed(error),
         };
         for _ in 0..MAX_SWITCHES_PER_LOOK {
-            let seen = self.check(base, &pointer);
+            let seen = self.check(base, &pointer, deadline);
             if seen.violations.is_empty() {
                 return seen;
             }
-            match self.pointer(base) {
+            match self.pointer(base, deadline) {
                 Ok(newer) if newer.sequence > pointer.sequence => pointer = newer,
                 _ => return seen,
             }
@@ -136,8 +141,12 @@ impl Observer {
     }
 
     /// Reads the site's `json/main.json`, or says why it cannot.
-    fn pointer(&self, base: &str) -> Result<Pointer, String> {
-        match self.get(&format!("{base}/json/main.json"), MAX_POINTER_BYTES) {
+    fn pointer(&self, base: &str, deadline: Instant) -> Result<Pointer, String> {
+        match self.get(
+            &format!("{base}/json/main.json"),
+            MAX_POINTER_BYTES,
+            deadline,
+        ) {
             Ok(Fetched::Body(body)) => serde_json::from_slice::<Pointer>(&body)
                 .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
             Ok(Fetched::Status(status)) => Err(format!("json/main.json answered HTTP {status}")),
@@ -150,7 +159,7 @@ impl Observer {
 
     /// Checks the corte `pointer` names: the pointer against the institute's manifest, and a
     /// few of its files as the site serves them.
-    fn check(&self, base: &str, pointer: &Pointer) -> Observation {
+    fn check(&self, base: &str, pointer: &Pointer, deadline: Instant) -> Observation {
         let mut seen = Observation {
             sequence: Some(pointer.sequence),
             notice: pointer.suspended,
@@ -188,7 +197,7 @@ impl Observer {
         for f in picked {
             seen.checked += 1;
             // One byte more than signed is enough to know the file is not the signed one.
-            let got = match self.get(&format!("{base}/{}", f.path), f.size + 1) {
+            let got = match self.get(&format!("{base}/{}", f.path), f.size + 1, deadline) {
                 Ok(Fetched::Body(body)) => sha256_hex(&body),
                 Ok(Fetched::Status(status)) => format!("HTTP {status}"),
                 Ok(Fetched::Longer(_)) => format!("more than {} bytes", f.size),
@@ -224,12 +233,22 @@ impl Observer {
         Some(entry)
     }
 
-    /// GETs `url`, reading at most `max` bytes of its body (decompressed); the whole call
-    /// is bounded by the agent's timeout.
-    fn get(&self, url: &str, max: u64) -> anyhow::Result<Fetched> {
+    /// GETs `url`, reading at most `max` bytes of its body (decompressed), all of it before
+    /// `deadline`.
+    fn get(&self, url: &str, max: u64, deadline: Instant) -> anyhow::Result<Fetched> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            anyhow::bail!(
+                "not fetched {url}: the look's {} s ran out",
+                self.look_time.as_secs_f32()
+            );
+        }
         let mut response = self
             .agent
             .get(url)
+            .config()
+            .timeout_global(Some(left))
+            .build()
             .call()
             .with_context(|| format!("cannot fetch {url}"))?;
         let status = response.status().as_u16();

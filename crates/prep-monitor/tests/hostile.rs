@@ -178,6 +178,33 @@ fn pointer_answer(corte: &std::path::Path) -> &'static str {
 }
 
 #[test]
+fn slow_files_cannot_hold_a_look_past_its_time_bound() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let corte = common::publish(tmp.path(), 1, 100);
+    static POINTER: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    POINTER.get_or_init(|| pointer_answer(&corte));
+    let (url, written) = hostile(|path| {
+        if path == "json/main.json" {
+            Answer {
+                head: POINTER.get().expect("pointer"),
+                repeat: b"",
+                pause: Duration::ZERO,
+            }
+        } else {
+            Answer {
+                head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                repeat: b"1\r\n \r\n",
+                pause: Duration::from_millis(1500),
+            }
+        }
+    });
+    // Three files dripping one byte at a time: the look still ends within its bound.
+    let seen = look(tmp.path(), &url, &written);
+    assert_eq!(seen.sequence, Some(1), "{seen:?}");
+    assert!(seen.error.is_some(), "{seen:?}");
+}
+
+#[test]
 fn an_endless_spot_checked_file_is_cut_off_past_its_signed_size_and_is_altered() {
     let tmp = tempfile::tempdir().expect("tmp");
     let corte = common::publish(tmp.path(), 1, 100);
