@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 const MAX_POINTER_BYTES: u64 = 64 * 1024;
 /// Manifests kept parsed (one per recent corte).
 const MANIFESTS_KEPT: usize = 8;
-/// Cortes checked in one look when the served corte keeps changing under it (a node
-/// catching up activates several in a row); past them the look reports no file.
-const MAX_SWITCHES_PER_LOOK: usize = 4;
+/// Newer cortes followed in one look when the served corte keeps changing under it (a node
+/// catching up activates several in a row).
+pub const MAX_SWITCHES_PER_LOOK: usize = 4;
 
 /// A served file that is not what the institute signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +111,8 @@ impl Observer {
     ///
     /// When a checked file differs, `json/main.json` is read again before anything is
     /// reported: a node that activated a newer corte meanwhile serves that corte's files,
-    /// which is a switch in progress, not tampering, and the newer corte is checked instead.
+    /// which is a switch in progress, not tampering, and the newer corte is checked instead
+    /// (at most [`MAX_SWITCHES_PER_LOOK`] times; the last check's violations stand).
     pub fn observe(&self, url: &str) -> Observation {
         let base = url.trim_end_matches('/');
         let deadline = Instant::now() + self.look_time;
@@ -119,25 +120,25 @@ impl Observer {
             Ok(p) => p,
             Err(error) => return failed(error),
         };
+        let mut seen = self.check(base, &pointer, deadline);
         for _ in 0..MAX_SWITCHES_PER_LOOK {
-            let seen = self.check(base, &pointer, deadline);
             if seen.violations.is_empty() {
-                return seen;
+                break;
             }
+            // Only a corte the institute published, newer than the one checked, is a switch:
+            // a made-up pointer is the site's own (and the files' violations stand).
             match self.pointer(base, deadline) {
-                Ok(newer) if newer.sequence > pointer.sequence => pointer = newer,
-                _ => return seen,
+                Ok(newer)
+                    if newer.sequence > pointer.sequence
+                        && self.manifest(newer.sequence).is_some() =>
+                {
+                    pointer = newer;
+                    seen = self.check(base, &pointer, deadline);
+                }
+                _ => break,
             }
         }
-        Observation {
-            sequence: Some(pointer.sequence),
-            notice: pointer.suspended,
-            error: Some(format!(
-                "the served corte changed {MAX_SWITCHES_PER_LOOK} times during one look (now {}); its files were not checked",
-                pointer.sequence
-            )),
-            ..Observation::default()
-        }
+        seen
     }
 
     /// Reads the site's `json/main.json`, or says why it cannot.

@@ -395,3 +395,52 @@ fn content_appended_to_a_signed_file_is_an_altered_file() {
     let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
     assert!(events.contains("\"path\":\"index.html\""), "{events}");
 }
+
+/// A tampering site that answers every read of its pointer after the first with a newer,
+/// made-up corte, hoping the monitor takes it for a switch in progress.
+#[derive(Clone)]
+struct Fleeing {
+    corte: PathBuf,
+    reads: Arc<std::sync::atomic::AtomicU64>,
+}
+
+async fn fleeing_file(
+    State(site): State<Fleeing>,
+    UrlPath(path): UrlPath<String>,
+) -> axum::response::Response {
+    if path == "json/main.json" {
+        let n = site
+            .reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n > 0 {
+            return format!("{{\"sequence\":{},\"manifest_sha256\":\"x\"}}", n + 1).into_response();
+        }
+    }
+    match std::fs::read(site.corte.join(&path)) {
+        Ok(bytes) if !path.contains("..") => bytes.into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[test]
+fn a_pointer_fleeing_to_unpublished_cortes_does_not_hide_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 100);
+    let altered = root.join("altered");
+    copy(&c1, &altered);
+    std::fs::write(altered.join("json/total.1.json"), b"{\"n\":9}").expect("alter");
+    let url = serve(
+        axum::Router::new()
+            .route("/{*path}", axum::routing::get(fleeing_file))
+            .with_state(Fleeing {
+                corte: altered,
+                reads: Arc::default(),
+            }),
+    );
+    let m = open(root, &one("f", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.sequence, Some(1), "{row:?}");
+    assert_eq!(row.violations, 1, "the altered file of corte 1: {row:?}");
+}
