@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 const MAX_POINTER_BYTES: u64 = 64 * 1024;
 /// Manifests kept parsed (one per recent corte).
 const MANIFESTS_KEPT: usize = 8;
+/// Longest text of a site's own kept from one look: an error quoting what it served, a
+/// pointer's `manifest_sha256` (every look is a line of the monitor's log).
+pub const MAX_SITE_TEXT: usize = 256;
 /// Newer cortes followed in one look when the served corte keeps changing under it (a node
 /// catching up activates several in a row).
 pub const MAX_SWITCHES_PER_LOOK: usize = 4;
@@ -113,7 +116,19 @@ impl Observer {
     /// reported: a node that activated a newer corte meanwhile serves that corte's files,
     /// which is a switch in progress, not tampering, and the newer corte is checked instead
     /// (at most [`MAX_SWITCHES_PER_LOOK`] times; the last check's violations stand).
+    /// What the site wrote is kept at most [`MAX_SITE_TEXT`] bytes long (in an error, in
+    /// what a violation says was served).
     pub fn observe(&self, url: &str) -> Observation {
+        let mut seen = self.look(url);
+        seen.error = seen.error.map(clipped);
+        for v in &mut seen.violations {
+            v.got = clipped(std::mem::take(&mut v.got));
+        }
+        seen
+    }
+
+    /// One look, as [`Observer::observe`] describes it.
+    fn look(&self, url: &str) -> Observation {
         let base = url.trim_end_matches('/');
         let deadline = Instant::now() + self.look_time;
         let mut pointer = match self.pointer(base, deadline) {
@@ -274,9 +289,38 @@ enum Fetched {
     Longer(u64),
 }
 
+/// Cuts `text` to at most [`MAX_SITE_TEXT`] bytes (on a character boundary, marked `…`).
+fn clipped(mut text: String) -> String {
+    if text.len() > MAX_SITE_TEXT {
+        let mut end = MAX_SITE_TEXT - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 fn failed(error: String) -> Observation {
     Observation {
         error: Some(error),
         ..Observation::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipped_text_keeps_its_start_on_a_character_boundary() {
+        assert_eq!(clipped("corto".into()), "corto");
+        let long = "é".repeat(MAX_SITE_TEXT);
+        let cut = clipped(long.clone());
+        assert!(cut.len() <= MAX_SITE_TEXT && cut.ends_with('…'), "{cut}");
+        assert!(long.starts_with(cut.trim_end_matches('…')));
+        let exact = "x".repeat(MAX_SITE_TEXT);
+        assert_eq!(clipped(exact.clone()), exact);
     }
 }

@@ -236,3 +236,61 @@ fn an_endless_spot_checked_file_is_cut_off_past_its_signed_size_and_is_altered()
         assert!(v.got.starts_with("more than "), "{v:?}");
     }
 }
+
+/// An HTTP answer whose body is `body`.
+fn answer_with(body: &str) -> &'static str {
+    Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    )
+}
+
+/// Longest text of the site's own the monitor may keep from one look (an error, what was
+/// served): every look is a line of the monitor's log, and its status page shows them.
+const MAX_KEPT_TEXT: usize = 512;
+
+#[test]
+fn what_a_site_writes_is_not_kept_at_any_length() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    common::publish(tmp.path(), 1, 100);
+    static LONG_HASH: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    static LONG_SEQUENCE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    let filler = "x".repeat(60_000);
+    LONG_HASH.get_or_init(|| {
+        answer_with(&format!(
+            "{{\"sequence\":1,\"manifest_sha256\":\"{filler}\"}}"
+        ))
+    });
+    LONG_SEQUENCE.get_or_init(|| answer_with(&format!("{{\"sequence\":\"{filler}\"}}")));
+
+    let (url, written) = hostile(|_| Answer {
+        head: LONG_HASH.get().expect("answer"),
+        repeat: b"",
+        pause: Duration::ZERO,
+    });
+    let seen = look(tmp.path(), &url, &written);
+    let pointer = seen
+        .violations
+        .iter()
+        .find(|v| v.path == "json/main.json")
+        .expect("the pointer names another manifest");
+    assert!(
+        pointer.got.len() <= MAX_KEPT_TEXT,
+        "{} bytes kept",
+        pointer.got.len()
+    );
+    assert!(pointer.got.starts_with("xxxx"), "{}", pointer.got);
+
+    let (url, written) = hostile(|_| Answer {
+        head: LONG_SEQUENCE.get().expect("answer"),
+        repeat: b"",
+        pause: Duration::ZERO,
+    });
+    let seen = look(tmp.path(), &url, &written);
+    let error = seen.error.expect("not a pointer");
+    assert!(error.len() <= MAX_KEPT_TEXT, "{} bytes kept", error.len());
+    assert!(error.contains("not a corte pointer"), "{error}");
+}
