@@ -5,9 +5,10 @@
 
 use anyhow::Context;
 use prep_origin::OriginDir;
-use prep_package::{Manifest, sha256_hex};
+use prep_package::Manifest;
 use rand::seq::IndexedRandom;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -158,12 +159,10 @@ impl Observer {
 
     /// Reads the site's `json/main.json`, or says why it cannot.
     fn pointer(&self, base: &str, deadline: Instant) -> Result<Pointer, String> {
-        match self.get(
-            &format!("{base}/json/main.json"),
-            MAX_POINTER_BYTES,
-            deadline,
-        ) {
-            Ok(Fetched::Body(body)) => serde_json::from_slice::<Pointer>(&body)
+        let url = format!("{base}/json/main.json");
+        let mut body = Vec::new();
+        match self.get(&url, MAX_POINTER_BYTES, deadline, &mut body) {
+            Ok(Fetched::Read) => serde_json::from_slice::<Pointer>(&body)
                 .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
             Ok(Fetched::Status(status)) => Err(format!("json/main.json answered HTTP {status}")),
             Ok(Fetched::Longer(max)) => Err(format!(
@@ -213,8 +212,11 @@ impl Observer {
         for f in picked {
             seen.checked += 1;
             // One byte more than signed is enough to know the file is not the signed one.
-            let got = match self.get(&format!("{base}/{}", f.path), f.size + 1, deadline) {
-                Ok(Fetched::Body(body)) => sha256_hex(&body),
+            // Hashed as it arrives: a large file (a zipped database) is never held whole.
+            let mut hash = Sha256::new();
+            let url = format!("{base}/{}", f.path);
+            let got = match self.get(&url, f.size + 1, deadline, &mut hash) {
+                Ok(Fetched::Read) => format!("{:x}", hash.finalize()),
                 Ok(Fetched::Status(status)) => format!("HTTP {status}"),
                 Ok(Fetched::Longer(_)) => format!("more than {} bytes", f.size),
                 Err(e) => {
@@ -249,9 +251,15 @@ impl Observer {
         Some(entry)
     }
 
-    /// GETs `url`, reading at most `max` bytes of its body (decompressed), all of it before
-    /// `deadline`.
-    fn get(&self, url: &str, max: u64, deadline: Instant) -> anyhow::Result<Fetched> {
+    /// GETs `url`, writing at most `max` bytes of its body (decompressed) to `sink`, all of
+    /// it before `deadline`.
+    fn get(
+        &self,
+        url: &str,
+        max: u64,
+        deadline: Instant,
+        sink: &mut impl std::io::Write,
+    ) -> anyhow::Result<Fetched> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             anyhow::bail!(
@@ -271,8 +279,9 @@ impl Observer {
         if status != 200 {
             return Ok(Fetched::Status(status));
         }
-        match response.body_mut().with_config().limit(max).read_to_vec() {
-            Ok(body) => Ok(Fetched::Body(body)),
+        let mut body = response.body_mut().with_config().limit(max).reader();
+        match std::io::copy(&mut body, sink).map_err(ureq::Error::from) {
+            Ok(_) => Ok(Fetched::Read),
             Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Fetched::Longer(max)),
             Err(e) => Err(e).with_context(|| format!("cannot read {url}")),
         }
@@ -281,8 +290,8 @@ impl Observer {
 
 /// What a GET of a served file gave.
 enum Fetched {
-    /// 200, with its body.
-    Body(Vec<u8>),
+    /// 200: the body was written to the sink.
+    Read,
     /// Another HTTP status.
     Status(u16),
     /// A body longer than the limit given, which was not read further.
