@@ -21,8 +21,8 @@
 //! - [`report`]: the compliance report per difusor and corte, HTML (Spanish) and CSV.
 //!
 //! Crates used: `ureq` (rustls) for the looks, `axum` for the status server, `minijinja`
-//! (auto-escaping) for the pages, `csv` for the report, `rand` to pick the spot-checked files, `sha2` to hash them,
-//! `prep-origin` to read the published cortes.
+//! (auto-escaping) for the pages, `csv` for the report, `rand` to pick the spot-checked files,
+//! `sha2` to hash them as they arrive, `prep-origin` to read the published cortes.
 
 pub mod monitor;
 pub mod observe;
