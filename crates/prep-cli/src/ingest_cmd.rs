@@ -2,7 +2,7 @@
 //! actas to (`serve`), and their bearer tokens (`token`).
 
 use anyhow::{Context, bail};
-use prep_ingest::{AppState, Limits, TokenKind, Tokens};
+use prep_ingest::{AppState, Limits, Role, TokenKind, Tokens};
 use prep_store::Store;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -68,6 +68,10 @@ pub struct TokenArgs {
     /// Casilla app) only submits.
     #[arg(long, value_enum, default_value_t = Kind::Catd)]
     kind: Kind,
+    /// Whose actas the token may verify or correct: `capture`, only those its centre
+    /// captured; `supervisor`, any centre's.
+    #[arg(long, value_enum, default_value_t = RoleArg::Capture)]
+    role: RoleArg,
     /// Replace the centre's existing token (the old one stops working).
     #[arg(long)]
     rotate: bool,
@@ -78,6 +82,13 @@ pub struct TokenArgs {
 enum Kind {
     Catd,
     Casilla,
+}
+
+/// The `--role` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Capture,
+    Supervisor,
 }
 
 /// Runs `prep ingest`.
@@ -151,14 +162,23 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
         Kind::Catd => TokenKind::Catd,
         Kind::Casilla => TokenKind::Casilla,
     };
-    let token = tokens.issue(&args.centre, kind, args.rotate)?;
+    let role = match args.role {
+        RoleArg::Capture => Role::Capture,
+        RoleArg::Supervisor => Role::Supervisor,
+    };
+    let token = tokens.issue_as(&args.centre, kind, role, args.rotate)?;
     tokens.save(&args.tokens)?;
     println!("{token}");
     eprintln!(
-        "prep ingest: {} token for centre '{}' issued; only its SHA-256 is kept in {}. It is shown this once: give it to the centre now{}.",
+        "prep ingest: {} token{} for centre '{}' issued; only its SHA-256 is kept in {}. It is shown this once: give it to the centre now{}.",
         match kind {
             TokenKind::Catd => "capture centre (CATD)",
             TokenKind::Casilla => "PREP Casilla",
+        },
+        match role {
+            Role::Capture => "",
+            Role::Supervisor =>
+                " with the supervisor role (it may verify and correct any centre's actas)",
         },
         args.centre,
         args.tokens.display(),

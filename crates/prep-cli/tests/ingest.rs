@@ -318,6 +318,46 @@ fn token_command_refuses_an_existing_centre_unless_rotating() {
 }
 
 #[test]
+fn token_command_gives_the_supervisor_role_and_keeps_files_without_roles_readable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tokens = dir.path().join("tokens.toml");
+    let ordinary = issue(&tokens, "catd-01", "catd");
+    let path = tokens.to_str().expect("path");
+    let out = prep(&[
+        "ingest",
+        "token",
+        "--tokens",
+        path,
+        "--centre",
+        "supervision",
+        "--role",
+        "supervisor",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("supervisor role"));
+    let supervisor = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let text = std::fs::read_to_string(&tokens).expect("tokens");
+    assert_eq!(text.matches("role = \"supervisor\"").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("role").count(),
+        1,
+        "an ordinary entry has no role: {text}"
+    );
+    let loaded = prep_ingest::Tokens::load(&tokens, false).expect("load");
+    let role = |t: &str| loaded.authenticate(t).map(|c| c.role);
+    assert_eq!(role(&supervisor), Some(prep_ingest::Role::Supervisor));
+    assert_eq!(role(&ordinary), Some(prep_ingest::Role::Capture));
+    let bad = prep(&[
+        "ingest", "token", "--tokens", path, "--centre", "x", "--role", "admin",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn serve_refuses_a_missing_store_or_an_empty_tokens_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tokens = dir.path().join("tokens.toml");

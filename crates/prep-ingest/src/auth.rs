@@ -1,7 +1,7 @@
 //! The bearer-token extractor: a handler that takes a [`Caller`] only runs for a request
 //! with a valid `Authorization: Bearer <token>` header.
 
-use crate::{ApiError, AppState, Caller, TokenKind};
+use crate::{ApiError, AppState, Caller, Role, TokenKind};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -54,6 +54,15 @@ impl Caller {
                 "centre '{}' has a PREP Casilla token, which cannot {action}; only capture centre (CATD) tokens can",
                 self.centre
             ))),
+        }
+    }
+
+    /// Whose actas this caller may verify or correct: any with the supervisor role, else
+    /// only those its centre captured.
+    pub fn authority(&self) -> prep_store::Authority {
+        match self.role {
+            Role::Supervisor => prep_store::Authority::Any,
+            Role::Capture => prep_store::Authority::OwnCaptures(self.centre.clone()),
         }
     }
 

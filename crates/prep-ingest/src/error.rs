@@ -119,6 +119,9 @@ impl ApiError {
             StoreError::NotCaptured { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "not_captured", message).at("kind")
             }
+            StoreError::NotCapturingCentre { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "not_capturing_centre", message).at("acta")
+            }
             StoreError::Ambiguous { .. } => ApiError::invalid("acta", message),
             StoreError::Unidentified => ApiError::invalid("acta.clave_acta", message),
             StoreError::TooLarge(_) => ApiError::invalid("votes", message),

@@ -16,8 +16,9 @@
 //! - [`AppState`] (store, [`Tokens`], [`Limits`], clock, [`Writer`]) shared by the handlers (module
 //!   `handlers`, one file per route); [`router`] builds the axum router from the route
 //!   table [`routes`]; [`serve`] runs it until [`shutdown_signal`] (SIGTERM, Ctrl-C).
-//! - [`Tokens`]: capture centre id → SHA-256 of its token and its [`TokenKind`], a TOML
-//!   file; [`Caller`] is the axum extractor that authenticates a request (constant-time
+//! - [`Tokens`]: capture centre id → SHA-256 of its token, its [`TokenKind`] and its
+//!   [`Role`] (a supervisor may verify or correct any acta, a capture centre only those it
+//!   captured), a TOML file; [`Caller`] is the axum extractor that authenticates a request (constant-time
 //!   comparison; the token itself is never stored nor logged).
 //! - [`Submission`] → [`prep_store::NewEvent`]; [`Receipt`], [`StateView`], [`EventView`]:
 //!   what is answered.
@@ -59,7 +60,8 @@ pub use serve::{serve, shutdown_signal};
 pub use state::{AppState, Clock, Limits, MAX_BATCH, system_clock};
 pub use submission::{ActaRef, COUNT_NAMES, DetailsIn, MAX_COUNT, SinActaIn, Submission};
 pub use tokens::{
-    Caller, CentreToken, TOKEN_PREFIX, TokenKind, Tokens, TokensError, check_centre_id, token_hash,
+    Caller, CentreToken, Role, TOKEN_PREFIX, TokenKind, Tokens, TokensError, check_centre_id,
+    token_hash,
 };
 pub use view::{EventView, Receipt, StateView};
 pub use writer::Writer;

@@ -5,7 +5,14 @@
 //! [centres.catd-07]
 //! kind = "catd"
 //! sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+//!
+//! [centres.supervision]
+//! kind = "catd"
+//! role = "supervisor"
+//! sha256 = "…"
 //! ```
+//!
+//! An entry without `role` is an ordinary capture centre ([`Role::Capture`]).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -32,12 +39,33 @@ pub enum TokenKind {
     Casilla,
 }
 
+/// Whose actas a token may verify or correct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Only the actas its centre captured (the default).
+    #[default]
+    Capture,
+    /// Any acta: the institute's supervision of the capture.
+    Supervisor,
+}
+
+impl Role {
+    /// True for [`Role::Capture`] (left out of the tokens file).
+    pub fn is_capture(&self) -> bool {
+        *self == Role::Capture
+    }
+}
+
 /// One capture centre's entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CentreToken {
     /// What the token may do.
     pub kind: TokenKind,
+    /// Whose actas it may verify or correct; absent: [`Role::Capture`].
+    #[serde(default, skip_serializing_if = "Role::is_capture")]
+    pub role: Role,
     /// SHA-256 of the token, lowercase hex.
     pub sha256: String,
 }
@@ -58,6 +86,8 @@ pub struct Caller {
     pub centre: String,
     /// What its token may do.
     pub kind: TokenKind,
+    /// Whose actas it may verify or correct.
+    pub role: Role,
 }
 
 /// Why a tokens file or a centre id is unusable.
@@ -156,12 +186,23 @@ impl Tokens {
         std::fs::rename(&tmp, path).map_err(io)
     }
 
-    /// Makes a new random token for `centre`, stores its hash and returns the token.
-    /// Refuses a centre that already has one unless `rotate`.
+    /// Makes a new random token for `centre` with the capture role, stores its hash and
+    /// returns the token. Refuses a centre that already has one unless `rotate`.
     pub fn issue(
         &mut self,
         centre: &str,
         kind: TokenKind,
+        rotate: bool,
+    ) -> Result<String, TokensError> {
+        self.issue_as(centre, kind, Role::Capture, rotate)
+    }
+
+    /// [`Tokens::issue`] with the token's [`Role`].
+    pub fn issue_as(
+        &mut self,
+        centre: &str,
+        kind: TokenKind,
+        role: Role,
         rotate: bool,
     ) -> Result<String, TokensError> {
         check_centre_id(centre)?;
@@ -175,6 +216,7 @@ impl Tokens {
             centre.to_owned(),
             CentreToken {
                 kind,
+                role,
                 sha256: token_hash(&token),
             },
         );
@@ -192,6 +234,7 @@ impl Tokens {
                 found = Some(Caller {
                     centre: id.clone(),
                     kind: entry.kind,
+                    role: entry.role,
                 });
             }
         }
@@ -233,7 +276,8 @@ mod tests {
             t.authenticate(&a),
             Some(Caller {
                 centre: "catd-07".into(),
-                kind: TokenKind::Catd
+                kind: TokenKind::Catd,
+                role: Role::Capture,
             })
         );
         assert_eq!(t.authenticate(&b).map(|c| c.kind), Some(TokenKind::Casilla));
@@ -241,6 +285,30 @@ mod tests {
         let text = toml::to_string(&t).expect("toml");
         assert!(!text.contains(&a[TOKEN_PREFIX.len()..]), "{text}");
         assert_eq!(Tokens::parse(&text).expect("parse"), t);
+    }
+
+    #[test]
+    fn a_file_without_roles_still_loads_and_roles_round_trip() {
+        let hash = "ab".repeat(32);
+        let old = format!("[centres.c1]\nkind = \"catd\"\nsha256 = \"{hash}\"\n");
+        let t = Tokens::parse(&old).expect("a file of before roles");
+        assert_eq!(t.centres["c1"].role, Role::Capture);
+        let mut t = Tokens::default();
+        let sup = t
+            .issue_as("sup", TokenKind::Catd, Role::Supervisor, false)
+            .expect("issue");
+        t.issue("c1", TokenKind::Catd, false).expect("issue");
+        let text = toml::to_string(&t).expect("toml");
+        assert!(text.contains("role = \"supervisor\""), "{text}");
+        assert_eq!(text.matches("role").count(), 1, "{text}");
+        let back = Tokens::parse(&text).expect("parse");
+        assert_eq!(back, t);
+        assert_eq!(
+            back.authenticate(&sup).map(|c| c.role),
+            Some(Role::Supervisor)
+        );
+        let err = Tokens::parse(&format!("{old}role = \"admin\"\n")).expect_err("bad role");
+        assert!(err.contains("admin"), "{err}");
     }
 
     #[test]

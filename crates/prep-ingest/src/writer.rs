@@ -4,7 +4,7 @@
 //! acknowledgement still means "on disk".
 
 use crate::ApiError;
-use prep_store::{NewEvent, Recorded, Store};
+use prep_store::{Authority, NewEvent, Recorded, Store};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -14,6 +14,7 @@ const QUEUE: usize = 4096;
 /// A submission and where its answer goes.
 struct Job {
     event: NewEvent,
+    authority: Authority,
     reply: oneshot::Sender<Result<Recorded, ApiError>>,
 }
 
@@ -34,11 +35,20 @@ impl Writer {
         Ok(Writer { queue })
     }
 
-    /// Records one event; returns once the transaction holding it is committed.
-    pub async fn record(&self, event: NewEvent) -> Result<Recorded, ApiError> {
+    /// Records one event on behalf of `authority` (see [`Store::record_detailed_as`]);
+    /// returns once the transaction holding it is committed.
+    pub async fn record(
+        &self,
+        event: NewEvent,
+        authority: Authority,
+    ) -> Result<Recorded, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { event, reply })
+            .send(Job {
+                event,
+                authority,
+                reply,
+            })
             .await
             .map_err(|_| ApiError::internal("the writer thread has stopped"))?;
         answer
@@ -58,9 +68,11 @@ fn run(store: &Store, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
                 Err(_) => break,
             }
         }
-        let (events, replies): (Vec<NewEvent>, Vec<_>) =
-            batch.into_iter().map(|j| (j.event, j.reply)).unzip();
-        match store.record_batch(&events) {
+        let (events, replies): (Vec<(NewEvent, Authority)>, Vec<_>) = batch
+            .into_iter()
+            .map(|j| ((j.event, j.authority), j.reply))
+            .unzip();
+        match store.record_batch_as(&events) {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
                     // A client that went away no longer waits for its answer.

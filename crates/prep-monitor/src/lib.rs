@@ -6,10 +6,12 @@
 //! - [`Observer`]: one look at a difusor's public site: its `json/main.json` (the corte it
 //!   serves, whether the suspension notice is in force), the pointer's manifest hash against
 //!   the institute's, and a few random files spot-checked against the signed manifest (an
-//!   altered file is a [`Violation`]). https URLs are checked against the public roots (plus an
-//!   optional private CA for drills).
+//!   altered file is a [`Violation`], unless the pointer read again shows the node switched to
+//!   a newer published corte meanwhile: that one is checked instead). A look is bounded in
+//!   size and in time whatever the site sends. https URLs are checked against the public roots
+//!   (plus an optional private CA for drills).
 //! - [`Rule`] and [`Standing`] (pure): three consecutive failed update periods suspend; serving
-//!   the current corte again reinstates.
+//!   the current corte again, with the notice taken down, reinstates.
 //! - [`Monitor`]: looks at every difusor on each poll, judges each period, and acts on a
 //!   [`Transition`] through [`Actions`] (stop delivery and deliver the notice; resume). It
 //!   keeps `monitor/events.jsonl`, `monitor/standing.json` and the public list
@@ -20,7 +22,7 @@
 //!
 //! Crates used: `ureq` (rustls) for the looks, `axum` for the status server, `minijinja`
 //! (auto-escaping) for the pages, `csv` for the report, `rand` to pick the spot-checked files,
-//! `prep-origin` to read the published cortes.
+//! `sha2` to hash them as they arrive, `prep-origin` to read the published cortes.
 
 pub mod monitor;
 pub mod observe;

@@ -246,6 +246,7 @@ impl Monitor {
                 let seen = Seen {
                     sequence: observation.sequence,
                     violation: !observation.violations.is_empty(),
+                    notice: observation.notice,
                 };
                 self.config.rule.observe(&mut row.standing, latest, seen)
             };
@@ -267,6 +268,7 @@ impl Monitor {
             let seen = Seen {
                 sequence: row.sequence.filter(|_| row.reachable),
                 violation: row.altered_in_period,
+                notice: row.notice,
             };
             row.altered_in_period = false;
             if let Some(t) = self.config.rule.end_period(&mut row.standing, due, seen) {

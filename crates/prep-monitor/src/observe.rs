@@ -1,20 +1,29 @@
 //! One look at a difusor's public site: its `json/main.json` (what citizens get), and a
 //! spot-check of a few of the served corte's files against the institute's signed manifest.
+//! A file that differs because the node switched to a newer corte during the look is not
+//! reported: the look checks the newer corte instead.
 
 use anyhow::Context;
 use prep_origin::OriginDir;
-use prep_package::{Manifest, sha256_hex};
+use prep_package::Manifest;
 use rand::seq::IndexedRandom;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The largest `json/main.json` read.
 const MAX_POINTER_BYTES: u64 = 64 * 1024;
 /// Manifests kept parsed (one per recent corte).
 const MANIFESTS_KEPT: usize = 8;
+/// Longest text of a site's own kept from one look: an error quoting what it served, a
+/// pointer's `manifest_sha256` (every look is a line of the monitor's log).
+pub const MAX_SITE_TEXT: usize = 256;
+/// Newer cortes followed in one look when the served corte keeps changing under it (a node
+/// catching up activates several in a row).
+pub const MAX_SWITCHES_PER_LOOK: usize = 4;
 
 /// A served file that is not what the institute signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,13 +66,16 @@ pub struct Observer {
     agent: ureq::Agent,
     cortes: OriginDir,
     spot_checks: usize,
+    /// The time one look may take, all its requests together.
+    look_time: Duration,
     manifests: Mutex<BTreeMap<u64, Arc<(Manifest, String)>>>,
 }
 
 impl Observer {
     /// An observer of the cortes published in the election directory `election_dir`,
     /// checking `spot_checks` files per look; `ca_file` adds a PEM root certificate (a private
-    /// CA in a drill) to the public roots; `timeout` bounds each request.
+    /// CA in a drill) to the public roots; `timeout` bounds each look, all its requests
+    /// together (a slow site cannot hold the monitor's poll longer).
     pub fn new(
         election_dir: &Path,
         spot_checks: usize,
@@ -89,6 +101,7 @@ impl Observer {
             agent: config.build().into(),
             cortes: OriginDir::new(election_dir),
             spot_checks,
+            look_time: timeout,
             manifests: Mutex::new(BTreeMap::new()),
         })
     }
@@ -99,16 +112,69 @@ impl Observer {
     }
 
     /// Looks at the site at `url` (its base: `https://medio.mx/prep`).
+    ///
+    /// When a checked file differs, `json/main.json` is read again before anything is
+    /// reported: a node that activated a newer corte meanwhile serves that corte's files,
+    /// which is a switch in progress, not tampering, and the newer corte is checked instead
+    /// (at most [`MAX_SWITCHES_PER_LOOK`] times; the last check's violations stand).
+    /// What the site wrote is kept at most [`MAX_SITE_TEXT`] bytes long (in an error, in
+    /// what a violation says was served).
     pub fn observe(&self, url: &str) -> Observation {
+        let mut seen = self.look(url);
+        seen.error = seen.error.map(clipped);
+        for v in &mut seen.violations {
+            v.got = clipped(std::mem::take(&mut v.got));
+        }
+        seen
+    }
+
+    /// One look, as [`Observer::observe`] describes it.
+    fn look(&self, url: &str) -> Observation {
         let base = url.trim_end_matches('/');
-        let pointer = match self.get(&format!("{base}/json/main.json"), MAX_POINTER_BYTES) {
-            Ok((200, body)) => match serde_json::from_slice::<Pointer>(&body) {
-                Ok(p) => p,
-                Err(e) => return failed(format!("json/main.json is not a corte pointer: {e}")),
-            },
-            Ok((status, _)) => return failed(format!("json/main.json answered HTTP {status}")),
-            Err(e) => return failed(format!("{e:#}")),
+        let deadline = Instant::now() + self.look_time;
+        let mut pointer = match self.pointer(base, deadline) {
+            Ok(p) => p,
+            Err(error) => return failed(error),
         };
+        let mut seen = self.check(base, &pointer, deadline);
+        for _ in 0..MAX_SWITCHES_PER_LOOK {
+            if seen.violations.is_empty() {
+                break;
+            }
+            // Only a corte the institute published, newer than the one checked, is a switch:
+            // a made-up pointer is the site's own (and the files' violations stand).
+            match self.pointer(base, deadline) {
+                Ok(newer)
+                    if newer.sequence > pointer.sequence
+                        && self.manifest(newer.sequence).is_some() =>
+                {
+                    pointer = newer;
+                    seen = self.check(base, &pointer, deadline);
+                }
+                _ => break,
+            }
+        }
+        seen
+    }
+
+    /// Reads the site's `json/main.json`, or says why it cannot.
+    fn pointer(&self, base: &str, deadline: Instant) -> Result<Pointer, String> {
+        let url = format!("{base}/json/main.json");
+        let mut body = Vec::new();
+        match self.get(&url, MAX_POINTER_BYTES, deadline, &mut body) {
+            Ok(Fetched::Read) => serde_json::from_slice::<Pointer>(&body)
+                .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
+            Ok(Fetched::Status(status)) => Err(format!("json/main.json answered HTTP {status}")),
+            Ok(Fetched::Longer(max)) => Err(format!(
+                "json/main.json is longer than {max} bytes: not a corte pointer"
+            )),
+            Err(e) => Err(format!("{e:#}")),
+        }
+    }
+
+    /// Checks the corte `pointer` names: the pointer against the institute's manifest, and a
+    /// few of its files as the site serves them.
+    fn check(&self, base: &str, pointer: &Pointer, deadline: Instant) -> Observation {
         let mut seen = Observation {
             sequence: Some(pointer.sequence),
             notice: pointer.suspended,
@@ -128,7 +194,10 @@ impl Observer {
             seen.violations.push(Violation {
                 path: "json/main.json".into(),
                 expected: hash.clone(),
-                got: pointer.manifest_sha256.unwrap_or_else(|| "none".into()),
+                got: pointer
+                    .manifest_sha256
+                    .clone()
+                    .unwrap_or_else(|| "none".into()),
             });
         }
         // While the notice is in force every page is the notice page: pages are not checked.
@@ -142,9 +211,14 @@ impl Observer {
             .collect();
         for f in picked {
             seen.checked += 1;
-            let got = match self.get(&format!("{base}/{}", f.path), f.size + 1) {
-                Ok((200, body)) => sha256_hex(&body),
-                Ok((status, _)) => format!("HTTP {status}"),
+            // One byte more than signed is enough to know the file is not the signed one.
+            // Hashed as it arrives: a large file (a zipped database) is never held whole.
+            let mut hash = Sha256::new();
+            let url = format!("{base}/{}", f.path);
+            let got = match self.get(&url, f.size + 1, deadline, &mut hash) {
+                Ok(Fetched::Read) => format!("{:x}", hash.finalize()),
+                Ok(Fetched::Status(status)) => format!("HTTP {status}"),
+                Ok(Fetched::Longer(_)) => format!("more than {} bytes", f.size),
                 Err(e) => {
                     seen.error = Some(format!("{}: {e:#}", f.path));
                     continue;
@@ -177,30 +251,85 @@ impl Observer {
         Some(entry)
     }
 
-    /// GETs `url`: its status and at most `max` bytes of its body (decompressed).
-    fn get(&self, url: &str, max: u64) -> anyhow::Result<(u16, Vec<u8>)> {
+    /// GETs `url`, writing at most `max` bytes of its body (decompressed) to `sink`, all of
+    /// it before `deadline`.
+    fn get(
+        &self,
+        url: &str,
+        max: u64,
+        deadline: Instant,
+        sink: &mut impl std::io::Write,
+    ) -> anyhow::Result<Fetched> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            anyhow::bail!(
+                "not fetched {url}: the look's {} s ran out",
+                self.look_time.as_secs_f32()
+            );
+        }
         let mut response = self
             .agent
             .get(url)
+            .config()
+            .timeout_global(Some(left))
+            .build()
             .call()
             .with_context(|| format!("cannot fetch {url}"))?;
         let status = response.status().as_u16();
         if status != 200 {
-            return Ok((status, Vec::new()));
+            return Ok(Fetched::Status(status));
         }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(max)
-            .read_to_vec()
-            .with_context(|| format!("cannot read {url}"))?;
-        Ok((status, body))
+        let mut body = response.body_mut().with_config().limit(max).reader();
+        match std::io::copy(&mut body, sink).map_err(ureq::Error::from) {
+            Ok(_) => Ok(Fetched::Read),
+            Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Fetched::Longer(max)),
+            Err(e) => Err(e).with_context(|| format!("cannot read {url}")),
+        }
     }
+}
+
+/// What a GET of a served file gave.
+enum Fetched {
+    /// 200: the body was written to the sink.
+    Read,
+    /// Another HTTP status.
+    Status(u16),
+    /// A body longer than the limit given, which was not read further.
+    Longer(u64),
+}
+
+/// Cuts `text` to at most [`MAX_SITE_TEXT`] bytes (on a character boundary, marked `…`).
+fn clipped(mut text: String) -> String {
+    if text.len() > MAX_SITE_TEXT {
+        let mut end = MAX_SITE_TEXT - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 fn failed(error: String) -> Observation {
     Observation {
         error: Some(error),
         ..Observation::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipped_text_keeps_its_start_on_a_character_boundary() {
+        assert_eq!(clipped("corto".into()), "corto");
+        let long = "é".repeat(MAX_SITE_TEXT);
+        let cut = clipped(long.clone());
+        assert!(cut.len() <= MAX_SITE_TEXT && cut.ends_with('…'), "{cut}");
+        assert!(long.starts_with(cut.trim_end_matches('…')));
+        let exact = "x".repeat(MAX_SITE_TEXT);
+        assert_eq!(clipped(exact.clone()), exact);
     }
 }

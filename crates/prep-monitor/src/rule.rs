@@ -1,7 +1,7 @@
 //! The 3-period rule, as the calls write it: a difusor that fails to serve the current corte
 //! for 3 consecutive update periods is suspended (delivery stops, the institute's notice is
 //! shown on its portal, its link is disabled in the public list); it is reinstated once it
-//! serves the current corte again. Pure: no clock, no I/O.
+//! serves the current corte again, with the notice taken down. Pure: no clock, no I/O.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,8 @@ pub struct Seen {
     pub sequence: Option<u64>,
     /// Whether a served file differs from the signed manifest.
     pub violation: bool,
+    /// Whether its `json/main.json` still shows the institute's suspension notice.
+    pub notice: bool,
 }
 
 /// The rule with its limit.
@@ -65,7 +67,7 @@ impl Rule {
     /// period's end (the newest published at least the allowed delay before it; `None` when
     /// none was due yet); `seen` is its last observation in the period. A period fails when
     /// the difusor did not serve `due` (or anything newer), or served a file that differs from
-    /// the manifest.
+    /// the manifest. A suspended difusor is reinstated only once the notice is down too.
     pub fn end_period(
         &self,
         standing: &mut Standing,
@@ -76,7 +78,7 @@ impl Rule {
         let ok = seen.sequence.is_some_and(|s| s >= due) && !seen.violation;
         match *standing {
             Standing::Suspended { .. } => {
-                if ok {
+                if ok && !seen.notice {
                     *standing = Standing::Active;
                     Some(Transition::Reinstate)
                 } else {
@@ -93,7 +95,8 @@ impl Rule {
     }
 
     /// Judges one observation between period ends: a suspended difusor is reinstated as
-    /// soon as it serves `current` (the newest corte) with no violation.
+    /// soon as it serves `current` (the newest corte) with no violation and no longer shows
+    /// the suspension notice.
     pub fn observe(
         &self,
         standing: &mut Standing,
@@ -103,6 +106,7 @@ impl Rule {
         if let (Standing::Suspended { .. }, Some(current)) = (*standing, current)
             && seen.sequence.is_some_and(|s| s >= current)
             && !seen.violation
+            && !seen.notice
         {
             *standing = Standing::Active;
             return Some(Transition::Reinstate);
@@ -129,6 +133,7 @@ mod tests {
         Seen {
             sequence,
             violation: false,
+            notice: false,
         }
     }
 
@@ -177,6 +182,7 @@ mod tests {
         let altered = Seen {
             sequence: Some(7),
             violation: true,
+            notice: false,
         };
         assert_eq!(
             rule.end_period(&mut s, Some(7), altered),
@@ -191,6 +197,26 @@ mod tests {
             rule.observe(&mut s, Some(7), seen(Some(7))),
             Some(Transition::Reinstate)
         );
+    }
+
+    #[test]
+    fn a_notice_still_shown_keeps_the_difusor_suspended() {
+        let rule = Rule { periods: 1 };
+        let mut s = Standing::Suspended { at_sequence: 7 };
+        let noticed = Seen {
+            notice: true,
+            ..seen(Some(7))
+        };
+        assert_eq!(rule.observe(&mut s, Some(7), noticed), None);
+        assert_eq!(rule.end_period(&mut s, Some(7), noticed), None);
+        assert_eq!(s, Standing::Suspended { at_sequence: 7 });
+        assert_eq!(
+            rule.observe(&mut s, Some(7), seen(Some(7))),
+            Some(Transition::Reinstate)
+        );
+        // An active difusor is judged on what it serves, as before.
+        assert_eq!(rule.end_period(&mut s, Some(7), noticed), None);
+        assert_eq!(s, Standing::Active);
     }
 
     #[test]

@@ -1,70 +1,19 @@
 //! The monitor against three difusor sites on loopback: one current, one behind, one serving
 //! an altered file. Three failed periods suspend (the actions are called, the public list
 //! disables the link, the standing survives a restart); serving the current corte reinstates.
+//! A corte switching between the monitor's reads is not tampering; a notice still shown
+//! does not reinstate.
+
+mod common;
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use common::{NOW, publish};
 use prep_monitor::{Actions, Monitor, MonitorConfig, Observer, Standing, Watched};
-use prep_package::{FileEntry, Manifest, sha256_hex};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const NOW: i64 = 1_717_466_400; // 2024-06-04T02:00:00Z
-
-/// Publishes corte `sequence` (created `age` seconds before NOW) in the election directory.
-fn publish(root: &Path, sequence: u64, age: i64) -> PathBuf {
-    let dir = root.join("cortes").join(format!("{sequence:06}"));
-    let files = [
-        ("index.html".to_owned(), b"<!doctype html>".to_vec()),
-        (
-            format!("json/total.{sequence}.json"),
-            format!("{{\"n\":{sequence}}}").into_bytes(),
-        ),
-        ("json/static.json".to_owned(), b"{}".to_vec()),
-    ];
-    let mut entries = Vec::new();
-    for (path, bytes) in &files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, bytes).expect("write");
-        entries.push(FileEntry {
-            path: path.clone(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        });
-    }
-    let mut m = Manifest {
-        format: prep_package::FORMAT.into(),
-        institute: "T".into(),
-        process: "P".into(),
-        sequence,
-        corte: prep_package::rfc3339_utc(NOW - age),
-        created: prep_package::rfc3339_utc(NOW - age),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: None,
-        site: prep_package::Site {
-            corte_text: format!("corte {sequence}"),
-            index: format!("json/total.{sequence}.json"),
-            ..prep_package::Site::default()
-        },
-        files: entries,
-    };
-    m.sort_files();
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("manifest");
-    std::fs::write(
-        dir.join("json/main.json"),
-        prep_package::Pointer::of(&m, &m.hash()).to_bytes(),
-    )
-    .expect("pointer");
-    let link = root.join("origin.new");
-    let _ = std::fs::remove_file(&link);
-    std::os::unix::fs::symlink(format!("cortes/{sequence:06}"), &link).expect("link");
-    std::fs::rename(&link, root.join("origin")).expect("switch");
-    dir
-}
 
 /// A difusor's site: serves the files of the directory it currently points at.
 #[derive(Clone)]
@@ -89,6 +38,11 @@ fn serve_site(root: &Path) -> (Site, String) {
     let app = axum::Router::new()
         .route("/{*path}", axum::routing::get(file))
         .with_state(site.clone());
+    (site, serve(app))
+}
+
+/// Serves `app` on a loopback port; returns its base URL.
+fn serve(app: axum::Router) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     listener.set_nonblocking(true).expect("nonblocking");
@@ -99,7 +53,7 @@ fn serve_site(root: &Path) -> (Site, String) {
             axum::serve(listener, app).await.expect("serve");
         });
     });
-    (site, format!("http://{addr}/"))
+    format!("http://{addr}/")
 }
 
 /// Records what the monitor asked for.
@@ -279,4 +233,214 @@ fn copy(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).expect("copy");
         }
     }
+}
+
+/// A difusor node that activates its next corte right after answering a `json/main.json`:
+/// the monitor reads the pointer of one corte and the files of the next.
+#[derive(Clone)]
+struct Switching {
+    /// The cortes it serves, in activation order, and the index of the active one.
+    cortes: Arc<Mutex<(Vec<PathBuf>, usize)>>,
+}
+
+async fn switching_file(
+    State(site): State<Switching>,
+    UrlPath(path): UrlPath<String>,
+) -> axum::response::Response {
+    let mut state = site.cortes.lock().expect("lock");
+    let root = state.0[state.1].clone();
+    if path == "json/main.json" && state.1 + 1 < state.0.len() {
+        state.1 += 1;
+    }
+    drop(state);
+    match std::fs::read(root.join(&path)) {
+        Ok(bytes) if !path.contains("..") => bytes.into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn serve_switching(cortes: Vec<PathBuf>) -> String {
+    let site = Switching {
+        cortes: Arc::new(Mutex::new((cortes, 0))),
+    };
+    serve(
+        axum::Router::new()
+            .route("/{*path}", axum::routing::get(switching_file))
+            .with_state(site),
+    )
+}
+
+fn one(id: &str, url: &str) -> [Watched; 1] {
+    [Watched {
+        id: id.into(),
+        name: format!("Medio {id}"),
+        url: url.into(),
+    }]
+}
+
+#[test]
+fn a_corte_switching_between_the_reads_is_not_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    let c3 = publish(root, 3, 300);
+    // Two switches within one look: corte 1's pointer, corte 2's files and pointer, then 3.
+    let url = serve_switching(vec![c1, c2, c3]);
+    let m = open(root, &one("s", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.violations, 0, "a switch is not tampering: {row:?}");
+    assert_eq!(
+        row.sequence,
+        Some(3),
+        "the newer corte is the one checked: {row:?}"
+    );
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(!events.contains("\"violations\":[{"), "{events}");
+}
+
+#[test]
+fn an_altered_file_is_still_found_when_the_corte_switches_to_an_altered_copy() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    let altered = root.join("altered");
+    copy(&c2, &altered);
+    std::fs::write(altered.join("json/total.2.json"), b"{\"n\":9}").expect("alter");
+    let url = serve_switching(vec![c1, altered]);
+    let m = open(root, &one("t", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.sequence, Some(2), "{row:?}");
+    assert_eq!(row.violations, 1, "the altered file of corte 2: {row:?}");
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(
+        events.contains("\"path\":\"json/total.2.json\""),
+        "{events}"
+    );
+}
+
+/// Writes `standing` for `id` as a previous run of the monitor left it.
+fn leave_standing(root: &Path, id: &str, standing: Standing) {
+    let dir = root.join(prep_monitor::monitor::MONITOR_DIR);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let text = serde_json::json!({ id: standing }).to_string();
+    std::fs::write(dir.join("standing.json"), text).expect("standing");
+}
+
+#[test]
+fn a_suspended_difusor_still_showing_the_notice_is_not_reinstated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    publish(root, 1, 1200);
+    let c2 = publish(root, 2, 600);
+    // The node shows the notice over the current corte: its pointer says suspended.
+    let noticed = root.join("noticed");
+    copy(&c2, &noticed);
+    let pointer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c2.join("json/main.json")).expect("pointer"))
+            .expect("json");
+    let mut pointer = pointer.as_object().expect("object").clone();
+    pointer.insert("suspended".into(), true.into());
+    pointer.insert("notice".into(), serde_json::json!({"sequence": 1}));
+    std::fs::write(
+        noticed.join("json/main.json"),
+        serde_json::to_vec(&pointer).expect("json"),
+    )
+    .expect("write");
+    std::fs::write(noticed.join("index.html"), "<p>Aviso de suspensión</p>").expect("page");
+
+    leave_standing(root, "n", Standing::Suspended { at_sequence: 2 });
+    let (site, url) = serve_site(&noticed);
+    let actions = Recorded::default();
+    let m = open(root, &one("n", &url), actions.clone());
+    m.poll(NOW).expect("poll");
+    assert!(m.status()[0].notice);
+    assert_eq!(standing(&m, "n"), Standing::Suspended { at_sequence: 2 });
+    m.end_period(NOW + 1).expect("period");
+    assert_eq!(standing(&m, "n"), Standing::Suspended { at_sequence: 2 });
+    assert!(actions.0.lock().expect("lock").is_empty());
+    assert!(!m.public_list()[0].habilitado);
+
+    // The notice is taken down (the node serves the corte itself): reinstated.
+    *site.0.lock().expect("lock") = c2;
+    m.poll(NOW + 2).expect("poll");
+    assert_eq!(standing(&m, "n"), Standing::Active);
+    assert_eq!(*actions.0.lock().expect("lock"), ["reinstate n"]);
+}
+
+#[test]
+fn content_appended_to_a_signed_file_is_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 100);
+    let injected = root.join("injected");
+    copy(&c1, &injected);
+    let page = std::fs::read_to_string(c1.join("index.html")).expect("page");
+    std::fs::write(
+        injected.join("index.html"),
+        format!("{page}<script src=\"https://example.invalid/x.js\"></script>"),
+    )
+    .expect("inject");
+    let (_site, url) = serve_site(&injected);
+    let m = open(root, &one("i", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(
+        row.violations, 1,
+        "the page with a script appended: {row:?}"
+    );
+    let events = std::fs::read_to_string(root.join("monitor/events.jsonl")).expect("events");
+    assert!(events.contains("\"path\":\"index.html\""), "{events}");
+}
+
+/// A tampering site that answers every read of its pointer after the first with a newer,
+/// made-up corte, hoping the monitor takes it for a switch in progress.
+#[derive(Clone)]
+struct Fleeing {
+    corte: PathBuf,
+    reads: Arc<std::sync::atomic::AtomicU64>,
+}
+
+async fn fleeing_file(
+    State(site): State<Fleeing>,
+    UrlPath(path): UrlPath<String>,
+) -> axum::response::Response {
+    if path == "json/main.json" {
+        let n = site
+            .reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n > 0 {
+            return format!("{{\"sequence\":{},\"manifest_sha256\":\"x\"}}", n + 1).into_response();
+        }
+    }
+    match std::fs::read(site.corte.join(&path)) {
+        Ok(bytes) if !path.contains("..") => bytes.into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[test]
+fn a_pointer_fleeing_to_unpublished_cortes_does_not_hide_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 100);
+    let altered = root.join("altered");
+    copy(&c1, &altered);
+    std::fs::write(altered.join("json/total.1.json"), b"{\"n\":9}").expect("alter");
+    let url = serve(
+        axum::Router::new()
+            .route("/{*path}", axum::routing::get(fleeing_file))
+            .with_state(Fleeing {
+                corte: altered,
+                reads: Arc::default(),
+            }),
+    );
+    let m = open(root, &one("f", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.sequence, Some(1), "{row:?}");
+    assert_eq!(row.violations, 1, "the altered file of corte 1: {row:?}");
 }

@@ -64,6 +64,24 @@ pub enum StoreError {
     /// The catalogue or the columns of an election cannot change once it has events.
     #[error("election '{0}' already has events: its catalogue and columns can no longer change")]
     ElectionHasEvents(String),
+    /// A verification or correction from a centre that did not capture the acta, without
+    /// the right to amend others' captures.
+    #[error(
+        "centre '{centre}' cannot send a {kind} of acta {acta} of election '{election}': only the centre that captured it ({captured_by}) or a supervisor may verify or correct an acta",
+        kind = kind.as_str()
+    )]
+    NotCapturingCentre {
+        /// The election id.
+        election: String,
+        /// The acta's key.
+        acta: String,
+        /// The event's kind (verification or correction).
+        kind: crate::EventKind,
+        /// The centre that sent it.
+        centre: String,
+        /// The origin of the acta's capture.
+        captured_by: String,
+    },
     /// The database failed.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -106,7 +124,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// True for a refusal of the input (unknown election or column, conflict, not captured,
-    /// ambiguous or missing identification), as opposed to a failure of the store.
+    /// not the capturing centre, ambiguous or missing identification), as opposed to a failure of the store.
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
@@ -115,6 +133,7 @@ impl StoreError {
                 | StoreError::UnknownColumn { .. }
                 | StoreError::Conflict { .. }
                 | StoreError::NotCaptured { .. }
+                | StoreError::NotCapturingCentre { .. }
                 | StoreError::Ambiguous { .. }
                 | StoreError::Unidentified
                 | StoreError::ElectionHasEvents(_)

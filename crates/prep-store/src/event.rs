@@ -73,6 +73,16 @@ impl Origin {
         }
     }
 
+    /// The capture centre behind this origin: the CATD's or the app's id, or the centre of
+    /// a bulk load (`bulk:CENTRE/SOURCE`); `None` when it names none.
+    pub fn centre(&self) -> Option<&str> {
+        let centre = match self {
+            Origin::Catd(id) | Origin::PrepCasilla(id) => id.as_str(),
+            Origin::BulkLoad(source) => source.split_once('/')?.0,
+        };
+        Some(centre).filter(|c| !c.is_empty())
+    }
+
     /// Parses [`Origin::to_text`].
     pub fn parse(text: &str) -> Option<Origin> {
         let (kind, id) = text.split_once(':')?;
@@ -84,6 +94,15 @@ impl Origin {
             _ => None,
         }
     }
+}
+
+/// Who may verify or correct an acta through a call that records an event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Authority {
+    /// Any acta (the institute's own tools, a supervisor).
+    Any,
+    /// Only the actas whose capture came from this centre (see [`Origin::centre`]).
+    OwnCaptures(String),
 }
 
 /// How an acta was identified when it was captured.
@@ -250,6 +269,16 @@ mod tests {
             assert_eq!(Origin::parse(&o.to_text()), Some(o));
         }
         assert_eq!(Origin::parse("nope"), None);
+    }
+
+    #[test]
+    fn the_centre_of_an_origin() {
+        assert_eq!(Origin::Catd("07".into()).centre(), Some("07"));
+        assert_eq!(Origin::PrepCasilla("app".into()).centre(), Some("app"));
+        assert_eq!(Origin::PrepCasilla(String::new()).centre(), None);
+        assert_eq!(Origin::BulkLoad("07/a/b.csv".into()).centre(), Some("07"));
+        assert_eq!(Origin::BulkLoad("replay.csv".into()).centre(), None);
+        assert_eq!(Origin::BulkLoad("/x.csv".into()).centre(), None);
     }
 
     #[test]

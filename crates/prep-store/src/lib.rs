@@ -77,7 +77,7 @@ pub use derive::{
 };
 pub use election::ElectionSpec;
 pub use error::StoreError;
-pub use event::{Ack, ActaIdent, Event, EventId, EventKind, NewEvent, Origin, Recorded};
+pub use event::{Ack, ActaIdent, Authority, Event, EventId, EventKind, NewEvent, Origin, Recorded};
 pub use migrate::{MIGRATIONS, Migration};
 pub use render::RowLayout;
 pub use snapshot::{CapturedActa, ReadView, Snapshot, SnapshotActa};

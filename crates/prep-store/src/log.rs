@@ -60,6 +60,16 @@ pub(crate) fn ack_of(conn: &Connection, id: EventId) -> Result<Ack, StoreError> 
     })
 }
 
+/// The origin of one event.
+pub(crate) fn origin_of(conn: &Connection, id: EventId) -> Result<Origin, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT origin FROM event WHERE id = ?1")?;
+    let text: Option<String> = stmt
+        .query_row([crate::error::to_i64(id.0)?], |r| r.get(0))
+        .optional()?;
+    let text = text.ok_or_else(|| StoreError::Corrupt(format!("event {id} missing")))?;
+    Origin::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("event origin '{text}'")))
+}
+
 /// Up to `limit` events after `after`, in order.
 pub(crate) fn since(
     conn: &Connection,

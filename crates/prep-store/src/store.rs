@@ -6,7 +6,8 @@ use crate::catalogue::{self, Target};
 use crate::derive::{self, ActaState};
 use crate::election::{self, ElectionSpec};
 use crate::{
-    Ack, Event, EventId, NewEvent, Recorded, StoreError, content::sha256_hex, log, migrate, state,
+    Ack, Authority, Event, EventId, EventKind, NewEvent, Recorded, StoreError, content::sha256_hex,
+    log, migrate, state,
 };
 use prep_model::CatalogueEntry;
 use rusqlite::{Connection, TransactionBehavior};
@@ -158,9 +159,20 @@ impl Store {
     /// content is a [`StoreError::Conflict`]; a verification or correction of an acta not
     /// captured is [`StoreError::NotCaptured`].
     pub fn record_detailed(&self, event: &NewEvent) -> Result<Recorded, StoreError> {
+        self.record_detailed_as(event, &Authority::Any)
+    }
+
+    /// [`Store::record_detailed`] on behalf of `authority`: a verification or correction of
+    /// an acta captured by another centre than [`Authority::OwnCaptures`] names is
+    /// [`StoreError::NotCapturingCentre`], and nothing is written.
+    pub fn record_detailed_as(
+        &self,
+        event: &NewEvent,
+        authority: &Authority,
+    ) -> Result<Recorded, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let recorded = record_in(&tx, event)?;
+        let recorded = record_in(&tx, event, authority)?;
         if recorded.appended {
             tx.commit()?;
         }
@@ -175,12 +187,29 @@ impl Store {
         &self,
         events: &[NewEvent],
     ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
+        self.record_batch_in(events.iter().map(|e| (e, &Authority::Any)), events.len())
+    }
+
+    /// [`Store::record_batch`] with each event's own [`Authority`] (see
+    /// [`Store::record_detailed_as`]).
+    pub fn record_batch_as(
+        &self,
+        events: &[(NewEvent, Authority)],
+    ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
+        self.record_batch_in(events.iter().map(|(e, a)| (e, a)), events.len())
+    }
+
+    fn record_batch_in<'a>(
+        &self,
+        events: impl Iterator<Item = (&'a NewEvent, &'a Authority)>,
+        len: usize,
+    ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
         let mut conn = lock(&self.writer);
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut out = Vec::with_capacity(events.len());
-        for event in events {
+        let mut out = Vec::with_capacity(len);
+        for (event, authority) in events {
             let sp = tx.savepoint()?;
-            match record_in(&sp, event) {
+            match record_in(&sp, event, authority) {
                 Ok(r) => {
                     sp.commit()?;
                     out.push(Ok(r));
@@ -245,7 +274,11 @@ fn open_reader(location: &Path) -> Result<Connection, StoreError> {
 
 /// Records one event inside the caller's transaction (see [`Store::record_detailed`]).
 /// Every refusal happens before anything is written.
-fn record_in(tx: &Connection, event: &NewEvent) -> Result<Recorded, StoreError> {
+fn record_in(
+    tx: &Connection,
+    event: &NewEvent,
+    authority: &Authority,
+) -> Result<Recorded, StoreError> {
     let spec = election::read(tx, &event.election)?;
     let content = event.content.normalised();
     if let Some(c) = content.votes.keys().find(|c| !spec.columns.contains(c)) {
@@ -264,6 +297,11 @@ fn record_in(tx: &Connection, event: &NewEvent) -> Result<Recorded, StoreError> 
     )?;
     let key = target.key().to_owned();
     let prev = state::load(tx, &spec, &key)?;
+    if let (Some(p), Authority::OwnCaptures(centre)) = (&prev, authority)
+        && event.kind != EventKind::Capture
+    {
+        check_capturer(tx, p, event.kind, centre)?;
+    }
     if let Some(id) = derive::decide(prev.as_ref(), &spec.id, &key, event.kind, &sha)? {
         return Ok(Recorded {
             ack: log::ack_of(tx, id)?,
@@ -300,6 +338,27 @@ fn record_in(tx: &Connection, event: &NewEvent) -> Result<Recorded, StoreError> 
             content_sha256: stored.content_sha256,
         },
         appended: true,
+    })
+}
+
+/// Refuses a verification or correction of `acta` from `centre` when another centre
+/// captured it (the capture never changes once recorded, so this holds for the acta's life).
+fn check_capturer(
+    tx: &Connection,
+    acta: &ActaState,
+    kind: EventKind,
+    centre: &str,
+) -> Result<(), StoreError> {
+    let captured_by = log::origin_of(tx, acta.capture_event)?;
+    if captured_by.centre() == Some(centre) {
+        return Ok(());
+    }
+    Err(StoreError::NotCapturingCentre {
+        election: acta.election.clone(),
+        acta: acta.acta.clone(),
+        kind,
+        centre: centre.to_owned(),
+        captured_by: captured_by.to_text(),
     })
 }
 

@@ -378,3 +378,64 @@ fn content_is_stored_as_readable_json_with_its_hash() {
     );
     assert_eq!(ev.origin, Origin::Catd("07".into()));
 }
+
+#[test]
+fn only_the_capturing_centre_amends_on_its_own_authority() {
+    use prep_store::Authority;
+    let (store, keys) = store_with(3);
+    let own = |c: &str| Authority::OwnCaptures(c.into());
+    let mut capture = event("GUB", &keys[0], EventKind::Capture, votes(40));
+    capture.origin = Origin::Catd("07".into());
+    store
+        .record_detailed_as(&capture, &own("07"))
+        .expect("capture");
+    let mut bulk = event("GUB", &keys[1], EventKind::Capture, votes(50));
+    bulk.origin = Origin::BulkLoad("07/night.csv".into());
+    store.record(&bulk).expect("bulk capture");
+
+    for (key, kind) in [
+        (&keys[0], EventKind::Correction),
+        (&keys[0], EventKind::Verification),
+        (&keys[1], EventKind::Correction),
+    ] {
+        let mut amend = event("GUB", key, kind, votes(41));
+        amend.origin = Origin::Catd("08".into());
+        let last = store.last_event().expect("last");
+        let before = store.acta_state("GUB", key).expect("state");
+        match store.record_detailed_as(&amend, &own("08")) {
+            Err(e @ StoreError::NotCapturingCentre { .. }) => {
+                assert!(e.is_refusal());
+                let text = e.to_string();
+                assert!(
+                    text.contains("'08'") && text.contains(key.as_str()),
+                    "{text}"
+                );
+            }
+            other => panic!("{kind:?} of {key} by another centre: {other:?}"),
+        }
+        // A batch refuses it the same way, and records the others.
+        let ok = event("GUB", &keys[2], EventKind::Capture, votes(1));
+        let results = store
+            .record_batch_as(&[(amend.clone(), own("08")), (ok, own("08"))])
+            .expect("batch");
+        assert!(matches!(
+            results[0],
+            Err(StoreError::NotCapturingCentre { .. })
+        ));
+        assert!(results[1].is_ok());
+        assert!(store.last_event().expect("last").0 <= last.0 + 1);
+        assert_eq!(store.acta_state("GUB", key).expect("state"), before);
+        // The capturing centre (also of a bulk load), and any authority over every acta, may.
+        let by = if kind == EventKind::Verification {
+            Authority::Any
+        } else {
+            own("07")
+        };
+        assert!(
+            store
+                .record_detailed_as(&amend, &by)
+                .expect("amend")
+                .appended
+        );
+    }
+}

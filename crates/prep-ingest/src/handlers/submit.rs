@@ -10,7 +10,8 @@ use axum::http::HeaderMap;
 
 /// Records one event; answers once it is on disk. The same submission again gets the same
 /// event id (`repeat: true`); a capture of an already captured acta with other content is
-/// 409.
+/// 409. A verification or correction of an acta another centre captured is 403 unless the
+/// caller is a supervisor.
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
@@ -21,7 +22,7 @@ pub async fn submit(
     let bytes = body_bytes(body, state.limits.submission_bytes)?;
     let submission: Submission = parse_json(&bytes)?;
     let event = submission.into_event(caller.origin(), (state.clock)())?;
-    let recorded = state.writer.record(event).await?;
+    let recorded = state.writer.record(event, caller.authority()).await?;
     let receipt = state
         .with_store(move |store| {
             let acta_state = store.acta_state(&recorded.ack.election, &recorded.ack.acta)?;
