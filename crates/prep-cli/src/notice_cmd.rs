@@ -39,6 +39,17 @@ pub struct NoticeArgs {
     /// The institute's name as shown on the page.
     #[arg(long, default_value = "Instituto Electoral")]
     institute: String,
+    /// The election process id (the `process` of the cortes it suspends): a node serving
+    /// another process's cortes refuses the notice.
+    #[arg(long, value_name = "ID")]
+    process: String,
+    /// The newest corte published when the notice is issued: a node serving a newer corte
+    /// refuses it.
+    #[arg(long, value_name = "N")]
+    corte_sequence: u64,
+    /// Hours the notice stays valid from its issue (at most 168).
+    #[arg(long, default_value_t = 24)]
+    expires_hours: u32,
     /// When it is issued, RFC 3339 (default: now, in UTC).
     #[arg(long, value_name = "TIME")]
     issued: Option<String>,
@@ -63,10 +74,14 @@ pub fn run(args: NoticeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read the secret key {}", args.key.display()))?;
     let key = SigningKey::from_secret_key_file(&key_text, password.as_deref())
         .with_context(|| format!("cannot open the secret key {}", args.key.display()))?;
+    let issued_at = prep_package::rfc3339_seconds(&issued).unwrap_or_default();
     let notice = Notice {
         format: NOTICE_FORMAT.to_owned(),
         institute: args.institute,
+        process: args.process,
+        corte_sequence: args.corte_sequence,
         sequence: args.sequence,
+        expires: prep_package::rfc3339_utc(issued_at + i64::from(args.expires_hours) * 3600),
         issued,
         title: args.title,
         message: args.message.replace("\r\n", "\n"),

@@ -99,6 +99,10 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
         "Por causas de fuerza mayor se suspende la publicación.\n\nDisculpe <las> molestias.";
     let written = ok(prep(&[
         "notice",
+        "--process",
+        "PEL2024",
+        "--corte-sequence",
+        "1",
         "--key",
         &s(&keys.join("prep.key")),
         "--sequence",
@@ -140,6 +144,10 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
     // `prep notice` never writes over a notice.
     let again = prep(&[
         "notice",
+        "--process",
+        "PEL2024",
+        "--corte-sequence",
+        "1",
         "--key",
         &s(&keys.join("prep.key")),
         "--sequence",
@@ -159,6 +167,10 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
     let forged = root.join("aviso-2-forged");
     ok(prep(&[
         "notice",
+        "--process",
+        "PEL2024",
+        "--corte-sequence",
+        "1",
         "--key",
         &s(&other.join("prep.key")),
         "--sequence",

@@ -193,11 +193,27 @@ impl prep_monitor::Actions for SuspensionActions {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
+        // Bound to this process and to the newest corte published: a node serving a newer
+        // corte, or another process's, refuses it.
+        let cortes = prep_origin::OriginDir::new(&self.election_dir);
+        let newest = cortes
+            .sequences()?
+            .last()
+            .copied()
+            .context("no corte is published yet: there is nothing to suspend")?;
+        let process = cortes.manifest(newest)?.process;
+        let issued = prep_node::now_rfc3339();
+        let expires = prep_package::rfc3339_seconds(&issued)
+            .map(|t| prep_package::rfc3339_utc(t + 24 * 3600))
+            .context("the clock's time")?;
         let notice = Notice {
             format: NOTICE_FORMAT.into(),
             institute: self.institute_name.clone(),
+            process,
+            corte_sequence: newest.max(at_sequence),
             sequence: next,
-            issued: prep_node::now_rfc3339(),
+            issued,
+            expires,
             title: "Transmisión de resultados preliminares suspendida".into(),
             message: format!(
                 "Este sitio no publicó el corte vigente de los resultados preliminares durante \

@@ -51,13 +51,38 @@ pub struct Observation {
     pub violations: Vec<Violation>,
 }
 
-/// The pointer fields the monitor reads.
+/// The pointer fields the monitor reads, and the bytes served.
 #[derive(Debug, Deserialize)]
 struct Pointer {
     sequence: u64,
     manifest_sha256: Option<String>,
     #[serde(default)]
     suspended: bool,
+    #[serde(skip)]
+    bytes: Vec<u8>,
+}
+
+/// Whether `served` is the pointer of `manifest` (whose bytes hash to `hash`): exactly its
+/// canonical bytes, or, while a notice is in force, the same fields with the node's
+/// `suspended` and `notice` added (nothing else may differ: the corte time, index, databases
+/// and list a citizen reads are the signed ones).
+fn is_pointer_of(served: &Pointer, manifest: &Manifest, hash: &str) -> bool {
+    let canonical = prep_package::Pointer::of(manifest, hash);
+    if served.bytes == canonical.to_bytes() {
+        return true;
+    }
+    if !served.suspended {
+        return false;
+    }
+    let (Ok(serde_json::Value::Object(mut got)), Ok(want)) = (
+        serde_json::from_slice::<serde_json::Value>(&served.bytes),
+        serde_json::to_value(&canonical),
+    ) else {
+        return false;
+    };
+    got.remove("suspended");
+    got.remove("notice");
+    serde_json::Value::Object(got) == want
 }
 
 /// Looks at difusores: an HTTP agent (certificates checked on https) and the institute's
@@ -163,6 +188,7 @@ impl Observer {
         let mut body = Vec::new();
         match self.get(&url, MAX_POINTER_BYTES, deadline, &mut body) {
             Ok(Fetched::Read) => serde_json::from_slice::<Pointer>(&body)
+                .map(|p| Pointer { bytes: body, ..p })
                 .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
             Ok(Fetched::Status(status)) => Err(format!("json/main.json answered HTTP {status}")),
             Ok(Fetched::Longer(max)) => Err(format!(
@@ -198,6 +224,12 @@ impl Observer {
                     .manifest_sha256
                     .clone()
                     .unwrap_or_else(|| "none".into()),
+            });
+        } else if !is_pointer_of(pointer, manifest, hash) {
+            seen.violations.push(Violation {
+                path: "json/main.json".into(),
+                expected: "the pointer of the signed manifest".into(),
+                got: "a pointer with fields the manifest does not sign".into(),
             });
         }
         // While the notice is in force every page is the notice page: pages are not checked.

@@ -396,6 +396,56 @@ fn content_appended_to_a_signed_file_is_an_altered_file() {
     assert!(events.contains("\"path\":\"index.html\""), "{events}");
 }
 
+#[test]
+fn a_pointer_that_says_what_the_manifest_does_not_sign_is_an_altered_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish(root, 1, 100);
+    let good = std::fs::read_to_string(c1.join("json/main.json")).expect("pointer");
+    for (from, to) in [
+        ("\"corte 1\"", "\"03/06/2024 23:59 (UTC-6)\""),
+        ("\"final\": false", "\"final\": true"),
+        (
+            "\"manifest_sha256\"",
+            "\"databases\": {\"gub\": \"historial/1/x.zip\"},\n  \"manifest_sha256\"",
+        ),
+        // Suspended, but with another corte time: the notice may add only itself.
+        (
+            "\"corte 1\",",
+            "\"03/06/2024 23:59 (UTC-6)\",\n  \"suspended\": true,",
+        ),
+    ] {
+        let changed = good.replace(from, to);
+        assert_ne!(changed, good, "{to}");
+        let site_dir = root.join("changed");
+        let _ = std::fs::remove_dir_all(&site_dir);
+        copy(&c1, &site_dir);
+        std::fs::write(site_dir.join("json/main.json"), changed).expect("write");
+        let (_site, url) = serve_site(&site_dir);
+        let m = open(root, &one("p", &url), Recorded::default());
+        m.poll(NOW).expect("poll");
+        let row = &m.status()[0];
+        assert_eq!(row.violations, 1, "{to}: {row:?}");
+    }
+    // The notice's own fields over the signed pointer are not a violation.
+    let mut noticed: serde_json::Value = serde_json::from_str(&good).expect("json");
+    noticed["suspended"] = true.into();
+    noticed["notice"] = serde_json::json!({"sequence": 1, "title": "Aviso"});
+    let site_dir = root.join("noticed");
+    copy(&c1, &site_dir);
+    std::fs::write(
+        site_dir.join("json/main.json"),
+        serde_json::to_vec(&noticed).expect("json"),
+    )
+    .expect("write");
+    let (_site, url) = serve_site(&site_dir);
+    let m = open(root, &one("q", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.violations, 0, "{row:?}");
+    assert!(row.notice, "{row:?}");
+}
+
 /// A tampering site that answers every read of its pointer after the first with a newer,
 /// made-up corte, hoping the monitor takes it for a switch in progress.
 #[derive(Clone)]

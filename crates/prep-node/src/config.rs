@@ -373,7 +373,8 @@ impl NodeConfig {
             self.frame_ancestors.join(" ")
         };
         format!(
-            "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
+            "default-src 'self'; style-src 'self' {}; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}",
+            crate::notice::notice_style_source()
         )
     }
 }
@@ -466,6 +467,34 @@ mod tests {
         assert!(
             c.content_security_policy()
                 .ends_with("frame-ancestors 'self' https://*.medio.mx")
+        );
+    }
+
+    #[test]
+    fn dot_dot_does_not_get_past_the_separation_of_directories() {
+        let key = key();
+        let with = |inbox: &str, export: &str| {
+            NodeConfig::parse(
+                &format!(
+                    "public_key = \"{key}\"\ninbox = \"{inbox}\"\ndata = \"/srv/prep\"\nexport_root = \"{export}\"\n"
+                ),
+                Path::new("/etc/prep"),
+            )
+        };
+        let inbox_inside = with("/srv/x/../prep/inbox", "/var/www/prep");
+        assert!(
+            format!("{:#}", inbox_inside.expect_err("inside")).contains("separate directories")
+        );
+        let export_inside = with("/srv/inbox", "/var/www/../../srv/prep/www");
+        assert!(
+            format!("{:#}", export_inside.expect_err("inside"))
+                .contains("export_root must be a directory of its own")
+        );
+        let fine = with("/srv/x/../inbox", "/var/www/./prep").expect("separate");
+        assert_eq!(fine.inbox, Path::new("/srv/inbox"));
+        assert_eq!(
+            fine.export_root.as_deref(),
+            Some(Path::new("/var/www/prep"))
         );
     }
 

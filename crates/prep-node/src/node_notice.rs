@@ -6,8 +6,8 @@
 use crate::corte::Corte;
 use crate::node::{Node, Outcome};
 use crate::notice::{
-    MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, page, suspended_pointer,
-    verify_notice,
+    MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, NoticeContext,
+    check_notice_binding, page, suspended_pointer, verify_notice,
 };
 use crate::package_dir::{COMPLETE_MARKER, Refusal, read_bounded};
 use crate::store::{sync_dir, write_file_durably};
@@ -68,6 +68,7 @@ impl Node {
         let minisig = String::from_utf8(minisig)
             .map_err(|_| format!("{NOTICE_SIGNATURE_PATH} is not UTF-8"))?;
         let notice = verify_notice(&self.config().key, &bytes, &minisig)?;
+        self.check_binding(&notice)?;
         let last = self.last_notice().map_err(|e| format!("{e:#}"))?;
         if let Some(last) = last
             && notice.sequence <= last
@@ -78,6 +79,27 @@ impl Node {
             ));
         }
         Ok((notice, bytes, minisig))
+    }
+
+    /// The notice against what this node serves now and the clock
+    /// ([`check_notice_binding`]).
+    fn check_binding(&self, notice: &Notice) -> Result<(), String> {
+        let serving = self.current().filter(|c| c.sequence > 0).map(|c| {
+            let process = self
+                .store()
+                .read_record(c.sequence)
+                .ok()
+                .and_then(|r| prep_package::Manifest::from_bytes(r.manifest.as_bytes()).ok())
+                .map(|m| m.process)
+                .unwrap_or_default();
+            (process, c.sequence)
+        });
+        let now = prep_package::rfc3339_seconds(&crate::now_rfc3339()).unwrap_or_default();
+        let context = NoticeContext {
+            serving: serving.as_ref().map(|(p, s)| (p.as_str(), *s)),
+            now,
+        };
+        check_notice_binding(notice, &context)
     }
 
     /// Receives a notice delivery: refused with its reason, or kept and put in force.
@@ -176,7 +198,9 @@ impl Node {
             .with_context(|| format!("cannot read notice {n}"))?;
         let minisig = std::fs::read_to_string(dir.join(format!("{n}.json.minisig")))
             .with_context(|| format!("cannot read notice {n}'s signature"))?;
-        match verify_notice(&self.config().key, &bytes, &minisig) {
+        match verify_notice(&self.config().key, &bytes, &minisig)
+            .and_then(|n| self.check_binding(&n).map(|()| n))
+        {
             Ok(notice) => self.put_in_force(&notice),
             Err(reason) => {
                 eprintln!("prep node: notice {n} cannot be served: {reason}");

@@ -18,7 +18,9 @@ pub const NOTICE_PATH: &str = "notice.json";
 /// Its signature.
 pub const NOTICE_SIGNATURE_PATH: &str = "notice.json.minisig";
 /// The `format` of a notice.
-pub const NOTICE_FORMAT: &str = "prep-notice/1";
+pub const NOTICE_FORMAT: &str = "prep-notice/2";
+/// The longest a notice may be in force: a notice is for the night it was issued in.
+pub const MAX_NOTICE_HOURS: i64 = 7 * 24;
 /// The largest `notice.json` read.
 pub const MAX_NOTICE_BYTES: u64 = 64 * 1024;
 
@@ -30,10 +32,19 @@ pub struct Notice {
     pub format: String,
     /// The institute's name as shown on the page (`Instituto Electoral del Estado de Puebla`).
     pub institute: String,
+    /// The election process it belongs to: the `process` of the cortes it suspends
+    /// (`PEL2024`); a node serving another process's cortes refuses it.
+    pub process: String,
+    /// The newest corte the institute had published when it issued the notice: a node
+    /// serving a newer corte refuses it (the notice is older than what it would hide).
+    pub corte_sequence: u64,
     /// The notice's sequence: greater than every notice accepted before.
     pub sequence: u64,
     /// When it was issued, RFC 3339.
     pub issued: String,
+    /// After this time the notice is refused, and no longer put back in force at a start
+    /// (RFC 3339; at most [`MAX_NOTICE_HOURS`] after `issued`).
+    pub expires: String,
     /// The page's heading.
     pub title: String,
     /// The message; paragraphs separated by blank lines.
@@ -43,6 +54,54 @@ pub struct Notice {
 /// The trusted comment a notice's signature must carry.
 pub fn trusted_comment(sequence: u64) -> String {
     format!("prep notice sequence:{sequence}")
+}
+
+/// What a notice must agree with on the receiving node: the process and the corte it serves,
+/// and the time.
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeContext<'a> {
+    /// The process and sequence of the corte the node serves, if any.
+    pub serving: Option<(&'a str, u64)>,
+    /// Now, seconds since the epoch.
+    pub now: i64,
+}
+
+/// Checks a verified notice against what the node serves and the time: same process, not
+/// older than the corte served, not expired. The reason on failure names the rule.
+pub fn check_notice_binding(notice: &Notice, context: &NoticeContext<'_>) -> Result<(), String> {
+    let seconds = |field: &str, t: &str| {
+        prep_package::rfc3339_seconds(t)
+            .ok_or_else(|| format!("{NOTICE_PATH}: {field} {t:?} is not an RFC 3339 time"))
+    };
+    let issued = seconds("issued", &notice.issued)?;
+    let expires = seconds("expires", &notice.expires)?;
+    if expires <= issued || expires - issued > MAX_NOTICE_HOURS * 3600 {
+        return Err(format!(
+            "{NOTICE_PATH}: expires {} must be after issued {} and at most {MAX_NOTICE_HOURS} hours later",
+            notice.expires, notice.issued
+        ));
+    }
+    if expires <= context.now {
+        return Err(format!(
+            "notice {} expired at {}",
+            notice.sequence, notice.expires
+        ));
+    }
+    if let Some((process, sequence)) = context.serving {
+        if notice.process != process {
+            return Err(format!(
+                "notice {} is for process {:?}, this node serves process {process:?}",
+                notice.sequence, notice.process
+            ));
+        }
+        if sequence > notice.corte_sequence {
+            return Err(format!(
+                "notice {} was issued at corte {}, older than corte {sequence} this node serves",
+                notice.sequence, notice.corte_sequence
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `dir` is a complete notice delivery (its signature and the marker are there).
@@ -79,7 +138,9 @@ pub fn verify_notice(key: &VerifyingKey, bytes: &[u8], minisig: &str) -> Result<
     }
     for (field, text, max) in [
         ("institute", &notice.institute, 200),
+        ("process", &notice.process, 64),
         ("issued", &notice.issued, 64),
+        ("expires", &notice.expires, 64),
         ("title", &notice.title, 200),
         ("message", &notice.message, 8000),
     ] {
@@ -133,6 +194,21 @@ pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Re
     crate::store::sync_dir(&parent)
 }
 
+/// The notice page's only style, inline: allowed by its hash in the node's (and the deploy
+/// snippets') `Content-Security-Policy`, which allows no other inline style.
+pub const NOTICE_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}";
+
+/// The CSP source that allows [`NOTICE_CSS`]: `'sha256-<base64>'`.
+pub fn notice_style_source() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(NOTICE_CSS.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
 /// The notice page (es-MX), every text of the notice escaped.
 pub fn page(notice: &Notice) -> String {
     let paragraphs: String = notice
@@ -145,7 +221,7 @@ pub fn page(notice: &Notice) -> String {
         "<!doctype html>\n<html lang=\"es-MX\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} · PREP</title>\n\
-         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}</style>\n\
+         <style>{NOTICE_CSS}</style>\n\
          </head>\n<body>\n<main>\n<p><strong>Aviso oficial de {institute}</strong></p>\n<h1>{title}</h1>\n{paragraphs}\
          <p>La publicación de resultados del PREP está suspendida. Se reanudará cuando el Instituto publique un nuevo corte.</p>\n\
          <p><small>Aviso número {sequence}, emitido el {issued}, firmado por el Instituto.</small></p>\n\
@@ -199,8 +275,11 @@ mod tests {
         Notice {
             format: NOTICE_FORMAT.into(),
             institute: "Instituto Electoral del Estado de Puebla".into(),
+            process: "PEL2024".into(),
+            corte_sequence: 7,
             sequence,
             issued: "2024-06-02T23:00:00-06:00".into(),
+            expires: "2024-06-03T23:00:00-06:00".into(),
             title: "Suspensión <temporal>".into(),
             message: "Por causas de fuerza mayor.\n\nGracias & disculpe.".into(),
         }
@@ -228,6 +307,68 @@ mod tests {
         let bytes = serde_json::to_vec(&bad).expect("json");
         let sig = prep_package::sign_detached(&key, &bytes, &trusted_comment(3)).expect("sign");
         assert!(verify_notice(&pk, &bytes, &sig).is_err_and(|e| e.contains("control")));
+    }
+
+    #[test]
+    fn a_notice_is_bound_to_its_process_its_corte_and_its_time() {
+        let n = notice(1);
+        let at = |t: &str| prep_package::rfc3339_seconds(t).expect("time");
+        let serving = |process, sequence| NoticeContext {
+            serving: Some((process, sequence)),
+            now: at("2024-06-03T00:00:00-06:00"),
+        };
+        assert_eq!(check_notice_binding(&n, &serving("PEL2024", 7)), Ok(()));
+        assert_eq!(check_notice_binding(&n, &serving("PEL2024", 3)), Ok(()));
+        let e = check_notice_binding(&n, &serving("PEL2027", 7)).expect_err("process");
+        assert!(e.contains("process \"PEL2027\""), "{e}");
+        // Issued in 2024 at corte 7: refused by a node serving corte 8 (or a 2026 corte).
+        let e = check_notice_binding(&n, &serving("PEL2024", 8)).expect_err("older");
+        assert!(e.contains("older than corte 8"), "{e}");
+        let later = NoticeContext {
+            serving: Some(("PEL2024", 7)),
+            now: at("2026-06-07T20:00:00-06:00"),
+        };
+        let e = check_notice_binding(&n, &later).expect_err("expired");
+        assert!(e.contains("expired at"), "{e}");
+        let mut long = n.clone();
+        long.expires = "2025-06-03T23:00:00-06:00".into();
+        let e = check_notice_binding(&long, &serving("PEL2024", 7)).expect_err("too long");
+        assert!(e.contains("at most 168 hours"), "{e}");
+    }
+
+    #[test]
+    fn the_notice_style_is_allowed_by_hash_wherever_the_page_is_served() {
+        let html = page(&notice(1));
+        assert!(html.contains(&format!("<style>{NOTICE_CSS}</style>")));
+        let source = notice_style_source();
+        assert_eq!(
+            source,
+            "'sha256-lQgWvw7JURyPM0bqj1Nb2CxYoNQ+JjkCuhPQhfbezEQ='"
+        );
+        let config = crate::NodeConfig::parse(
+            "public_key = \"RWQOHIr0mEga7bz1SMv9SkAfsMrBDpIorjASJ7bGTwCCdv1MsI7ErvBn\"\ninbox = \"i\"\ndata = \"d\"\n",
+            std::path::Path::new("/srv"),
+        )
+        .expect("config");
+        assert!(
+            config
+                .content_security_policy()
+                .contains(&format!("style-src 'self' {source};"))
+        );
+        for snippet in [
+            include_str!("../../../deploy/nginx/prep.conf"),
+            include_str!("../../../deploy/apache/prep.conf"),
+        ] {
+            for line in snippet
+                .lines()
+                .filter(|l| l.contains("Content-Security-Policy"))
+            {
+                assert!(
+                    line.contains(&format!("style-src 'self' {source};")),
+                    "{line}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,17 @@ fn notice(sequence: u64) -> Notice {
     Notice {
         format: NOTICE_FORMAT.into(),
         institute: "Instituto Electoral del Estado de Puebla".into(),
+        process: "PEL2024".into(),
+        corte_sequence: 1_000,
         sequence,
-        issued: "2024-06-02T23:00:00-06:00".into(),
+        issued: prep_node::now_rfc3339(),
+        expires: prep_package::rfc3339_utc(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs() as i64
+                + 3600,
+        ),
         title: "Suspensión temporal del PREP".into(),
         message: "Por causas de fuerza mayor se suspende la publicación.".into(),
     }
@@ -178,4 +187,68 @@ fn a_signed_notice_suspends_the_site_until_a_newer_corte() {
     let events = std::fs::read_to_string(root.path().join("data/events.jsonl")).expect("events");
     assert!(events.contains("\"event\":\"suspend\""), "{events}");
     assert!(events.contains("\"event\":\"resume\""), "{events}");
+}
+
+#[test]
+fn a_notice_of_another_process_an_older_corte_or_past_its_expiry_is_refused() {
+    let (pk, key) = keys();
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let (_, cfg) = config(root, &pk, "accept_first = true\n");
+    let node = Arc::new(Node::open(cfg, false).expect("open"));
+    let p1 = package(&key, 1, None, &[]);
+    let p2 = package(&key, 2, Some(&p1.manifest), &[]);
+    for (name, p) in [("c1", &p1), ("c2", &p2)] {
+        let dir = root.join(name);
+        p.write(&dir);
+        prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");
+        node.poll_inbox().expect("poll");
+    }
+    assert_eq!(node.current().map(|c| c.sequence), Some(2));
+    let refused = |name: &str, n: Notice, why: &str| {
+        let o = deliver_notice(&node, root, name, &key, &n, &[]);
+        assert!(
+            matches!(&o, Outcome::Rejected { code: "notice", reason, .. } if reason.contains(why)),
+            "{name}: {o:?}"
+        );
+    };
+    // Issued while corte 1 was the newest: older than the corte served.
+    refused(
+        "older",
+        Notice {
+            corte_sequence: 1,
+            ..notice(1)
+        },
+        "older than corte 2",
+    );
+    refused(
+        "other-process",
+        Notice {
+            process: "PEL2027".into(),
+            ..notice(2)
+        },
+        "is for process \"PEL2027\"",
+    );
+    refused(
+        "expired",
+        Notice {
+            issued: "2024-06-02T23:00:00-06:00".into(),
+            expires: "2024-06-03T23:00:00-06:00".into(),
+            ..notice(3)
+        },
+        "expired at 2024-06-03T23:00:00-06:00",
+    );
+    // Bound right, it is served.
+    let o = deliver_notice(
+        &node,
+        root,
+        "bound",
+        &key,
+        &Notice {
+            corte_sequence: 2,
+            ..notice(4)
+        },
+        &[],
+    );
+    assert!(matches!(o, Outcome::Suspended { notice: 4, .. }), "{o:?}");
 }
