@@ -1,6 +1,6 @@
 //! `prep node`: the difusor node — run it, list its history, check its history.
 
-use prep_node::{NodeConfig, Store, check_history, history};
+use prep_node::{NodeConfig, Store, history};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,7 +97,15 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         }
         NodeCommand::Check { config } => {
             let config = NodeConfig::load(&config)?;
-            let report = check_history(&Store::open(&config.data)?, &config.key)?;
+            let delegation = match &config.root_key {
+                Some(root) => prep_node::trust::load_delegation(&config.data, root)?,
+                None => None,
+            };
+            let keys_for = |sequence: u64| match &delegation {
+                Some(d) => d.keys_for(sequence),
+                None => vec![config.key.clone()],
+            };
+            let report = prep_node::check_history_with(&Store::open(&config.data)?, &keys_for)?;
             for note in &report.notes {
                 println!("note: {note}");
             }

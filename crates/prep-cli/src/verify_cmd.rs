@@ -27,9 +27,15 @@ pub struct VerifyArgs {
     /// the pointer `json/main.json`), or an http(s) URL of the site serving it.
     #[arg(value_name = "DIR|URL")]
     target: String,
-    /// The institute's public key: a `prep.pub` file or the key itself (`RWQ…`).
+    /// The institute's public key: a `prep.pub` file or the key itself (`RWQ…`). With
+    /// --keys, the institute's root key instead.
     #[arg(long, value_name = "FILE|KEY")]
     key: String,
+    /// A key delegation (`keys.json`, its `keys.json.minisig` beside it) signed by the root
+    /// key given as --key: the corte's signature must be by a key it names for the corte's
+    /// sequence (verifying history across a key rotation).
+    #[arg(long, value_name = "FILE")]
+    keys: Option<PathBuf>,
     /// The previous corte's manifest: its sequence must be lower and its hash must be this
     /// manifest's `previous`.
     #[arg(long, value_name = "FILE")]
@@ -49,6 +55,21 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         args.key.clone()
     };
     let key = VerifyingKey::from_text(&key_text)?;
+    let delegation = match &args.keys {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let sig_path = path.with_extension("json.minisig");
+            let minisig = std::fs::read_to_string(&sig_path)
+                .with_context(|| format!("cannot read {}", sig_path.display()))?;
+            Some(
+                prep_package::verify_delegation(&key, &bytes, &minisig, None).with_context(
+                    || format!("{} (signed by the root key --key)", path.display()),
+                )?,
+            )
+        }
+        None => None,
+    };
     let previous = match &args.previous {
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -107,7 +128,27 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let checked = check_package(&key, &manifest, &sig, &expect, read, &present);
+    // After a key rotation: the key the delegation names for the corte's sequence (read
+    // unverified, only to choose; the signature is checked next).
+    let signer = match &delegation {
+        None => key.clone(),
+        Some(d) => {
+            let claimed = Manifest::from_bytes(&manifest).map_or(0, |m| m.sequence);
+            let candidates = d.keys_for(claimed);
+            let Some(first) = candidates.first().cloned() else {
+                progress.finish_and_clear();
+                return Ok(refused(&format!(
+                    "keys version {} names no key for corte {claimed}",
+                    d.version
+                )));
+            };
+            candidates
+                .into_iter()
+                .find(|k| prep_package::verify_signature(k, &manifest, &sig).is_ok())
+                .unwrap_or(first)
+        }
+    };
+    let checked = check_package(&signer, &manifest, &sig, &expect, read, &present);
     progress.finish_and_clear();
     if let Some(e) = fetch_error {
         return Err(e.context(format!(
@@ -130,7 +171,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 m.process,
                 m.files.len(),
                 m.total_size(),
-                key.to_base64(),
+                signer.to_base64(),
                 if source.can_list() {
                     ""
                 } else {

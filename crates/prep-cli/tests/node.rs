@@ -226,3 +226,164 @@ fn an_idle_node_polls_its_inbox_once_per_interval() {
     );
     assert!(after > before, "the node did not poll its inbox at all");
 }
+
+/// The sequence a node serves (`x-prep-sequence` of `json/main.json`), if any.
+fn served(addr: &str) -> Option<u64> {
+    ureq::get(format!("http://{addr}/json/main.json"))
+        .call()
+        .ok()?
+        .headers()
+        .get("x-prep-sequence")?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_node() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path();
+    let keys = |name: &str| {
+        let dir = root.join(name);
+        let (pk, sk) = prep_package::generate_keys(None).expect("keys");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("prep.pub"), &pk).expect("pub");
+        std::fs::write(dir.join("prep.key"), &sk).expect("key");
+        (
+            dir,
+            prep_package::SigningKey::from_secret_key_file(&sk, None).expect("key"),
+        )
+    };
+    let (k1_dir, k1) = keys("k1");
+    let (k2_dir, k2) = keys("k2");
+    let (root_dir, _) = keys("root");
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "index.html".into(),
+            b"<!doctype html><title>PREP</title>".to_vec(),
+        ),
+        ("json/index.json".into(), b"{}".to_vec()),
+    ];
+    let cortes = root.join("cortes");
+    let write = |seq: u64,
+                 key: &prep_package::SigningKey,
+                 previous: Option<&prep_package::Manifest>,
+                 name: &str| {
+        common::write_signed_package(
+            &cortes.join(name),
+            key,
+            seq,
+            previous,
+            &files,
+            "json/index.json",
+        )
+    };
+    let m1 = write(1, &k1, None, "c1");
+    let m2 = write(2, &k1, Some(&m1), "c2");
+    let node_dir = root.join("node");
+    let config = common::node_config(
+        &node_dir,
+        &k1_dir.join("prep.pub"),
+        &format!("root_key_file = \"{}\"\n", s(&root_dir.join("prep.pub"))),
+    );
+    let log = root.join("node.log");
+    let mut processes = common::Processes::default();
+    let (node, addr) = common::start_node(&config, &log);
+    processes.0.push(node);
+    let inbox = node_dir.join("inbox");
+    let wait = |sequence: u64| {
+        let started = Instant::now();
+        while served(&addr) != Some(sequence) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "corte {sequence} not served"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    };
+    for name in ["c1", "c2"] {
+        prep_node::deliver(&cortes.join(name), &inbox, name).expect("deliver");
+    }
+    wait(2);
+
+    // The institute's root key retires k1 after corte 2 and names k2 from corte 3.
+    let delegation = root.join("keys-1");
+    let said = common::ok(prep(&[
+        "keys",
+        "delegate",
+        "--root-key",
+        &s(&root_dir.join("prep.key")),
+        "--institute",
+        "IEEPUE",
+        "--version",
+        "1",
+        "--key",
+        &format!("{}:1-2", s(&k1_dir.join("prep.pub"))),
+        "--key",
+        &format!("{}:3-", s(&k2_dir.join("prep.pub"))),
+        "--out",
+        &s(&delegation),
+    ]));
+    assert!(said.contains("keys version 1 (2 keys)"), "{said}");
+    prep_node::deliver(&delegation, &inbox, "keys-1").expect("deliver");
+    // The leaked k1 signs corte 3: refused by the running node; k2's corte 3 is served.
+    write(3, &k1, Some(&m2), "c3-k1");
+    let m3 = write(3, &k2, Some(&m2), "c3");
+    prep_node::deliver(&cortes.join("c3-k1"), &inbox, "c3-k1").expect("deliver");
+    let events = node_dir.join("data/events.jsonl");
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&events).unwrap_or_default();
+        if text.contains("\"package\":\"c3-k1\"") && text.contains("\"code\":\"signature\"") {
+            assert!(text.contains("\"event\":\"keys\""), "{text}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{text}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert_eq!(served(&addr), Some(2));
+    prep_node::deliver(&cortes.join("c3"), &inbox, "c3").expect("deliver");
+    wait(3);
+
+    // prep verify follows the rotation through the history with the root key and the
+    // delegation; the old key's corte 3 is refused.
+    let keys_json = s(&delegation.join("keys.json"));
+    let root_pub = s(&root_dir.join("prep.pub"));
+    for (name, previous) in [("c1", None), ("c2", Some(&m1)), ("c3", Some(&m2))] {
+        let mut args = vec![
+            "verify".to_owned(),
+            s(&cortes.join(name)),
+            "--key".into(),
+            root_pub.clone(),
+            "--keys".into(),
+            keys_json.clone(),
+        ];
+        if let Some(p) = previous {
+            let path = root.join(format!("prev-{name}.json"));
+            std::fs::write(&path, p.to_bytes()).expect("prev");
+            args.extend(["--previous".into(), s(&path)]);
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = prep(&argv);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", common::text(&out));
+    }
+    let out = prep(&[
+        "verify",
+        &s(&cortes.join("c3-k1")),
+        "--key",
+        &root_pub,
+        "--keys",
+        &keys_json,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
+    assert!(
+        common::text(&out).contains("signature"),
+        "{}",
+        common::text(&out)
+    );
+    // The node's history checks across the rotation.
+    let check = prep(&["node", "check", "--config", &s(&config)]);
+    assert_eq!(check.status.code(), Some(0), "{}", common::text(&check));
+    let _ = m3;
+}

@@ -142,6 +142,8 @@ fn normalized(path: &Path) -> PathBuf {
 struct RawConfig {
     public_key: Option<String>,
     public_key_file: Option<PathBuf>,
+    root_key: Option<String>,
+    root_key_file: Option<PathBuf>,
     inbox: PathBuf,
     data: PathBuf,
     #[serde(default = "default_listen")]
@@ -205,8 +207,13 @@ fn default_poll_ms() -> u64 {
 /// file's directory.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
-    /// The institute's public key: only packages it signed are published.
+    /// The institute's public key: only packages it signed are published. With a root key,
+    /// the online key trusted until the first delegation arrives.
     pub key: VerifyingKey,
+    /// The institute's offline root key, when pinned: delegations it signs
+    /// ([`prep_package::Delegation`]) say which online keys sign which cortes, and replace
+    /// `key` from the first one on.
+    pub root_key: Option<VerifyingKey>,
     /// Where push channels deliver packages (`inbox/<name>/`).
     pub inbox: PathBuf,
     /// The node's own data: objects, cortes, the active switch, the event log.
@@ -283,6 +290,17 @@ impl NodeConfig {
             ),
         };
         let key = VerifyingKey::from_text(&key_text).context("public_key")?;
+        let root_key = match (&raw.root_key, &raw.root_key_file) {
+            (None, None) => None,
+            (Some(k), None) => Some(VerifyingKey::from_text(k).context("root_key")?),
+            (None, Some(f)) => {
+                let f = resolve(f);
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("cannot read root_key_file {}", f.display()))?;
+                Some(VerifyingKey::from_text(&text).context("root_key_file")?)
+            }
+            _ => bail!("give at most one of root_key or root_key_file"),
+        };
         let listen: SocketAddr = raw.listen.parse().with_context(|| {
             format!(
                 "listen = {:?} is not an address with a port (`127.0.0.1:8080`, `[::]:443`)",
@@ -342,6 +360,7 @@ impl NodeConfig {
             .map_or_else(|| data.join("access.log"), resolve);
         Ok(NodeConfig {
             key,
+            root_key,
             inbox,
             data,
             listen,

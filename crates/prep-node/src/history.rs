@@ -71,6 +71,15 @@ pub struct CheckReport {
 /// Verifies every stored corte again (signature, manifest, pointer, every object's hash), the
 /// chain between consecutive cortes, and that the active sequence is a stored corte.
 pub fn check_history(store: &Store, key: &VerifyingKey) -> anyhow::Result<CheckReport> {
+    check_history_with(store, &|_| vec![key.clone()])
+}
+
+/// [`check_history`] with the keys each corte may be signed by (`keys_for(sequence)`: a
+/// node's delegation after a key rotation, [`crate::Node::keys_for`]).
+pub fn check_history_with(
+    store: &Store,
+    keys_for: &dyn Fn(u64) -> Vec<VerifyingKey>,
+) -> anyhow::Result<CheckReport> {
     let mut report = CheckReport {
         active: store.active()?,
         ..CheckReport::default()
@@ -87,7 +96,15 @@ pub fn check_history(store: &Store, key: &VerifyingKey) -> anyhow::Result<CheckR
                 continue;
             }
         };
-        match verify_record(store, key, &record) {
+        let keys = keys_for(sequence);
+        let mut verified = Err(anyhow::anyhow!("no key is trusted for corte {sequence}"));
+        for key in &keys {
+            verified = verify_record(store, key, &record);
+            if verified.is_ok() {
+                break;
+            }
+        }
+        match verified {
             Ok((m, _)) => {
                 match (&previous, record.resync) {
                     (_, true) if sequence != sequences[0] => report.notes.push(format!(

@@ -69,13 +69,14 @@ pub mod pull;
 pub mod rate_limit;
 pub mod server;
 pub mod store;
+pub mod trust;
 
 pub use access_log::AccessLog;
 pub use config::{Limits, NodeConfig, ServerConfig};
 pub use corte::{Corte, ServedFile};
 pub use deliver::{Sent, deliver, deliver_delta};
 pub use events::EventLog;
-pub use history::{CheckReport, History, HistoryEntry, check_history, history};
+pub use history::{CheckReport, History, HistoryEntry, check_history, check_history_with, history};
 pub use metrics::Metrics;
 pub use node::{Node, Outcome};
 pub use notice::Notice;

@@ -22,7 +22,7 @@ use crate::package_dir::{
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use prep_corte::MANIFEST_PATH;
-use prep_package::{Expectations, sha256_hex};
+use prep_package::{Expectations, PackageError, sha256_hex};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -43,6 +43,13 @@ pub enum Outcome {
         package: String,
         /// The notice's sequence.
         notice: u64,
+    },
+    /// A key delegation signed by the root key, in force from the next package on.
+    Keys {
+        /// The inbox name.
+        package: String,
+        /// The delegation's version.
+        version: u64,
     },
     /// Refused and moved to `data/rejected/`.
     Rejected {
@@ -95,6 +102,8 @@ pub struct Node {
     metrics: Metrics,
     active: Arc<RwLock<Option<Arc<Corte>>>>,
     last: Mutex<Option<Last>>,
+    /// The root key's delegation in force, when the node pins a root key and has one.
+    delegation: RwLock<Option<prep_package::Delegation>>,
     /// Inbox entries already reported as impossible to handle (logged once each).
     failing: Mutex<std::collections::HashSet<String>>,
     resync: bool,
@@ -125,7 +134,12 @@ impl Node {
         let active = Arc::new(RwLock::new(None));
         let compressor = Compressor::start(Arc::clone(&active), store.clone(), Arc::clone(&events))
             .context("cannot start the compressor thread")?;
+        let delegation = match &config.root_key {
+            Some(root) => crate::trust::load_delegation(&config.data, root)?,
+            None => None,
+        };
         let node = Node {
+            delegation: RwLock::new(delegation),
             store,
             events,
             metrics: Metrics::default(),
@@ -158,7 +172,17 @@ impl Node {
             candidates.retain(|&s| s <= a || Some(&s) == sequences.last());
         }
         for sequence in candidates {
-            match Corte::load(&self.store, &self.config.key, sequence, None) {
+            let loaded = self
+                .keys_for(sequence)
+                .iter()
+                .map(|key| Corte::load(&self.store, key, sequence, None))
+                .find(Result::is_ok)
+                .unwrap_or_else(|| {
+                    Err(anyhow::anyhow!(
+                        "no key trusted for corte {sequence} verifies its signature"
+                    ))
+                });
+            match loaded {
                 Ok(corte) => {
                     if Some(sequence) != active {
                         self.store.set_active(sequence)?;
@@ -316,10 +340,28 @@ impl Node {
         }
     }
 
+    /// The delegation in force, read.
+    pub(crate) fn delegation(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, Option<prep_package::Delegation>> {
+        self.delegation
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The delegation in force, to replace.
+    pub(crate) fn delegation_mut(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, Option<prep_package::Delegation>> {
+        self.delegation
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Takes every complete package from the inbox and checks them, oldest sequence first.
-    /// Returns what happened to each; an error is the node's own (a disk that cannot be
-    /// written), never a package's: the package then stays in `data/incoming/` for the next
-    /// poll.
+    /// Returns what happened to each. An entry that cannot be handled (the node's own
+    /// error, a disk that cannot be read) is set aside in `data/rejected/` with code
+    /// `unreadable` and never stops the others; an error is only the inbox's listing.
     pub fn poll_inbox(&self) -> anyhow::Result<Vec<Outcome>> {
         let mut outcomes = self.claim()?;
         let mut pending = self.incoming()?;
@@ -329,6 +371,8 @@ impl Node {
         for (dir, name) in pending {
             let received = if is_complete(&dir) {
                 self.receive(&dir, &name)
+            } else if crate::trust::is_complete_delegation(&dir) {
+                self.receive_delegation(&dir, &name)
             } else {
                 self.receive_notice(&dir, &name)
             };
@@ -423,7 +467,10 @@ impl Node {
                 }
                 continue;
             }
-            if !is_complete(&path) && !crate::notice::is_complete_notice(&path) {
+            if !is_complete(&path)
+                && !crate::notice::is_complete_notice(&path)
+                && !crate::trust::is_complete_delegation(&path)
+            {
                 continue;
             }
             let target = unique_path(&self.store.incoming(), &name);
@@ -475,14 +522,24 @@ impl Node {
                 .map(Corte::files_by_sha256)
                 .unwrap_or_default(),
         };
-        let verified = verify_package_with(
-            dir,
-            &self.config.key,
-            &self.config.limits,
-            &expect,
-            Some(&held),
-        )
-        .and_then(|p| {
+        // The keys that may sign the sequence the package claims (unverified: only to choose;
+        // the signature and every rule are checked next, with each candidate key).
+        let keys = self.keys_for(claimed_sequence(dir).unwrap_or(0));
+        let mut verified = Err(Refusal::Keys(format!(
+            "no key may sign corte {} (keys in force: {})",
+            claimed_sequence(dir).map_or_else(|| "?".to_owned(), |s| s.to_string()),
+            self.delegation().as_ref().map_or_else(
+                || "the configured key".to_owned(),
+                |d| format!("delegation version {}", d.version)
+            )
+        )));
+        for key in &keys {
+            verified = verify_package_with(dir, key, &self.config.limits, &expect, Some(&held));
+            if !matches!(&verified, Err(Refusal::Package(PackageError::Signature(_)))) {
+                break;
+            }
+        }
+        let verified = verified.and_then(|p| {
             if last.is_none() && !(self.resync || self.config.accept_first) {
                 Err(Refusal::ResyncRequired(p.manifest.sequence))
             } else {

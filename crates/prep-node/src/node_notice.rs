@@ -67,7 +67,7 @@ impl Node {
             .ok_or_else(|| format!("{NOTICE_SIGNATURE_PATH} is missing"))?;
         let minisig = String::from_utf8(minisig)
             .map_err(|_| format!("{NOTICE_SIGNATURE_PATH} is not UTF-8"))?;
-        let notice = verify_notice(&self.config().key, &bytes, &minisig)?;
+        let notice = self.verify_with_trusted_keys(&bytes, &minisig)?;
         self.check_binding(&notice)?;
         let last = self.last_notice().map_err(|e| format!("{e:#}"))?;
         if let Some(last) = last
@@ -79,6 +79,26 @@ impl Node {
             ));
         }
         Ok((notice, bytes, minisig))
+    }
+
+    /// Verifies a notice with the keys that may sign the corte it names (`corte_sequence`,
+    /// read before the signature only to choose the keys).
+    fn verify_with_trusted_keys(&self, bytes: &[u8], minisig: &str) -> Result<Notice, String> {
+        #[derive(serde::Deserialize)]
+        struct Claim {
+            corte_sequence: u64,
+        }
+        let claimed = serde_json::from_slice::<Claim>(bytes).map_or(0, |c| c.corte_sequence);
+        let mut result = Err(format!(
+            "no key trusted for corte {claimed} may sign this notice"
+        ));
+        for key in self.keys_for(claimed) {
+            result = verify_notice(&key, bytes, minisig);
+            if result.is_ok() {
+                break;
+            }
+        }
+        result
     }
 
     /// The notice against what this node serves now and the clock
@@ -198,7 +218,8 @@ impl Node {
             .with_context(|| format!("cannot read notice {n}"))?;
         let minisig = std::fs::read_to_string(dir.join(format!("{n}.json.minisig")))
             .with_context(|| format!("cannot read notice {n}'s signature"))?;
-        match verify_notice(&self.config().key, &bytes, &minisig)
+        match self
+            .verify_with_trusted_keys(&bytes, &minisig)
             .and_then(|n| self.check_binding(&n).map(|()| n))
         {
             Ok(notice) => self.put_in_force(&notice),

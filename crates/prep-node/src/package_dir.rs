@@ -91,6 +91,9 @@ pub enum Refusal {
     /// A patched delta package that does not rebuild ([`crate::patched`]).
     #[error("delta: {0}")]
     Delta(String),
+    /// A key delegation that is refused, or a package no trusted key may sign.
+    #[error("keys: {0}")]
+    Keys(String),
 }
 
 impl Refusal {
@@ -126,6 +129,7 @@ impl Refusal {
             Refusal::ResyncRequired(_) => "resync_required",
             Refusal::Unreadable(_) => "unreadable",
             Refusal::Delta(_) => "delta",
+            Refusal::Keys(_) => "keys",
         }
     }
 }

@@ -219,9 +219,15 @@ impl Puller {
         // within the node's limits.
         let signature_text = std::str::from_utf8(&signature)
             .with_context(|| format!("corte {sequence}: the signature is not text"))?;
-        prep_package::verify_signature(&config.key, &manifest_bytes, signature_text).with_context(
-            || format!("corte {sequence}: the manifest's signature does not verify"),
-        )?;
+        if !node
+            .keys_for(sequence)
+            .iter()
+            .any(|key| prep_package::verify_signature(key, &manifest_bytes, signature_text).is_ok())
+        {
+            bail!(
+                "corte {sequence}: the manifest's signature does not verify with a key trusted for it"
+            );
+        }
         let manifest = Manifest::from_bytes(&manifest_bytes)
             .with_context(|| format!("corte {sequence}: the manifest is not valid"))?;
         if manifest.sequence != sequence {

@@ -447,7 +447,9 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
                     "{name}: {reason:?} lacks {reason_part:?}"
                 );
             }
-            Outcome::Accepted { .. } | Outcome::Suspended { .. } => panic!("{name} was accepted"),
+            Outcome::Accepted { .. } | Outcome::Suspended { .. } | Outcome::Keys { .. } => {
+                panic!("{name} was accepted")
+            }
         }
         let now = server.get("/json/main.json", &[]);
         assert_eq!(
@@ -690,4 +692,112 @@ fn hostile_inbox_entries_never_stop_the_poll() {
     assert!(names.iter().all(|n| n.len() <= 100), "{names:?}");
     // The inbox is empty: the next poll has nothing to do.
     assert_eq!(node.poll_inbox().expect("poll"), vec![]);
+}
+
+/// Delivers the delegation `d` signed by `root` into the node's inbox and polls once.
+fn deliver_delegation(
+    node: &Node,
+    name: &str,
+    root: &prep_package::SigningKey,
+    d: &prep_package::Delegation,
+) -> Outcome {
+    let (bytes, sig) = prep_package::sign_delegation(root, d).expect("sign");
+    only(deliver_and_poll(node, name, |dir| {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        std::fs::write(dir.join(prep_package::DELEGATION_PATH), &bytes).expect("write");
+        std::fs::write(dir.join(prep_package::DELEGATION_SIGNATURE_PATH), &sig).expect("write");
+    }))
+}
+
+#[test]
+fn a_signing_key_rotated_by_the_root_key_takes_effect_on_the_running_node() {
+    let (pk, old) = keys();
+    let (root_pk, root) = keys();
+    let (_, new) = keys();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root_dir = tmp.path();
+    let root_line = root_pk.lines().nth(1).expect("key line").to_owned();
+    let (_, cfg) = config(
+        root_dir,
+        &pk,
+        &format!("accept_first = true\nroot_key = \"{root_line}\"\n"),
+    );
+    let node = Node::open(cfg.clone(), false).expect("open");
+    let data = |n: u8| vec![("json/a.json", format!("{{\"a\":{n}}}").into_bytes())];
+    let p1 = package(&old, 1, None, &data(1));
+    let p2 = package(&old, 2, Some(&p1.manifest), &data(2));
+    for (name, p) in [("c1", &p1), ("c2", &p2)] {
+        let o = only(deliver_and_poll(&node, name, |d| p.write(d)));
+        assert!(matches!(o, Outcome::Accepted { .. }), "{o:?}");
+    }
+    let key = |k: &prep_package::SigningKey, from, until| prep_package::DelegatedKey {
+        key: k.verifying_key().to_base64(),
+        from_sequence: from,
+        until_sequence: until,
+    };
+    let delegation = |version, keys| prep_package::Delegation {
+        format: "prep-keys/1".into(),
+        institute: "IEEPUE".into(),
+        version,
+        keys,
+    };
+    // The old key leaked: the root key ends its range at corte 2 and starts the new key's.
+    let rotation = delegation(1, vec![key(&old, 1, Some(2)), key(&new, 3, None)]);
+    // Signed by the (leaked) online key instead of the root key: refused.
+    let o = deliver_delegation(&node, "forged-keys", &old, &rotation);
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "keys", .. }),
+        "{o:?}"
+    );
+    let o = deliver_delegation(&node, "keys-1", &root, &rotation);
+    assert_eq!(
+        o,
+        Outcome::Keys {
+            package: "keys-1".into(),
+            version: 1
+        }
+    );
+    // The old key's next corte is refused, the new key's accepted: no restart.
+    let by_old = package(&old, 3, Some(&p2.manifest), &data(3));
+    let o = only(deliver_and_poll(&node, "c3-old-key", |d| by_old.write(d)));
+    assert!(
+        matches!(
+            &o,
+            Outcome::Rejected {
+                code: "signature",
+                ..
+            }
+        ),
+        "{o:?}"
+    );
+    let by_new = package(&new, 3, Some(&p2.manifest), &data(3));
+    let o = only(deliver_and_poll(&node, "c3", |d| by_new.write(d)));
+    assert!(matches!(o, Outcome::Accepted { sequence: 3, .. }), "{o:?}");
+    // An older version is a rollback; a restart keeps the rotation and serves corte 3, whose
+    // history (corte 1 and 2 by the old key, 3 by the new one) verifies.
+    let o = deliver_delegation(
+        &node,
+        "keys-0",
+        &root,
+        &delegation(1, vec![key(&old, 1, None)]),
+    );
+    assert!(
+        matches!(&o, Outcome::Rejected { code: "keys", reason, .. } if reason.contains("rollback")),
+        "{o:?}"
+    );
+    drop(node);
+    let node = Node::open(cfg, false).expect("reopen");
+    assert_eq!(node.current().map(|c| c.sequence), Some(3));
+    let p4 = package(&old, 4, Some(&by_new.manifest), &data(4));
+    let o = only(deliver_and_poll(&node, "c4-old-key", |d| p4.write(d)));
+    assert!(
+        matches!(
+            &o,
+            Outcome::Rejected {
+                code: "signature",
+                ..
+            }
+        ),
+        "{o:?}"
+    );
 }

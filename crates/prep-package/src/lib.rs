@@ -26,6 +26,8 @@
 //!   chain, expiry, every listed file's size and hash, and no file the manifest does not list —
 //!   each refusal a [`PackageError`] with its reason.
 //!
+//! - [`Delegation`] ([`delegation`]): key rotation; an offline root key signs which online
+//!   keys may sign which corte sequences ([`verify_delegation`], [`sign_delegation`]).
 //! - [`patch`] and [`delta`]: an incremental corte as zstd patches against one the receiver
 //!   holds (the pull channel and sftp delivery send only what changed).
 //!
@@ -34,6 +36,7 @@
 //! caller hands bytes in.
 
 mod check;
+pub mod delegation;
 pub mod delta;
 mod keys;
 mod manifest;
@@ -44,6 +47,10 @@ mod pointer;
 pub use check::{
     Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MAX_SEQUENCE_STEP, PackageError, check_package,
     check_package_with, rfc3339_seconds, rfc3339_utc,
+};
+pub use delegation::{
+    DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, DelegatedKey, Delegation, DelegationError,
+    sign_delegation, verify_delegation,
 };
 pub use keys::{
     KeyError, SigningKey, VerifyingKey, generate_keys, sign_detached, sign_manifest,
