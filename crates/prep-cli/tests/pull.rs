@@ -79,3 +79,80 @@ fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
     let events = std::fs::read_to_string(node_dir.join("data/events.jsonl")).expect("events");
     assert_eq!(events.matches("\"event\":\"pull\"").count(), 3, "{events}");
 }
+
+#[test]
+fn a_pull_node_takes_a_key_rotation_from_the_origin_without_a_restart() {
+    let root = tempfile::tempdir().expect("tmp");
+    let election = root.path().join("election");
+    ok(prep(&[
+        "init",
+        &s(&election),
+        "--synth",
+        "--casillas",
+        "200",
+        "--keys",
+        "--unencrypted",
+    ]));
+    ok(prep(&["corte", "--dir", &s(&election)]));
+    let root_keys = common::generate_keys(&root.path().join("root"));
+    let new_keys = common::generate_keys(&root.path().join("k2"));
+    let log = root.path().join("stderr.log");
+    let mut processes = Processes::default();
+    let (origin, origin_addr) = start_listening(
+        &[
+            "origin",
+            "--dir",
+            &s(&election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "50",
+        ],
+        &log,
+    );
+    processes.0.push(origin);
+    let node_dir = root.path().join("node");
+    let config = node_config(
+        &node_dir,
+        &election.join("keys/prep.pub"),
+        &format!(
+            "root_key_file = \"{}\"\n\n[pull]\norigin = \"http://{origin_addr}\"\ninterval_ms = 60000\n",
+            s(&root_keys.join("prep.pub"))
+        ),
+    );
+    let (node, node_addr) = start_node(&config, &log);
+    processes.0.push(node);
+    wait_for(&node_addr, 1, Duration::from_secs(30));
+
+    // The institute retires its key after corte 1: the root key names the new one from
+    // corte 2, the delegation is published beside the cortes, and the publisher signs with
+    // the new key from then on.
+    let old_pub = election.join("keys/old.pub");
+    std::fs::copy(election.join("keys/prep.pub"), &old_pub).expect("copy");
+    ok(prep(&[
+        "keys",
+        "delegate",
+        "--root-key",
+        &s(&root_keys.join("prep.key")),
+        "--institute",
+        "INSTITUTO",
+        "--version",
+        "1",
+        "--key",
+        &format!("{}:1-1", s(&old_pub)),
+        "--key",
+        &format!("{}:2-", s(&new_keys.join("prep.pub"))),
+        "--out",
+        &s(&election.join("delegation")),
+    ]));
+    for file in ["prep.key", "prep.pub"] {
+        std::fs::copy(new_keys.join(file), election.join("keys").join(file)).expect("swap key");
+    }
+    ok(prep(&["corte", "--dir", &s(&election)]));
+    wait_for(&node_addr, 2, Duration::from_secs(20));
+    let events = std::fs::read_to_string(node_dir.join("data/events.jsonl")).expect("events");
+    assert!(events.contains("\"event\":\"keys\""), "{events}");
+    // Its history verifies across the rotation.
+    let check = prep(&["node", "check", "--config", &s(&config)]);
+    assert_eq!(check.status.code(), Some(0), "{}", common::text(&check));
+}

@@ -156,6 +156,7 @@ impl Puller {
         let latest: Latest = serde_json::from_slice(&self.get("latest.json", MAX_SMALL_BYTES)?)
             .context("the origin's latest.json is not {\"sequence\": N}")?;
         let mut pulled = Pulled::default();
+        self.update_keys(node)?;
         let first = match node.last_accepted() {
             Some(last) if last >= latest.sequence => return Ok(pulled),
             Some(last) => last + 1,
@@ -187,6 +188,47 @@ impl Puller {
             }
         }
         Ok(pulled)
+    }
+
+    /// On a node that pins a root key: the origin's key delegation (`delegation/keys.json`),
+    /// when it is newer than the node's, checked and handed to the node's inbox (and taken
+    /// in) before any corte is fetched, so a rotation takes effect at the next pull.
+    fn update_keys(&self, node: &Node) -> anyhow::Result<()> {
+        use prep_package::{DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, DelegationError};
+        let Some(root) = &node.config().root_key else {
+            return Ok(());
+        };
+        let bytes = match self.request(
+            &format!("delegation/{DELEGATION_PATH}"),
+            prep_package::delegation::MAX_DELEGATION_BYTES,
+        )? {
+            Ok(bytes) => bytes,
+            Err(404) => return Ok(()),
+            Err(status) => bail!("the origin's key delegation answered HTTP {status}"),
+        };
+        let minisig = self.get(&format!("delegation/{DELEGATION_SIGNATURE_PATH}"), 4096)?;
+        let minisig =
+            String::from_utf8(minisig).context("the delegation's signature is not text")?;
+        let current = node.delegation().as_ref().map(|d| d.version);
+        let d = match prep_package::verify_delegation(root, &bytes, &minisig, current) {
+            Ok(d) => d,
+            Err(DelegationError::Version { .. }) => return Ok(()),
+            Err(e) => bail!("the origin's key delegation is refused: {e}"),
+        };
+        let name = format!("keys-{}", d.version);
+        let tmp = node.config().inbox.join(format!(".tmp-{name}"));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)
+                .with_context(|| format!("cannot remove {}", tmp.display()))?;
+        }
+        write_new(&tmp.join(DELEGATION_PATH), &bytes)?;
+        write_new(&tmp.join(DELEGATION_SIGNATURE_PATH), minisig.as_bytes())?;
+        write_new(&tmp.join(COMPLETE_MARKER), b"")?;
+        let target = node.config().inbox.join(&name);
+        std::fs::rename(&tmp, &target)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))?;
+        node.poll_inbox()?;
+        Ok(())
     }
 
     /// Fetches corte `sequence` into `inbox/pull-<sequence>/` as a delta package: patched

@@ -32,12 +32,21 @@ pub struct ObjectIndex {
     indexed: BTreeSet<u64>,
 }
 
+/// Where an election directory keeps the key delegation in force.
+pub const DELEGATION_DIR: &str = "delegation";
+
 impl OriginDir {
     /// The election directory `root` (made by `prep init`).
     pub fn new(root: &Path) -> OriginDir {
         OriginDir {
             root: root.to_owned(),
         }
+    }
+
+    /// The key delegation in force (`DIR/delegation/`, written by `prep keys delegate --out`):
+    /// served to pull nodes as it is; they check the root key's signature.
+    pub fn delegation_dir(&self) -> PathBuf {
+        self.root.join(DELEGATION_DIR)
     }
 
     /// The folder of corte `sequence`, as `prep-publish` names it.

@@ -130,6 +130,7 @@ pub fn router(origin: Arc<Origin>) -> Router {
         .route("/objects/{sha256}", get(object))
         .route("/deltas/{sequence}/from/{base}/{part}", get(delta))
         .route(&format!("/{EVENTS_PATH}"), get(events))
+        .route("/delegation/{file}", get(delegation))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/", get(site_index))
         .fallback(get(site_file))
@@ -189,6 +190,38 @@ async fn latest(State(origin): State<Arc<Origin>>) -> Response {
             }
             r
         }
+    }
+}
+
+/// The key delegation in force: `keys.json` or its signature from `DIR/delegation/`, nothing
+/// else; 404 when the institute has none.
+async fn delegation(
+    State(origin): State<Arc<Origin>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    if ![
+        prep_package::DELEGATION_PATH,
+        prep_package::DELEGATION_SIGNATURE_PATH,
+    ]
+    .contains(&file.as_str())
+    {
+        return not_found("the delegation is keys.json and keys.json.minisig");
+    }
+    let path = origin.dir.delegation_dir().join(&file);
+    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type(&file)),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            not_found("no key delegation is published")
+        }
+        Ok(Err(e)) => server_error(&anyhow::Error::from(e)),
+        Err(e) => server_error(&anyhow::anyhow!("{e}")),
     }
 }
 
