@@ -156,3 +156,73 @@ fn a_pull_node_takes_a_key_rotation_from_the_origin_without_a_restart() {
     let check = prep(&["node", "check", "--config", &s(&config)]);
     assert_eq!(check.status.code(), Some(0), "{}", common::text(&check));
 }
+
+/// The resident memory of process `pid`, in bytes (`VmRSS` of `/proc/<pid>/status`).
+fn resident_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kb * 1024
+}
+
+#[test]
+fn a_hostile_origin_s_endless_events_line_does_not_grow_a_pull_node() {
+    use std::io::{Read, Write};
+    // An origin whose events stream is one line that never ends (every other path: 404).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let origin = listener.local_addr().expect("addr");
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let total = std::sync::Arc::clone(&sent);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let total = std::sync::Arc::clone(&total);
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let n = stream.read(&mut request).unwrap_or(0);
+                let text = String::from_utf8_lossy(&request[..n]);
+                if !text.starts_with("GET /events") {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    return;
+                }
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: ");
+                let chunk = vec![b'x'; 64 * 1024];
+                let started = Instant::now();
+                while started.elapsed() < Duration::from_secs(6) {
+                    if stream.write_all(&chunk).is_err() {
+                        return;
+                    }
+                    total.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let root = tempfile::tempdir().expect("tmp");
+    let keys = common::generate_keys(&root.path().join("keys"));
+    let node_dir = root.path().join("node");
+    let config = node_config(
+        &node_dir,
+        &keys.join("prep.pub"),
+        &format!("\n[pull]\norigin = \"http://{origin}\"\ninterval_ms = 60000\n"),
+    );
+    let log = root.path().join("stderr.log");
+    let mut processes = Processes::default();
+    let (node, _addr) = start_node(&config, &log);
+    let pid = node.id();
+    processes.0.push(node);
+    std::thread::sleep(Duration::from_secs(4));
+    let rss = resident_bytes(pid);
+    // An unbounded line reader holds everything sent (gigabytes in these seconds); the node
+    // reads at most 4 KiB of a line, drops the stream and reconnects later.
+    assert!(
+        rss < 256 << 20,
+        "the pull node holds {rss} bytes after the origin sent {} bytes of one line",
+        sent.load(std::sync::atomic::Ordering::Relaxed)
+    );
+}
