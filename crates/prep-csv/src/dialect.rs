@@ -58,6 +58,15 @@ pub struct Dialect {
     pub percent_sign: bool,
     /// The last line ends with a terminator.
     pub final_newline: bool,
+    /// Percentages of the summary carry a leading `'` (`'97.1604`, Coahuila 2023; INE 2019).
+    #[serde(default)]
+    pub percent_apostrophe: bool,
+    /// Counts of the summary are grouped in thousands with commas (`7,672`, INE 2019).
+    #[serde(default)]
+    pub thousands_separators: bool,
+    /// The corte line is quoted (`"07/06/2021 13:19 (UTC-7)"`, Sonora 2021).
+    #[serde(default)]
+    pub quoted_corte: bool,
 }
 
 impl Dialect {
@@ -74,6 +83,9 @@ impl Dialect {
             vote_totals_decimal: true,
             percent_sign: false,
             final_newline: true,
+            percent_apostrophe: false,
+            thousands_separators: false,
+            quoted_corte: false,
         }
     }
 
@@ -89,6 +101,9 @@ impl Dialect {
             vote_totals_decimal: false,
             percent_sign: false,
             final_newline: true,
+            percent_apostrophe: false,
+            thousands_separators: false,
+            quoted_corte: false,
         }
     }
 }

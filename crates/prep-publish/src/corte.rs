@@ -382,10 +382,8 @@ fn render_database(
         preamble,
         header: f.header.clone(),
         layout: e.layout.clone(),
-        rows: snap
-            .rows(&e.row_layout)
-            .map(|cells| Row { cells })
-            .collect(),
+        rows: snap.rows(&e.row_layout).map(Row::new).collect(),
+        head_source: None,
     }
 }
 

@@ -163,7 +163,8 @@ fn write_database(snap: &Snapshot) -> Vec<u8> {
         dialect,
         header,
         layout,
-        rows: snap.rows(&rows_layout).map(|cells| Row { cells }).collect(),
+        rows: snap.rows(&rows_layout).map(Row::new).collect(),
+        head_source: None,
     };
     let mut out = Vec::new();
     db.write(&mut out).expect("write");
