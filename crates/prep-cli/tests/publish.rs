@@ -184,3 +184,62 @@ fn replay_with_publish_feeds_and_cuts_in_one_process() {
         "{text}"
     );
 }
+
+#[test]
+fn init_from_another_institutes_database_keeps_the_profile_that_reproduces_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("camp");
+    let folder = prep_testdata::shared("data/campeche-2021/20210607_2000");
+    let text = ok(prep(&[
+        "init",
+        &s(&dir),
+        "--from-database",
+        &s(&folder.join("CAMP_GOB_2021.csv")),
+        "--candidaturas",
+        &s(&folder.join("CAMP_GOB_CANDIDATURA_2021.csv")),
+        "--keys",
+        "--unencrypted",
+    ]));
+    assert!(
+        text.contains("counting profile ieec-campeche-2021"),
+        "{text}"
+    );
+    // 1,193 rows: 3 fuera de catálogo (CONTABILIZADA 0 and the legend) are no expected actas.
+    assert!(
+        text.contains("election gob: 1190 expected actas loaded"),
+        "{text}"
+    );
+    let config = std::fs::read_to_string(dir.join("prep.toml")).expect("config");
+    assert!(
+        config.contains("dialect = \"ieec-campeche-2021\""),
+        "{config}"
+    );
+    let named = root.path().join("named");
+    let text = ok(prep(&[
+        "init",
+        &s(&named),
+        "--from-database",
+        &s(&puebla("PUE_GUB_2024.csv")),
+        "--candidaturas",
+        &s(&puebla("PUE_GUB_Candidaturas_2024.csv")),
+        "--keys",
+        "--unencrypted",
+        "--rules",
+        "anexo13",
+    ]));
+    assert!(text.contains("counting profile anexo13"), "{text}");
+    let bad = prep(&[
+        "init",
+        &s(&root.path().join("bad")),
+        "--from-database",
+        &s(&puebla("PUE_GUB_2024.csv")),
+        "--candidaturas",
+        &s(&puebla("PUE_GUB_Candidaturas_2024.csv")),
+        "--keys",
+        "--unencrypted",
+        "--rules",
+        "no-such-profile",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!root.path().join("bad").exists());
+}

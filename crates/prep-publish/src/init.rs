@@ -310,7 +310,7 @@ fn build(
     for (e, db) in config.elections.iter().zip(&databases) {
         let spec = election_spec(&e.id, &e.title, db, &rules);
         store.define_election(&spec)?;
-        let entries = catalogue(db);
+        let entries = catalogue(db, &rules);
         store.load_catalogue(&e.id, &entries)?;
         catalogues.push((e.id.clone(), entries.len()));
     }
