@@ -25,7 +25,9 @@ pub struct InitArgs {
     /// and dialect the format of every corte's CSV. Repeat for several elections.
     #[arg(long, value_name = "FILE")]
     from_database: Vec<PathBuf>,
-    /// The candidacy file of each --from-database, in the same order.
+    /// The candidacy file of each --from-database, in the same order. Without any, each
+    /// candidacy column (party, coalition, candidatura común) is its own candidacy, as for
+    /// institutes that publish no candidacy file.
     #[arg(long, value_name = "FILE")]
     candidaturas: Vec<PathBuf>,
     /// The election id of each --from-database, in the same order (default: from the file
@@ -106,9 +108,9 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         if args.from_database.is_empty() {
             bail!("give --from-database FILE --candidaturas FILE (repeatable), or --synth");
         }
-        if args.candidaturas.len() != args.from_database.len() {
+        if !args.candidaturas.is_empty() && args.candidaturas.len() != args.from_database.len() {
             bail!(
-                "{} --from-database but {} --candidaturas: give one candidacy file per database, in the same order",
+                "{} --from-database but {} --candidaturas: give one candidacy file per database, in the same order, or none",
                 args.from_database.len(),
                 args.candidaturas.len()
             );
@@ -118,10 +120,13 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         }
         args.from_database
             .iter()
-            .zip(&args.candidaturas)
             .enumerate()
-            .map(|(i, (db, cand))| {
-                ElectionSource::from_files(db, cand, args.election.get(i).map(String::as_str))
+            .map(|(i, db)| {
+                let id = args.election.get(i).map(String::as_str);
+                match args.candidaturas.get(i) {
+                    Some(cand) => ElectionSource::from_files(db, cand, id),
+                    None => ElectionSource::from_database(db, id),
+                }
             })
             .collect::<anyhow::Result<_>>()?
     };

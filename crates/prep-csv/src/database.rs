@@ -178,7 +178,7 @@ impl Database {
         let table = parts.table;
         let mut head_source = text[..text.len() - table.len()].to_owned();
         let mut rows: Vec<Row> = Vec::new();
-        let mut apostrophes = false;
+        let mut marks = KeyMarks::default();
         let mut line = parts.table_first_line;
         let short_rows = parts.layout.short_rows();
         for (start, end) in record_spans(table.as_bytes()) {
@@ -196,14 +196,16 @@ impl Database {
                 continue;
             }
             let (cells, had) = read_record(record.as_bytes(), line, &parts, short_rows)?;
-            apostrophes |= had;
+            marks.merge(had);
             rows.push(Row {
                 cells,
                 source: Some(record.into()),
             });
             line += line_ends.max(1);
         }
-        parts.dialect.apostrophe_keys = apostrophes;
+        parts.dialect.apostrophe_keys = marks.prefixed;
+        parts.dialect.apostrophe_digits_only =
+            marks.prefixed && !marks.prefixed_text && marks.bare_text;
         Ok(Database {
             dialect: parts.dialect,
             preamble: parts.preamble,
@@ -319,20 +321,40 @@ impl Write for Sink {
     }
 }
 
-/// The cells of one record (a row's text, with or without its line end), and whether a key
-/// cell carried the `'` prefix. `line` is the record's line number, for errors.
+/// Which key cells of catalogue rows carry the `'` prefix.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyMarks {
+    /// Some key cell does.
+    prefixed: bool,
+    /// Some key cell that does not start with a digit does (`'N/A`, IEE Puebla 2024).
+    prefixed_text: bool,
+    /// Some non-empty key cell that does not start with a digit does not (`N/A`, IEC
+    /// Coahuila 2023).
+    bare_text: bool,
+}
+
+impl KeyMarks {
+    fn merge(&mut self, o: KeyMarks) {
+        self.prefixed |= o.prefixed;
+        self.prefixed_text |= o.prefixed_text;
+        self.bare_text |= o.bare_text;
+    }
+}
+
+/// The cells of one record (a row's text, with or without its line end), and which key
+/// cells carried the `'` prefix. `line` is the record's line number, for errors.
 fn read_record(
     record: &[u8],
     line: u64,
     parts: &Parts<'_>,
     short_rows: bool,
-) -> Result<(Vec<Value>, bool), ReadError> {
+) -> Result<(Vec<Value>, KeyMarks), ReadError> {
     let layout = &parts.layout;
     let mut reader = TableReader::new(record, line, parts.dialect.delimiter, layout.width)
         .allowing_short_rows(short_rows);
     let mut raw = RawRow::default();
     if !reader.next_into(&mut raw)? {
-        return Ok((Vec::new(), false));
+        return Ok((Vec::new(), KeyMarks::default()));
     }
     let status = raw.raw(layout.contabilizada);
     // An empty cell marks an acta not captured yet in some institutes' files (and the cut
@@ -344,18 +366,22 @@ fn read_record(
         ));
     }
     let mut cells: Vec<Value> = (0..raw.len()).map(|i| raw.value(i)).collect();
-    let mut apostrophes = false;
+    let mut marks = KeyMarks::default();
     // The writer prefixes keys of catalogue rows only; strip exactly those.
     if status != b"2" {
         for &k in &layout.key_columns {
             let (stripped, had) = strip_apostrophes(raw.raw(k));
+            let text = stripped.first().is_some_and(|b| !b.is_ascii_digit());
             if had && k < cells.len() {
-                apostrophes |= !stripped.is_empty();
+                marks.prefixed |= !stripped.is_empty();
+                marks.prefixed_text |= text;
                 cells[k] = Value::parse_bytes(stripped);
+            } else if text {
+                marks.bare_text = true;
             }
         }
     }
-    Ok((cells, apostrophes))
+    Ok((cells, marks))
 }
 
 /// Where each record of a table starts and ends (its line end included): records end at a
@@ -457,6 +483,7 @@ pub(crate) fn split_parts(
         quoted_corte: lines
             .iter()
             .any(|l| l.trim_start().starts_with('"') && crate::preamble::looks_like_corte(l)),
+        apostrophe_digits_only: false,
     };
     Ok(Parts {
         dialect,
@@ -572,6 +599,7 @@ pub struct TableWriter<'l, W: Write> {
     writer: csv::Writer<W>,
     layout: &'l Layout,
     apostrophe_keys: bool,
+    apostrophe_digits_only: bool,
     cell: String,
 }
 
@@ -595,6 +623,7 @@ impl<'l, W: Write> TableWriter<'l, W> {
             writer,
             layout,
             apostrophe_keys: dialect.apostrophe_keys,
+            apostrophe_digits_only: dialect.apostrophe_digits_only,
             cell: String::new(),
         }
     }
@@ -607,19 +636,22 @@ impl<'l, W: Write> TableWriter<'l, W> {
     }
 
     /// Writes one acta row. Key cells get the `'` prefix when the dialect asks for it and the
-    /// acta is in the catalogue (CONTABILIZADA is not 2).
+    /// acta is in the catalogue (CONTABILIZADA is not 2); with
+    /// [`Dialect::apostrophe_digits_only`], only those that start with a digit.
     pub fn write_row(&mut self, cells: &[Value]) -> std::io::Result<()> {
         let fuera = cells.get(self.layout.contabilizada) == Some(&Value::Number(2));
         for (i, v) in cells.iter().enumerate() {
             self.cell.clear();
+            v.write_to(&mut self.cell);
+            let digits = self.cell.starts_with(|c: char| c.is_ascii_digit());
             if self.apostrophe_keys
                 && !fuera
                 && *v != Value::Empty
+                && (digits || !self.apostrophe_digits_only)
                 && self.layout.key_columns.contains(&i)
             {
-                self.cell.push('\'');
+                self.cell.insert(0, '\'');
             }
-            v.write_to(&mut self.cell);
             self.writer
                 .write_field(self.cell.as_bytes())
                 .map_err(std::io::Error::other)?;

@@ -67,6 +67,11 @@ pub struct Dialect {
     /// The corte line is quoted (`"07/06/2021 13:19 (UTC-7)"`, Sonora 2021).
     #[serde(default)]
     pub quoted_corte: bool,
+    /// With `apostrophe_keys`, only key cells that start with a digit get the `'`
+    /// (`'05,…,N/A`, IEC Coahuila 2023); otherwise every non-empty one does (`'N/A`, IEE
+    /// Puebla 2024).
+    #[serde(default)]
+    pub apostrophe_digits_only: bool,
 }
 
 impl Dialect {
@@ -86,6 +91,7 @@ impl Dialect {
             percent_apostrophe: false,
             thousands_separators: false,
             quoted_corte: false,
+            apostrophe_digits_only: false,
         }
     }
 
@@ -104,6 +110,7 @@ impl Dialect {
             percent_apostrophe: false,
             thousands_separators: false,
             quoted_corte: false,
+            apostrophe_digits_only: false,
         }
     }
 }
