@@ -87,7 +87,8 @@ fn direct_tally(e: &Expected, rules: &Rules) -> Tally {
                 let votes = cells(c);
                 let limit = rules
                     .has_vote_limit(entry.casilla_type)
-                    .then(|| entry.vote_limit());
+                    .then(|| entry.vote_limit())
+                    .flatten();
                 let k = classify(&votes, c.details.sin_acta, limit);
                 (k.status, k.observations, votes)
             }
