@@ -203,9 +203,7 @@ impl Database {
             });
             line += line_ends.max(1);
         }
-        parts.dialect.apostrophe_keys = marks.prefixed;
-        parts.dialect.apostrophe_digits_only =
-            marks.prefixed && !marks.prefixed_text && marks.bare_text;
+        marks.apply(&mut parts.dialect, &parts.header);
         Ok(Database {
             dialect: parts.dialect,
             preamble: parts.preamble,
@@ -231,14 +229,16 @@ impl Database {
             Some(head) if own && self.head_is(head) => buf.write_all(head.as_bytes())?,
             _ => {
                 write_preamble(&mut buf, &self.preamble, dialect)?;
-                let mut table = TableWriter::new(sink.clone(), dialect, &self.layout);
+                let mut table = TableWriter::new(sink.clone(), dialect, &self.layout)
+                    .for_header(dialect, &self.header);
                 table.write_header(&self.header)?;
                 table.flush()?;
             }
         }
         {
             let eol = dialect.line_ending.as_str();
-            let mut table = TableWriter::new(sink.clone(), dialect, &self.layout);
+            let mut table = TableWriter::new(sink.clone(), dialect, &self.layout)
+                .for_header(dialect, &self.header);
             let short_rows = self.layout.short_rows();
             for row in &self.rows {
                 let verbatim = row.source.as_deref().filter(|src| {
@@ -321,23 +321,44 @@ impl Write for Sink {
     }
 }
 
-/// Which key cells of catalogue rows carry the `'` prefix.
-#[derive(Debug, Default, Clone, Copy)]
+/// Which key cells of catalogue rows carry the `'` prefix, per header column.
+#[derive(Debug, Default, Clone)]
 struct KeyMarks {
-    /// Some key cell does.
-    prefixed: bool,
-    /// Some key cell that does not start with a digit does (`'N/A`, IEE Puebla 2024).
+    /// Per column: some cell does.
+    prefixed: std::collections::BTreeSet<usize>,
+    /// Per column: some cell that starts with a digit does not (`26` in Sonora 2021's
+    /// ID_ESTADO, whose CLAVE_CASILLA is `'260001B0100`).
+    bare_digits: std::collections::BTreeSet<usize>,
+    /// Some prefixed cell does not start with a digit (`'N/A`, IEE Puebla 2024).
     prefixed_text: bool,
-    /// Some non-empty key cell that does not start with a digit does not (`N/A`, IEC
+    /// Some non-empty cell that does not start with a digit has no prefix (`N/A`, IEC
     /// Coahuila 2023).
     bare_text: bool,
 }
 
 impl KeyMarks {
     fn merge(&mut self, o: KeyMarks) {
-        self.prefixed |= o.prefixed;
+        self.prefixed.extend(o.prefixed);
+        self.bare_digits.extend(o.bare_digits);
         self.prefixed_text |= o.prefixed_text;
         self.bare_text |= o.bare_text;
+    }
+
+    /// Sets the dialect's apostrophe style from what the rows show.
+    fn apply(&self, dialect: &mut Dialect, header: &[String]) {
+        dialect.apostrophe_keys = !self.prefixed.is_empty();
+        dialect.apostrophe_digits_only =
+            dialect.apostrophe_keys && !self.prefixed_text && self.bare_text;
+        // Only some key columns carry it: those never prefixed while holding digits.
+        let selective = self.bare_digits.iter().any(|k| !self.prefixed.contains(k));
+        dialect.apostrophe_columns = if dialect.apostrophe_keys && selective {
+            self.prefixed
+                .iter()
+                .filter_map(|&k| header.get(k).cloned())
+                .collect()
+        } else {
+            Vec::new()
+        };
     }
 }
 
@@ -373,11 +394,15 @@ fn read_record(
             let (stripped, had) = strip_apostrophes(raw.raw(k));
             let text = stripped.first().is_some_and(|b| !b.is_ascii_digit());
             if had && k < cells.len() {
-                marks.prefixed |= !stripped.is_empty();
+                if !stripped.is_empty() {
+                    marks.prefixed.insert(k);
+                }
                 marks.prefixed_text |= text;
                 cells[k] = Value::parse_bytes(stripped);
             } else if text {
                 marks.bare_text = true;
+            } else if !stripped.is_empty() {
+                marks.bare_digits.insert(k);
             }
         }
     }
@@ -484,6 +509,7 @@ pub(crate) fn split_parts(
             .iter()
             .any(|l| l.trim_start().starts_with('"') && crate::preamble::looks_like_corte(l)),
         apostrophe_digits_only: false,
+        apostrophe_columns: Vec::new(),
     };
     Ok(Parts {
         dialect,
@@ -600,6 +626,8 @@ pub struct TableWriter<'l, W: Write> {
     layout: &'l Layout,
     apostrophe_keys: bool,
     apostrophe_digits_only: bool,
+    /// The key columns that take the prefix (every key column unless the dialect names some).
+    apostrophe_columns: Vec<usize>,
     cell: String,
 }
 
@@ -624,8 +652,23 @@ impl<'l, W: Write> TableWriter<'l, W> {
             layout,
             apostrophe_keys: dialect.apostrophe_keys,
             apostrophe_digits_only: dialect.apostrophe_digits_only,
+            apostrophe_columns: layout.key_columns.clone(),
             cell: String::new(),
         }
+    }
+
+    /// Restricts the `'` prefix to the key columns the dialect names
+    /// ([`Dialect::apostrophe_columns`]), found in `header` (the table's column names).
+    pub fn for_header<S: AsRef<str>>(mut self, dialect: &Dialect, header: &[S]) -> Self {
+        if !dialect.apostrophe_columns.is_empty() {
+            self.apostrophe_columns = header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| dialect.apostrophe_columns.iter().any(|c| c == h.as_ref()))
+                .map(|(i, _)| i)
+                .collect();
+        }
+        self
     }
 
     /// Writes the header line.
@@ -648,7 +691,7 @@ impl<'l, W: Write> TableWriter<'l, W> {
                 && !fuera
                 && *v != Value::Empty
                 && (digits || !self.apostrophe_digits_only)
-                && self.layout.key_columns.contains(&i)
+                && self.apostrophe_columns.contains(&i)
             {
                 self.cell.insert(0, '\'');
             }

@@ -72,6 +72,11 @@ pub struct Dialect {
     /// Puebla 2024).
     #[serde(default)]
     pub apostrophe_digits_only: bool,
+    /// With `apostrophe_keys`, the key columns that carry the `'` when only some do
+    /// (`CLAVE_CASILLA` and `CLAVE_ACTA` in IEE Sonora 2021, not `ID_ESTADO`); empty: every
+    /// key column.
+    #[serde(default)]
+    pub apostrophe_columns: Vec<String>,
 }
 
 impl Dialect {
@@ -92,6 +97,7 @@ impl Dialect {
             thousands_separators: false,
             quoted_corte: false,
             apostrophe_digits_only: false,
+            apostrophe_columns: Vec::new(),
         }
     }
 
@@ -111,6 +117,7 @@ impl Dialect {
             thousands_separators: false,
             quoted_corte: false,
             apostrophe_digits_only: false,
+            apostrophe_columns: Vec::new(),
         }
     }
 }

@@ -88,7 +88,12 @@ pub fn candidacy_per_column(db: &Database) -> Vec<u8> {
         .and_then(|i| db.rows.first().map(|r| r.text(i)))
         .unwrap_or_default();
     let mut out = String::from("ID_ENTIDAD,PARTIDO_CI,CANDIDATURA\n");
-    for c in db.layout.vote_columns.iter().filter(|c| c.is_candidacy_column()) {
+    for c in db
+        .layout
+        .vote_columns
+        .iter()
+        .filter(|c| c.is_candidacy_column())
+    {
         out.push_str(&format!("{entidad},{0},{0}\n", c.name));
     }
     out.into_bytes()

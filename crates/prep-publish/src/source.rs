@@ -109,6 +109,10 @@ pub fn replay_events(
     let mut plan = ReplayPlan::default();
     let mut untimed = Vec::new();
     let mut keys = keys.iter();
+    // Actas fuera de catálogo that the file identifies alike (Sonora 2021 lists each as `-`):
+    // the second and later are told apart by their occurrence, as repeated catalogue keys are.
+    let mut fuera_seen: std::collections::HashMap<(String, Option<String>), u32> =
+        std::collections::HashMap::new();
     for (n, row) in db.rows.iter().enumerate() {
         let line = n + 1;
         let status = row.text(db.layout.contabilizada);
@@ -122,7 +126,15 @@ pub fn replay_events(
                 )
             })?;
         let ident = if st == Contabilizada::FueraDeCatalogo {
-            columns.ident(row)
+            let mut ident = columns.ident(row);
+            let seen = fuera_seen
+                .entry((ident.clave_acta.clone(), ident.id_area.clone()))
+                .or_insert(0);
+            *seen += 1;
+            if *seen > 1 && ident.occurrence.is_none() {
+                ident.occurrence = Some(*seen);
+            }
+            ident
         } else {
             let key = keys.next().ok_or_else(|| {
                 format!("row {line}: more expected actas than the store's catalogue holds")
