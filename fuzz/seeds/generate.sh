@@ -124,4 +124,75 @@ JwcW4GAu1OmLG0fbX62buw3y2c3qoJaqkak5s2HQMkhKIOcZ3NZqXndU9CQ6D8XNAP+eU/xRZ7zpoCFR
 SIGNATURE
 } >"$pkg/signed-seed.bin"
 
+# Dialect detection (dialect_detection): the dialects seen in published files since 2017,
+# written by hand in miniature.
+dia="$here/dialect_detection"
+mkdir -p "$dia"
+
+# The pre-2018 format: 10 summary fields in their order, an empty ACTAS_FUERA_CATALOGO and
+# PARTICIPACION_CIUDADANA, the header starting at ID_ESTADO, `Sin dato` cells, a row cut after
+# its identification columns (not captured), CRLF.
+{
+  printf 'Gobernador\r\n'
+  printf '05/06/2017 13:00 (UTC-6)\r\n'
+  printf 'ACTAS_ESPERADAS,ACTAS_FUERA_CATALOGO,ACTAS_REGISTRADAS,ACTAS_CAPTURADAS,PORCENTAJE_ACTAS_CAPTURADAS,ACTAS_CONTABILIZADAS,PORCENTAJE_ACTAS_CONTABILIZADAS,PORCENTAJE_ACTAS_INCONSISTENCIAS,ACTAS_NO_CONTABILIZADAS,PARTICIPACION_CIUDADANA\r\n'
+  printf '2,,1,1,50.0000,1,50.0000,0.0000,0,\r\n'
+  printf '\r\n'
+  printf 'ID_ESTADO,ESTADO,ID_DISTRITO_LOCAL,SECCION,TIPO_CASILLA,NUM_BOLETAS_EXTRAIDAS,PAN,PRI,NULOS,TOTAL_VOTOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\r\n'
+  printf '5,Coahuila,1,4,B,30,10,Sin dato,1,11,500,,1\r\n'
+  printf '5,Coahuila,1,4,C,Sin dato\r\n'
+} >"$dia/pre-2018-cut-row.csv"
+
+# INE 2019: `sep=|`, Latin-1, thousands separators, `'…%` percentages, d/m/yyyy corte, a
+# fuera de catálogo row marked in OBSERVACIONES, apostrophes on both sides of the keys.
+{
+  printf 'sep=|\n'
+  printf 'GUBERNATURA\n'
+  printf '3/6/2019 09:15 (UTC-5)\n'
+  printf 'ACTAS_ESPERADAS|ACTAS_REGISTRADAS|ACTAS_FUERA_DE_CAT\xc1LOGO|ACTAS_CAPTURADAS|PORCENTAJE_ACTAS_CAPTURADAS|LISTA_NOMINAL_ACTAS_CONTABILIZADAS\n'
+  printf "1|2|1|1|'100.0000%%|4,269\n"
+  printf '\n'
+  printf 'CLAVE_CASILLA|CLAVE_ACTA|ID_ESTADO|SECCION|TIPO_CASILLA|PAN|NULOS|TOTAL_VOTOS|LISTA_NOMINAL|OBSERVACIONES|CONTABILIZADA\n'
+  printf "'210000M0100'|'210000M010002'|21|0|M|305|17|322|4269|-|1\n"
+  printf -- '-|-|21|-|-|-|-|-|-|No identificadas - Fuera del cat\xe1logo|-\n'
+} >"$dia/ine-2019-sep-latin1.csv"
+
+# IEE Sonora 2021: BOM, quoted corte line, accented summary names, some cells quoted, a fuera
+# de catálogo row with `-`, apostrophes on two key columns only.
+{
+  printf '\xEF\xBB\xBFGUBERNATURA\n'
+  printf '"07/06/2021 13:19 (UTC-7)"\n'
+  printf 'ACTAS_ESPERADAS,ACTAS_REGISTRADAS,ACTAS_FUERA_CAT\xc3\x81LOGO,PORCENTAJE_ACTAS_CON_INCONSISTENCIAS\n'
+  printf '1,2,1,0.0000\n'
+  printf '\n'
+  printf 'CLAVE_CASILLA,CLAVE_ACTA,ID_ESTADO,SECCION,TIPO_CASILLA,CC_PAN_PRI_PRD,NULOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA,SHA,FECHA_HORA_ACOPIO\n'
+  printf "'260001B0100,'260001B01002,26,0001,B,131,36,554,,1,af45,\"07/06/2021 01:51:00\"\n"
+  printf -- '-,-,26,,,-,-,-,"FUERA DE CAT\xc3\x81LOGO",-,-,"06/06/2021 19:20:43"\n'
+} >"$dia/sonora-2021-quoted.csv"
+
+# Campeche 2021's corte cero: a values line one value short, empty CONTABILIZADA, bare CR.
+{
+  printf 'GUBERNATURA\r'
+  printf '01/06/2021 18:52 (UTC-5)\r'
+  printf 'ACTAS_ESPERADAS,ACTAS_REGISTRADAS,TOTAL_VOTOS_C_CS,PORCENTAJE_PARTICIPACION_CIUDADANA\r'
+  printf '1,0,,0\r'
+  printf '\r'
+  printf 'CLAVE_CASILLA,CLAVE_ACTA,ID_ESTADO,SECCION,TIPO_CASILLA,PAN,NULOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\r'
+  printf "'040001B0100,'040001B010005,'04,'0001,B,,,557,,\r"
+} >"$dia/campeche-corte-cero-cr.csv"
+
+# Coahuila 2023: `'`-prefixed percentages; mixed line ends in the rows (Guanajuato 2021).
+{
+  printf 'GUBERNATURA\n'
+  printf '05/06/2023 13:15 (UTC-6)\n'
+  printf '\n'
+  printf 'ACTAS_ESPERADAS,PORCENTAJE_ACTAS_CAPTURADAS,PORCENTAJE_PARTICIPACION_CIUDADANA\n'
+  printf "2,'100.0000,'56.3520\n"
+  printf '\n'
+  printf 'CLAVE_CASILLA,CLAVE_ACTA,ID_ENTIDAD,TIPO_CASILLA,PAN,NULOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\n'
+  printf "'050000M0000,'050000M00002,'05,M,199,8,22818,-,1\r\n"
+  printf "'050001B0100,'050001B01002,'05,B,20,1,500, ,1\n"
+} >"$dia/coahuila-2023-apostrophe-percent.csv"
+
+echo "seeds: wrote $(find "$dia" -type f | wc -l) dialect_detection inputs under $dia"
 echo "seeds: wrote $(find "$db" -type f | wc -l) database, $(find "$cand" -type f | wc -l) candidaturas and $(find "$pkg" -type f | wc -l) package inputs under $here"

@@ -9,8 +9,7 @@ use prep_count::{
 };
 use prep_csv::{Head, PublishedSummary, RawRow, ReadError, Table, decode_auto};
 use prep_model::{
-    CandidacyMap, CandidacyScope, CasillaType, Contabilizada, Observation, Observations, Value,
-    area_key,
+    CandidacyMap, CandidacyScope, CasillaType, Observation, Observations, Value, area_key,
 };
 use rustc_hash::FxHashMap as HashMap;
 
@@ -126,8 +125,18 @@ impl Pass<'_> {
 
     fn add(&mut self, row: &RawRow, head: &Head) {
         let layout = &head.layout;
+        let rules = &self.options.rules;
+        let obs_cell = row.raw(layout.observaciones);
+        let observations = match self.observations.get(obs_cell) {
+            Some(o) => *o,
+            None => {
+                let o = rules.observations(&decode_auto(obs_cell));
+                self.observations.insert(obs_cell.into(), o);
+                o
+            }
+        };
         let status_cell = row.raw(layout.contabilizada);
-        let Some(status) = Contabilizada::parse_bytes(status_cell) else {
+        let Some(status) = rules.status(status_cell, &observations) else {
             let found = String::from_utf8_lossy(status_cell).into_owned();
             self.malformed(ReadError::at(
                 row.line(),
@@ -136,15 +145,6 @@ impl Pass<'_> {
             return;
         };
         self.rows += 1;
-        let obs_cell = row.raw(layout.observaciones);
-        let observations = match self.observations.get(obs_cell) {
-            Some(o) => *o,
-            None => {
-                let o = Observations::parse(&decode_auto(obs_cell));
-                self.observations.insert(obs_cell.into(), o);
-                o
-            }
-        };
         self.votes.clear();
         self.votes
             .extend(layout.votes.clone().map(|i| row.value(i)));
@@ -251,7 +251,11 @@ impl Pass<'_> {
         let printed = PublishedSummary::render_named(&summary, &head.dialect, names);
         let differences = published
             .as_ref()
-            .map(|p| differences(p, &printed, &summary))
+            .map(|p| differences(p, &printed, &summary, &self.tally, rules))
+            .unwrap_or_default();
+        let unpublished = published
+            .as_ref()
+            .map(|p| p.unpublished().into_iter().map(str::to_owned).collect())
             .unwrap_or_default();
         let columns = head.layout.vote_columns.clone();
         let columns_totals = columns
@@ -316,6 +320,9 @@ impl Pass<'_> {
             summary,
             printed,
             differences,
+            unpublished,
+            profile: rules.name.clone(),
+            profiles_tried: Vec::new(),
             tally: self.tally,
             columns_totals,
             candidacies,
@@ -373,17 +380,22 @@ fn choose_stage(
     (CorteStage::Final, StageSource::Default)
 }
 
-/// Compares every summary field, under the file's own names.
+/// Compares every summary field the file prints a value for, under the file's own names.
 fn differences(
     published: &PublishedSummary,
     printed: &PublishedSummary,
     summary: &prep_count::Summary,
+    tally: &Tally,
+    rules: &Rules,
 ) -> Vec<Difference> {
     SummaryField::ALL
         .iter()
         .filter_map(|&field| {
             let recomputed = summary.get(field);
             let raw = published.raw(field);
+            if raw.is_none_or(|r| r.trim().is_empty()) {
+                return None;
+            }
             let parsed: Option<SummaryValue> =
                 raw.and_then(|r| SummaryValue::parse_published(field, r));
             if parsed == Some(recomputed) {
@@ -402,6 +414,7 @@ fn differences(
                     .map_or_else(|| recomputed.to_string(), str::to_owned),
                 name,
                 published: raw.map(str::to_owned),
+                reason: crate::explain::reason(field, parsed, tally, rules),
             })
         })
         .collect()

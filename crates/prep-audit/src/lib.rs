@@ -15,6 +15,9 @@
 //!   it is the last corte; by default the stage is inferred from the printed participation
 //!   (the only field that depends on it) and reported as inferred.
 //!
+//! - [`choose_profile`]: recounts under each counting profile ([`prep_count::profiles`])
+//!   until one reproduces the published summary (`prep recount --rules auto`), reporting each
+//!   profile tried ([`ProfileOutcome`]).
 //! - [`aggregate`]: tallies of an in-memory [`prep_csv::Database`] per area of any level
 //!   (entidad, distrito, municipio, sección, casilla); every level sums to the total.
 //!
@@ -22,14 +25,17 @@
 //! ([`Recount::malformed`]) and left out of the counts.
 
 mod engine;
+mod explain;
 mod levels;
 mod pipeline;
+mod profiles;
 mod report;
 
 pub use engine::{RecountOptions, StageChoice};
 pub use levels::{aggregate, area_key};
 pub use pipeline::{recount, recount_read};
+pub use profiles::choose_profile;
 pub use report::{
-    AreaTotals, CandidacyTotal, ColumnTotal, Difference, Recount, RowFinding, RowFindingKind,
-    StageSource,
+    AreaTotals, CandidacyTotal, ColumnTotal, Difference, ProfileOutcome, Recount, RowFinding,
+    RowFindingKind, StageSource,
 };

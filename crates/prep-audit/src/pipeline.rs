@@ -67,6 +67,7 @@ pub fn recount_read(mut input: impl Read, options: &RecountOptions) -> Result<Re
                         first_line: job.first_line,
                         delimiter: head.dialect.delimiter,
                         width: head.layout.width,
+                        short_rows: head.layout.short_rows(),
                     };
                     let pass = read_part(head, table, options);
                     if let Ok(mut done) = done.lock() {

@@ -16,6 +16,26 @@ pub struct Difference {
     pub published: Option<String>,
     /// The recomputed value, in the file's number style.
     pub recomputed: String,
+    /// What in the rows or the rules makes the difference.
+    pub reason: String,
+}
+
+/// How one counting profile fared on a file ([`crate::choose_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileOutcome {
+    /// The profile's name.
+    pub profile: String,
+    /// Summary fields that differ under it.
+    pub differences: usize,
+    /// Rows it cannot read (a CONTABILIZADA it does not know, a cut row).
+    pub malformed: usize,
+}
+
+impl ProfileOutcome {
+    /// True when the profile reads every row and reproduces every published field.
+    pub fn reproduces(&self) -> bool {
+        self.differences == 0 && self.malformed == 0
+    }
 }
 
 /// What is wrong with one acta row.
@@ -120,6 +140,13 @@ pub struct Recount {
     pub printed: PublishedSummary,
     /// Fields whose printed value differs from the recount.
     pub differences: Vec<Difference>,
+    /// Summary names the file prints without a value (an empty cell, or a values line
+    /// shorter than the names): nothing to compare them with.
+    pub unpublished: Vec<String>,
+    /// The counting profile the rows were recounted with ([`prep_count::Rules::name`]).
+    pub profile: String,
+    /// With `--rules auto`: every profile tried, in order, and how it fared.
+    pub profiles_tried: Vec<ProfileOutcome>,
     /// Totals of the whole file.
     #[serde(skip)]
     pub tally: Tally,

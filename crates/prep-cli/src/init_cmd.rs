@@ -25,7 +25,9 @@ pub struct InitArgs {
     /// and dialect the format of every corte's CSV. Repeat for several elections.
     #[arg(long, value_name = "FILE")]
     from_database: Vec<PathBuf>,
-    /// The candidacy file of each --from-database, in the same order.
+    /// The candidacy file of each --from-database, in the same order. Without any, each
+    /// candidacy column (party, coalition, candidatura común) is its own candidacy, as for
+    /// institutes that publish no candidacy file.
     #[arg(long, value_name = "FILE")]
     candidaturas: Vec<PathBuf>,
     /// The election id of each --from-database, in the same order (default: from the file
@@ -56,6 +58,11 @@ pub struct InitArgs {
     /// UTC offset of the institute (`-06:00`); default: the database's corte line.
     #[arg(long, value_name = "±HH:00", allow_hyphen_values = true)]
     utc_offset: Option<String>,
+    /// Counting profile written in prep.toml (`[rules] dialect`): `auto` recounts the first
+    /// --from-database with each shipped profile and keeps the first that reproduces its
+    /// summary (or the closest); a name picks a shipped profile (see `prep recount --help`).
+    #[arg(long, default_value = "auto", value_name = "NAME|auto")]
+    rules: String,
     /// Minutes between cortes.
     #[arg(long, value_name = "MINUTES", default_value_t = 10)]
     period: u32,
@@ -101,9 +108,9 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         if args.from_database.is_empty() {
             bail!("give --from-database FILE --candidaturas FILE (repeatable), or --synth");
         }
-        if args.candidaturas.len() != args.from_database.len() {
+        if !args.candidaturas.is_empty() && args.candidaturas.len() != args.from_database.len() {
             bail!(
-                "{} --from-database but {} --candidaturas: give one candidacy file per database, in the same order",
+                "{} --from-database but {} --candidaturas: give one candidacy file per database, in the same order, or none",
                 args.from_database.len(),
                 args.candidaturas.len()
             );
@@ -113,10 +120,13 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         }
         args.from_database
             .iter()
-            .zip(&args.candidaturas)
             .enumerate()
-            .map(|(i, (db, cand))| {
-                ElectionSource::from_files(db, cand, args.election.get(i).map(String::as_str))
+            .map(|(i, db)| {
+                let id = args.election.get(i).map(String::as_str);
+                match args.candidaturas.get(i) {
+                    Some(cand) => ElectionSource::from_files(db, cand, id),
+                    None => ElectionSource::from_database(db, id),
+                }
             })
             .collect::<anyhow::Result<_>>()?
     };
@@ -139,6 +149,12 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
             "a directory needs a signing key: --keys to make one, or --key FILE --public-key FILE"
         ),
     };
+    // A synthetic election follows Anexo 13 as written.
+    let profile = if args.synth && args.rules == "auto" {
+        prep_count::Rules::anexo13().name
+    } else {
+        choose_rules(&args.rules, &sources)?
+    };
     let settings = InitSettings {
         institute: Named {
             id: args.institute,
@@ -152,13 +168,17 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         period_minutes: args.period,
         opening: args.opening,
         closing: args.closing,
-        rules: RulesConfig::default(),
+        rules: RulesConfig {
+            dialect: profile,
+            ..RulesConfig::default()
+        },
         expiry_hours: args.expiry_hours,
         image_host: args.image_host,
     };
     let report = init(&args.dir, &settings, &sources, &keys)?;
     let s = &report.config.schedule;
     println!("election directory {}", args.dir.display());
+    println!("  counting profile {}", report.config.rules.dialect);
     for (id, n) in &report.catalogues {
         println!("  election {id}: {n} expected actas loaded");
     }
@@ -171,4 +191,30 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         args.dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The counting profile for `--rules`: a shipped one by name, or with `auto` the first that
+/// reproduces the first database's published summary (the closest when none does).
+fn choose_rules(rules: &str, sources: &[ElectionSource]) -> anyhow::Result<String> {
+    if rules != "auto" {
+        if prep_count::profiles::profile(rules).is_none() {
+            bail!(
+                "--rules {rules}: no such profile (shipped: {})",
+                prep_count::profiles::profile_names().join(", ")
+            );
+        }
+        return Ok(rules.to_owned());
+    }
+    let Some(first) = sources.first() else {
+        return Ok(prep_count::Rules::anexo13().name);
+    };
+    let options = prep_audit::RecountOptions::default();
+    let chosen = prep_audit::choose_profile(&prep_count::profiles::profiles(), |r| {
+        let options = prep_audit::RecountOptions {
+            rules: r.clone(),
+            ..options.clone()
+        };
+        prep_audit::recount(&first.database, &options)
+    })?;
+    Ok(chosen.map_or_else(|| prep_count::Rules::anexo13().name, |r| r.profile))
 }

@@ -1,8 +1,10 @@
 //! `prep recount`: the auditor's tool.
 
 use anyhow::Context;
-use prep_audit::{RecountOptions, RowFindingKind, StageChoice, StageSource, recount_read};
-use prep_count::CorteStage;
+use prep_audit::{
+    Recount, RecountOptions, RowFindingKind, StageChoice, StageSource, choose_profile, recount_read,
+};
+use prep_count::{CorteStage, Rules};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,8 @@ Exit codes:
   0  recount done; with --check, every summary field agrees with the published one
   1  --check: at least one summary field differs (each is listed); with --strict, also
      when an acta row disagrees with the rules
-  2  usage error, or the file cannot be read or is not a PREP database
+  2  usage error, or the file cannot be read or is not a PREP database (or --rules names no
+     profile)
   3  some rows are malformed (each is listed with its line and reason); the rest were counted";
 
 /// Arguments of `prep recount`.
@@ -21,8 +24,11 @@ Exit codes:
 Recount a published PREP database from its acta rows, as an auditor would: recompute the 13
 summary fields (Anexo 13 rules, percentages truncated to four decimals) and print them in the
 file's own format, with totals per vote column and, given the candidacy file, per candidacy.
-Any dialect is read: BOM or not, comma or pipe, quoted cells, 'apostrophe keys, the INE
-2018/2021 and 2024/OPL header names.")]
+Any dialect is read: BOM or not, UTF-8 or Latin-1, comma or pipe (`sep=|`), quoted cells,
+'apostrophe keys, `'`-prefixed or `%` percentages, thousands separators, the pre-2018 format
+and the INE 2018/2021 and 2024/OPL header names. The ways institutes apply the rules differ
+(which legends are inconsistencies, how fuera de catálogo and not-captured rows are marked):
+each way is a counting profile, and `--rules auto` finds the one that reproduces the file.")]
 pub struct RecountArgs {
     /// The database file (`PUE_GUB_2024.csv`, `PRES_2024.csv`, …), or `-` for standard input.
     file: PathBuf,
@@ -47,6 +53,12 @@ pub struct RecountArgs {
     /// With --check, acta rows that disagree with the rules also make the check fail.
     #[arg(long)]
     strict: bool,
+    /// Counting profile: `auto` tries the shipped profiles in order and keeps the first that
+    /// reproduces the published summary (or the closest), and says which; a name picks a
+    /// shipped profile (anexo13, iee-sonora-2021, ine-2019, ieeg-guanajuato-2021,
+    /// ieec-campeche-2021, iec-coahuila-2017); any other value is a TOML profile file.
+    #[arg(long, default_value = "auto", value_name = "NAME|FILE|auto")]
+    rules: String,
     /// Threads that recount chunks of rows while the file is read; 0 uses one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
@@ -58,6 +70,32 @@ enum Stage {
     Auto,
     Preliminary,
     Final,
+}
+
+/// The profiles `--rules` names: every shipped one for `auto`, a shipped one by name, or the
+/// TOML file at that path.
+fn profiles_for(rules: &str) -> anyhow::Result<Vec<Rules>> {
+    if rules == "auto" {
+        return Ok(prep_count::profiles::profiles());
+    }
+    if let Some(p) = prep_count::profiles::profile(rules) {
+        return Ok(vec![p]);
+    }
+    let path = std::path::Path::new(rules);
+    if !path.exists() {
+        anyhow::bail!(
+            "--rules {rules}: no such profile (shipped: {}) nor file",
+            prep_count::profiles::profile_names().join(", ")
+        );
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut p = Rules::from_toml(&text)
+        .with_context(|| format!("{}: not a counting profile", path.display()))?;
+    if p.name.is_empty() {
+        p.name = path.display().to_string();
+    }
+    Ok(vec![p])
 }
 
 fn read_input(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
@@ -91,14 +129,30 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         ..RecountOptions::default()
     };
-    let r = if args.file.as_os_str() == "-" {
-        recount_read(std::io::stdin().lock(), &options)
+    let profiles = profiles_for(&args.rules)?;
+    // Standard input is read once and kept, since `auto` may recount more than once.
+    let stdin = if args.file.as_os_str() == "-" {
+        Some(read_input(&args.file)?)
     } else {
-        let file = std::fs::File::open(&args.file)
-            .with_context(|| format!("cannot read {}", args.file.display()))?;
-        recount_read(file, &options)
-    }
-    .with_context(|| format!("{}", args.file.display()))?;
+        None
+    };
+    let recount_with = |rules: &Rules| -> anyhow::Result<Recount> {
+        let options = RecountOptions {
+            rules: rules.clone(),
+            ..options.clone()
+        };
+        let r = match &stdin {
+            Some(bytes) => recount_read(&bytes[..], &options),
+            None => {
+                let file = std::fs::File::open(&args.file)
+                    .with_context(|| format!("cannot read {}", args.file.display()))?;
+                recount_read(file, &options)
+            }
+        };
+        r.with_context(|| format!("{}", args.file.display()))
+    };
+    let r =
+        choose_profile(&profiles, recount_with)?.context("no counting profile to recount with")?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;
@@ -106,7 +160,7 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_text(&mut out, &args, &r)?;
     }
-    let summary_differs = r.published.is_none() || !r.differences.is_empty();
+    let summary_differs = !r.differences.is_empty();
     let rows_differ = args.strict && !r.row_findings.is_empty();
     let code = if !r.malformed.is_empty() {
         3
@@ -140,11 +194,9 @@ fn print_text(
         StageSource::InferredFromPublished => "inferred from the published participation",
         StageSource::Default => "default: the published participation matches neither base",
     };
-    writeln!(
-        out,
-        "{} acta rows; participation {base}, {source}\n",
-        r.rows
-    )?;
+    writeln!(out, "{} acta rows; participation {base}, {source}", r.rows)?;
+    print_profile(out, r)?;
+    writeln!(out)?;
     writeln!(out, "Recomputed summary:")?;
     writeln!(
         out,
@@ -153,15 +205,35 @@ fn print_text(
         r.printed.values.join(&sep)
     )?;
     if args.check {
+        if !r.unpublished.is_empty() {
+            writeln!(
+                out,
+                "Not published (no value to compare): {}",
+                r.unpublished.join(", ")
+            )?;
+        }
         match &r.published {
             None => writeln!(
                 out,
-                "CHECK FAILED: the file has no summary to compare with.\n"
+                "Check: nothing to check, the file has no summary (acta rows only).\n"
             )?,
-            Some(_) if r.differences.is_empty() => writeln!(
-                out,
-                "Check: all 13 summary fields agree with the published summary.\n"
-            )?,
+            Some(p) if r.differences.is_empty() => {
+                let compared = prep_count::SummaryField::ALL
+                    .iter()
+                    .filter(|f| p.raw(**f).is_some_and(|v| !v.trim().is_empty()))
+                    .count();
+                if compared == 13 {
+                    writeln!(
+                        out,
+                        "Check: all 13 summary fields agree with the published summary.\n"
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "Check: all {compared} published summary fields agree with the published summary.\n"
+                    )?;
+                }
+            }
             Some(_) => {
                 writeln!(
                     out,
@@ -180,6 +252,7 @@ fn print_text(
                         "  {:<40} {:>16} {:>16}",
                         d.name, published, d.recomputed
                     )?;
+                    writeln!(out, "      {}", d.reason)?;
                 }
                 writeln!(out)?;
             }
@@ -248,6 +321,32 @@ fn print_text(
         for e in &r.malformed {
             writeln!(out, "  {e}")?;
         }
+    }
+    Ok(())
+}
+
+/// Which counting profile was used, and with `--rules auto`, how each one tried fared.
+fn print_profile(out: &mut impl Write, r: &Recount) -> anyhow::Result<()> {
+    if r.profiles_tried.len() <= 1 && r.profiles_tried.iter().all(|t| t.reproduces()) {
+        writeln!(out, "Counting profile: {}", r.profile)?;
+        return Ok(());
+    }
+    let reproduced = r
+        .profiles_tried
+        .iter()
+        .any(|t| t.profile == r.profile && t.reproduces());
+    let verdict = if reproduced {
+        "reproduces the published summary"
+    } else {
+        "the closest: no profile reproduces the published summary"
+    };
+    writeln!(out, "Counting profile: {} ({verdict})", r.profile)?;
+    for t in &r.profiles_tried {
+        writeln!(
+            out,
+            "  tried {:<22} {} field(s) differ, {} row(s) unreadable",
+            t.profile, t.differences, t.malformed
+        )?;
     }
     Ok(())
 }

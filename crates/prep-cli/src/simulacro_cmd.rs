@@ -39,10 +39,11 @@ pub struct SimulacroArgs {
     #[arg(long, default_value = "720")]
     speed: String,
     /// Replay this published database instead of a synthetic election.
-    #[arg(long, value_name = "FILE", requires = "candidaturas")]
-    replay: Option<PathBuf>,
-    /// The candidacy file of --replay's database.
     #[arg(long, value_name = "FILE")]
+    replay: Option<PathBuf>,
+    /// The candidacy file of --replay's database; without it, each candidacy column is its
+    /// own candidacy (for institutes that publish no candidacy file).
+    #[arg(long, value_name = "FILE", requires = "replay")]
     candidaturas: Option<PathBuf>,
     /// The key=value file scripts/sshd.sh prints: one node then takes its cortes over SFTP.
     #[arg(long, value_name = "FILE")]
@@ -106,6 +107,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
             "--candidaturas".into(),
             path(c),
         ]),
+        (Some(db), None) => init.extend(["--from-database".into(), path(db)]),
         _ => init.extend([
             "--synth".into(),
             "--casillas".into(),

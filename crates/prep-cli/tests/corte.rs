@@ -188,3 +188,51 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
     ]);
     assert_eq!(again.status.code(), Some(2));
 }
+
+/// IEC Coahuila 2017, the pre-2018 format whose rows carry no capture times: packaged as
+/// published (its database zipped byte for byte) and accepted by `prep verify`.
+#[test]
+fn corte_from_a_pre_2018_database_is_packaged_and_verifies() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let s = |p: &Path| p.to_str().expect("utf-8 path").to_owned();
+    let keys = common::generate_keys(&root.path().join("keys"));
+    let folder = prep_testdata::shared("data/coahuila-2017");
+    let db = folder.join("COAH_GOB_2017.csv");
+    let out = root.path().join("c1");
+    ok(prep(&[
+        "corte",
+        "--from-database",
+        &s(&db),
+        "--candidaturas",
+        &s(&folder.join("COAH_GOB_CANDIDATOS_2017.csv")),
+        "--key",
+        &s(&keys.join("prep.key")),
+        "--out",
+        &s(&out),
+    ]));
+    let verified = ok(prep(&[
+        "verify",
+        &s(&out),
+        "--key",
+        &s(&keys.join("prep.pub")),
+    ]));
+    assert!(
+        verified.starts_with("OK: corte 2017-06-05T13:00:00-06:00"),
+        "{verified}"
+    );
+    let zip_path = files(&out)
+        .into_keys()
+        .find(|k| k.ends_with("_PREP_COAH.zip"))
+        .expect("zipped database");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(out.join(&zip_path)).expect("zip"))
+        .expect("zip archive");
+    let mut csv = Vec::new();
+    zip.by_name("COAH_GOB_2017.csv")
+        .expect("database in the zip")
+        .read_to_end(&mut csv)
+        .expect("read");
+    assert!(
+        csv == std::fs::read(&db).expect("db"),
+        "zipped database differs"
+    );
+}

@@ -187,3 +187,139 @@ fn replay_with_publish_feeds_and_cuts_in_one_process() {
         "{text}"
     );
 }
+
+#[test]
+fn init_from_another_institutes_database_keeps_the_profile_that_reproduces_it() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("camp");
+    let folder = prep_testdata::shared("data/campeche-2021/20210607_2000");
+    let text = ok(prep(&[
+        "init",
+        &s(&dir),
+        "--from-database",
+        &s(&folder.join("CAMP_GOB_2021.csv")),
+        "--candidaturas",
+        &s(&folder.join("CAMP_GOB_CANDIDATURA_2021.csv")),
+        "--keys",
+        "--unencrypted",
+    ]));
+    assert!(
+        text.contains("counting profile ieec-campeche-2021"),
+        "{text}"
+    );
+    // 1,193 rows: 3 fuera de catálogo (CONTABILIZADA 0 and the legend) are no expected actas.
+    assert!(
+        text.contains("election gob: 1190 expected actas loaded"),
+        "{text}"
+    );
+    let config = std::fs::read_to_string(dir.join("prep.toml")).expect("config");
+    assert!(
+        config.contains("dialect = \"ieec-campeche-2021\""),
+        "{config}"
+    );
+    let named = root.path().join("named");
+    let text = ok(prep(&[
+        "init",
+        &s(&named),
+        "--from-database",
+        &s(&puebla("PUE_GUB_2024.csv")),
+        "--candidaturas",
+        &s(&puebla("PUE_GUB_Candidaturas_2024.csv")),
+        "--keys",
+        "--unencrypted",
+        "--rules",
+        "anexo13",
+    ]));
+    assert!(text.contains("counting profile anexo13"), "{text}");
+    let bad = prep(&[
+        "init",
+        &s(&root.path().join("bad")),
+        "--from-database",
+        &s(&puebla("PUE_GUB_2024.csv")),
+        "--candidaturas",
+        &s(&puebla("PUE_GUB_Candidaturas_2024.csv")),
+        "--keys",
+        "--unencrypted",
+        "--rules",
+        "no-such-profile",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!root.path().join("bad").exists());
+}
+
+/// The zipped database of the last corte under `dir`.
+fn last_zipped_database(dir: &Path, name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let cortes = dir.join("cortes");
+    let mut seqs: Vec<PathBuf> = std::fs::read_dir(&cortes)
+        .expect("cortes")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    seqs.sort();
+    let datos = seqs.last().expect("a corte").join("datos");
+    let zip_path = std::fs::read_dir(&datos)
+        .expect("datos")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|x| x == "zip"))
+        .expect("zip");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(zip_path).expect("open")).expect("zip");
+    let mut out = Vec::new();
+    zip.by_name(name)
+        .expect("database in the zip")
+        .read_to_end(&mut out)
+        .expect("read");
+    out
+}
+
+#[test]
+fn replay_of_sonora_2021_cuts_a_final_corte_with_its_actas_fuera_de_catalogo() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("son");
+    let db = prep_testdata::shared("data/sonora-2021/SON_GOB_2021.csv");
+    ok(prep(&[
+        "init",
+        &s(&dir),
+        "--from-database",
+        &s(&db),
+        "--keys",
+        "--unencrypted",
+    ]));
+    let text = ok(prep(&[
+        "replay",
+        &s(&db),
+        "--dir",
+        &s(&dir),
+        "--speed",
+        "max",
+        "--publish",
+    ]));
+    // The 24 actas fuera de catálogo, all identified as `-`, are 24 actas.
+    assert!(text.contains("0 refused"), "{text}");
+    let published = prep_csv::Database::from_bytes(&std::fs::read(&db).expect("db")).expect("read");
+    let cut = prep_csv::Database::from_bytes(&last_zipped_database(&dir, "SON_GOB_2021.csv"))
+        .expect("read the corte's database");
+    let style = |d: &prep_csv::Dialect| {
+        (
+            d.bom,
+            d.encoding,
+            d.delimiter,
+            d.line_ending,
+            d.quoted_corte,
+            d.apostrophe_columns.clone(),
+        )
+    };
+    assert_eq!(style(&cut.dialect), style(&published.dialect));
+    assert_eq!(cut.header, published.header);
+    assert_eq!(cut.rows.len(), published.rows.len());
+    let (p, c) = (
+        published.preamble.summary.expect("summary"),
+        cut.preamble.summary.expect("summary"),
+    );
+    assert_eq!(c.names, p.names);
+    // Every field but PORCENTAJE_ACTAS_CON_INCONSISTENCIAS (index 7): the store derives the
+    // legends from the captured votes, and Sonora's rows carry the legend, not the illegible
+    // cells (docs/counting-rules.md).
+    for i in (0..13).filter(|i| *i != 7) {
+        assert_eq!(c.values[i], p.values[i], "{}", p.names[i]);
+    }
+}

@@ -1,6 +1,7 @@
-//! `prep recount` against the real IEE Puebla 2024 databases.
+//! `prep recount` against the real IEE Puebla 2024 databases and every other published
+//! database of the reference data.
 
-use prep_testdata::puebla;
+use prep_testdata::{puebla, shared};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -233,4 +234,176 @@ fn not_a_database_is_a_clear_error() {
     let out = prep(&["recount", "/nonexistent/file.csv"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/file.csv"));
+}
+
+/// One published database of the reference data and the documented outcome of
+/// `prep recount --check` on it (docs/counting-rules.md): exit code, the profile `--rules
+/// auto` settles on, and for exit 1 the fields that differ.
+struct Expected {
+    file: &'static str,
+    code: i32,
+    profile: &'static str,
+    differing: &'static [&'static str],
+}
+
+const PUBLISHED: &[Expected] = &[
+    Expected {
+        file: "data/puebla-2024/PUE_AYUN_2024.csv",
+        code: 0,
+        profile: "anexo13",
+        differing: &[],
+    },
+    Expected {
+        file: "data/coahuila-2017/COAH_GOB_2017.csv",
+        code: 1,
+        profile: "iec-coahuila-2017",
+        differing: &["ACTAS_REGISTRADAS", "PORCENTAJE_ACTAS_CONTABILIZADAS"],
+    },
+    Expected {
+        file: "data/coahuila-2023/COAH_GUB_2023.csv",
+        code: 0,
+        profile: "anexo13",
+        differing: &[],
+    },
+    Expected {
+        file: "data/sonora-2021/SON_GOB_2021.csv",
+        code: 0,
+        profile: "iee-sonora-2021",
+        differing: &[],
+    },
+    Expected {
+        file: "data/campeche-2021/20210607_2000/CAMP_GOB_2021.csv",
+        code: 0,
+        profile: "ieec-campeche-2021",
+        differing: &[],
+    },
+    Expected {
+        file: "data/campeche-2021/20210601_1852/CAMP_GOB_2021.csv",
+        code: 0,
+        profile: "ieeg-guanajuato-2021",
+        differing: &[],
+    },
+    Expected {
+        file: "data/ine-puebla-ext-2019/PUE_GUB_ext_2019.csv",
+        code: 0,
+        profile: "ine-2019",
+        differing: &[],
+    },
+    Expected {
+        file: "data/guanajuato-2021/GTO_AYUN_2021.csv",
+        code: 0,
+        profile: "ieeg-guanajuato-2021",
+        differing: &[],
+    },
+];
+
+#[test]
+fn check_gives_the_documented_outcome_on_every_published_database() {
+    for e in PUBLISHED {
+        let path = shared(e.file);
+        let path = path.to_str().expect("path");
+        let out = prep(&["recount", "--check", "--json", path], None);
+        assert_eq!(
+            out.status.code(),
+            Some(e.code),
+            "{}: {}",
+            e.file,
+            stdout(&out)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(json["profile"], e.profile, "{}", e.file);
+        assert_eq!(
+            json["malformed"].as_array().map(Vec::len),
+            Some(0),
+            "{}",
+            e.file
+        );
+        let differing: Vec<&str> = json["differences"]
+            .as_array()
+            .expect("differences")
+            .iter()
+            .filter_map(|d| d["name"].as_str())
+            .collect();
+        assert_eq!(differing, e.differing, "{}", e.file);
+        for d in json["differences"].as_array().expect("differences") {
+            assert!(
+                d["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{}: {d}",
+                e.file
+            );
+        }
+    }
+}
+
+#[test]
+fn check_explains_why_a_published_field_is_not_reproduced() {
+    let path = shared("data/coahuila-2017/COAH_GOB_2017.csv");
+    let out = prep(&["recount", "--check", path.to_str().expect("path")], None);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Counting profile: iec-coahuila-2017"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3107: 4 actas that are not among the rows"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2609/3628 rounded to four decimals"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Not published (no value to compare): ACTAS_FUERA_CATALOGO"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_named_profile_that_does_not_fit_reports_each_field() {
+    let path = shared("data/sonora-2021/SON_GOB_2021.csv");
+    let path = path.to_str().expect("path");
+    let out = prep(&["recount", "--check", "--rules", "anexo13", path], None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("0 rows are fuera de catálogo under profile anexo13"),
+        "{text}"
+    );
+    let out = prep(
+        &["recount", "--check", "--rules", "iee-sonora-2021", path],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn a_profile_file_is_read_and_a_bad_name_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("campeche.toml");
+    let text = prep_count::profiles::PROFILE_SOURCES
+        .iter()
+        .find(|(n, _)| *n == "ieec-campeche-2021")
+        .map(|(_, t)| t.replace("name = \"ieec-campeche-2021\"", "name = \"mine\""))
+        .expect("profile");
+    std::fs::write(&file, text).expect("write");
+    let db = shared("data/campeche-2021/20210607_2000/CAMP_GOB_2021.csv");
+    let db = db.to_str().expect("path");
+    let out = prep(
+        &[
+            "recount",
+            "--check",
+            "--rules",
+            file.to_str().expect("path"),
+            db,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Counting profile: mine"));
+    let out = prep(
+        &["recount", "--check", "--rules", "no-such-profile", db],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such profile"));
 }

@@ -51,3 +51,39 @@ fn a_short_simulacro_runs_to_its_report() {
     // The processes are gone: the node's lock can be taken again.
     assert!(dir.join("nodo-1/data/events.jsonl").exists());
 }
+
+/// The whole night for an institute that is not Puebla: IEE Sonora 2021 (its own counting
+/// profile, no candidacy file published) replayed as fast as it goes, to the compliance
+/// report, every node serving every corte.
+#[test]
+fn a_simulacro_replays_another_institutes_database() {
+    let root = tempfile::tempdir().expect("tmp");
+    let dir = root.path().join("sim");
+    let db = prep_testdata::shared("data/sonora-2021/SON_GOB_2021.csv");
+    let out = ok(prep(&[
+        "simulacro",
+        "--dir",
+        &s(&dir),
+        "--replay",
+        &s(&db),
+        "--speed",
+        "max",
+    ]));
+    assert!(out.contains("compliance report: "), "{out}");
+    let config = std::fs::read_to_string(dir.join("eleccion/prep.toml")).expect("config");
+    assert!(config.contains("dialect = \"iee-sonora-2021\""), "{config}");
+    let last = prep_deliver::latest_sequence(&dir.join("eleccion"))
+        .expect("cortes")
+        .expect("at least one corte");
+    for node in ["nodo-1", "nodo-2", "nodo-3"] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(node) && !l.contains("http"))
+            .unwrap_or_else(|| panic!("no summary line for {node}:\n{out}"));
+        let served: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(served[2], last.to_string(), "{line}");
+    }
+    let html =
+        std::fs::read_to_string(dir.join("eleccion/monitor/cumplimiento.html")).expect("html");
+    assert!(html.contains("Reporte de cumplimiento"));
+}

@@ -5,7 +5,9 @@
 //!
 //! - [`Rules`]: one rules engine whose institute-specific details are configuration — which
 //!   observations count as inconsistencies, which participation base applies before the last
-//!   corte ([`ParticipationBase`]), how legends are spelled. Presets: [`Rules::anexo13`].
+//!   corte ([`ParticipationBase`]), how legends are spelled, how not-captured and fuera de
+//!   catálogo rows are marked. Presets: [`Rules::anexo13`] and the TOML profiles of
+//!   [`profiles`] (one per institute-year family).
 //! - [`classify`]: decides an acta's CONTABILIZADA status, its observation and
 //!   TOTAL_VOTOS_CALCULADO from its captured cells and its vote limit ([`Classification`]).
 //! - [`ActaFacts`] → [`Tally`]: the counters of a set of actas (expected, captured, counted,
@@ -17,12 +19,13 @@
 
 mod classify;
 mod percent;
+pub mod profiles;
 mod rules;
 mod summary;
 mod tally;
 
 pub use classify::{Classification, classify};
 pub use percent::Percent4;
-pub use rules::{CorteStage, ParticipationBase, Rules};
-pub use summary::{Summary, SummaryField, SummaryValue};
+pub use rules::{CorteStage, Legend, ParticipationBase, Rules};
+pub use summary::{Summary, SummaryField, SummaryValue, has_thousands_separators};
 pub use tally::{ActaFacts, Counters, Tally, candidacy_totals};

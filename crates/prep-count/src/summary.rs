@@ -86,12 +86,21 @@ impl SummaryField {
         }
     }
 
-    /// Recognises a header name in any known spelling.
+    /// Recognises a header name in any known spelling: accents are ignored
+    /// (`ACTAS_FUERA_CATÁLOGO`, Sonora 2021) and so is a `DE` between words
+    /// (`ACTAS_FUERA_DE_CATÁLOGO`, INE 2019).
     pub fn from_name(name: &str) -> Option<SummaryField> {
         let name = name.trim();
-        SummaryField::ALL
+        if let Some(f) = SummaryField::ALL
             .into_iter()
             .find(|f| f.names().contains(&name))
+        {
+            return Some(f);
+        }
+        let folded = fold_accents(name);
+        SummaryField::ALL
+            .into_iter()
+            .find(|f| f.names().contains(&folded.as_str()))
     }
 
     /// True for the four percentage fields.
@@ -114,6 +123,21 @@ impl SummaryField {
     }
 }
 
+/// Upper case without accents: `Á` → `A`, `ú` → `U`.
+pub(crate) fn fold_accents(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'Á' | 'á' | 'À' | 'à' => 'A',
+            'É' | 'é' | 'È' | 'è' => 'E',
+            'Í' | 'í' | 'Ì' | 'ì' => 'I',
+            'Ó' | 'ó' | 'Ò' | 'ò' => 'O',
+            'Ú' | 'ú' | 'Ù' | 'ù' | 'Ü' | 'ü' => 'U',
+            'Ñ' | 'ñ' => 'N',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
 impl std::fmt::Display for SummaryField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -132,8 +156,18 @@ pub enum SummaryValue {
 
 impl SummaryValue {
     /// Parses a value as printed in a published file for `field`: counts may carry a `.0`
-    /// suffix (`2658993.0`), percentages a `%` suffix or fewer than four decimals.
+    /// suffix (`2658993.0`) or thousands separators (`7,672`, INE 2019), percentages a `%`
+    /// suffix, a leading `'` (`'97.1604`, Coahuila 2023) or fewer than four decimals.
     pub fn parse_published(field: SummaryField, text: &str) -> Option<SummaryValue> {
+        let text = text.trim();
+        let text = text.strip_prefix('\'').unwrap_or(text);
+        let grouped;
+        let text = if has_thousands_separators(text) {
+            grouped = text.replace(',', "");
+            grouped.as_str()
+        } else {
+            text
+        };
         if field.is_percentage() {
             return Percent4::parse(text).map(SummaryValue::Percent);
         }
@@ -157,6 +191,21 @@ impl std::fmt::Display for SummaryValue {
             SummaryValue::Percent(p) => write!(f, "{p}"),
         }
     }
+}
+
+/// `7,672` or `1,527,071`: digits grouped by three with commas (and nothing else but an
+/// optional decimal part).
+pub fn has_thousands_separators(text: &str) -> bool {
+    let int = text.split_once('.').map_or(text, |(i, _)| i);
+    let mut groups = int.split(',');
+    let Some(first) = groups.next() else {
+        return false;
+    };
+    let mut rest = groups.peekable();
+    rest.peek().is_some()
+        && (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && rest.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The 13 summary fields of a corte.
@@ -243,5 +292,24 @@ mod tests {
         );
         assert_eq!(SummaryValue::parse_published(f, "2658993.5"), None);
         assert_eq!(SummaryValue::parse_published(f, "x"), None);
+        assert_eq!(
+            SummaryValue::parse_published(f, "1,527,071"),
+            Some(SummaryValue::Count(1527071))
+        );
+        assert_eq!(SummaryValue::parse_published(f, "1,52,071"), None);
+        let p = SummaryField::PorcentajeActasContabilizadas;
+        assert_eq!(
+            SummaryValue::parse_published(p, "'99.5698%"),
+            SummaryValue::parse_published(p, "99.5698")
+        );
+        assert!(SummaryValue::parse_published(p, "'97.1604").is_some());
+        assert_eq!(
+            SummaryField::from_name("ACTAS_FUERA_DE_CATÁLOGO"),
+            Some(SummaryField::ActasFueraCatalogo)
+        );
+        assert_eq!(
+            SummaryField::from_name("ACTAS_FUERA_CATÁLOGO"),
+            Some(SummaryField::ActasFueraCatalogo)
+        );
     }
 }

@@ -14,9 +14,21 @@ use std::io::{Read, Write};
 pub struct Row {
     /// The cells, in header order; key cells without their `'` prefix.
     pub cells: Vec<Value>,
+    /// The row's text as read, with its line end and any blank lines after it; written
+    /// back as it is while [`Row::cells`] still say what it says, so that a file read then
+    /// written in its own dialect keeps its bytes (quoting, line ends, spacing).
+    pub source: Option<Box<str>>,
 }
 
 impl Row {
+    /// A row of cells, with no source text.
+    pub fn new(cells: Vec<Value>) -> Row {
+        Row {
+            cells,
+            source: None,
+        }
+    }
+
     /// What the counting rules need of this row, under `layout`; `None` when CONTABILIZADA is
     /// not a valid status.
     pub fn facts(&self, layout: &Layout) -> Option<ActaFacts<'_>> {
@@ -62,6 +74,9 @@ pub struct Database {
     pub layout: Layout,
     /// The acta rows.
     pub rows: Vec<Row>,
+    /// The text above the rows as read (preamble and header line, with their line ends,
+    /// without the BOM); written back as it is while the preamble and header are unchanged.
+    pub head_source: Option<String>,
 }
 
 /// A file split into its parts, before the rows are read.
@@ -160,43 +175,42 @@ impl Database {
     pub fn from_bytes(bytes: &[u8]) -> Result<Database, ReadError> {
         let (text, bom, encoding) = decode_input(bytes);
         let mut parts = split_parts(&text, bom, encoding)?;
-        let mut reader = TableReader::new(
-            parts.table.as_bytes(),
-            parts.table_first_line,
-            parts.dialect.delimiter,
-            parts.layout.width,
-        );
-        let mut raw = RawRow::default();
-        let mut rows = Vec::new();
-        let mut apostrophes = false;
-        while reader.next_into(&mut raw)? {
-            let status = raw.raw(parts.layout.contabilizada);
-            if Contabilizada::parse_bytes(status).is_none() {
-                return Err(ReadError::at(
-                    raw.line(),
-                    ReadErrorKind::BadContabilizada(String::from_utf8_lossy(status).into_owned()),
-                ));
-            }
-            let mut cells: Vec<Value> = (0..raw.len()).map(|i| raw.value(i)).collect();
-            // The writer prefixes keys of catalogue rows only; strip exactly those.
-            if status != b"2" {
-                for &k in &parts.layout.key_columns {
-                    let (stripped, had) = strip_apostrophes(raw.raw(k));
-                    if had {
-                        apostrophes |= !stripped.is_empty();
-                        cells[k] = Value::parse_bytes(stripped);
-                    }
+        let table = parts.table;
+        let mut head_source = text[..text.len() - table.len()].to_owned();
+        let mut rows: Vec<Row> = Vec::new();
+        let mut marks = KeyMarks::default();
+        let mut line = parts.table_first_line;
+        let short_rows = parts.layout.short_rows();
+        for (start, end) in record_spans(table.as_bytes()) {
+            let record = &table[start..end];
+            let line_ends = crate::count_line_ends(record.as_bytes());
+            if record.trim_end_matches(['\r', '\n']).is_empty() {
+                // A blank line: it belongs to the text before it.
+                match rows.last_mut() {
+                    Some(Row {
+                        source: Some(s), ..
+                    }) => *s = format!("{s}{record}").into_boxed_str(),
+                    _ => head_source.push_str(record),
                 }
+                line += line_ends.max(1);
+                continue;
             }
-            rows.push(Row { cells });
+            let (cells, had) = read_record(record.as_bytes(), line, &parts, short_rows)?;
+            marks.merge(had);
+            rows.push(Row {
+                cells,
+                source: Some(record.into()),
+            });
+            line += line_ends.max(1);
         }
-        parts.dialect.apostrophe_keys = apostrophes;
+        marks.apply(&mut parts.dialect, &parts.header);
         Ok(Database {
             dialect: parts.dialect,
             preamble: parts.preamble,
             header: parts.header,
             layout: parts.layout,
             rows,
+            head_source: Some(head_source),
         })
     }
 
@@ -205,18 +219,46 @@ impl Database {
         self.write_in(&self.dialect, out)
     }
 
-    /// Writes the database in a given dialect.
+    /// Writes the database in a given dialect. In its own dialect, the text read
+    /// ([`Database::head_source`], [`Row::source`]) is written back where it still holds.
     pub fn write_in(&self, dialect: &Dialect, mut out: impl Write) -> std::io::Result<()> {
-        let mut buf: Vec<u8> = Vec::new();
-        write_preamble(&mut buf, &self.preamble, dialect)?;
+        let own = *dialect == self.dialect;
+        let sink = Sink::default();
+        let mut buf = sink.clone();
+        match self.head_source.as_deref() {
+            Some(head) if own && self.head_is(head) => buf.write_all(head.as_bytes())?,
+            _ => {
+                write_preamble(&mut buf, &self.preamble, dialect)?;
+                let mut table = TableWriter::new(sink.clone(), dialect, &self.layout)
+                    .for_header(dialect, &self.header);
+                table.write_header(&self.header)?;
+                table.flush()?;
+            }
+        }
         {
-            let mut table = TableWriter::new(&mut buf, dialect, &self.layout);
-            table.write_header(&self.header)?;
+            let eol = dialect.line_ending.as_str();
+            let mut table = TableWriter::new(sink.clone(), dialect, &self.layout)
+                .for_header(dialect, &self.header);
+            let short_rows = self.layout.short_rows();
             for row in &self.rows {
-                table.write_row(&row.cells)?;
+                let verbatim = row.source.as_deref().filter(|src| {
+                    own && read_record(src.as_bytes(), 0, &self.parts_for_check(), short_rows)
+                        .is_ok_and(|(cells, _)| cells == row.cells)
+                });
+                match verbatim {
+                    Some(src) => {
+                        table.flush()?;
+                        buf.write_all(src.as_bytes())?;
+                        if !src.ends_with(['\n', '\r']) {
+                            buf.write_all(eol.as_bytes())?;
+                        }
+                    }
+                    None => table.write_row(&row.cells)?,
+                }
             }
             table.flush()?;
         }
+        let mut buf = sink.take();
         let eol = dialect.line_ending.as_str().as_bytes();
         if !dialect.final_newline && buf.ends_with(eol) {
             buf.truncate(buf.len() - eol.len());
@@ -236,6 +278,171 @@ impl Database {
             }
         }
     }
+
+    /// True when `head` (text read above the rows) still says this preamble and header.
+    fn head_is(&self, head: &str) -> bool {
+        split_parts(head, self.dialect.bom, self.dialect.encoding).is_ok_and(|p| {
+            p.preamble == self.preamble && p.header == self.header && p.layout == self.layout
+        })
+    }
+
+    /// What [`read_record`] needs to re-read a row's source.
+    fn parts_for_check(&self) -> Parts<'static> {
+        Parts {
+            dialect: self.dialect.clone(),
+            preamble: Preamble::default(),
+            header: Vec::new(),
+            layout: self.layout.clone(),
+            table: "",
+            table_first_line: 0,
+        }
+    }
+}
+
+/// A growable byte buffer shared by the preamble writes, the CSV writer of the rows and the
+/// rows written verbatim between them.
+#[derive(Clone, Default)]
+struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Sink {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Which key cells of catalogue rows carry the `'` prefix, per header column.
+#[derive(Debug, Default, Clone)]
+struct KeyMarks {
+    /// Per column: some cell does.
+    prefixed: std::collections::BTreeSet<usize>,
+    /// Per column: some cell that starts with a digit does not (`26` in Sonora 2021's
+    /// ID_ESTADO, whose CLAVE_CASILLA is `'260001B0100`).
+    bare_digits: std::collections::BTreeSet<usize>,
+    /// Some prefixed cell does not start with a digit (`'N/A`, IEE Puebla 2024).
+    prefixed_text: bool,
+    /// Some non-empty cell that does not start with a digit has no prefix (`N/A`, IEC
+    /// Coahuila 2023).
+    bare_text: bool,
+}
+
+impl KeyMarks {
+    fn merge(&mut self, o: KeyMarks) {
+        self.prefixed.extend(o.prefixed);
+        self.bare_digits.extend(o.bare_digits);
+        self.prefixed_text |= o.prefixed_text;
+        self.bare_text |= o.bare_text;
+    }
+
+    /// Sets the dialect's apostrophe style from what the rows show.
+    fn apply(&self, dialect: &mut Dialect, header: &[String]) {
+        dialect.apostrophe_keys = !self.prefixed.is_empty();
+        dialect.apostrophe_digits_only =
+            dialect.apostrophe_keys && !self.prefixed_text && self.bare_text;
+        // Only some key columns carry it: those never prefixed while holding digits.
+        let selective = self.bare_digits.iter().any(|k| !self.prefixed.contains(k));
+        dialect.apostrophe_columns = if dialect.apostrophe_keys && selective {
+            self.prefixed
+                .iter()
+                .filter_map(|&k| header.get(k).cloned())
+                .collect()
+        } else {
+            Vec::new()
+        };
+    }
+}
+
+/// The cells of one record (a row's text, with or without its line end), and which key
+/// cells carried the `'` prefix. `line` is the record's line number, for errors.
+fn read_record(
+    record: &[u8],
+    line: u64,
+    parts: &Parts<'_>,
+    short_rows: bool,
+) -> Result<(Vec<Value>, KeyMarks), ReadError> {
+    let layout = &parts.layout;
+    let mut reader = TableReader::new(record, line, parts.dialect.delimiter, layout.width)
+        .allowing_short_rows(short_rows);
+    let mut raw = RawRow::default();
+    if !reader.next_into(&mut raw)? {
+        return Ok((Vec::new(), KeyMarks::default()));
+    }
+    let status = raw.raw(layout.contabilizada);
+    // An empty cell marks an acta not captured yet in some institutes' files (and the cut
+    // row of the pre-2018 format has none): whether it counts is the counting profile's call.
+    if !status.trim_ascii().is_empty() && Contabilizada::parse_bytes(status).is_none() {
+        return Err(ReadError::at(
+            raw.line(),
+            ReadErrorKind::BadContabilizada(String::from_utf8_lossy(status).into_owned()),
+        ));
+    }
+    let mut cells: Vec<Value> = (0..raw.len()).map(|i| raw.value(i)).collect();
+    let mut marks = KeyMarks::default();
+    // The writer prefixes keys of catalogue rows only; strip exactly those.
+    if status != b"2" {
+        for &k in &layout.key_columns {
+            let (stripped, had) = strip_apostrophes(raw.raw(k));
+            let text = stripped.first().is_some_and(|b| !b.is_ascii_digit());
+            if had && k < cells.len() {
+                if !stripped.is_empty() {
+                    marks.prefixed.insert(k);
+                }
+                marks.prefixed_text |= text;
+                cells[k] = Value::parse_bytes(stripped);
+            } else if text {
+                marks.bare_text = true;
+            } else if !stripped.is_empty() {
+                marks.bare_digits.insert(k);
+            }
+        }
+    }
+    Ok((cells, marks))
+}
+
+/// Where each record of a table starts and ends (its line end included): records end at a
+/// line end outside quotes, as the CSV tokeniser reads them. A blank line is a record of its
+/// own.
+fn record_spans(table: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < table.len() {
+        match table[i] {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                spans.push((start, i + 1));
+                start = i + 1;
+            }
+            b'\r' if !quoted => {
+                let end = if table.get(i + 1) == Some(&b'\n') {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                spans.push((start, end));
+                start = end;
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < table.len() {
+        spans.push((start, table.len()));
+    }
+    spans
 }
 
 /// Strips the BOM and decodes: UTF-8 when valid, Latin-1 otherwise.
@@ -272,23 +479,8 @@ pub(crate) fn split_parts(
     let header_no = lines.len() as u64 + 1;
     let split = |line: &str| split_line(line, delimiter);
     let preamble = Preamble::parse(&lines, split);
-    if let Some(s) = &preamble.summary
-        && filled(&s.names) != filled(&s.values)
-    {
-        let line = preamble
-            .items
-            .iter()
-            .position(|i| *i == PreambleItem::Summary)
-            .map_or(0, |p| p as u64 + 2);
-        return Err(ReadError::at(
-            line,
-            ReadErrorKind::SummaryShape {
-                names: filled(&s.names),
-                values: filled(&s.values),
-            },
-        ));
-    }
     let header = split_line(header_line, delimiter);
+    let summary_values = preamble.summary.iter().flat_map(|s| s.values.iter());
     let layout = Layout::from_header(&header, header_no)?;
     let dialect = Dialect {
         bom,
@@ -307,6 +499,17 @@ pub(crate) fn split_parts(
             .as_ref()
             .is_some_and(|s| s.values.iter().any(|v| v.ends_with('%'))),
         final_newline: text.ends_with(['\n', '\r']),
+        percent_apostrophe: summary_values
+            .clone()
+            .any(|v| v.starts_with('\'') && v.as_bytes().get(1).is_some_and(u8::is_ascii_digit)),
+        thousands_separators: summary_values
+            .clone()
+            .any(|v| prep_count::has_thousands_separators(v.trim_start_matches('\''))),
+        quoted_corte: lines
+            .iter()
+            .any(|l| l.trim_start().starts_with('"') && crate::preamble::looks_like_corte(l)),
+        apostrophe_digits_only: false,
+        apostrophe_columns: Vec::new(),
     };
     Ok(Parts {
         dialect,
@@ -316,14 +519,6 @@ pub(crate) fn split_parts(
         table: &text[header_end..],
         table_first_line: header_no + 1,
     })
-}
-
-/// Number of cells up to the last non-empty one (a trailing delimiter adds nothing).
-fn filled(cells: &[String]) -> usize {
-    cells
-        .iter()
-        .rposition(|c| !c.trim().is_empty())
-        .map_or(0, |i| i + 1)
 }
 
 /// The line of `text` that starts at `offset`, without its terminator; where the next line
@@ -346,7 +541,9 @@ fn next_line(text: &str, offset: usize) -> (&str, usize, Option<LineEnding>) {
 /// The delimiter of a table header line: a line whose first cell, as the CSV tokeniser
 /// splits it, is `CLAVE_CASILLA`. `None` for any other line.
 fn header_delimiter(line: &str) -> Option<u8> {
-    if !line.contains("CLAVE_CASILLA") {
+    let pre_2018 = line.contains("CONTABILIZADA")
+        && (line.starts_with("ID_ESTADO") || line.starts_with("ID_ENTIDAD"));
+    if !line.contains("CLAVE_CASILLA") && !pre_2018 {
         return None;
     }
     let delimiter = if line.matches('|').count() > line.matches(',').count() {
@@ -355,7 +552,10 @@ fn header_delimiter(line: &str) -> Option<u8> {
         b','
     };
     let first = split_line(line, delimiter).into_iter().next()?;
-    (first.trim() == "CLAVE_CASILLA").then_some(delimiter)
+    let first = first.trim();
+    let found =
+        first == "CLAVE_CASILLA" || (pre_2018 && matches!(first, "ID_ESTADO" | "ID_ENTIDAD"));
+    found.then_some(delimiter)
 }
 
 /// Cells joined with every cell quoted, as a writer in the `quote_all` dialect writes them.
@@ -398,7 +598,14 @@ pub fn write_preamble(out: &mut impl Write, p: &Preamble, d: &Dialect) -> std::i
     for item in &p.items {
         match item {
             PreambleItem::Title => write!(out, "{}{eol}", p.title.as_deref().unwrap_or_default())?,
-            PreambleItem::Corte => write!(out, "{}{eol}", p.corte.as_deref().unwrap_or_default())?,
+            PreambleItem::Corte => {
+                let corte = p.corte.as_deref().unwrap_or_default();
+                if d.quoted_corte {
+                    write!(out, "\"{corte}\"{eol}")?;
+                } else {
+                    write!(out, "{corte}{eol}")?;
+                }
+            }
             PreambleItem::Blank => out.write_all(eol.as_bytes())?,
             PreambleItem::Text(t) => write!(out, "{t}{eol}")?,
             PreambleItem::Summary => {
@@ -418,6 +625,9 @@ pub struct TableWriter<'l, W: Write> {
     writer: csv::Writer<W>,
     layout: &'l Layout,
     apostrophe_keys: bool,
+    apostrophe_digits_only: bool,
+    /// The key columns that take the prefix (every key column unless the dialect names some).
+    apostrophe_columns: Vec<usize>,
     cell: String,
 }
 
@@ -441,8 +651,24 @@ impl<'l, W: Write> TableWriter<'l, W> {
             writer,
             layout,
             apostrophe_keys: dialect.apostrophe_keys,
+            apostrophe_digits_only: dialect.apostrophe_digits_only,
+            apostrophe_columns: layout.key_columns.clone(),
             cell: String::new(),
         }
+    }
+
+    /// Restricts the `'` prefix to the key columns the dialect names
+    /// ([`Dialect::apostrophe_columns`]), found in `header` (the table's column names).
+    pub fn for_header<S: AsRef<str>>(mut self, dialect: &Dialect, header: &[S]) -> Self {
+        if !dialect.apostrophe_columns.is_empty() {
+            self.apostrophe_columns = header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| dialect.apostrophe_columns.iter().any(|c| c == h.as_ref()))
+                .map(|(i, _)| i)
+                .collect();
+        }
+        self
     }
 
     /// Writes the header line.
@@ -453,19 +679,22 @@ impl<'l, W: Write> TableWriter<'l, W> {
     }
 
     /// Writes one acta row. Key cells get the `'` prefix when the dialect asks for it and the
-    /// acta is in the catalogue (CONTABILIZADA is not 2).
+    /// acta is in the catalogue (CONTABILIZADA is not 2); with
+    /// [`Dialect::apostrophe_digits_only`], only those that start with a digit.
     pub fn write_row(&mut self, cells: &[Value]) -> std::io::Result<()> {
         let fuera = cells.get(self.layout.contabilizada) == Some(&Value::Number(2));
         for (i, v) in cells.iter().enumerate() {
             self.cell.clear();
+            v.write_to(&mut self.cell);
+            let digits = self.cell.starts_with(|c: char| c.is_ascii_digit());
             if self.apostrophe_keys
                 && !fuera
                 && *v != Value::Empty
-                && self.layout.key_columns.contains(&i)
+                && (digits || !self.apostrophe_digits_only)
+                && self.apostrophe_columns.contains(&i)
             {
-                self.cell.push('\'');
+                self.cell.insert(0, '\'');
             }
-            v.write_to(&mut self.cell);
             self.writer
                 .write_field(self.cell.as_bytes())
                 .map_err(std::io::Error::other)?;

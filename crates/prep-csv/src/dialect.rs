@@ -58,6 +58,25 @@ pub struct Dialect {
     pub percent_sign: bool,
     /// The last line ends with a terminator.
     pub final_newline: bool,
+    /// Percentages of the summary carry a leading `'` (`'97.1604`, Coahuila 2023; INE 2019).
+    #[serde(default)]
+    pub percent_apostrophe: bool,
+    /// Counts of the summary are grouped in thousands with commas (`7,672`, INE 2019).
+    #[serde(default)]
+    pub thousands_separators: bool,
+    /// The corte line is quoted (`"07/06/2021 13:19 (UTC-7)"`, Sonora 2021).
+    #[serde(default)]
+    pub quoted_corte: bool,
+    /// With `apostrophe_keys`, only key cells that start with a digit get the `'`
+    /// (`'05,…,N/A`, IEC Coahuila 2023); otherwise every non-empty one does (`'N/A`, IEE
+    /// Puebla 2024).
+    #[serde(default)]
+    pub apostrophe_digits_only: bool,
+    /// With `apostrophe_keys`, the key columns that carry the `'` when only some do
+    /// (`CLAVE_CASILLA` and `CLAVE_ACTA` in IEE Sonora 2021, not `ID_ESTADO`); empty: every
+    /// key column.
+    #[serde(default)]
+    pub apostrophe_columns: Vec<String>,
 }
 
 impl Dialect {
@@ -74,6 +93,11 @@ impl Dialect {
             vote_totals_decimal: true,
             percent_sign: false,
             final_newline: true,
+            percent_apostrophe: false,
+            thousands_separators: false,
+            quoted_corte: false,
+            apostrophe_digits_only: false,
+            apostrophe_columns: Vec::new(),
         }
     }
 
@@ -89,6 +113,11 @@ impl Dialect {
             vote_totals_decimal: false,
             percent_sign: false,
             final_newline: true,
+            percent_apostrophe: false,
+            thousands_separators: false,
+            quoted_corte: false,
+            apostrophe_digits_only: false,
+            apostrophe_columns: Vec::new(),
         }
     }
 }

@@ -164,6 +164,13 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The pre-2018 format (no CLAVE_CASILLA nor CLAVE_ACTA; rows start at ID_ESTADO): the
+    /// row of an acta not captured yet stops after its identification columns, so rows may
+    /// have fewer cells than the header.
+    pub fn short_rows(&self) -> bool {
+        self.clave_casilla.is_none() && self.clave_acta.is_none()
+    }
+
     /// Finds the columns in a header. `line` is the header's line number, for errors.
     pub fn from_header<S: AsRef<str>>(header: &[S], line: u64) -> Result<Layout, ReadError> {
         let names: Vec<&str> = header.iter().map(|s| s.as_ref().trim()).collect();

@@ -4,9 +4,16 @@
 //! A file has a preamble (election title, corte date and time, the summary names and values)
 //! and a table (a header, then one row per acta). This crate finds the summary and the header
 //! by their first column names, never by line numbers, and reads every dialect seen in
-//! published files: UTF-8 with or without BOM or Latin-1, comma or pipe delimiter, quoted
-//! cells, `'`-prefixed keys, `.0` on vote totals and `%` on percentages, and the INE
-//! 2018/2021 and 2024/OPL header names.
+//! published files since 2017: UTF-8 with or without BOM or Latin-1, comma or pipe delimiter
+//! (and a `sep=|` line), LF, CRLF or bare CR line ends, quoted cells and corte lines,
+//! `'`-prefixed keys, `.0` on vote totals, `%`-suffixed or `'`-prefixed percentages,
+//! thousands separators, accented or spelled-out summary names, a summary values line
+//! shorter than its names, files with no summary at all, the pre-2018 format (no
+//! CLAVE_CASILLA, rows starting at ID_ESTADO, the row of an acta not captured yet cut after
+//! its identification columns), and the INE 2018/2021 and 2024/OPL header names. Whether an
+//! empty CONTABILIZADA or a cut row means "not captured" is the counting profile's call
+//! (`prep_count::profiles`); the reader keeps them. A database keeps the text it was read
+//! from, so that writing it back in its own dialect gives the same bytes.
 //!
 //! Principal types:
 //!

@@ -38,6 +38,19 @@ impl PublishedSummary {
         self.values.get(i).map(String::as_str)
     }
 
+    /// The fields the summary names but prints no value for (an empty cell, or a values
+    /// line shorter than the names line: Campeche 2021's corte cero, Coahuila 2017).
+    pub fn unpublished(&self) -> Vec<&str> {
+        self.names
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| {
+                !n.trim().is_empty() && self.values.get(*i).is_none_or(|v| v.trim().is_empty())
+            })
+            .map(|(_, n)| n.as_str())
+            .collect()
+    }
+
     /// The parsed value of a field; `None` when absent or unparseable.
     pub fn value(&self, field: SummaryField) -> Option<SummaryValue> {
         SummaryValue::parse_published(field, self.raw(field)?)
@@ -73,12 +86,37 @@ impl PublishedSummary {
 /// Formats one summary value in a dialect's number style.
 pub fn format_value(field: SummaryField, value: SummaryValue, dialect: &Dialect) -> String {
     match value {
-        SummaryValue::Percent(p) if dialect.percent_sign => format!("{p}%"),
-        SummaryValue::Count(n) if field.is_vote_total() && dialect.vote_totals_decimal => {
-            format!("{n}.0")
+        SummaryValue::Percent(p) => {
+            let apostrophe = if dialect.percent_apostrophe { "'" } else { "" };
+            let sign = if dialect.percent_sign { "%" } else { "" };
+            format!("{apostrophe}{p}{sign}")
         }
-        v => v.to_string(),
+        SummaryValue::Count(n) => {
+            let digits = if dialect.thousands_separators {
+                group_thousands(n)
+            } else {
+                n.to_string()
+            };
+            if field.is_vote_total() && dialect.vote_totals_decimal {
+                format!("{digits}.0")
+            } else {
+                digits
+            }
+        }
     }
+}
+
+/// `1527071` → `1,527,071`.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The preamble of a database file.
@@ -129,11 +167,14 @@ impl Preamble {
                 p.summary = Some(PublishedSummary { names, values });
                 p.items.push(PreambleItem::Summary);
                 i += 1;
+            } else if line.starts_with("sep=") {
+                // Excel's delimiter hint (INE 2019): kept verbatim, never the title.
+                p.items.push(PreambleItem::Text(line.to_owned()));
             } else if p.title.is_none() && p.corte.is_none() && !looks_like_corte(line) {
                 p.title = Some(line.to_owned());
                 p.items.push(PreambleItem::Title);
             } else if p.corte.is_none() && looks_like_corte(line) {
-                p.corte = Some(line.to_owned());
+                p.corte = Some(unquoted(line).to_owned());
                 p.items.push(PreambleItem::Corte);
             } else {
                 p.items.push(PreambleItem::Text(line.to_owned()));
@@ -144,17 +185,27 @@ impl Preamble {
     }
 }
 
-/// `dd/mm/yyyy hh:mm…`: the corte line.
-fn looks_like_corte(line: &str) -> bool {
-    let b = line.trim().as_bytes();
-    b.len() >= 16
-        && b[2] == b'/'
-        && b[5] == b'/'
-        && b[10] == b' '
-        && b[13] == b':'
-        && [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15]
-            .iter()
-            .all(|&k| b[k].is_ascii_digit())
+/// A line without the quotes around it (`"07/06/2021 13:19 (UTC-7)"`, Sonora 2021).
+pub(crate) fn unquoted(line: &str) -> &str {
+    let t = line.trim();
+    t.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(t)
+}
+
+/// `d/m/yyyy h:mm…` with one or two digits for day, month and hour, quoted or not: the
+/// corte line (`03/06/2024 20:00 (UTC-6)`, `3/6/2019 09:15 (UTC-5)`).
+pub(crate) fn looks_like_corte(line: &str) -> bool {
+    let mut rest = unquoted(line).as_bytes();
+    for (max, sep) in [(2, b'/'), (2, b'/'), (4, b' '), (2, b':')] {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let min = if max == 4 { 4 } else { 1 };
+        if digits < min || digits > max || rest.get(digits) != Some(&sep) {
+            return false;
+        }
+        rest = &rest[digits + 1..];
+    }
+    rest.len() >= 2 && rest[..2].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -162,8 +213,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn grouped_counts() {
+        assert_eq!(group_thousands(7), "7");
+        assert_eq!(group_thousands(7672), "7,672");
+        assert_eq!(group_thousands(1527071), "1,527,071");
+        assert_eq!(group_thousands(100000), "100,000");
+    }
+
+    #[test]
     fn corte_line() {
         assert!(looks_like_corte("03/06/2024 20:00 (UTC-6)"));
         assert!(!looks_like_corte("GUBERNATURA"));
+        assert!(looks_like_corte("3/6/2019 09:15 (UTC-5)"));
+        assert!(looks_like_corte("\"07/06/2021 13:19 (UTC-7)\""));
+        assert!(!looks_like_corte("3/6/19 09:15"));
+        assert!(!looks_like_corte("ACTAS_ESPERADAS,ACTAS_REGISTRADAS"));
     }
 }

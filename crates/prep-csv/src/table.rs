@@ -108,12 +108,15 @@ pub struct Table<'a> {
     pub delimiter: u8,
     /// Cells per row.
     pub width: usize,
+    /// Rows may have fewer cells than the header ([`TableReader::allowing_short_rows`]).
+    pub short_rows: bool,
 }
 
 impl<'a> Table<'a> {
     /// A streaming reader over the rows.
     pub fn reader(&self) -> TableReader<'a> {
         TableReader::new(self.bytes, self.first_line, self.delimiter, self.width)
+            .allowing_short_rows(self.short_rows)
     }
 }
 
@@ -127,6 +130,7 @@ pub struct TableReader<'a> {
     mode: Mode<'a>,
     first_line: u64,
     width: usize,
+    short_rows: bool,
 }
 
 enum Mode<'a> {
@@ -190,7 +194,16 @@ impl<'a> TableReader<'a> {
             mode,
             first_line,
             width,
+            short_rows: false,
         }
+    }
+
+    /// With `allow`, a row with fewer cells than the header is read as it is (the pre-2018
+    /// format cuts the row of an acta not captured yet after its identification columns);
+    /// a row with more cells is still an error.
+    pub fn allowing_short_rows(mut self, allow: bool) -> TableReader<'a> {
+        self.short_rows = allow;
+        self
     }
 
     /// A reader that always uses the general CSV tokeniser (for tests of the plain path).
@@ -204,6 +217,7 @@ impl<'a> TableReader<'a> {
             mode: Self::general(table, delimiter),
             first_line,
             width,
+            short_rows: false,
         }
     }
 
@@ -288,7 +302,7 @@ impl<'a> TableReader<'a> {
                 row.line = self.mode.line_at(first_line, offset);
             }
         }
-        if row.len() != self.width {
+        if row.len() != self.width && !(self.short_rows && row.len() < self.width) {
             return Err(ReadError::at(
                 row.line,
                 ReadErrorKind::FieldCount {

@@ -111,14 +111,16 @@ pub struct CatalogueEntry {
 
 impl CatalogueEntry {
     /// The most votes this acta may hold and still be counted: lista nominal (or approved
-    /// ballots for a casilla especial) plus representatives.
-    pub fn vote_limit(&self) -> u64 {
+    /// ballots for a casilla especial) plus representatives. `None` for a casilla especial
+    /// whose approved ballots are unknown (a catalogue read from a published file, which does
+    /// not carry them): the limit cannot be applied.
+    pub fn vote_limit(&self) -> Option<u64> {
         let base = if self.casilla_type.is_especial() {
-            self.boletas_especial.unwrap_or(0)
+            self.boletas_especial?
         } else {
             self.lista_nominal
         };
-        base + self.representantes
+        Some(base + self.representantes)
     }
 }
 
@@ -144,4 +146,36 @@ pub struct ElectionProcess {
     pub name: String,
     /// The elections.
     pub elections: Vec<Election>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(casilla_type: CasillaType, boletas_especial: Option<u64>) -> CatalogueEntry {
+        CatalogueEntry {
+            clave_casilla: "050017S0100".into(),
+            clave_acta: "050017S01002".into(),
+            casilla_type,
+            id_casilla: "01".into(),
+            ext_contigua: "00".into(),
+            geography: Geography::default(),
+            ubicacion: 1,
+            tipo_acta: "2".into(),
+            lista_nominal: 500,
+            representantes: 16,
+            boletas_especial,
+        }
+    }
+
+    #[test]
+    fn vote_limits() {
+        assert_eq!(entry(CasillaType::Basica, None).vote_limit(), Some(516));
+        assert_eq!(
+            entry(CasillaType::Especial, Some(750)).vote_limit(),
+            Some(766)
+        );
+        // A published file does not carry a casilla especial's approved ballots.
+        assert_eq!(entry(CasillaType::Especial, None).vote_limit(), None);
+    }
 }

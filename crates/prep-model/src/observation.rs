@@ -26,12 +26,16 @@ pub enum Observation {
     FueraDeCatalogo,
     /// INE: identified by the technical-operative process.
     ProcesoTecnicoOperativo,
+    /// Pre-2018 IEC Coahuila files (`Inconsistente`, `Inconsistente C.N.V`): the acta's
+    /// figures are inconsistent and it is not counted. Never produced by [`Observations::parse`];
+    /// a counting profile maps the institute's legend to it.
+    Inconsistente,
     /// Text that matched no known legend (kept so an auditor sees it).
     Unrecognised,
 }
 
 impl Observation {
-    const COUNT: usize = 11;
+    const COUNT: usize = 12;
 
     fn bit(self) -> u16 {
         1 << (self as u16)
@@ -234,6 +238,7 @@ const ALL_OBSERVATIONS: [Observation; Observation::COUNT] = [
     Observation::SinActa,
     Observation::FueraDeCatalogo,
     Observation::ProcesoTecnicoOperativo,
+    Observation::Inconsistente,
     Observation::Unrecognised,
 ];
 

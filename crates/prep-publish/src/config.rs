@@ -80,7 +80,8 @@ pub struct Schedule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesConfig {
-    /// The preset: `anexo13`.
+    /// The counting profile (`prep_count::profiles`): `anexo13`, `iee-sonora-2021`, …;
+    /// `prep init --from-database` writes the one that reproduces the database's summary.
     pub dialect: String,
     /// Participation base before the last corte: `sin_especiales` or `con_especiales`.
     #[serde(default)]
@@ -284,12 +285,16 @@ impl Config {
     /// The counting rules the configuration selects.
     pub fn rules(&self) -> Result<Rules, ConfigError> {
         let r = &self.rules;
-        let mut rules = match r.dialect.as_str() {
-            "anexo13" => Rules::anexo13(),
-            other => {
+        let mut rules = match prep_count::profiles::profile(&r.dialect) {
+            Some(rules) => rules,
+            None => {
                 return Err(invalid(
                     "rules.dialect",
-                    format!("unknown rules {other:?}; known: \"anexo13\""),
+                    format!(
+                        "unknown rules {:?}; known: {}",
+                        r.dialect,
+                        prep_count::profiles::profile_names().join(", ")
+                    ),
                 ));
             }
         };

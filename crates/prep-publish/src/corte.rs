@@ -389,10 +389,8 @@ fn render_database(
         preamble,
         header: f.header.clone(),
         layout: e.layout.clone(),
-        rows: snap
-            .rows(&e.row_layout)
-            .map(|cells| Row { cells })
-            .collect(),
+        rows: snap.rows(&e.row_layout).map(Row::new).collect(),
+        head_source: None,
     }
 }
 

@@ -56,6 +56,49 @@ impl ElectionSource {
     }
 }
 
+impl ElectionSource {
+    /// Reads a database for which no candidacy file was published (IEE Sonora 2021, IEC
+    /// Coahuila 2023): each candidacy column (party, coalition, candidatura común,
+    /// independent) is its own candidacy, in a generated `<PREFIX>_Candidaturas.csv`.
+    pub fn from_database(database: &Path, id: Option<&str>) -> anyhow::Result<ElectionSource> {
+        let name = file_name(database)?;
+        let (guessed_id, prefix) = names_of(&name);
+        let bytes = std::fs::read(database)
+            .with_context(|| format!("cannot read {}", database.display()))?;
+        let db = Database::from_bytes(&bytes).with_context(|| name.clone())?;
+        let candidaturas = candidacy_per_column(&db);
+        Ok(ElectionSource {
+            id: id.map_or(guessed_id, str::to_owned),
+            title: None,
+            candidaturas_name: format!("{prefix}_Candidaturas.csv"),
+            file_prefix: prefix,
+            database: bytes,
+            database_name: name,
+            candidaturas,
+        })
+    }
+}
+
+/// A candidacy file (`ID_ENTIDAD,PARTIDO_CI,CANDIDATURA`) naming each candidacy column of
+/// `db` as its own candidacy, for the entidad of its first row.
+pub fn candidacy_per_column(db: &Database) -> Vec<u8> {
+    let entidad = db
+        .layout
+        .id_entidad
+        .and_then(|i| db.rows.first().map(|r| r.text(i)))
+        .unwrap_or_default();
+    let mut out = String::from("ID_ENTIDAD,PARTIDO_CI,CANDIDATURA\n");
+    for c in db
+        .layout
+        .vote_columns
+        .iter()
+        .filter(|c| c.is_candidacy_column())
+    {
+        out.push_str(&format!("{entidad},{0},{0}\n", c.name));
+    }
+    out.into_bytes()
+}
+
 /// `PUE_GUB_2024.csv` → (`gub`, `PUE_GUB`); `PRES_2024.csv` → (`pres`, `PRES`).
 pub fn names_of(file: &str) -> (String, String) {
     let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
@@ -310,7 +353,7 @@ fn build(
     for (e, db) in config.elections.iter().zip(&databases) {
         let spec = election_spec(&e.id, &e.title, db, &rules);
         store.define_election(&spec)?;
-        let entries = catalogue(db);
+        let entries = catalogue(db, &rules);
         store.load_catalogue(&e.id, &entries)?;
         catalogues.push((e.id.clone(), entries.len()));
     }

@@ -44,7 +44,8 @@ pub fn plan_from_file(
         .map(|(k, _)| k)
         .collect();
     let tz = dir.config.time_zone()?;
-    let plan = replay_events(&db, &chosen.id, &keys, &tz, &name)
+    let rules = dir.config.rules()?;
+    let plan = replay_events(&db, &chosen.id, &keys, &tz, &name, &rules)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     Ok((chosen.id.clone(), plan))
 }

@@ -52,12 +52,17 @@ pub fn election_spec(id: &str, title: &str, db: &Database, rules: &Rules) -> Ele
 }
 
 /// The catalogue of a database: one entry per row of an expected acta, in file order (rows
-/// fuera de catálogo are captures, not expected actas).
-pub fn catalogue(db: &Database) -> Vec<CatalogueEntry> {
+/// fuera de catálogo are captures, not expected actas; `rules`, the institute's counting
+/// profile, says how they are marked: CONTABILIZADA `2`, or a legend in OBSERVACIONES).
+pub fn catalogue(db: &Database, rules: &Rules) -> Vec<CatalogueEntry> {
     let columns = PublishedColumns::new(&db.header, &db.layout);
     db.rows
         .iter()
-        .filter(|row| columns.status(*row) != Ok(Contabilizada::FueraDeCatalogo))
+        .filter(|row| {
+            let observations = rules.observations(&row.text(db.layout.observaciones));
+            let status = row.text(db.layout.contabilizada);
+            rules.status(status.as_bytes(), &observations) != Some(Contabilizada::FueraDeCatalogo)
+        })
         .map(|row| columns.entry(row))
         .collect()
 }
@@ -90,25 +95,46 @@ pub struct ReplayPlan {
 /// verification at FECHA_HORA_VERIFICACION when there is one. `keys` are the store's keys of
 /// the expected actas, in file order ([`prep_store::Store::catalogue`] of the catalogue
 /// loaded from this database). Sin acta rows carry no time (the LEEME prints `N/A`): they
-/// are recorded at the last time of the file.
+/// are recorded at the last time of the file. `rules`, the institute's counting profile, says
+/// how not-captured and fuera de catálogo rows are marked.
 pub fn replay_events(
     db: &Database,
     election: &str,
     keys: &[String],
     tz: &TimeZone,
     source: &str,
+    rules: &Rules,
 ) -> Result<ReplayPlan, String> {
     let columns = PublishedColumns::new(&db.header, &db.layout);
     let mut plan = ReplayPlan::default();
     let mut untimed = Vec::new();
     let mut keys = keys.iter();
+    // Actas fuera de catálogo that the file identifies alike (Sonora 2021 lists each as `-`):
+    // the second and later are told apart by their occurrence, as repeated catalogue keys are.
+    let mut fuera_seen: std::collections::HashMap<(String, Option<String>), u32> =
+        std::collections::HashMap::new();
     for (n, row) in db.rows.iter().enumerate() {
         let line = n + 1;
-        let st = columns
-            .status(row)
-            .map_err(|e| format!("row {line}: invalid {e}"))?;
+        let status = row.text(db.layout.contabilizada);
+        let observations = rules.observations(&row.text(db.layout.observaciones));
+        let st = rules
+            .status(status.as_bytes(), &observations)
+            .ok_or_else(|| {
+                format!(
+                    "row {line}: invalid CONTABILIZADA '{status}' for counting profile {}",
+                    rules.name
+                )
+            })?;
         let ident = if st == Contabilizada::FueraDeCatalogo {
-            columns.ident(row)
+            let mut ident = columns.ident(row);
+            let seen = fuera_seen
+                .entry((ident.clave_acta.clone(), ident.id_area.clone()))
+                .or_insert(0);
+            *seen += 1;
+            if *seen > 1 && ident.occurrence.is_none() {
+                ident.occurrence = Some(*seen);
+            }
+            ident
         } else {
             let key = keys.next().ok_or_else(|| {
                 format!("row {line}: more expected actas than the store's catalogue holds")

@@ -152,7 +152,8 @@ pub fn classification(
             let limit = spec
                 .rules
                 .has_vote_limit(e.casilla_type)
-                .then(|| e.vote_limit());
+                .then(|| e.vote_limit())
+                .flatten();
             classify(votes, content.details.sin_acta, limit)
         }
     }

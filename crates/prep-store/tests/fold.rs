@@ -154,7 +154,7 @@ proptest! {
                     .iter()
                     .map(|n| content.votes.get(*n).cloned().unwrap_or(Value::Dash))
                     .collect();
-                let limit = spec.rules.has_vote_limit(e.casilla_type).then(|| e.vote_limit());
+                let limit = spec.rules.has_vote_limit(e.casilla_type).then(|| e.vote_limit()).flatten();
                 prop_assert_eq!(
                     st.classification,
                     classify(&votes, content.details.sin_acta, limit)

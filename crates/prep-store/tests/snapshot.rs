@@ -87,7 +87,8 @@ fn direct_tally(e: &Expected, rules: &Rules) -> Tally {
                 let votes = cells(c);
                 let limit = rules
                     .has_vote_limit(entry.casilla_type)
-                    .then(|| entry.vote_limit());
+                    .then(|| entry.vote_limit())
+                    .flatten();
                 let k = classify(&votes, c.details.sin_acta, limit);
                 (k.status, k.observations, votes)
             }
@@ -163,7 +164,8 @@ fn write_database(snap: &Snapshot) -> Vec<u8> {
         dialect,
         header,
         layout,
-        rows: snap.rows(&rows_layout).map(|cells| Row { cells }).collect(),
+        rows: snap.rows(&rows_layout).map(Row::new).collect(),
+        head_source: None,
     };
     let mut out = Vec::new();
     db.write(&mut out).expect("write");
