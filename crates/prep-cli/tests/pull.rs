@@ -27,34 +27,47 @@ fn wait_for(node: &str, sequence: u64, limit: Duration) -> Duration {
     started.elapsed()
 }
 
-#[test]
-fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
-    let root = tempfile::tempdir().expect("tmp");
-    let election = root.path().join("election");
+/// `prep init --synth` of `casillas` casillas into `election`, and its first corte.
+fn election_with_a_corte(election: &std::path::Path, casillas: u32) {
     ok(prep(&[
         "init",
-        &s(&election),
+        &s(election),
         "--synth",
         "--casillas",
-        "400",
+        &casillas.to_string(),
         "--keys",
         "--unencrypted",
     ]));
-    ok(prep(&["corte", "--dir", &s(&election)]));
-    let log = root.path().join("stderr.log");
-    let mut processes = Processes::default();
-    let (origin, origin_addr) = start_listening(
+    ok(prep(&["corte", "--dir", &s(election)]));
+}
+
+/// `prep origin` over `election` on a free port, polling for new cortes every 50 ms.
+fn start_origin(
+    election: &std::path::Path,
+    log: &std::path::Path,
+) -> (std::process::Child, String) {
+    start_listening(
         &[
             "origin",
             "--dir",
-            &s(&election),
+            &s(election),
             "--listen",
             "127.0.0.1:0",
             "--poll-ms",
             "50",
         ],
-        &log,
-    );
+        log,
+    )
+}
+
+#[test]
+fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
+    let root = tempfile::tempdir().expect("tmp");
+    let election = root.path().join("election");
+    election_with_a_corte(&election, 400);
+    let log = root.path().join("stderr.log");
+    let mut processes = Processes::default();
+    let (origin, origin_addr) = start_origin(&election, &log);
 
     let node_dir = root.path().join("node");
     let config = node_config(
@@ -84,32 +97,12 @@ fn a_pull_node_serves_each_new_corte_as_soon_as_the_origin_announces_it() {
 fn a_pull_node_takes_a_key_rotation_from_the_origin_without_a_restart() {
     let root = tempfile::tempdir().expect("tmp");
     let election = root.path().join("election");
-    ok(prep(&[
-        "init",
-        &s(&election),
-        "--synth",
-        "--casillas",
-        "200",
-        "--keys",
-        "--unencrypted",
-    ]));
-    ok(prep(&["corte", "--dir", &s(&election)]));
+    election_with_a_corte(&election, 200);
     let root_keys = common::generate_keys(&root.path().join("root"));
     let new_keys = common::generate_keys(&root.path().join("k2"));
     let log = root.path().join("stderr.log");
     let mut processes = Processes::default();
-    let (origin, origin_addr) = start_listening(
-        &[
-            "origin",
-            "--dir",
-            &s(&election),
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "50",
-        ],
-        &log,
-    );
+    let (origin, origin_addr) = start_origin(&election, &log);
     processes.0.push(origin);
     let node_dir = root.path().join("node");
     let config = node_config(

@@ -50,7 +50,7 @@ pub use layout::{
     AREA_COLUMNS_AT, KEY_COLUMNS, LEADING_COLUMNS_2024, Layout, TRAILING_COLUMNS_2024, header_2024,
 };
 pub use leeme::{LeemeInfo, leeme};
-pub use preamble::{Preamble, PreambleItem, PublishedSummary};
+pub use preamble::{Preamble, PreambleItem, PublishedSummary, group_thousands};
 pub use table::{RawRow, Table, TableReader, complete_rows, count_line_ends};
 
 /// Decodes one cell: as UTF-8 when it is valid UTF-8, as Latin-1 otherwise (an accented

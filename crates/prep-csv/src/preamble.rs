@@ -106,8 +106,8 @@ pub fn format_value(field: SummaryField, value: SummaryValue, dialect: &Dialect)
     }
 }
 
-/// `1527071` → `1,527,071`.
-fn group_thousands(n: u64) -> String {
+/// `1527071` → `1,527,071`: a count as the INE's 2019 summary line (and a person) writes it.
+pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
