@@ -7,8 +7,8 @@
 #   3. tests           cargo test --workspace (needs ../shared beside the repo)
 #   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
 #   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh,
-#                      bench-node-activation.sh, bench-node-vs-nginx.sh and bench-delivery.sh,
-#                      each with --smoke
+#                      bench-node-activation.sh, bench-node-vs-nginx.sh, bench-historial.sh
+#                      and bench-delivery.sh, each with --smoke
 #
 # With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, wrk, pdftotext,
 # sshd, rsync, moto_server,
@@ -175,6 +175,12 @@ if PATH=$PATH:/usr/sbin command -v nginx >/dev/null && command -v wrk >/dev/null
 else
   # Under CI both were required above.
   banner "bench-nginx: SKIPPED (nginx or wrk is not installed)"
+fi
+if command -v wrk >/dev/null; then
+  section bench-historial bash scripts/bench-historial.sh --smoke
+else
+  # Under CI wrk was required above.
+  banner "bench-historial: SKIPPED (wrk is not installed)"
 fi
 # 4 nodes over pull and sftp through a real sshd: needs root and openssh-server (required
 # above under CI).

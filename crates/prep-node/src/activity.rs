@@ -3,6 +3,10 @@
 //! that keeps a connection open without asking for anything. [`Activity`] counts the
 //! responses still being sent on a connection and when the last one ended; [`idle`] resolves
 //! once none has been in progress for the idle timeout, and the connection is then closed.
+//!
+//! A response may also carry a [`Hold`] in its extensions (a permit of a bounded resource):
+//! its body is then sent in frames of at most [`HELD_FRAME_BYTES`], so that it stays alive
+//! until (nearly) all of it is on the socket, and the hold is released with it.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -13,6 +17,32 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// The largest body frame of a response with a [`Hold`]: hyper asks for the next frame only
+/// once the previous ones are (mostly) written.
+pub const HELD_FRAME_BYTES: usize = 256 * 1024;
+
+/// Something a response keeps until its body is sent or dropped (put in its extensions).
+#[derive(Clone)]
+pub struct Hold {
+    /// Only kept (dropped with the last clone).
+    _held: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl Hold {
+    /// Keeps `held` until the body of the response it is put in is done.
+    pub fn new(held: impl std::any::Any + Send + Sync) -> Hold {
+        Hold {
+            _held: Arc::new(held),
+        }
+    }
+}
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hold")
+    }
+}
 
 /// One connection's requests: how many responses are in progress, and when the last ended.
 #[derive(Debug)]
@@ -44,6 +74,8 @@ impl Activity {
         self.touch();
         Tracked {
             body,
+            rest: Bytes::new(),
+            hold: None,
             activity: Arc::clone(self),
         }
     }
@@ -71,7 +103,24 @@ pub async fn idle(activity: Arc<Activity>, timeout: Duration) {
 #[derive(Debug)]
 pub struct Tracked {
     body: Full<Bytes>,
+    /// With a hold: what is left of the body's data frame, sent in parts.
+    rest: Bytes,
+    hold: Option<Hold>,
     activity: Arc<Activity>,
+}
+
+impl Tracked {
+    /// The response's body, which keeps `hold` (if any) until it is done.
+    pub fn with(mut self, body: Full<Bytes>, hold: Option<Hold>) -> Tracked {
+        self.body = body;
+        self.hold = hold;
+        self
+    }
+
+    fn next_part(&mut self) -> Frame<Bytes> {
+        let n = self.rest.len().min(HELD_FRAME_BYTES);
+        Frame::data(self.rest.split_to(n))
+    }
 }
 
 impl Drop for Tracked {
@@ -89,14 +138,41 @@ impl Body for Tracked {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+        let this = self.get_mut();
+        if !this.rest.is_empty() {
+            return Poll::Ready(Some(Ok(this.next_part())));
+        }
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        if this.hold.is_none() {
+            return polled;
+        }
+        match polled {
+            Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                Ok(data) => {
+                    this.rest = data;
+                    Poll::Ready(Some(Ok(this.next_part())))
+                }
+                Err(frame) => Poll::Ready(Some(Ok(frame))),
+            },
+            Poll::Ready(None) => {
+                // Done: the hold goes now, not when hyper drops the body.
+                this.hold = None;
+                Poll::Ready(None)
+            }
+            other => other,
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.rest.is_empty() && self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
+        // Parts are left only once the one data frame has been taken from the body.
+        if self.rest.is_empty() {
+            self.body.size_hint()
+        } else {
+            SizeHint::with_exact(self.rest.len() as u64)
+        }
     }
 }

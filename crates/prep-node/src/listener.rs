@@ -66,6 +66,16 @@ pub fn tls_acceptor(certificate: &Path, key: &Path) -> anyhow::Result<TlsAccepto
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// A handler's answer to a request.
+pub enum Answer {
+    /// The response, made at once on the serving thread.
+    Now(Response<Full<Bytes>>),
+    /// A response still being made (off the serving threads): the connection waits for it,
+    /// the others go on. A [`crate::activity::Hold`] in its extensions is kept until its
+    /// body is sent.
+    Later(Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>),
+}
+
 /// Accepts connections on `listener` and answers each request on them with `handler`
 /// (given the client's address) until `shutdown` resolves, then lets open connections finish
 /// (at most [`DRAIN`]).
@@ -77,7 +87,7 @@ pub async fn accept_loop<H>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()>
 where
-    H: Fn(std::net::SocketAddr, Request<Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+    H: Fn(std::net::SocketAddr, Request<Incoming>) -> Answer + Send + Sync + 'static,
 {
     let handler = Arc::new(handler);
     listener.set_nonblocking(true)?;
@@ -128,8 +138,17 @@ where
         let activity = crate::activity::Activity::new();
         let requests = Arc::clone(&activity);
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let response = handler(peer, req).map(|body| requests.track(body));
-            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+            // Tracked from the request's arrival, even while its answer is computed.
+            let tracked = requests.track(Full::new(Bytes::new()));
+            let answer = handler(peer, req);
+            async move {
+                let mut response = match answer {
+                    Answer::Now(r) => r,
+                    Answer::Later(later) => later.await,
+                };
+                let hold = response.extensions_mut().remove::<crate::activity::Hold>();
+                Ok::<_, std::convert::Infallible>(response.map(|body| tracked.with(body, hold)))
+            }
         });
         let builder = builder.clone();
         let watcher = graceful.watcher();

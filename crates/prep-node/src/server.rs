@@ -8,10 +8,13 @@
 //! the node's own. Each request is one line of the access log (combined format). Compressible
 //! files are sent precompressed by `Accept-Encoding` ([`crate::compress`]); a client over its
 //! rate gets 429 with `Retry-After` ([`crate::rate_limit`]); under TLS every response carries
-//! HSTS. Connections, TLS and timeouts are [`crate::listener`]'s.
+//! HSTS. Connections, TLS and timeouts are [`crate::listener`]'s. Old cortes
+//! (`/historial/`, [`crate::audit`]) are the one thing read from disk: off the serving threads
+//! and under a bound of their own, so the active corte's requests never wait behind them.
 
 use crate::access_log::AccessLog;
 use crate::corte::Corte;
+use crate::listener::Answer;
 use crate::node::Node;
 use crate::rate_limit::RateLimiter;
 use bytes::Bytes;
@@ -19,11 +22,26 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use hyper::{Request, Response};
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// A response: its body is in memory, whole.
 type Reply = Response<Full<Bytes>>;
+
+/// A response and the length of its body, made now or still being made off the serving
+/// threads (a read from the history).
+enum Made {
+    Now(Reply, usize),
+    Later(Pin<Box<dyn Future<Output = (Reply, usize)> + Send>>),
+}
+
+impl From<(Reply, usize)> for Made {
+    fn from((r, n): (Reply, usize)) -> Made {
+        Made::Now(r, n)
+    }
+}
 
 /// What every request handler shares.
 struct Shared {
@@ -77,7 +95,7 @@ pub async fn serve(
     });
     let served = crate::listener::accept_loop(
         listener,
-        move |client, req| handle(&shared, client, &req),
+        move |client, req| handle(&shared, client, req),
         &config.server,
         tls,
         shutdown,
@@ -87,28 +105,49 @@ pub async fn serve(
     served
 }
 
-fn handle(s: &Shared, client: SocketAddr, req: &Request<Incoming>) -> Reply {
+fn handle(s: &Arc<Shared>, client: SocketAddr, req: Request<Incoming>) -> Answer {
     // The corte is taken once: the whole response comes from it.
     let corte = s.node.current();
     let limited = s
         .limiter
         .as_ref()
         .and_then(|l| l.check(client.ip(), std::time::Instant::now()).err());
-    let (mut response, bytes) = match limited {
+    let made = match limited {
         Some(wait) => {
             let (mut r, n) = text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n");
             r.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(wait.as_secs().max(1)),
             );
-            (r, n)
+            Made::Now(r, n)
         }
-        None => respond(s, corte.as_deref(), req),
+        None => respond(s, corte.as_deref(), &req),
     };
+    match made {
+        Made::Now(r, n) => Answer::Now(finish(s, corte.as_deref(), client, &req, r, n)),
+        Made::Later(later) => {
+            let s = Arc::clone(s);
+            Answer::Later(Box::pin(async move {
+                let (r, n) = later.await;
+                finish(&s, corte.as_deref(), client, &req, r, n)
+            }))
+        }
+    }
+}
+
+/// The headers every response carries, the metrics and the access log.
+fn finish(
+    s: &Shared,
+    corte: Option<&Corte>,
+    client: SocketAddr,
+    req: &Request<Incoming>,
+    mut response: Reply,
+    bytes: usize,
+) -> Reply {
     let h = response.headers_mut();
     // An old corte's file (`/historial/`) carries its own sequence already.
     if !h.contains_key(X_PREP_SEQUENCE) {
-        let sequence = corte.as_ref().map_or(NONE, |c| c.sequence_header().clone());
+        let sequence = corte.map_or(NONE, |c| c.sequence_header().clone());
         h.insert(X_PREP_SEQUENCE, sequence);
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
@@ -129,12 +168,12 @@ fn handle(s: &Shared, client: SocketAddr, req: &Request<Incoming>) -> Reply {
 }
 
 /// The response and the length of its body.
-fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply, usize) {
+fn respond(s: &Arc<Shared>, corte: Option<&Corte>, req: &Request<Incoming>) -> Made {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let (mut r, n) = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return (r, n);
+        return Made::Now(r, n);
     }
     let raw = req.uri().path();
     match raw {
@@ -145,7 +184,8 @@ fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply
                     &format!("ok: serving corte {}\n", c.sequence),
                 ),
                 None => text(StatusCode::SERVICE_UNAVAILABLE, "no corte accepted yet\n"),
-            };
+            }
+            .into();
         }
         "/metrics" => {
             let (mut r, n) = text(StatusCode::OK, &s.node.metrics().render());
@@ -153,19 +193,19 @@ fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
             );
-            return (r, n);
+            return Made::Now(r, n);
         }
         _ => {}
     }
     let Some(corte) = corte else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "no corte accepted yet\n");
+        return text(StatusCode::SERVICE_UNAVAILABLE, "no corte accepted yet\n").into();
     };
     // Most paths need no decoding and are looked up as they are.
     let decoded;
     let mut path: &str = raw.strip_prefix('/').unwrap_or(raw);
     if path.contains('%') {
         let Ok(d) = percent_encoding::percent_decode_str(path).decode_utf8() else {
-            return text(StatusCode::BAD_REQUEST, "bad path\n");
+            return text(StatusCode::BAD_REQUEST, "bad path\n").into();
         };
         decoded = d.into_owned();
         path = decoded.trim_start_matches('/');
@@ -173,8 +213,14 @@ fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply
         path = path.trim_start_matches('/');
     }
     if let Some(rest) = path.strip_prefix(crate::audit::PREFIX) {
-        return from_history(s, rest, req);
+        return from_history(s, rest, corte.sequence, req);
     }
+    serve_file(corte, path, req).into()
+}
+
+/// A file of the active corte, from memory.
+fn serve_file(corte: &Corte, path: &str, req: &Request<Incoming>) -> (Reply, usize) {
+    let mut path: &str = path;
     let indexed;
     if path.is_empty() || path.ends_with('/') {
         indexed = format!("{path}index.html");
@@ -223,33 +269,124 @@ fn respond(s: &Shared, corte: Option<&Corte>, req: &Request<Incoming>) -> (Reply
     (r, bytes.len())
 }
 
-/// A file of an old corte, read from the store ([`crate::audit`]).
-fn from_history(s: &Shared, rest: &str, req: &Request<Incoming>) -> (Reply, usize) {
+/// A file of an old corte ([`crate::audit`]): answered at once when no file needs reading
+/// (`HEAD`, 304, the entry files, errors); otherwise read off the serving threads under one
+/// of the history's permits, or 503 with `Retry-After` when none is free.
+fn from_history(s: &Arc<Shared>, rest: &str, newest: u64, req: &Request<Incoming>) -> Made {
+    use crate::audit::{Found, Lookup};
+    let head = req.method() == Method::HEAD;
+    let lookup = s.audit.find(rest, newest);
+    let needs_disk = match &lookup {
+        Lookup::Unloaded(_) => true,
+        Lookup::Found(_, Found::Object { etag, .. }) => !head && !etag_matches(req.headers(), etag),
+        Lookup::Found(..) => false,
+    };
+    if !needs_disk {
+        let Lookup::Found(sequence, found) = lookup else {
+            return history_reply(None, Found::NotFound, req.headers()).into();
+        };
+        return history_reply(sequence, found, req.headers()).into();
+    }
+    let Some(permit) = s.audit.permit() else {
+        let (mut r, n) = text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the history is busy; try again shortly\n",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Made::Now(r, n);
+    };
+    let (s, rest, headers) = (Arc::clone(s), rest.to_owned(), req.headers().clone());
+    Made::Later(Box::pin(async move {
+        let read = tokio::task::spawn_blocking(move || {
+            let (sequence, found) = read_history(&s.audit, &rest, newest, head, &headers);
+            history_reply(sequence, found, &headers)
+        })
+        .await;
+        match read {
+            Ok((mut r, n)) => {
+                // The permit is held until the body is sent.
+                if n > 0 {
+                    r.extensions_mut()
+                        .insert(crate::activity::Hold::new(permit));
+                }
+                (r, n)
+            }
+            Err(_) => text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the history could not be read\n",
+            ),
+        }
+    }))
+}
+
+/// What an old corte holds at `rest`, reading what is needed (blocking): its file list when
+/// not in memory, and for a `GET` (not answered 304) the object, checked.
+fn read_history(
+    audit: &crate::audit::Audit,
+    rest: &str,
+    newest: u64,
+    head: bool,
+    headers: &HeaderMap,
+) -> (Option<u64>, crate::audit::Found) {
+    use crate::audit::{Found, Lookup};
+    let mut lookup = audit.find(rest, newest);
+    if let Lookup::Unloaded(sequence) = lookup {
+        audit.load(sequence);
+        lookup = audit.find(rest, newest);
+    }
+    match lookup {
+        Lookup::Found(
+            sequence,
+            Found::Object {
+                sha256,
+                size,
+                etag,
+                content_type,
+            },
+        ) if !head && !etag_matches(headers, &etag) => {
+            let found = match audit.read(&sha256, size) {
+                Some(bytes) => Found::File {
+                    bytes,
+                    etag,
+                    content_type,
+                },
+                None => Found::Damaged,
+            };
+            (sequence, found)
+        }
+        Lookup::Found(sequence, found) => (sequence, found),
+        // Loaded and at once left out again: as if absent.
+        Lookup::Unloaded(_) => (None, Found::NotFound),
+    }
+}
+
+/// The response for what an old corte holds, and the length of its body.
+fn history_reply(
+    sequence: Option<u64>,
+    found: crate::audit::Found,
+    headers: &HeaderMap,
+) -> (Reply, usize) {
     use crate::audit::Found;
-    let (sequence, found) = s.audit.find(rest);
     let (mut r, n) = match found {
         Found::File {
             bytes,
             etag,
             content_type,
         } => {
-            let not_modified = etag_matches(req.headers(), &etag);
             let len = bytes.len();
-            let mut r = Response::new(Full::new(if not_modified { Bytes::new() } else { bytes }));
-            let h = r.headers_mut();
-            h.insert(
-                header::ETAG,
-                HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
-            );
-            h.insert(header::CACHE_CONTROL, IMMUTABLE);
-            if not_modified {
-                *r.status_mut() = StatusCode::NOT_MODIFIED;
-                (r, 0)
-            } else {
-                h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-                h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-                (r, len)
-            }
+            history_file(headers, &etag, content_type, len, bytes)
+        }
+        // `HEAD` (or 304): the manifest's size and hash, the body neither read nor sent.
+        Found::Object {
+            size,
+            etag,
+            content_type,
+            ..
+        } => {
+            let len = usize::try_from(size).unwrap_or(usize::MAX);
+            let (r, _) = history_file(headers, &etag, content_type, len, Bytes::new());
+            (r, 0)
         }
         Found::NotFound => text(StatusCode::NOT_FOUND, "not found\n"),
         Found::TooLarge => text(
@@ -266,6 +403,32 @@ fn from_history(s: &Shared, rest: &str, req: &Request<Incoming>) -> (Reply, usiz
             .insert(X_PREP_SEQUENCE, HeaderValue::from(sequence));
     }
     (r, n)
+}
+
+/// An old corte's file of `len` bytes (`body` is empty for `HEAD`), or 304.
+fn history_file(
+    headers: &HeaderMap,
+    etag: &str,
+    content_type: &'static str,
+    len: usize,
+    body: Bytes,
+) -> (Reply, usize) {
+    let not_modified = etag_matches(headers, etag);
+    let mut r = Response::new(Full::new(if not_modified { Bytes::new() } else { body }));
+    let h = r.headers_mut();
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"\"")),
+    );
+    h.insert(header::CACHE_CONTROL, IMMUTABLE);
+    if not_modified {
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        (r, 0)
+    } else {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        (r, len)
+    }
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`); weak comparison, as RFC 9110 says.
