@@ -23,8 +23,9 @@ use prep_node::notice::{NOTICE_FORMAT, Notice};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Where the notices are kept in the election directory.
-pub const NOTICES_DIR: &str = "monitor/notices";
+/// Where the notices are kept in the election directory (the monitor checks a suspended
+/// site's notice against them).
+pub use prep_monitor::observe::NOTICES_DIR;
 /// Written in a notice's folder once it was delivered: the latest corte at that moment.
 const DELIVERED_MARKER: &str = ".delivered";
 

@@ -198,7 +198,12 @@ impl Monitor {
         let seen: Vec<(String, Observation)> = std::thread::scope(|scope| {
             let handles: Vec<_> = targets
                 .iter()
-                .map(|(id, url)| (id, scope.spawn(|| self.observer.observe(url))))
+                .map(|(id, url)| {
+                    (
+                        id,
+                        scope.spawn(|| self.observer.observe_difusor(Some(id), url)),
+                    )
+                })
                 .collect();
             handles
                 .into_iter()

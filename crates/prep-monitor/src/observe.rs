@@ -49,6 +49,22 @@ pub struct Observation {
     pub checked: usize,
     /// Files that differ.
     pub violations: Vec<Violation>,
+    /// While the pointer says suspended: the notice it names (checked against the notices
+    /// issued, [`Observer::observe_difusor`]).
+    #[serde(skip)]
+    pub(crate) claimed_notice: Option<Option<NoticeClaim>>,
+}
+
+/// Where the institute keeps the notices it issued to each difusor, in the election
+/// directory: `monitor/notices/<difusor>/<n>/notice.json`.
+pub const NOTICES_DIR: &str = "monitor/notices";
+
+/// What a suspended pointer says of its notice.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub(crate) struct NoticeClaim {
+    sequence: u64,
+    title: String,
+    issued: String,
 }
 
 /// The pointer fields the monitor reads, and the bytes served.
@@ -58,6 +74,8 @@ struct Pointer {
     manifest_sha256: Option<String>,
     #[serde(default)]
     suspended: bool,
+    #[serde(default)]
+    notice: Option<NoticeClaim>,
     #[serde(skip)]
     bytes: Vec<u8>,
 }
@@ -89,6 +107,7 @@ fn is_pointer_of(served: &Pointer, manifest: &Manifest, hash: &str) -> bool {
 /// published cortes, whose manifests it keeps parsed.
 pub struct Observer {
     agent: ureq::Agent,
+    election_dir: std::path::PathBuf,
     cortes: OriginDir,
     spot_checks: usize,
     /// The time one look may take, all its requests together.
@@ -124,6 +143,7 @@ impl Observer {
         }
         Ok(Observer {
             agent: config.build().into(),
+            election_dir: election_dir.to_owned(),
             cortes: OriginDir::new(election_dir),
             spot_checks,
             look_time: timeout,
@@ -145,7 +165,27 @@ impl Observer {
     /// What the site wrote is kept at most [`MAX_SITE_TEXT`] bytes long (in an error, in
     /// what a violation says was served).
     pub fn observe(&self, url: &str) -> Observation {
+        self.observe_difusor(None, url)
+    }
+
+    /// [`Observer::observe`] of difusor `id`'s site: a pointer that says the site is
+    /// suspended must name a notice the institute issued to that very difusor (with its
+    /// title and time), else it is a violation (a site cannot claim a suspension to show
+    /// pages of its own).
+    pub fn observe_difusor(&self, id: Option<&str>, url: &str) -> Observation {
         let mut seen = self.look(url);
+        if let (Some(id), Some(why)) = (id, seen.claimed_notice.take())
+            && !self.notice_issued(id, why.as_ref())
+        {
+            seen.violations.push(Violation {
+                path: "json/main.json".into(),
+                expected: format!("a notice the institute issued to {id}"),
+                got: why.map_or_else(
+                    || "suspended, naming no notice".to_owned(),
+                    |c| format!("suspended by notice {} ({:?})", c.sequence, c.title),
+                ),
+            });
+        }
         seen.error = seen.error.map(clipped);
         for v in &mut seen.violations {
             v.got = clipped(std::mem::take(&mut v.got));
@@ -182,6 +222,29 @@ impl Observer {
         seen
     }
 
+    /// Whether the institute issued notice `claim` to difusor `id`: its `notice.json` under
+    /// [`NOTICES_DIR`] has the same sequence, title and issue time.
+    fn notice_issued(&self, id: &str, claim: Option<&NoticeClaim>) -> bool {
+        let Some(claim) = claim else { return false };
+        let safe = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !safe {
+            return false;
+        }
+        let path = self
+            .election_dir
+            .join(NOTICES_DIR)
+            .join(id)
+            .join(claim.sequence.to_string())
+            .join("notice.json");
+        let Ok(bytes) = std::fs::read(&path) else {
+            return false;
+        };
+        serde_json::from_slice::<NoticeClaim>(&bytes).is_ok_and(|issued| issued == *claim)
+    }
+
     /// Reads the site's `json/main.json`, or says why it cannot.
     fn pointer(&self, base: &str, deadline: Instant) -> Result<Pointer, String> {
         let url = format!("{base}/json/main.json");
@@ -204,6 +267,13 @@ impl Observer {
         let mut seen = Observation {
             sequence: Some(pointer.sequence),
             notice: pointer.suspended,
+            claimed_notice: pointer.suspended.then(|| {
+                pointer.notice.as_ref().map(|n| NoticeClaim {
+                    sequence: n.sequence,
+                    title: n.title.clone(),
+                    issued: n.issued.clone(),
+                })
+            }),
             ..Observation::default()
         };
         let Some(signed) = self.manifest(pointer.sequence) else {

@@ -330,6 +330,23 @@ fn leave_standing(root: &Path, id: &str, standing: Standing) {
     std::fs::write(dir.join("standing.json"), text).expect("standing");
 }
 
+/// Records notice `sequence` as issued by the institute to difusor `id` (where the deliverer
+/// writes it), and returns what a node serving it adds to its pointer.
+fn issue_notice(root: &Path, id: &str, sequence: u64) -> serde_json::Value {
+    let notice = serde_json::json!({
+        "sequence": sequence,
+        "title": "Transmisión suspendida",
+        "issued": "2024-06-04T01:00:00Z",
+    });
+    let dir = root
+        .join(prep_monitor::observe::NOTICES_DIR)
+        .join(id)
+        .join(sequence.to_string());
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("notice.json"), notice.to_string()).expect("notice");
+    notice
+}
+
 #[test]
 fn a_suspended_difusor_still_showing_the_notice_is_not_reinstated() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -344,7 +361,7 @@ fn a_suspended_difusor_still_showing_the_notice_is_not_reinstated() {
             .expect("json");
     let mut pointer = pointer.as_object().expect("object").clone();
     pointer.insert("suspended".into(), true.into());
-    pointer.insert("notice".into(), serde_json::json!({"sequence": 1}));
+    pointer.insert("notice".into(), issue_notice(root, "n", 1));
     std::fs::write(
         noticed.join("json/main.json"),
         serde_json::to_vec(&pointer).expect("json"),
@@ -402,6 +419,8 @@ fn a_pointer_that_says_what_the_manifest_does_not_sign_is_an_altered_file() {
     let root = tmp.path();
     let c1 = publish(root, 1, 100);
     let good = std::fs::read_to_string(c1.join("json/main.json")).expect("pointer");
+    let notice = issue_notice(root, "p", 1);
+    let noticed_line = format!(",\n  \"notice\": {notice}");
     for (from, to) in [
         ("\"corte 1\"", "\"03/06/2024 23:59 (UTC-6)\""),
         ("\"final\": false", "\"final\": true"),
@@ -409,13 +428,17 @@ fn a_pointer_that_says_what_the_manifest_does_not_sign_is_an_altered_file() {
             "\"manifest_sha256\"",
             "\"databases\": {\"gub\": \"historial/1/x.zip\"},\n  \"manifest_sha256\"",
         ),
-        // Suspended, but with another corte time: the notice may add only itself.
+        // Suspended by a notice issued to it, but with another corte time: the notice may add
+        // only itself.
         (
             "\"corte 1\",",
             "\"03/06/2024 23:59 (UTC-6)\",\n  \"suspended\": true,",
         ),
     ] {
-        let changed = good.replace(from, to);
+        let mut changed = good.replace(from, to);
+        if changed.contains("\"suspended\"") {
+            changed = changed.replacen("\n}", &format!("{noticed_line}\n}}"), 1);
+        }
         assert_ne!(changed, good, "{to}");
         let site_dir = root.join("changed");
         let _ = std::fs::remove_dir_all(&site_dir);
@@ -427,10 +450,29 @@ fn a_pointer_that_says_what_the_manifest_does_not_sign_is_an_altered_file() {
         let row = &m.status()[0];
         assert_eq!(row.violations, 1, "{to}: {row:?}");
     }
-    // The notice's own fields over the signed pointer are not a violation.
+    // A suspension no notice of the institute's says: a site cannot claim one to show pages
+    // of its own (pages are not spot-checked while a notice is in force).
+    let mut claimed: serde_json::Value = serde_json::from_str(&good).expect("json");
+    claimed["suspended"] = true.into();
+    claimed["notice"] =
+        serde_json::json!({"sequence": 7, "title": "Falso", "issued": "2024-06-04T01:00:00Z"});
+    let site_dir = root.join("claimed");
+    copy(&c1, &site_dir);
+    std::fs::write(
+        site_dir.join("json/main.json"),
+        serde_json::to_vec(&claimed).expect("json"),
+    )
+    .expect("write");
+    std::fs::write(site_dir.join("index.html"), "<p>Sitio propio</p>").expect("page");
+    let (_site, url) = serve_site(&site_dir);
+    let m = open(root, &one("r", &url), Recorded::default());
+    m.poll(NOW).expect("poll");
+    let row = &m.status()[0];
+    assert_eq!(row.violations, 1, "{row:?}");
+    // The notice the institute issued, over the signed pointer, is not a violation.
     let mut noticed: serde_json::Value = serde_json::from_str(&good).expect("json");
     noticed["suspended"] = true.into();
-    noticed["notice"] = serde_json::json!({"sequence": 1, "title": "Aviso"});
+    noticed["notice"] = issue_notice(root, "q", 1);
     let site_dir = root.join("noticed");
     copy(&c1, &site_dir);
     std::fs::write(
