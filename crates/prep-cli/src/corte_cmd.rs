@@ -212,8 +212,9 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
                     m.sequence
                 );
             }
-            prep_publish::follows(&m, &corte_rfc3339)?;
-            Some(m.hash())
+            let hash = m.hash();
+            prep_publish::follows(&m, &hash, args.sequence, &corte_rfc3339)?;
+            Some(hash)
         }
         None => None,
     };

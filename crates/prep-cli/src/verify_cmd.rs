@@ -98,7 +98,11 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let Ok(sig) = String::from_utf8(sig_bytes) else {
         return Ok(refused(&format!("{sig_path} is not text")));
     };
-    let sizes: HashMap<String, u64> = Manifest::from_bytes(&manifest)
+    // Parsed unverified, only to bound each read by its listed size and to choose the key;
+    // `check_package` verifies everything next.
+    let unverified = Manifest::from_bytes(&manifest).ok();
+    let claimed = unverified.as_ref().map_or(0, |m| m.sequence);
+    let sizes: HashMap<String, u64> = unverified
         .map(|m| m.files.into_iter().map(|f| (f.path, f.size)).collect())
         .unwrap_or_default();
     let present = match source.list() {
@@ -133,7 +137,6 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let signer = match &delegation {
         None => key.clone(),
         Some(d) => {
-            let claimed = Manifest::from_bytes(&manifest).map_or(0, |m| m.sequence);
             let candidates = d.keys_for(claimed);
             let Some(first) = candidates.first().cloned() else {
                 progress.finish_and_clear();

@@ -524,10 +524,11 @@ impl Node {
         };
         // The keys that may sign the sequence the package claims (unverified: only to choose;
         // the signature and every rule are checked next, with each candidate key).
-        let keys = self.keys_for(claimed_sequence(dir).unwrap_or(0));
+        let claimed = claimed_sequence(dir);
+        let keys = self.keys_for(claimed.unwrap_or(0));
         let mut verified = Err(Refusal::Keys(format!(
             "no key may sign corte {} (keys in force: {})",
-            claimed_sequence(dir).map_or_else(|| "?".to_owned(), |s| s.to_string()),
+            claimed.map_or_else(|| "?".to_owned(), |s| s.to_string()),
             self.delegation().as_ref().map_or_else(
                 || "the configured key".to_owned(),
                 |d| format!("delegation version {}", d.version)
@@ -700,7 +701,6 @@ impl Node {
     }
 }
 
-/// `dir/name`, or `dir/name-2`, `-3`… when taken.
 /// The longest name of a package in the inbox.
 pub const MAX_INBOX_NAME_BYTES: usize = 128;
 
@@ -739,6 +739,7 @@ fn quarantine_name(name: &str) -> String {
     format!("{kept}~{}", &sha256_hex(name.as_bytes())[..8])
 }
 
+/// `dir/name`, or `dir/name-2`, `-3`… when taken.
 fn unique_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if std::fs::symlink_metadata(&first).is_err() {

@@ -9,7 +9,7 @@ use crate::notice::{
     MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, NoticeContext,
     check_notice_binding, page, suspended_pointer, verify_notice,
 };
-use crate::package_dir::{COMPLETE_MARKER, Refusal, read_bounded};
+use crate::package_dir::{Refusal, read_signed_document};
 use crate::store::{sync_dir, write_file_durably};
 use anyhow::Context;
 use prep_corte::POINTER_PATH;
@@ -48,25 +48,13 @@ impl Node {
     /// Checks a notice delivery: exactly the notice, its signature and the marker, regular
     /// files, a valid signature, and a sequence newer than the last notice.
     fn check_notice(&self, dir: &Path) -> Result<(Notice, Vec<u8>, String), String> {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if ![NOTICE_PATH, NOTICE_SIGNATURE_PATH, COMPLETE_MARKER].contains(&name.as_str())
-                || !is_file
-            {
-                return Err(format!(
-                    "{name} does not belong in a notice (only {NOTICE_PATH} and {NOTICE_SIGNATURE_PATH}, regular files)"
-                ));
-            }
-        }
-        let bytes = read_bounded(&dir.join(NOTICE_PATH), MAX_NOTICE_BYTES)?
-            .ok_or_else(|| format!("{NOTICE_PATH} is missing"))?;
-        let minisig = read_bounded(&dir.join(NOTICE_SIGNATURE_PATH), 4096)?
-            .ok_or_else(|| format!("{NOTICE_SIGNATURE_PATH} is missing"))?;
-        let minisig = String::from_utf8(minisig)
-            .map_err(|_| format!("{NOTICE_SIGNATURE_PATH} is not UTF-8"))?;
+        let (bytes, minisig) = read_signed_document(
+            dir,
+            "a notice",
+            NOTICE_PATH,
+            NOTICE_SIGNATURE_PATH,
+            MAX_NOTICE_BYTES,
+        )?;
         let notice = self.verify_with_trusted_keys(&bytes, &minisig)?;
         self.check_binding(&notice)?;
         let last = self.last_notice().map_err(|e| format!("{e:#}"))?;

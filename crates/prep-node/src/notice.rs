@@ -106,9 +106,7 @@ pub fn check_notice_binding(notice: &Notice, context: &NoticeContext<'_>) -> Res
 
 /// Whether `dir` is a complete notice delivery (its signature and the marker are there).
 pub fn is_complete_notice(dir: &Path) -> bool {
-    [NOTICE_SIGNATURE_PATH, crate::COMPLETE_MARKER]
-        .iter()
-        .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
+    crate::package_dir::holds_files(dir, &[NOTICE_SIGNATURE_PATH, crate::COMPLETE_MARKER])
 }
 
 /// Checks a notice: the signature by `key` over its exact bytes, the trusted comment naming

@@ -216,9 +216,48 @@ pub fn list_package(dir: &Path, limits: &Limits) -> Result<Vec<(String, u64)>, R
 
 /// Whether a directory in the inbox is complete: its signature and the marker are there.
 pub fn is_complete(dir: &Path) -> bool {
-    [SIGNATURE_PATH, COMPLETE_MARKER]
+    holds_files(dir, &[SIGNATURE_PATH, COMPLETE_MARKER])
+}
+
+/// Whether `dir` holds each of `files` as a regular file (not following links): how every
+/// kind of delivery says it is complete (its signature and [`COMPLETE_MARKER`]).
+pub fn holds_files(dir: &Path, files: &[&str]) -> bool {
+    files
         .iter()
         .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
+}
+
+/// The largest signature of a notice or key delegation read (a minisig is about 300 bytes).
+const MAX_DOCUMENT_SIGNATURE_BYTES: u64 = 4096;
+
+/// The delivery of one signed document (a suspension notice, a key delegation): `dir` must
+/// hold exactly `document`, its detached `signature` and [`COMPLETE_MARKER`], as regular
+/// files. Returns the document's bytes (at most `max`) and the signature's text; `what` names
+/// the kind in the reasons (`a notice`).
+pub fn read_signed_document(
+    dir: &Path,
+    what: &str,
+    document: &str,
+    signature: &str,
+    max: u64,
+) -> Result<(Vec<u8>, String), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if ![document, signature, COMPLETE_MARKER].contains(&name.as_str()) || !is_file {
+            return Err(format!(
+                "{name} does not belong in {what} (only {document} and {signature}, regular files)"
+            ));
+        }
+    }
+    let bytes =
+        read_bounded(&dir.join(document), max)?.ok_or_else(|| format!("{document} is missing"))?;
+    let minisig = read_bounded(&dir.join(signature), MAX_DOCUMENT_SIGNATURE_BYTES)?
+        .ok_or_else(|| format!("{signature} is missing"))?;
+    let minisig = String::from_utf8(minisig).map_err(|_| format!("{signature} is not UTF-8"))?;
+    Ok((bytes, minisig))
 }
 
 /// The sequence a package's manifest claims (unverified: only to order the inbox); for a

@@ -8,7 +8,9 @@
 //! configuration. Without a pinned root key every delegation is refused.
 
 use crate::node::{Node, Outcome};
-use crate::package_dir::{COMPLETE_MARKER, Refusal, read_bounded};
+use crate::package_dir::{
+    COMPLETE_MARKER, Refusal, holds_files, read_bounded, read_signed_document,
+};
 use crate::store::write_file_durably;
 use prep_package::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, Delegation, VerifyingKey, delegation,
@@ -19,9 +21,7 @@ use std::path::Path;
 
 /// Whether `dir` is a complete delegation delivery (its signature and the marker are there).
 pub fn is_complete_delegation(dir: &Path) -> bool {
-    [DELEGATION_SIGNATURE_PATH, COMPLETE_MARKER]
-        .iter()
-        .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
+    holds_files(dir, &[DELEGATION_SIGNATURE_PATH, COMPLETE_MARKER])
 }
 
 /// The delegation in force in a data directory, verified with `root`; `None` when there is
@@ -91,26 +91,13 @@ impl Node {
                     .into(),
             );
         };
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if ![DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, COMPLETE_MARKER]
-                .contains(&name.as_str())
-                || !is_file
-            {
-                return Err(format!(
-                    "{name} does not belong in a key delegation (only {DELEGATION_PATH} and {DELEGATION_SIGNATURE_PATH}, regular files)"
-                ));
-            }
-        }
-        let bytes = read_bounded(&dir.join(DELEGATION_PATH), delegation::MAX_DELEGATION_BYTES)?
-            .ok_or_else(|| format!("{DELEGATION_PATH} is missing"))?;
-        let minisig = read_bounded(&dir.join(DELEGATION_SIGNATURE_PATH), 4096)?
-            .ok_or_else(|| format!("{DELEGATION_SIGNATURE_PATH} is missing"))?;
-        let minisig = String::from_utf8(minisig)
-            .map_err(|_| format!("{DELEGATION_SIGNATURE_PATH} is not UTF-8"))?;
+        let (bytes, minisig) = read_signed_document(
+            dir,
+            "a key delegation",
+            DELEGATION_PATH,
+            DELEGATION_SIGNATURE_PATH,
+            delegation::MAX_DELEGATION_BYTES,
+        )?;
         let current = self.delegation().as_ref().map(|d| d.version);
         let d = verify_delegation(root, &bytes, &minisig, current).map_err(|e| e.to_string())?;
         Ok((d, bytes, minisig))

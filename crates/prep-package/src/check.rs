@@ -232,12 +232,24 @@ pub fn check_package_with<B: AsRef<[u8]>>(
     Ok(m)
 }
 
-/// The rules between the last accepted package and this one: nothing after a final corte, a
-/// greater sequence (not absurdly greater), the chain, and a later corte time.
+/// The rules between the last accepted package and the manifest `m`.
 fn check_follows(m: &Manifest, last: &Accepted<'_>) -> Result<(), PackageError> {
-    if m.sequence <= last.sequence {
+    follows(last, m.sequence, m.previous.as_deref(), &m.corte)
+}
+
+/// Whether a corte of `sequence`, chained to `previous`, cut at `corte` (RFC 3339), may
+/// follow `last`: a greater sequence (not absurdly greater), nothing after a final corte, the
+/// chain, and a later corte time. Receivers apply it to what they get
+/// ([`check_package`]); the publisher to what it is about to sign.
+pub fn follows(
+    last: &Accepted<'_>,
+    sequence: u64,
+    previous: Option<&str>,
+    corte: &str,
+) -> Result<(), PackageError> {
+    if sequence <= last.sequence {
         return Err(PackageError::Sequence {
-            got: m.sequence,
+            got: sequence,
             last: last.sequence,
         });
     }
@@ -246,21 +258,21 @@ fn check_follows(m: &Manifest, last: &Accepted<'_>) -> Result<(), PackageError> 
             last: last.sequence,
         });
     }
-    if m.sequence - last.sequence > MAX_SEQUENCE_STEP {
+    if sequence - last.sequence > MAX_SEQUENCE_STEP {
         return Err(PackageError::SequenceJump {
-            got: m.sequence,
+            got: sequence,
             last: last.sequence,
         });
     }
-    if m.previous.as_deref() != Some(last.hash) {
+    if previous != Some(last.hash) {
         return Err(PackageError::Chain {
-            got: m.previous.clone(),
+            got: previous.map(str::to_owned),
             expected: last.hash.to_owned(),
         });
     }
-    if utc_key(&m.corte) <= utc_key(last.corte) {
+    if utc_key(corte) <= utc_key(last.corte) {
         return Err(PackageError::CorteNotAfter {
-            corte: m.corte.clone(),
+            corte: corte.to_owned(),
             last: last.corte.to_owned(),
         });
     }

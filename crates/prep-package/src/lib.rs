@@ -46,7 +46,7 @@ mod pointer;
 
 pub use check::{
     Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MAX_SEQUENCE_STEP, PackageError, check_package,
-    check_package_with, rfc3339_seconds, rfc3339_utc,
+    check_package_with, follows, rfc3339_seconds, rfc3339_utc,
 };
 pub use delegation::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, DelegatedKey, Delegation, DelegationError,
@@ -62,5 +62,5 @@ pub use manifest::{
 pub use paths::{PathError, validate_path, validate_path_set};
 pub use pointer::{
     MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH, Site,
-    check_pointer,
+    check_pointer, check_pointer_hashed,
 };

@@ -129,12 +129,21 @@ pub fn check_pointer(
     manifest: &Manifest,
     manifest_bytes: &[u8],
 ) -> Result<(), PointerError> {
+    check_pointer_hashed(bytes, manifest, &sha256_hex(manifest_bytes))
+}
+
+/// [`check_pointer`] for a receiver that already holds the manifest's hash.
+pub fn check_pointer_hashed(
+    bytes: &[u8],
+    manifest: &Manifest,
+    manifest_sha256: &str,
+) -> Result<(), PointerError> {
     if bytes.len() as u64 > MAX_POINTER_BYTES {
         return Err(PointerError::TooLarge {
             size: bytes.len() as u64,
         });
     }
-    let want = Pointer::of(manifest, &sha256_hex(manifest_bytes));
+    let want = Pointer::of(manifest, manifest_sha256);
     if bytes == want.to_bytes() {
         return Ok(());
     }

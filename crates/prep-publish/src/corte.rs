@@ -221,7 +221,7 @@ impl Publisher {
         let corte = self.tz.corte_line(at);
         let corte_rfc3339 = self.tz.rfc3339(at);
         if let Some(l) = &last_corte {
-            follows(&l.manifest, &corte_rfc3339)?;
+            follows(&l.manifest, &l.hash, l.sequence + 1, &corte_rfc3339)?;
         }
         let last = last_corte.as_ref().map(|l| l.sequence);
         let previous = last_corte.map(|l| l.hash);
@@ -405,35 +405,18 @@ pub struct LastCorte {
     pub hash: String,
 }
 
-/// Whether a corte of time `corte` (RFC 3339) may follow `last`: the same rules a receiver
-/// applies ([`prep_package::check_package`]), said before anything is signed. Nothing follows
-/// a final corte, and corte times move forward.
-pub fn follows(last: &Manifest, corte: &str) -> anyhow::Result<()> {
-    if last.is_final {
-        bail!(
-            "corte {} ({}) was the final corte: nothing follows a final corte, and every receiver would refuse one",
-            last.sequence,
-            last.corte
-        );
-    }
-    if last.sequence >= prep_package::MAX_SEQUENCE {
-        bail!(
-            "corte {} is the last sequence a manifest may carry ({})",
-            last.sequence,
-            prep_package::MAX_SEQUENCE
-        );
-    }
-    let seconds = |t: &str| {
-        prep_package::rfc3339_seconds(t).with_context(|| format!("{t:?} is not an RFC 3339 time"))
-    };
-    if seconds(corte)? <= seconds(&last.corte)? {
-        bail!(
-            "corte time {corte} is not after the last corte's ({}, sequence {}): corte times must move forward, and every receiver would refuse it",
-            last.corte,
-            last.sequence
-        );
-    }
-    Ok(())
+/// Whether corte `sequence`, cut at `corte` (RFC 3339), may follow `last` (whose manifest
+/// bytes hash to `hash`): the rules every receiver applies ([`prep_package::follows`]: nothing
+/// follows a final corte, corte times move forward), said before anything is signed. The
+/// sequence ceiling is [`prep_package::Manifest::validate`]'s, also run before signing.
+pub fn follows(last: &Manifest, hash: &str, sequence: u64, corte: &str) -> anyhow::Result<()> {
+    prep_package::follows(
+        &prep_package::Accepted::of(last, hash),
+        sequence,
+        Some(hash),
+        corte,
+    )
+    .context("the corte would be refused by every receiver, so it is not cut")
 }
 
 /// The last complete corte under `DIR/cortes/`, if any. Leftover temporary directories
