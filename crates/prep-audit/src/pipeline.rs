@@ -84,6 +84,7 @@ pub fn recount_read(mut input: impl Read, options: &RecountOptions) -> Result<Re
             carry,
             eof,
             line: at.first_line,
+            delimiter: head.dialect.delimiter,
         };
         let mut index = 0;
         let fed = loop {
@@ -134,6 +135,8 @@ struct Chunks<'r, R: Read> {
     eof: bool,
     /// Line number of the next chunk's first row.
     line: u64,
+    /// The table's cell delimiter (rows end where the tokeniser says).
+    delimiter: u8,
 }
 
 impl<R: Read> Chunks<'_, R> {
@@ -155,7 +158,7 @@ impl<R: Read> Chunks<'_, R> {
             if self.eof {
                 break block.len();
             }
-            match complete_rows(&block) {
+            match complete_rows(&block, self.delimiter) {
                 Some(cut) => break cut,
                 None if block.len() > MAX_ROW_BYTES => {
                     return Err(ReadError::at(

@@ -181,7 +181,7 @@ impl Database {
         let mut marks = KeyMarks::default();
         let mut line = parts.table_first_line;
         let short_rows = parts.layout.short_rows();
-        for (start, end) in record_spans(table.as_bytes()) {
+        for (start, end) in crate::records::record_spans(table.as_bytes(), parts.dialect.delimiter) {
             let record = &table[start..end];
             let line_ends = crate::count_line_ends(record.as_bytes());
             if record.trim_end_matches(['\r', '\n']).is_empty() {
@@ -407,42 +407,6 @@ fn read_record(
         }
     }
     Ok((cells, marks))
-}
-
-/// Where each record of a table starts and ends (its line end included): records end at a
-/// line end outside quotes, as the CSV tokeniser reads them. A blank line is a record of its
-/// own.
-fn record_spans(table: &[u8]) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    let mut i = 0;
-    while i < table.len() {
-        match table[i] {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => {
-                spans.push((start, i + 1));
-                start = i + 1;
-            }
-            b'\r' if !quoted => {
-                let end = if table.get(i + 1) == Some(&b'\n') {
-                    i + 2
-                } else {
-                    i + 1
-                };
-                spans.push((start, end));
-                start = end;
-                i = end;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if start < table.len() {
-        spans.push((start, table.len()));
-    }
-    spans
 }
 
 /// Strips the BOM and decodes: UTF-8 when valid, Latin-1 otherwise.

@@ -40,6 +40,7 @@ mod error;
 mod layout;
 mod leeme;
 mod preamble;
+mod records;
 mod table;
 
 pub use candidaturas::read_candidaturas;
@@ -51,7 +52,8 @@ pub use layout::{
 };
 pub use leeme::{LeemeInfo, leeme};
 pub use preamble::{Preamble, PreambleItem, PublishedSummary, group_thousands};
-pub use table::{RawRow, Table, TableReader, complete_rows, count_line_ends};
+pub use records::{complete_rows, count_line_ends};
+pub use table::{RawRow, Table, TableReader};
 
 /// Decodes one cell: as UTF-8 when it is valid UTF-8, as Latin-1 otherwise (an accented
 /// Latin-1 letter is never valid UTF-8 next to ASCII, so the guess is safe cell by cell).

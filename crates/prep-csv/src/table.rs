@@ -1,6 +1,6 @@
 //! Streaming access to the acta rows.
 
-use crate::{ReadError, ReadErrorKind};
+use crate::{ReadError, ReadErrorKind, count_line_ends};
 use prep_model::Value;
 
 /// One acta row as tokenised bytes, reused between rows so reading allocates nothing. On
@@ -58,34 +58,6 @@ impl RawRow<'_> {
     pub fn number(&self, i: usize) -> Option<u64> {
         self.value(i).number()
     }
-}
-
-/// Number of line ends (`\n`, `\r\n` or a lone `\r`) in `bytes`.
-pub fn count_line_ends(bytes: &[u8]) -> u64 {
-    let lone_cr = memchr::memchr_iter(b'\r', bytes)
-        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
-        .count();
-    (memchr::memchr_iter(b'\n', bytes).count() + lone_cr) as u64
-}
-
-/// The length of the longest prefix of `block` made of whole rows: it ends just after a line
-/// end that is outside quotes. `None` when there is none (a row is longer than the block).
-/// A CR as the last byte is not taken as a line end: it may be the first half of a CRLF.
-pub fn complete_rows(block: &[u8]) -> Option<usize> {
-    let usable = block.strip_suffix(b"\r").unwrap_or(block);
-    if memchr::memchr(b'"', usable).is_none() {
-        return memchr::memrchr2(b'\n', b'\r', usable).map(|i| i + 1);
-    }
-    let mut quoted = false;
-    let mut cut = None;
-    for (i, &b) in usable.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => cut = Some(i + 1),
-            _ => {}
-        }
-    }
-    cut
 }
 
 /// Removes a leading `'`. The flag tells whether there was one.

@@ -76,3 +76,40 @@ fn g_a_preamble_line_of_one_no_break_space_keeps_the_file_latin1() {
     .expect("reads");
     assert_eq!(db.dialect.encoding, prep_csv::Encoding::Latin1);
 }
+
+/// The bytes written back from what was read.
+fn written_back(db: &Database) -> Vec<u8> {
+    let mut out = Vec::new();
+    db.write(&mut out).expect("write");
+    out
+}
+
+#[test]
+fn h_a_quote_inside_an_unquoted_cell_is_a_character_not_the_start_of_a_quoted_cell() {
+    // The CSV tokeniser reads `5" x` as five, a quote, a space and an x; rows were cut where a
+    // quote anywhere toggled "inside quotes", so the row after it was swallowed into this one.
+    let input = b"CLAVE_CASILLA,TIPO_CASILLA,NULOS,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\r\nX,B,0,0,5\" x,1\r\n\r\nY,B,0,0,,1\r\n";
+    let db = round_trips(input).expect("reads");
+    assert_eq!(db.rows.len(), 2, "both rows are read");
+    assert_eq!(db.rows[0].text(4), "5\" x");
+    assert_eq!(db.rows[1].text(0), "Y");
+    assert_eq!(written_back(&db), input);
+}
+
+#[test]
+fn i_a_quoted_cell_left_open_after_a_literal_quote_writes_back_byte_for_byte() {
+    // Found by `dialect_detection`: a literal quote in an unquoted cell, then a quoted cell that
+    // runs to the end of the file across a blank line.
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz-inputs/dialect-detection-open-quote.bin"
+    ))
+    .expect("regression input");
+    let db = Database::from_bytes(&input);
+    if let Ok(db) = db {
+        assert_eq!(
+            String::from_utf8_lossy(&written_back(&db)),
+            String::from_utf8_lossy(&input)
+        );
+    }
+}
