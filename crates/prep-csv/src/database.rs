@@ -179,9 +179,11 @@ impl Database {
         let mut head_source = text[..text.len() - table.len()].to_owned();
         let mut rows: Vec<Row> = Vec::new();
         let mut marks = KeyMarks::default();
+        let (mut spaces_quoted, mut spaces_bare) = (false, false);
         let mut line = parts.table_first_line;
         let short_rows = parts.layout.short_rows();
-        for (start, end) in crate::records::record_spans(table.as_bytes(), parts.dialect.delimiter) {
+        for (start, end) in crate::records::record_spans(table.as_bytes(), parts.dialect.delimiter)
+        {
             let record = &table[start..end];
             let line_ends = crate::count_line_ends(record.as_bytes());
             if record.trim_end_matches(['\r', '\n']).is_empty() {
@@ -197,6 +199,12 @@ impl Database {
             }
             let (cells, had) = read_record(record.as_bytes(), line, &parts, short_rows)?;
             marks.merge(had);
+            if record.contains(' ') {
+                let (quoted, bare) =
+                    crate::records::spaces_quoted(record.as_bytes(), parts.dialect.delimiter);
+                spaces_quoted |= quoted;
+                spaces_bare |= bare;
+            }
             rows.push(Row {
                 cells,
                 source: Some(record.into()),
@@ -204,6 +212,7 @@ impl Database {
             line += line_ends.max(1);
         }
         marks.apply(&mut parts.dialect, &parts.header);
+        parts.dialect.quote_spaced = spaces_quoted && !spaces_bare && !parts.dialect.quote_all;
         Ok(Database {
             dialect: parts.dialect,
             preamble: parts.preamble,
@@ -474,6 +483,7 @@ pub(crate) fn split_parts(
             .any(|l| l.trim_start().starts_with('"') && crate::preamble::looks_like_corte(l)),
         apostrophe_digits_only: false,
         apostrophe_columns: Vec::new(),
+        quote_spaced: false,
     };
     Ok(Parts {
         dialect,
@@ -592,16 +602,25 @@ pub struct TableWriter<'l, W: Write> {
     apostrophe_digits_only: bool,
     /// The key columns that take the prefix (every key column unless the dialect names some).
     apostrophe_columns: Vec<usize>,
+    /// Cells holding a space are quoted ([`Dialect::quote_spaced`]): the cells are quoted
+    /// here and the CSV writer writes them as they are.
+    quote_spaced: Option<u8>,
     cell: String,
+    quoted: Vec<u8>,
 }
 
 impl<'l, W: Write> TableWriter<'l, W> {
     /// A writer of rows laid out as `layout`.
     pub fn new(out: W, dialect: &Dialect, layout: &'l Layout) -> TableWriter<'l, W> {
+        // Flexible: a pre-2018 row of an acta not captured yet is cut after its
+        // identification columns.
         let writer = csv::WriterBuilder::new()
+            .flexible(true)
             .delimiter(dialect.delimiter)
             .quote_style(if dialect.quote_all {
                 csv::QuoteStyle::Always
+            } else if dialect.quote_spaced {
+                csv::QuoteStyle::Never
             } else {
                 csv::QuoteStyle::Necessary
             })
@@ -617,8 +636,36 @@ impl<'l, W: Write> TableWriter<'l, W> {
             apostrophe_keys: dialect.apostrophe_keys,
             apostrophe_digits_only: dialect.apostrophe_digits_only,
             apostrophe_columns: layout.key_columns.clone(),
+            quote_spaced: (dialect.quote_spaced && !dialect.quote_all).then_some(dialect.delimiter),
             cell: String::new(),
+            quoted: Vec::new(),
         }
+    }
+
+    /// Writes one cell, quoting it here when the dialect quotes cells holding a space.
+    fn write_cell(&mut self, cell: &[u8]) -> std::io::Result<()> {
+        let field = match self.quote_spaced {
+            Some(delimiter)
+                if cell
+                    .iter()
+                    .any(|&b| matches!(b, b' ' | b'"' | b'\r' | b'\n') || b == delimiter) =>
+            {
+                self.quoted.clear();
+                self.quoted.push(b'"');
+                for &b in cell {
+                    if b == b'"' {
+                        self.quoted.push(b'"');
+                    }
+                    self.quoted.push(b);
+                }
+                self.quoted.push(b'"');
+                &self.quoted[..]
+            }
+            _ => cell,
+        };
+        self.writer
+            .write_field(field)
+            .map_err(std::io::Error::other)
     }
 
     /// Restricts the `'` prefix to the key columns the dialect names
@@ -637,8 +684,11 @@ impl<'l, W: Write> TableWriter<'l, W> {
 
     /// Writes the header line.
     pub fn write_header<S: AsRef<str>>(&mut self, header: &[S]) -> std::io::Result<()> {
+        for name in header {
+            self.write_cell(name.as_ref().as_bytes())?;
+        }
         self.writer
-            .write_record(header.iter().map(AsRef::as_ref))
+            .write_record(None::<&[u8]>)
             .map_err(std::io::Error::other)
     }
 
@@ -659,9 +709,10 @@ impl<'l, W: Write> TableWriter<'l, W> {
             {
                 self.cell.insert(0, '\'');
             }
-            self.writer
-                .write_field(self.cell.as_bytes())
-                .map_err(std::io::Error::other)?;
+            let cell = std::mem::take(&mut self.cell);
+            let written = self.write_cell(cell.as_bytes());
+            self.cell = cell;
+            written?;
         }
         self.writer
             .write_record(None::<&[u8]>)

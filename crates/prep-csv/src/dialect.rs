@@ -77,6 +77,10 @@ pub struct Dialect {
     /// key column.
     #[serde(default)]
     pub apostrophe_columns: Vec<String>,
+    /// Table cells that hold a space are quoted, as well as those that need it
+    /// (`"07/06/2021 01:51:00"`, `"ACTA PREP"`, IEE Sonora 2021).
+    #[serde(default)]
+    pub quote_spaced: bool,
 }
 
 impl Dialect {
@@ -98,6 +102,7 @@ impl Dialect {
             quoted_corte: false,
             apostrophe_digits_only: false,
             apostrophe_columns: Vec::new(),
+            quote_spaced: false,
         }
     }
 
@@ -118,6 +123,7 @@ impl Dialect {
             quoted_corte: false,
             apostrophe_digits_only: false,
             apostrophe_columns: Vec::new(),
+            quote_spaced: false,
         }
     }
 }

@@ -69,6 +69,38 @@ impl Iterator for RecordEnds<'_> {
     }
 }
 
+/// How the cells of one record that hold a space are written: (some quoted cell holds a
+/// space, some unquoted cell does).
+pub(crate) fn spaces_quoted(record: &[u8], delimiter: u8) -> (bool, bool) {
+    let (mut quoted, mut bare) = (false, false);
+    let mut state = State::CellStart;
+    let mut in_quotes = false;
+    for &b in record {
+        state = match (state, b) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (State::CellStart, b'"') => {
+                in_quotes = true;
+                State::Quoted
+            }
+            (_, _) if b == delimiter || b == b'\n' || b == b'\r' => {
+                in_quotes = false;
+                State::CellStart
+            }
+            (_, _) => State::Unquoted,
+        };
+        if b == b' ' {
+            match state {
+                State::Quoted => quoted = true,
+                _ if !in_quotes => bare = true,
+                _ => {}
+            }
+        }
+    }
+    (quoted, bare)
+}
+
 /// Where each record of a table starts and ends (its line end included). A blank line is a
 /// record of its own; a last record without a line end runs to the end of the table.
 pub(crate) fn record_spans(table: &[u8], delimiter: u8) -> Vec<(usize, usize)> {
@@ -155,6 +187,14 @@ mod tests {
         assert_eq!(complete_rows(b"a,5\" x\nb,c\nd", b','), Some(11));
         assert_eq!(complete_rows(b"a|5\" x\nb|\"c\nd\"\n", b'|'), Some(15));
         assert_eq!(complete_rows(b"a,b\r", b','), None);
+    }
+
+    #[test]
+    fn spaces_in_quoted_and_bare_cells_are_told_apart() {
+        assert_eq!(spaces_quoted(b"a,\"b c\",d\n", b','), (true, false));
+        assert_eq!(spaces_quoted(b"a b,\"c\"\n", b','), (false, true));
+        assert_eq!(spaces_quoted(b"\"a\"\" b\",c d\n", b','), (true, true));
+        assert_eq!(spaces_quoted(b"a,b\n", b','), (false, false));
     }
 
     proptest::proptest! {
