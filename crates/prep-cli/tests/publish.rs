@@ -271,11 +271,12 @@ fn last_zipped_database(dir: &Path, name: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn replay_of_sonora_2021_cuts_a_final_corte_with_its_actas_fuera_de_catalogo() {
+/// `prep init --from-database` then `prep replay --publish` of a published database: the
+/// final corte's zipped database, named as the source file.
+fn replayed_final_database(rel: &str) -> (Vec<u8>, Vec<u8>, String) {
     let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("son");
-    let db = prep_testdata::shared("data/sonora-2021/SON_GOB_2021.csv");
+    let dir = root.path().join("dir");
+    let db = prep_testdata::shared(rel);
     ok(prep(&[
         "init",
         &s(&dir),
@@ -293,33 +294,43 @@ fn replay_of_sonora_2021_cuts_a_final_corte_with_its_actas_fuera_de_catalogo() {
         "max",
         "--publish",
     ]));
-    // The 24 actas fuera de catálogo, all identified as `-`, are 24 actas.
+    let name = db.file_name().expect("name").to_string_lossy().into_owned();
+    let cut = last_zipped_database(&dir, &name);
+    (std::fs::read(&db).expect("db"), cut, text)
+}
+
+/// Where two files first differ, for a failure message.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let line = a[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+    let lo = at.saturating_sub(80);
+    format!(
+        "first difference at byte {at} (line {line})\ncut:       {:?}\npublished: {:?}",
+        String::from_utf8_lossy(&a[lo..(at + 80).min(a.len())]),
+        String::from_utf8_lossy(&b[lo..(at + 80).min(b.len())])
+    )
+}
+
+#[test]
+fn replay_of_sonora_2021_reproduces_its_published_database_byte_for_byte() {
+    // No candidacy file was published: each vote column is its own candidacy. The 24 actas
+    // fuera de catálogo, all identified as `-`, are 24 actas, printed in the file's order;
+    // the legends are Sonora's own (ALGÚN CAMPO ILEGIBLE on actas whose cells are all
+    // numbers), cells with a space quoted, SHA empty on sin actas.
+    let (published, cut, text) = replayed_final_database("data/sonora-2021/SON_GOB_2021.csv");
     assert!(text.contains("0 refused"), "{text}");
-    let published = prep_csv::Database::from_bytes(&std::fs::read(&db).expect("db")).expect("read");
-    let cut = prep_csv::Database::from_bytes(&last_zipped_database(&dir, "SON_GOB_2021.csv"))
-        .expect("read the corte's database");
-    let style = |d: &prep_csv::Dialect| {
-        (
-            d.bom,
-            d.encoding,
-            d.delimiter,
-            d.line_ending,
-            d.quoted_corte,
-            d.apostrophe_columns.clone(),
-        )
-    };
-    assert_eq!(style(&cut.dialect), style(&published.dialect));
-    assert_eq!(cut.header, published.header);
-    assert_eq!(cut.rows.len(), published.rows.len());
-    let (p, c) = (
-        published.preamble.summary.expect("summary"),
-        cut.preamble.summary.expect("summary"),
-    );
-    assert_eq!(c.names, p.names);
-    // Every field but PORCENTAJE_ACTAS_CON_INCONSISTENCIAS (index 7): the store derives the
-    // legends from the captured votes, and Sonora's rows carry the legend, not the illegible
-    // cells (docs/counting-rules.md).
-    for i in (0..13).filter(|i| *i != 7) {
-        assert_eq!(c.values[i], p.values[i], "{}", p.names[i]);
-    }
+    assert!(cut == published, "{}", first_difference(&cut, &published));
+}
+
+#[test]
+fn replay_of_coahuila_2023_reproduces_its_published_database_byte_for_byte() {
+    // Coahuila's legends (`-`, EXCEDE LISTA NOMINAL. ALGUN CAMPO ILEGIBLE O SIN DATO), `Sin
+    // Acta` totals, fuera de catálogo rows with an empty ENTIDAD, `'`-prefixed percentages.
+    let (published, cut, text) = replayed_final_database("data/coahuila-2023/COAH_GUB_2023.csv");
+    assert!(text.contains("0 refused"), "{text}");
+    assert!(cut == published, "{}", first_difference(&cut, &published));
 }

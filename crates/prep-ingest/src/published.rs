@@ -141,12 +141,17 @@ fn number_occurrences(rows: &mut [PublishedRow]) {
 
 /// One row into the store's types.
 fn convert(raw: &RawRow, columns: &PublishedColumns) -> Result<PublishedRow, String> {
+    let status = columns.status(raw)?;
     Ok(PublishedRow {
         line: raw.line(),
-        status: columns.status(raw)?,
+        status,
         entry: columns.entry(raw),
         ident: columns.ident(raw),
-        content: columns.content(raw),
+        content: if status == Contabilizada::FueraDeCatalogo {
+            columns.fuera_content(raw)
+        } else {
+            columns.content(raw)
+        },
     })
 }
 

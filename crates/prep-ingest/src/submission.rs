@@ -301,6 +301,8 @@ impl DetailsIn {
             origen: text("origen", self.origen)?,
             digitalizacion: text("digitalizacion", self.digitalizacion)?,
             tipo_documento: text("tipo_documento", self.tipo_documento)?,
+            // A capture centre never asserts a classification: the store derives it.
+            published: None,
         })
     }
 }
@@ -482,5 +484,18 @@ mod tests {
             ..DetailsIn::default()
         };
         assert!(d.into_details().is_err());
+    }
+
+    #[test]
+    fn a_capture_centre_cannot_assert_a_classification() {
+        // Only a bulk load of a published database carries the institute's CONTABILIZADA and
+        // OBSERVACIONES; a capture that names them is refused, not obeyed.
+        let body = json!({
+            "counts": {},
+            "published": {"contabilizada": "0", "observaciones": "EXCEDE LISTA NOMINAL"}
+        });
+        assert!(serde_json::from_value::<DetailsIn>(body).is_err());
+        let details = DetailsIn::default().into_details().expect("details");
+        assert_eq!(details.published, None);
     }
 }

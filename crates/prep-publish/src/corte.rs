@@ -152,7 +152,7 @@ impl Publisher {
                 .layout()
                 .with_context(|| format!("the header of election {}", e.id))?;
             let columns = format.header[layout.votes.clone()].to_vec();
-            let row_layout = RowLayout::new(&format.header, &columns);
+            let row_layout = format.row_layout(&columns);
             let cand_path = dir.resolve(&e.candidaturas);
             let candidaturas = std::fs::read(&cand_path)
                 .with_context(|| format!("cannot read {}", cand_path.display()))?;

@@ -313,8 +313,6 @@ fn build(
             crate::config::check_inside("file name", Path::new(name))?;
             std::fs::write(folder.join(name), bytes)?;
         }
-        let format = serde_json::to_vec_pretty(&ElectionFormat::of(db))?;
-        std::fs::write(folder.join(FORMAT_FILE), format)?;
         let rel = PathBuf::from("elections").join(&s.id);
         elections.push(ElectionConfig {
             id: s.id.clone(),
@@ -351,6 +349,11 @@ fn build(
     let store = prep_store::Store::open(root.join(STORE_FILE))?;
     let mut catalogues = Vec::new();
     for (e, db) in config.elections.iter().zip(&databases) {
+        let format = serde_json::to_vec_pretty(&ElectionFormat::of(db, &rules))?;
+        std::fs::write(
+            ElectionDir::election_dir(root, &e.id).join(FORMAT_FILE),
+            format,
+        )?;
         let spec = election_spec(&e.id, &e.title, db, &rules);
         store.define_election(&spec)?;
         let entries = catalogue(db, &rules);

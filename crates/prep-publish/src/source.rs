@@ -9,7 +9,8 @@ use prep_count::Rules;
 use prep_csv::{Database, Dialect, Layout, Preamble};
 use prep_model::{CatalogueEntry, Contabilizada};
 use prep_store::published::{PublishedColumns, vote_columns};
-use prep_store::{ActaIdent, ElectionSpec, EventKind, NewEvent, Origin};
+use prep_store::render::{RowKind, RowStyle};
+use prep_store::{ActaIdent, ElectionSpec, EventKind, NewEvent, Origin, RowLayout};
 use serde::{Deserialize, Serialize};
 
 /// How an election's database is printed: kept from its source so that every corte renders
@@ -22,16 +23,38 @@ pub struct ElectionFormat {
     pub preamble: Preamble,
     /// The column names.
     pub header: Vec<String>,
+    /// How the source prints the rows of actas fuera de catálogo and of sin actas.
+    #[serde(default)]
+    pub rows: RowStyle,
 }
 
 impl ElectionFormat {
-    /// The format of a database.
-    pub fn of(db: &Database) -> ElectionFormat {
+    /// The format of a database whose counting profile is `rules`.
+    pub fn of(db: &Database, rules: &Rules) -> ElectionFormat {
+        let kind = |row: &prep_csv::Row| {
+            let observations = rules.observations(&row.text(db.layout.observaciones));
+            let status = row.text(db.layout.contabilizada);
+            match rules.status(status.as_bytes(), &observations) {
+                Some(Contabilizada::FueraDeCatalogo) => RowKind::Fuera,
+                Some(Contabilizada::NoCapturada) | None => RowKind::NotCaptured,
+                Some(_) if observations.sin_acta_reason().is_some() => RowKind::SinActa,
+                Some(_) => RowKind::Captured,
+            }
+        };
+        let layout = RowLayout::new(&db.header, &vote_columns(&db.header, &db.layout));
+        let rows = layout.learn(db.rows.iter().map(|r| (kind(r), &r.cells[..])));
         ElectionFormat {
             dialect: db.dialect.clone(),
             preamble: db.preamble.clone(),
             header: db.header.clone(),
+            rows,
         }
+    }
+
+    /// The layout a corte prints this format's rows in, for an election whose vote columns
+    /// are `columns`.
+    pub fn row_layout(&self, columns: &[String]) -> RowLayout {
+        RowLayout::new(&self.header, columns).styled(self.rows.clone())
     }
 
     /// The column positions of the header.
@@ -151,7 +174,11 @@ pub fn replay_events(
             plan.not_captured += 1;
             continue;
         }
-        let content = columns.content(row);
+        let content = if st == Contabilizada::FueraDeCatalogo {
+            columns.fuera_content(row)
+        } else {
+            columns.content(row)
+        };
         let d = &content.details;
         let time = |t: &Option<String>| tz.parse_published(t.as_deref()?);
         let captured = time(&d.fecha_hora_captura).or_else(|| time(&d.fecha_hora_acopio));

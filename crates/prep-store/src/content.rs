@@ -49,6 +49,29 @@ pub struct ActaDetails {
     pub digitalizacion: Option<String>,
     /// TIPO_DOCUMENTO (`ACTA PREP`, `RPP`, `CC`, …).
     pub tipo_documento: Option<String>,
+    /// The institute's own classification, when the content comes from its published
+    /// database (a bulk load or a replay); never from a capture centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PublishedClassification>,
+}
+
+/// CONTABILIZADA and OBSERVACIONES as an institute's published database prints them for one
+/// acta. The store reads the acta's status and legends from them with the election's
+/// counting profile, as `prep recount` reads the file, rather than deriving them from the
+/// cells: an institute's legends are not always a function of its published cells (IEE
+/// Sonora 2021 prints `ALGÚN CAMPO ILEGIBLE O SIN DATO` on actas whose every cell is a
+/// number, INE 2019 `SIN DATO,ILEGIBLE` on counted and on uncounted actas), and a corte of
+/// that database prints them back as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedClassification {
+    /// CONTABILIZADA as printed (`1`, `0`, `2`, `-`, …).
+    pub contabilizada: String,
+    /// OBSERVACIONES exactly as printed, spaces kept (` - `, `-`, empty, a legend).
+    pub observaciones: String,
+    /// For an acta fuera de catálogo, the identification cells its row printed (SECCION,
+    /// ID_CASILLA, TIPO_CASILLA, … as far as they were read), by column name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub identification: BTreeMap<String, String>,
 }
 
 impl Default for ActaDetails {
@@ -65,6 +88,7 @@ impl Default for ActaDetails {
             origen: None,
             digitalizacion: None,
             tipo_documento: None,
+            published: None,
         }
     }
 }

@@ -138,8 +138,10 @@ pub fn ordered_votes(content: &ActaContent, spec: &ElectionSpec) -> Vec<Value> {
         .collect()
 }
 
-/// The Anexo 13 classification of an acta: [`classify`] with the entry's vote limit (none
-/// for the casilla types the rules exempt), or *fuera de catálogo* without an entry.
+/// The classification of an acta: *fuera de catálogo* without an entry; the institute's own
+/// when the content carries it ([`crate::PublishedClassification`], read with the election's
+/// counting profile); otherwise Anexo 13's, [`classify`] with the entry's vote limit (none
+/// for the casilla types the rules exempt).
 pub fn classification(
     votes: &[Value],
     content: &ActaContent,
@@ -148,6 +150,7 @@ pub fn classification(
 ) -> Classification {
     match entry {
         None => fuera_de_catalogo(),
+        Some(_) if let Some(c) = published_classification(votes, content, spec) => c,
         Some(e) => {
             let limit = spec
                 .rules
@@ -159,11 +162,99 @@ pub fn classification(
     }
 }
 
+/// The classification an institute published for an acta of its catalogue, as its counting
+/// profile reads it; `None` when the content carries none, or one that is no status of an
+/// acta captured in the catalogue (not captured, fuera de catálogo).
+fn published_classification(
+    votes: &[Value],
+    content: &ActaContent,
+    spec: &ElectionSpec,
+) -> Option<Classification> {
+    let p = content.details.published.as_ref()?;
+    let observations = spec.rules.observations(&p.observaciones);
+    let status = spec
+        .rules
+        .status(p.contabilizada.as_bytes(), &observations)
+        .filter(|s| matches!(s, Contabilizada::Si | Contabilizada::No))?;
+    let total = votes.iter().filter_map(Value::number).sum();
+    Some(Classification {
+        status,
+        observations,
+        total_votos: content.details.sin_acta.is_none().then_some(total),
+    })
+}
+
 /// The classification of an acta fuera de catálogo.
 pub fn fuera_de_catalogo() -> Classification {
     Classification {
         status: Contabilizada::FueraDeCatalogo,
         observations: Observations::of(Observation::FueraDeCatalogo),
         total_votos: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PublishedClassification;
+    use prep_model::{CasillaType, Geography};
+
+    fn entry() -> CatalogueEntry {
+        CatalogueEntry {
+            clave_casilla: "260006B0100".into(),
+            clave_acta: "260006B01002".into(),
+            casilla_type: CasillaType::Basica,
+            id_casilla: "0001".into(),
+            ext_contigua: "0".into(),
+            ubicacion: 1,
+            tipo_acta: "2".into(),
+            lista_nominal: 630,
+            representantes: 48,
+            boletas_especial: None,
+            geography: Geography::default(),
+        }
+    }
+
+    fn spec() -> ElectionSpec {
+        ElectionSpec {
+            id: "gob".into(),
+            title: "GUBERNATURA".into(),
+            columns: vec!["PAN".into(), "PRI".into()],
+            rules: prep_count::profiles::profile("iee-sonora-2021").expect("profile"),
+        }
+    }
+
+    fn content(published: Option<(&str, &str)>) -> ActaContent {
+        let mut c = ActaContent::default();
+        c.votes.insert("PAN".into(), Value::Number(103));
+        c.votes.insert("PRI".into(), Value::Number(122));
+        c.details.published = published.map(|(s, o)| PublishedClassification {
+            contabilizada: s.into(),
+            observaciones: o.into(),
+            identification: Default::default(),
+        });
+        c
+    }
+
+    #[test]
+    fn an_institutes_own_legend_is_kept_where_the_cells_would_give_none() {
+        let spec = spec();
+        let votes = [Value::Number(103), Value::Number(122)];
+        // Sonora 2021, '260006B0100: every cell a number, yet "ALGÚN CAMPO ILEGIBLE O SIN
+        // DATO"; counted.
+        let c = content(Some(("1", "ALGÚN CAMPO ILEGIBLE O SIN DATO")));
+        let got = classification(&votes, &c, Some(&entry()), &spec);
+        assert_eq!(got.status, Contabilizada::Si);
+        assert!(got.observations.contains(Observation::AlgunCampoIlegibleOSinDato));
+        assert_eq!(got.total_votos, Some(225));
+        // The same cells captured through the ingest API: no legend.
+        let got = classification(&votes, &content(None), Some(&entry()), &spec);
+        assert_eq!((got.status, got.observations), (Contabilizada::Si, Observations::NONE));
+        // A published status that is none of a captured catalogue acta falls back to the cells.
+        let got = classification(&votes, &content(Some(("-", ""))), Some(&entry()), &spec);
+        assert_eq!(got.status, Contabilizada::Si);
+        // Without an entry the acta is fuera de catálogo, whatever was published.
+        let got = classification(&votes, &content(Some(("1", ""))), None, &spec);
+        assert_eq!(got.status, Contabilizada::FueraDeCatalogo);
     }
 }

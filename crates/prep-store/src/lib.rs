@@ -65,13 +65,13 @@ mod event;
 mod log;
 mod migrate;
 pub mod published;
-mod render;
+pub mod render;
 mod snapshot;
 mod state;
 mod store;
 
 pub use audit::StateCheck;
-pub use content::{ActaContent, ActaDetails, sha256_hex};
+pub use content::{ActaContent, ActaDetails, PublishedClassification, sha256_hex};
 pub use derive::{
     ActaState, CaptureStatus, classification, decide, fuera_de_catalogo, next, ordered_votes,
 };

@@ -7,7 +7,7 @@
 //! [`PublishedColumns`] finds, once per header, where everything the store needs sits.
 
 use crate::catalogue::catalogue_keys;
-use crate::{ActaContent, ActaDetails, ActaIdent, RowLayout};
+use crate::{ActaContent, ActaDetails, ActaIdent, PublishedClassification, RowLayout};
 use prep_csv::{Layout, RawRow, Row};
 use prep_model::{CasillaType, CatalogueEntry, Contabilizada, Geography, Observations, Value};
 
@@ -18,6 +18,8 @@ pub trait Cells {
     fn text(&self, i: usize) -> String;
     /// A cell as a [`Value`].
     fn value(&self, i: usize) -> Value;
+    /// A cell as text exactly as printed (decoded, key `'` dropped), spaces kept.
+    fn printed(&self, i: usize) -> String;
 }
 
 /// A streamed row: cells are decoded one by one (UTF-8, or Latin-1 when not valid UTF-8),
@@ -30,6 +32,10 @@ impl Cells for RawRow<'_> {
     fn value(&self, i: usize) -> Value {
         RawRow::value(self, i)
     }
+
+    fn printed(&self, i: usize) -> String {
+        prep_csv::decode_auto(self.raw(i)).into_owned()
+    }
 }
 
 /// A row of a [`prep_csv::Database`]: already decoded, `'` dropped from the key cells of
@@ -41,6 +47,13 @@ impl Cells for Row {
 
     fn value(&self, i: usize) -> Value {
         self.cells.get(i).cloned().unwrap_or(Value::Empty)
+    }
+
+    fn printed(&self, i: usize) -> String {
+        self.cells
+            .get(i)
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 }
 
@@ -75,6 +88,8 @@ pub struct PublishedColumns {
     origen: Option<usize>,
     digitalizacion: Option<usize>,
     tipo_documento: Option<usize>,
+    /// The identification columns an acta fuera de catálogo may print as read.
+    identification: Vec<(usize, String)>,
 }
 
 impl PublishedColumns {
@@ -109,6 +124,12 @@ impl PublishedColumns {
             origen: find(&["ORIGEN"]),
             digitalizacion: find(&["DIGITALIZACION"]),
             tipo_documento: find(&["TIPO_DOCUMENTO"]),
+            identification: header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| crate::render::is_identification(h.trim()))
+                .map(|(i, h)| (i, h.trim().to_owned()))
+                .collect(),
             layout: layout.clone(),
         }
     }
@@ -162,7 +183,8 @@ impl PublishedColumns {
 
     /// What was captured: the vote cells (a `-` cell, not on this acta's ballot, is left
     /// out), TOTAL_VOTOS_ASENTADO (`-` without the column), the counts, the sin acta reason
-    /// of OBSERVACIONES, and the non-empty detail cells.
+    /// of OBSERVACIONES, the non-empty detail cells, and the institute's classification
+    /// (CONTABILIZADA and OBSERVACIONES as printed).
     pub fn content(&self, row: &impl Cells) -> ActaContent {
         let votes = self
             .votes
@@ -188,8 +210,31 @@ impl PublishedColumns {
             origen: optional(row, self.origen),
             digitalizacion: optional(row, self.digitalizacion),
             tipo_documento: optional(row, self.tipo_documento),
+            published: Some(PublishedClassification {
+                contabilizada: row.text(self.layout.contabilizada),
+                observaciones: row.printed(self.layout.observaciones),
+                identification: Default::default(),
+            }),
         };
         ActaContent { votes, details }
+    }
+}
+
+impl PublishedColumns {
+    /// [`PublishedColumns::content`] of a row fuera de catálogo: with the identification
+    /// cells it printed ([`PublishedClassification::identification`]), which a corte prints
+    /// back.
+    pub fn fuera_content(&self, row: &impl Cells) -> ActaContent {
+        let mut content = self.content(row);
+        if let Some(p) = content.details.published.as_mut() {
+            p.identification = self
+                .identification
+                .iter()
+                .map(|(i, name)| (name.clone(), row.printed(*i)))
+                .filter(|(_, cell)| !cell.is_empty())
+                .collect();
+        }
+        content
     }
 }
 

@@ -66,7 +66,8 @@ impl ReadView {
     }
 
     /// Every expected acta of an election with its current state, in catalogue order,
-    /// followed by the actas fuera de catálogo in the order they were captured.
+    /// followed by the actas fuera de catálogo in the order they were captured
+    /// (occurrences of one identification together: [`Snapshot`]'s `order_fuera`).
     ///
     /// The catalogue is read once per store and kept (it cannot change once the election
     /// has events); each snapshot reads only the states of the captured actas.
@@ -88,6 +89,7 @@ impl ReadView {
             through_event: EventId(0),
             catalogue,
             fuera_index: HashMap::new(),
+            fuera_captured: HashMap::new(),
         };
         self.apply_states(&mut snap, EventId(0))?;
         Ok(snap)
@@ -148,12 +150,14 @@ impl ReadView {
                 None => fuera.push((r.get::<_, i64>(2)?, r.get::<_, String>(1)?, capture)),
             }
         }
-        fuera.sort_by_key(|(capture_event, _, _)| *capture_event);
-        for (_, key, capture) in fuera {
+        let mut added = false;
+        for (capture_event, key, capture) in fuera {
             match snap.fuera_index.get(&key) {
                 Some(&i) => snap.actas[i].capture = capture,
                 None => {
+                    added = true;
                     snap.fuera_index.insert(key.clone(), snap.actas.len());
+                    snap.fuera_captured.insert(key.clone(), capture_event);
                     snap.actas.push(SnapshotActa {
                         key,
                         entry: None,
@@ -161,6 +165,9 @@ impl ReadView {
                     });
                 }
             }
+        }
+        if added {
+            snap.order_fuera();
         }
         snap.through_event = self.through;
         Ok(read)
@@ -213,6 +220,52 @@ pub struct Snapshot {
     catalogue: Arc<CachedCatalogue>,
     /// The index in `actas` of each acta fuera de catálogo.
     fuera_index: HashMap<String, usize>,
+    /// The capture event of each acta fuera de catálogo, by key.
+    fuera_captured: HashMap<String, i64>,
+}
+
+impl Snapshot {
+    /// Puts the actas fuera de catálogo (after the catalogue's) in the order they were
+    /// captured, except that actas told apart only by their occurrence (`FC:-`, `FC:-#2`, …:
+    /// the same identification captured again) stand together in occurrence order, where
+    /// the first of them was captured. Live, occurrences are numbered as they are captured,
+    /// so this is capture order; a replay of a database numbers them in the file's order,
+    /// which a corte then prints back (IEE Sonora 2021 lists its 24 actas identified `-`
+    /// in an order no time column follows).
+    fn order_fuera(&mut self) {
+        let start = self.catalogue.keys.len();
+        let Some(tail) = self.actas.get_mut(start..) else {
+            return;
+        };
+        let split = |key: &str| -> (String, u32) {
+            match key
+                .rsplit_once('#')
+                .and_then(|(g, n)| Some((g, n.parse().ok()?)))
+            {
+                Some((group, n)) => (group.to_owned(), n),
+                None => (key.to_owned(), 1),
+            }
+        };
+        let captured = |key: &str| self.fuera_captured.get(key).copied().unwrap_or(i64::MAX);
+        let mut first: HashMap<String, i64> = HashMap::new();
+        for a in tail.iter() {
+            let at = captured(&a.key);
+            let slot = first.entry(split(&a.key).0).or_insert(at);
+            *slot = (*slot).min(at);
+        }
+        tail.sort_by_cached_key(|a| {
+            let (group, n) = split(&a.key);
+            (
+                first.get(&group).copied().unwrap_or(i64::MAX),
+                group,
+                n,
+                captured(&a.key),
+            )
+        });
+        for (i, a) in tail.iter().enumerate() {
+            self.fuera_index.insert(a.key.clone(), start + i);
+        }
+    }
 }
 
 impl PartialEq for Snapshot {
