@@ -245,11 +245,17 @@ mod tests {
         let c = content(Some(("1", "ALGÚN CAMPO ILEGIBLE O SIN DATO")));
         let got = classification(&votes, &c, Some(&entry()), &spec);
         assert_eq!(got.status, Contabilizada::Si);
-        assert!(got.observations.contains(Observation::AlgunCampoIlegibleOSinDato));
+        assert!(
+            got.observations
+                .contains(Observation::AlgunCampoIlegibleOSinDato)
+        );
         assert_eq!(got.total_votos, Some(225));
         // The same cells captured through the ingest API: no legend.
         let got = classification(&votes, &content(None), Some(&entry()), &spec);
-        assert_eq!((got.status, got.observations), (Contabilizada::Si, Observations::NONE));
+        assert_eq!(
+            (got.status, got.observations),
+            (Contabilizada::Si, Observations::NONE)
+        );
         // A published status that is none of a captured catalogue acta falls back to the cells.
         let got = classification(&votes, &content(Some(("-", ""))), Some(&entry()), &spec);
         assert_eq!(got.status, Contabilizada::Si);

@@ -434,7 +434,7 @@ fn expected_cell(acta: &SnapshotActa, e: &CatalogueEntry, s: &Source, style: &Ro
             | CasillaType::MesaExtranjero => Value::NotApplicable,
             _ => Value::Number(e.representantes),
         },
-        Source::Observaciones => c.map_or(Value::Dash, |c| legend(c)),
+        Source::Observaciones => c.map_or(Value::Dash, legend),
         Source::Contabilizada => text(acta.contabilizada().code()),
         Source::Mecanismos => opt(d.and_then(|d| d.mecanismos_traslado.as_ref()), dash()),
         Source::Codigo => opt(d.and_then(|d| d.codigo_integridad.as_ref()), dash()),
