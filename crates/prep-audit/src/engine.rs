@@ -50,30 +50,115 @@ pub(crate) struct Pass<'o> {
     areas: HashMap<Box<[u8]>, Tally>,
     area_order: Vec<Box<[u8]>>,
     observations: HashMap<Box<[u8]>, Observations>,
-    votes: Vec<Value>,
-    key: Vec<u8>,
     findings: Vec<RowFinding>,
     malformed: Vec<ReadError>,
     rows: u64,
 }
 
-/// Reads one part of the table.
+/// The cells of a row that do not depend on the counting rules: parsed at most once per
+/// row, however many profiles the pass recounts with, and only when one of them counts the
+/// row.
+pub(crate) struct RowCells {
+    /// Whether the fields below hold the current row.
+    parsed: bool,
+    votes: Vec<Value>,
+    casilla_type: CasillaType,
+    lista_nominal: u64,
+    /// The raw area key: entidad, a NUL, the area id (normalised once at the end).
+    key: Vec<u8>,
+}
+
+impl RowCells {
+    fn new(columns: usize) -> RowCells {
+        RowCells {
+            parsed: false,
+            votes: Vec::with_capacity(columns),
+            casilla_type: CasillaType::Basica,
+            lista_nominal: 0,
+            key: Vec::new(),
+        }
+    }
+
+    /// Parses `row` unless it already is.
+    fn parse(&mut self, row: &RawRow, head: &Head) {
+        if self.parsed {
+            return;
+        }
+        self.parsed = true;
+        let layout = &head.layout;
+        self.votes.clear();
+        self.votes
+            .extend(layout.votes.clone().map(|i| row.value(i)));
+        self.casilla_type =
+            CasillaType::parse(&String::from_utf8_lossy(row.raw(layout.tipo_casilla)));
+        self.lista_nominal = row.number(layout.lista_nominal).unwrap_or(0);
+        self.key.clear();
+        if let Some((area_col, _)) = layout.area {
+            if let Some(e) = layout.id_entidad {
+                self.key.extend_from_slice(row.key(e));
+            }
+            self.key.push(0);
+            self.key.extend_from_slice(row.key(area_col));
+        }
+    }
+}
+
+/// Reads one part of the table once, recounting it under each of `options` (one
+/// [`Pass`] per entry, in order): each row is tokenised once, its rule-independent cells
+/// parsed once, and then classified and tallied by every profile.
 pub(crate) fn read_part<'o>(
     head: &Head,
     table: Table<'_>,
-    options: &'o RecountOptions,
-) -> Pass<'o> {
-    let mut pass = Pass::new(options, head.layout.vote_columns.len());
+    options: &'o [RecountOptions],
+) -> Vec<Pass<'o>> {
+    let columns = head.layout.vote_columns.len();
+    let mut passes: Vec<Pass<'o>> = options.iter().map(|o| Pass::new(o, columns)).collect();
+    let mut cells = RowCells::new(columns);
     let mut reader = table.reader();
     let mut row = RawRow::default();
     loop {
         match reader.next_into(&mut row) {
-            Ok(true) => pass.add(&row, head),
+            Ok(true) => {
+                cells.parsed = false;
+                for pass in &mut passes {
+                    pass.add(&row, head, &mut cells);
+                }
+            }
             Ok(false) => break,
-            Err(e) => pass.malformed(e),
+            Err(e) => {
+                if let Some((last, rest)) = passes.split_last_mut() {
+                    for pass in rest {
+                        pass.malformed(copy_error(&e));
+                    }
+                    last.malformed(e);
+                }
+            }
         }
     }
-    pass
+    passes
+}
+
+/// The same error again, for another profile's report (an I/O error keeps its kind and
+/// message).
+fn copy_error(e: &ReadError) -> ReadError {
+    use prep_csv::ReadErrorKind as K;
+    let kind = match &e.kind {
+        K::Io(io) => K::Io(std::io::Error::new(io.kind(), io.to_string())),
+        K::NoHeader => K::NoHeader,
+        K::NoSummary => K::NoSummary,
+        K::SummaryShape { names, values } => K::SummaryShape {
+            names: *names,
+            values: *values,
+        },
+        K::MissingColumn(c) => K::MissingColumn(c),
+        K::FieldCount { expected, found } => K::FieldCount {
+            expected: *expected,
+            found: *found,
+        },
+        K::BadContabilizada(s) => K::BadContabilizada(s.clone()),
+        K::Csv(s) => K::Csv(s.clone()),
+    };
+    ReadError::at(e.line, kind)
 }
 
 impl<'o> Pass<'o> {
@@ -84,8 +169,6 @@ impl<'o> Pass<'o> {
             areas: HashMap::default(),
             area_order: Vec::new(),
             observations: HashMap::default(),
-            votes: Vec::with_capacity(columns),
-            key: Vec::new(),
             findings: Vec::new(),
             malformed: Vec::new(),
             rows: 0,
@@ -123,7 +206,7 @@ impl Pass<'_> {
         }
     }
 
-    fn add(&mut self, row: &RawRow, head: &Head) {
+    fn add(&mut self, row: &RawRow, head: &Head, cells: &mut RowCells) {
         let layout = &head.layout;
         let rules = &self.options.rules;
         let obs_cell = row.raw(layout.observaciones);
@@ -145,35 +228,23 @@ impl Pass<'_> {
             return;
         };
         self.rows += 1;
-        self.votes.clear();
-        self.votes
-            .extend(layout.votes.clone().map(|i| row.value(i)));
-        let casilla_type =
-            CasillaType::parse(&String::from_utf8_lossy(row.raw(layout.tipo_casilla)));
-        let lista_nominal = row.number(layout.lista_nominal).unwrap_or(0);
+        cells.parse(row, head);
         let facts = ActaFacts {
             status,
-            casilla_type,
+            casilla_type: cells.casilla_type,
             observations,
-            votes: &self.votes,
-            lista_nominal,
+            votes: &cells.votes,
+            lista_nominal: cells.lista_nominal,
         };
         self.tally.add(&facts, &self.options.rules);
-        if let Some((area_col, _)) = layout.area {
-            // Raw key: entidad, a NUL, the area id; normalised once at the end.
-            self.key.clear();
-            if let Some(e) = layout.id_entidad {
-                self.key.extend_from_slice(row.key(e));
-            }
-            self.key.push(0);
-            self.key.extend_from_slice(row.key(area_col));
-            match self.areas.get_mut(self.key.as_slice()) {
+        if layout.area.is_some() {
+            match self.areas.get_mut(cells.key.as_slice()) {
                 Some(t) => t.add(&facts, &self.options.rules),
                 None => {
-                    let mut t = Tally::new(self.votes.len());
+                    let mut t = Tally::new(cells.votes.len());
                     t.add(&facts, &self.options.rules);
-                    self.areas.insert(self.key.as_slice().into(), t);
-                    self.area_order.push(self.key.as_slice().into());
+                    self.areas.insert(cells.key.as_slice().into(), t);
+                    self.area_order.push(cells.key.as_slice().into());
                 }
             }
         }
