@@ -47,33 +47,157 @@ pub struct RecountOptions {
 pub(crate) struct Pass<'o> {
     options: &'o RecountOptions,
     tally: Tally,
-    areas: HashMap<Box<[u8]>, Tally>,
+    /// Tallies per area, in first-seen order, beside their raw keys.
+    areas: Vec<Tally>,
     area_order: Vec<Box<[u8]>>,
-    observations: HashMap<Box<[u8]>, Observations>,
-    votes: Vec<Value>,
-    key: Vec<u8>,
+    /// Raw key → position in `areas`, for merging parts.
+    area_pos: HashMap<Box<[u8]>, usize>,
+    /// While reading a part: [`RowCells::area`] → 1 + position in `areas` (0: not yet seen).
+    area_slots: Vec<usize>,
+    /// While reading a part: [`RowCells::observations`] → the cell's legends under these rules.
+    observations: Vec<Option<Observations>>,
     findings: Vec<RowFinding>,
     malformed: Vec<ReadError>,
     rows: u64,
 }
 
-/// Reads one part of the table.
+/// The cells of a row that do not depend on the counting rules: parsed at most once per
+/// row, however many profiles the pass recounts with, and only when one of them counts the
+/// row.
+pub(crate) struct RowCells {
+    /// Whether the fields below hold the current row.
+    parsed: bool,
+    votes: Vec<Value>,
+    casilla_type: CasillaType,
+    lista_nominal: u64,
+    /// The raw area key: entidad, a NUL, the area id (normalised once at the end).
+    key: Vec<u8>,
+    /// The index of `key` among the part's distinct area keys.
+    area: usize,
+    area_index: HashMap<Box<[u8]>, usize>,
+    /// The index of the row's OBSERVACIONES cell among the part's distinct ones (set for
+    /// every row, since every profile reads it).
+    observations: usize,
+    observations_index: HashMap<Box<[u8]>, usize>,
+}
+
+impl RowCells {
+    fn new(columns: usize) -> RowCells {
+        RowCells {
+            parsed: false,
+            votes: Vec::with_capacity(columns),
+            casilla_type: CasillaType::Basica,
+            lista_nominal: 0,
+            key: Vec::new(),
+            area: 0,
+            area_index: HashMap::default(),
+            observations: 0,
+            observations_index: HashMap::default(),
+        }
+    }
+
+    /// Starts on `row`: the index of its OBSERVACIONES cell.
+    fn start(&mut self, row: &RawRow, head: &Head) {
+        self.parsed = false;
+        let cell = row.raw(head.layout.observaciones);
+        self.observations = match self.observations_index.get(cell) {
+            Some(i) => *i,
+            None => {
+                let i = self.observations_index.len();
+                self.observations_index.insert(cell.into(), i);
+                i
+            }
+        };
+    }
+
+    /// Parses `row` unless it already is.
+    fn parse(&mut self, row: &RawRow, head: &Head) {
+        if self.parsed {
+            return;
+        }
+        self.parsed = true;
+        let layout = &head.layout;
+        self.votes.clear();
+        self.votes
+            .extend(layout.votes.clone().map(|i| row.value(i)));
+        self.casilla_type =
+            CasillaType::parse(&String::from_utf8_lossy(row.raw(layout.tipo_casilla)));
+        self.lista_nominal = row.number(layout.lista_nominal).unwrap_or(0);
+        self.key.clear();
+        if let Some((area_col, _)) = layout.area {
+            if let Some(e) = layout.id_entidad {
+                self.key.extend_from_slice(row.key(e));
+            }
+            self.key.push(0);
+            self.key.extend_from_slice(row.key(area_col));
+            self.area = match self.area_index.get(self.key.as_slice()) {
+                Some(i) => *i,
+                None => {
+                    let i = self.area_index.len();
+                    self.area_index.insert(self.key.as_slice().into(), i);
+                    i
+                }
+            };
+        }
+    }
+}
+
+/// Reads one part of the table once, recounting it under each of `options` (one
+/// [`Pass`] per entry, in order): each row is tokenised once, its rule-independent cells
+/// parsed once, and then classified and tallied by every profile.
 pub(crate) fn read_part<'o>(
     head: &Head,
     table: Table<'_>,
-    options: &'o RecountOptions,
-) -> Pass<'o> {
-    let mut pass = Pass::new(options, head.layout.vote_columns.len());
+    options: &'o [RecountOptions],
+) -> Vec<Pass<'o>> {
+    let columns = head.layout.vote_columns.len();
+    let mut passes: Vec<Pass<'o>> = options.iter().map(|o| Pass::new(o, columns)).collect();
+    let mut cells = RowCells::new(columns);
     let mut reader = table.reader();
     let mut row = RawRow::default();
     loop {
         match reader.next_into(&mut row) {
-            Ok(true) => pass.add(&row, head),
+            Ok(true) => {
+                cells.start(&row, head);
+                for pass in &mut passes {
+                    pass.add(&row, head, &mut cells);
+                }
+            }
             Ok(false) => break,
-            Err(e) => pass.malformed(e),
+            Err(e) => {
+                if let Some((last, rest)) = passes.split_last_mut() {
+                    for pass in rest {
+                        pass.malformed(copy_error(&e));
+                    }
+                    last.malformed(e);
+                }
+            }
         }
     }
-    pass
+    passes
+}
+
+/// The same error again, for another profile's report (an I/O error keeps its kind and
+/// message).
+fn copy_error(e: &ReadError) -> ReadError {
+    use prep_csv::ReadErrorKind as K;
+    let kind = match &e.kind {
+        K::Io(io) => K::Io(std::io::Error::new(io.kind(), io.to_string())),
+        K::NoHeader => K::NoHeader,
+        K::NoSummary => K::NoSummary,
+        K::SummaryShape { names, values } => K::SummaryShape {
+            names: *names,
+            values: *values,
+        },
+        K::MissingColumn(c) => K::MissingColumn(c),
+        K::FieldCount { expected, found } => K::FieldCount {
+            expected: *expected,
+            found: *found,
+        },
+        K::BadContabilizada(s) => K::BadContabilizada(s.clone()),
+        K::Csv(s) => K::Csv(s.clone()),
+    };
+    ReadError::at(e.line, kind)
 }
 
 impl<'o> Pass<'o> {
@@ -81,11 +205,11 @@ impl<'o> Pass<'o> {
         Pass {
             options,
             tally: Tally::new(columns),
-            areas: HashMap::default(),
+            areas: Vec::new(),
             area_order: Vec::new(),
-            observations: HashMap::default(),
-            votes: Vec::with_capacity(columns),
-            key: Vec::new(),
+            area_pos: HashMap::default(),
+            area_slots: Vec::new(),
+            observations: Vec::new(),
             findings: Vec::new(),
             malformed: Vec::new(),
             rows: 0,
@@ -95,15 +219,12 @@ impl<'o> Pass<'o> {
     /// Adds the pass over the next part of the file.
     pub(crate) fn merge(&mut self, other: Pass<'o>) {
         self.tally.merge(&other.tally);
-        let mut areas = other.areas;
-        for key in other.area_order {
-            let Some(t) = areas.remove(&key) else {
-                continue;
-            };
-            match self.areas.get_mut(&key) {
-                Some(mine) => mine.merge(&t),
+        for (key, t) in other.area_order.into_iter().zip(other.areas) {
+            match self.area_pos.get(&key) {
+                Some(&i) => self.areas[i].merge(&t),
                 None => {
-                    self.areas.insert(key.clone(), t);
+                    self.area_pos.insert(key.clone(), self.areas.len());
+                    self.areas.push(t);
                     self.area_order.push(key);
                 }
             }
@@ -123,15 +244,17 @@ impl Pass<'_> {
         }
     }
 
-    fn add(&mut self, row: &RawRow, head: &Head) {
+    fn add(&mut self, row: &RawRow, head: &Head, cells: &mut RowCells) {
         let layout = &head.layout;
         let rules = &self.options.rules;
-        let obs_cell = row.raw(layout.observaciones);
-        let observations = match self.observations.get(obs_cell) {
-            Some(o) => *o,
+        if self.observations.len() <= cells.observations {
+            self.observations.resize(cells.observations + 1, None);
+        }
+        let observations = match self.observations[cells.observations] {
+            Some(o) => o,
             None => {
-                let o = rules.observations(&decode_auto(obs_cell));
-                self.observations.insert(obs_cell.into(), o);
+                let o = rules.observations(&decode_auto(row.raw(layout.observaciones)));
+                self.observations[cells.observations] = Some(o);
                 o
             }
         };
@@ -145,37 +268,29 @@ impl Pass<'_> {
             return;
         };
         self.rows += 1;
-        self.votes.clear();
-        self.votes
-            .extend(layout.votes.clone().map(|i| row.value(i)));
-        let casilla_type =
-            CasillaType::parse(&String::from_utf8_lossy(row.raw(layout.tipo_casilla)));
-        let lista_nominal = row.number(layout.lista_nominal).unwrap_or(0);
+        cells.parse(row, head);
         let facts = ActaFacts {
             status,
-            casilla_type,
+            casilla_type: cells.casilla_type,
             observations,
-            votes: &self.votes,
-            lista_nominal,
+            votes: &cells.votes,
+            lista_nominal: cells.lista_nominal,
         };
         self.tally.add(&facts, &self.options.rules);
-        if let Some((area_col, _)) = layout.area {
-            // Raw key: entidad, a NUL, the area id; normalised once at the end.
-            self.key.clear();
-            if let Some(e) = layout.id_entidad {
-                self.key.extend_from_slice(row.key(e));
+        if layout.area.is_some() {
+            if self.area_slots.len() <= cells.area {
+                self.area_slots.resize(cells.area + 1, 0);
             }
-            self.key.push(0);
-            self.key.extend_from_slice(row.key(area_col));
-            match self.areas.get_mut(self.key.as_slice()) {
-                Some(t) => t.add(&facts, &self.options.rules),
-                None => {
-                    let mut t = Tally::new(self.votes.len());
-                    t.add(&facts, &self.options.rules);
-                    self.areas.insert(self.key.as_slice().into(), t);
-                    self.area_order.push(self.key.as_slice().into());
+            let slot = match self.area_slots[cells.area] {
+                0 => {
+                    self.areas.push(Tally::new(cells.votes.len()));
+                    self.area_order.push(cells.key.as_slice().into());
+                    self.area_slots[cells.area] = self.areas.len();
+                    self.areas.len() - 1
                 }
-            }
+                n => n - 1,
+            };
+            self.areas[slot].add(&facts, &self.options.rules);
         }
         audit_row(&mut self.findings, row, head, &facts, &self.options.rules);
     }
@@ -266,15 +381,13 @@ impl Pass<'_> {
                 votes: *v,
             })
             .collect();
-        let mut raw_areas = self.areas;
-        let in_order = self.area_order.iter().filter_map(|raw| {
-            let tally = raw_areas.remove(raw)?;
+        let in_order = self.area_order.iter().zip(self.areas).map(|(raw, tally)| {
             let text = String::from_utf8_lossy(raw);
             let (ent, area) = text.split_once('\0').unwrap_or(("", &text));
-            Some(AreaTotals {
+            AreaTotals {
                 area: area_key(ent, Some(area)),
                 tally,
-            })
+            }
         });
         let areas = regroup(in_order, |key| key.to_owned());
         let candidacies = match &self.options.candidacies {

@@ -17,7 +17,9 @@
 //!
 //! - [`choose_profile`]: recounts under each counting profile ([`prep_count::profiles`])
 //!   until one reproduces the published summary (`prep recount --rules auto`), reporting each
-//!   profile tried ([`ProfileOutcome`]).
+//!   profile tried ([`ProfileOutcome`]); [`choose_profile_read`] does the same in one pass
+//!   over the file, every profile recounting each row as it is read
+//!   ([`recount_profiles_read`]).
 //! - [`aggregate`]: tallies of an in-memory [`prep_csv::Database`] per area of any level
 //!   (entidad, distrito, municipio, sección, casilla); every level sums to the total.
 //!
@@ -33,8 +35,8 @@ mod report;
 
 pub use engine::{RecountOptions, StageChoice};
 pub use levels::{aggregate, area_key};
-pub use pipeline::{recount, recount_read};
-pub use profiles::choose_profile;
+pub use pipeline::{recount, recount_profiles_read, recount_read};
+pub use profiles::{choose_profile, choose_profile_read};
 pub use report::{
     AreaTotals, CandidacyTotal, ColumnTotal, Difference, ProfileOutcome, Recount, RowFinding,
     RowFindingKind, StageSource,

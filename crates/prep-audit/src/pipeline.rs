@@ -3,6 +3,7 @@
 
 use crate::Recount;
 use crate::engine::{Pass, RecountOptions, read_part};
+use prep_count::Rules;
 use prep_csv::{ReadError, ReadErrorKind, Table, complete_rows, count_line_ends, read_head};
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
@@ -24,8 +25,43 @@ pub fn recount(bytes: &[u8], options: &RecountOptions) -> Result<Recount, ReadEr
 /// in bounded memory: chunks of whole rows are recounted by [`RecountOptions::threads`]
 /// workers while the next chunk is read, and the partial tallies are merged in file order,
 /// so the result does not depend on the chunking.
-pub fn recount_read(mut input: impl Read, options: &RecountOptions) -> Result<Recount, ReadError> {
+pub fn recount_read(input: impl Read, options: &RecountOptions) -> Result<Recount, ReadError> {
+    recount_each(input, std::slice::from_ref(options))?
+        .pop()
+        .ok_or_else(|| ReadError::at(0, ReadErrorKind::NoHeader))
+}
+
+/// Recounts a published database read from `input` under each of `profiles`, in one pass
+/// (as [`recount_read`] does for one): each row is read and tokenised once and tallied by
+/// every profile, so the cost is one read of the file plus the per-profile classification.
+/// The recounts come back in `profiles` order, each the same as [`recount_read`] with
+/// `options` and that profile would give; `options.rules` is not used. No profiles, no
+/// recount: `input` is not read.
+pub fn recount_profiles_read(
+    input: impl Read,
+    options: &RecountOptions,
+    profiles: &[Rules],
+) -> Result<Vec<Recount>, ReadError> {
+    if profiles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let each: Vec<RecountOptions> = profiles
+        .iter()
+        .map(|rules| RecountOptions {
+            rules: rules.clone(),
+            ..options.clone()
+        })
+        .collect();
+    recount_each(input, &each)
+}
+
+/// The pass behind [`recount_read`] and [`recount_profiles_read`]: one recount per entry of
+/// `each` (threads and chunk size from the first). `each` must not be empty.
+fn recount_each(mut input: impl Read, each: &[RecountOptions]) -> Result<Vec<Recount>, ReadError> {
     let io = |e: std::io::Error| ReadError::at(0, ReadErrorKind::Io(e));
+    let Some(options) = each.first() else {
+        return Ok(Vec::new());
+    };
     let chunk = if options.chunk_bytes == 0 {
         CHUNK_BYTES
     } else {
@@ -53,7 +89,7 @@ pub fn recount_read(mut input: impl Read, options: &RecountOptions) -> Result<Re
     // instead of blocking, and the scope re-raises the panic.
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
-    let done: Mutex<Vec<(usize, Pass<'_>)>> = Mutex::new(Vec::new());
+    let done: Mutex<Vec<(usize, Vec<Pass<'_>>)>> = Mutex::new(Vec::new());
     let fed = std::thread::scope(|s| {
         for _ in 0..workers {
             let (job_rx, free_tx, done, head) =
@@ -69,9 +105,9 @@ pub fn recount_read(mut input: impl Read, options: &RecountOptions) -> Result<Re
                         width: head.layout.width,
                         short_rows: head.layout.short_rows(),
                     };
-                    let pass = read_part(head, table, options);
+                    let passes = read_part(head, table, each);
                     if let Ok(mut done) = done.lock() {
-                        done.push((job.index, pass));
+                        done.push((job.index, passes));
                     }
                     let _ = free_tx.send(job.rows);
                 }
@@ -113,11 +149,17 @@ pub fn recount_read(mut input: impl Read, options: &RecountOptions) -> Result<Re
     fed?;
     let mut passes = done.into_inner().unwrap_or_default();
     passes.sort_by_key(|(i, _)| *i);
-    let mut merged = Pass::new(options, head.layout.vote_columns.len());
-    for (_, pass) in passes {
-        merged.merge(pass);
+    let columns = head.layout.vote_columns.len();
+    let mut merged: Vec<Pass<'_>> = each.iter().map(|o| Pass::new(o, columns)).collect();
+    for (_, part) in passes {
+        for (mine, pass) in merged.iter_mut().zip(part) {
+            mine.merge(pass);
+        }
     }
-    Ok(merged.finish(head))
+    let last = merged.pop();
+    let mut recounts: Vec<Recount> = merged.into_iter().map(|p| p.finish(head.clone())).collect();
+    recounts.extend(last.map(|p| p.finish(head)));
+    Ok(recounts)
 }
 
 /// A chunk of whole rows for a worker.

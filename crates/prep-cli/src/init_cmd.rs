@@ -209,12 +209,9 @@ fn choose_rules(rules: &str, sources: &[ElectionSource]) -> anyhow::Result<Strin
         return Ok(prep_count::Rules::anexo13().name);
     };
     let options = prep_audit::RecountOptions::default();
-    let chosen = prep_audit::choose_profile(&prep_count::profiles::profiles(), |r| {
-        let options = prep_audit::RecountOptions {
-            rules: r.clone(),
-            ..options.clone()
-        };
-        prep_audit::recount(&first.database, &options)
-    })?;
+    let chosen =
+        prep_audit::choose_profile_read(&prep_count::profiles::profiles(), &options, || {
+            Ok::<_, prep_csv::ReadError>(&first.database[..])
+        })?;
     Ok(chosen.map_or_else(|| prep_count::Rules::anexo13().name, |r| r.profile))
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use prep_audit::{
-    Recount, RecountOptions, RowFindingKind, StageChoice, StageSource, choose_profile, recount_read,
+    Recount, RecountOptions, RowFindingKind, StageChoice, StageSource, choose_profile_read,
 };
 use prep_count::{CorteStage, Rules};
 use std::io::{Read, Write};
@@ -53,8 +53,9 @@ pub struct RecountArgs {
     /// With --check, acta rows that disagree with the rules also make the check fail.
     #[arg(long)]
     strict: bool,
-    /// Counting profile: `auto` tries the shipped profiles in order and keeps the first that
-    /// reproduces the published summary (or the closest), and says which; a name picks a
+    /// Counting profile: `auto` recounts under every shipped profile in one pass over the
+    /// file and keeps the first, in order, that reproduces the published summary (or the
+    /// closest), and says which; a name picks a
     /// shipped profile (anexo13, iee-sonora-2021, ine-2019, ieeg-guanajuato-2021,
     /// ieec-campeche-2021, iec-coahuila-2017); any other value is a TOML profile file.
     #[arg(long, default_value = "auto", value_name = "NAME|FILE|auto")]
@@ -130,29 +131,24 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
         ..RecountOptions::default()
     };
     let profiles = profiles_for(&args.rules)?;
-    // Standard input is read once and kept, since `auto` may recount more than once.
-    let stdin = if args.file.as_os_str() == "-" {
-        Some(read_input(&args.file)?)
-    } else {
-        None
+    // One pass however many profiles `auto` tries, so standard input is streamed too.
+    let open = || -> anyhow::Result<Box<dyn Read>> {
+        if args.file.as_os_str() == "-" {
+            return Ok(Box::new(std::io::stdin().lock()));
+        }
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?;
+        Ok(Box::new(file))
     };
-    let recount_with = |rules: &Rules| -> anyhow::Result<Recount> {
-        let options = RecountOptions {
-            rules: rules.clone(),
-            ..options.clone()
-        };
-        let r = match &stdin {
-            Some(bytes) => recount_read(&bytes[..], &options),
-            None => {
-                let file = std::fs::File::open(&args.file)
-                    .with_context(|| format!("cannot read {}", args.file.display()))?;
-                recount_read(file, &options)
+    let r = choose_profile_read(&profiles, &options, open)
+        .map_err(|e| {
+            if e.is::<prep_csv::ReadError>() {
+                e.context(format!("{}", args.file.display()))
+            } else {
+                e
             }
-        };
-        r.with_context(|| format!("{}", args.file.display()))
-    };
-    let r =
-        choose_profile(&profiles, recount_with)?.context("no counting profile to recount with")?;
+        })?
+        .context("no counting profile to recount with")?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;
