@@ -53,9 +53,10 @@ pub struct RecountArgs {
     /// With --check, acta rows that disagree with the rules also make the check fail.
     #[arg(long)]
     strict: bool,
-    /// Counting profile: `auto` recounts under every shipped profile in one pass over the
-    /// file and keeps the first, in order, that reproduces the published summary (or the
-    /// closest), and says which; a name picks a
+    /// Counting profile: `auto` recounts with the first shipped profile and, when it does
+    /// not fit, with all the others in one more pass over the file, and keeps the first, in
+    /// order, that reproduces the published summary (or the closest), and says which; a
+    /// name picks a
     /// shipped profile (anexo13, iee-sonora-2021, ine-2019, ieeg-guanajuato-2021,
     /// ieec-campeche-2021, iec-coahuila-2017); any other value is a TOML profile file.
     #[arg(long, default_value = "auto", value_name = "NAME|FILE|auto")]
