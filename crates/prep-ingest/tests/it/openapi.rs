@@ -2,10 +2,8 @@
 //! repository's file, every route of the router is in it, and every operation in it is
 //! routed (answers neither 404 nor 405).
 
-mod common;
-
+use crate::common::TestApi;
 use axum::http::StatusCode;
-use common::TestApi;
 use std::collections::BTreeSet;
 
 fn doc_file() -> String {

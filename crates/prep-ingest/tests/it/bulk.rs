@@ -2,10 +2,8 @@
 //! snapshot then tallies exactly what `prep-audit` recounts from the file. Per-row
 //! problems are reported with their lines; a repeated load stores nothing new.
 
-mod common;
-
+use crate::common::{TestApi, gub};
 use axum::http::StatusCode;
-use common::{TestApi, gub};
 use prep_audit::{RecountOptions, recount};
 use prep_count::Rules;
 

@@ -2,9 +2,7 @@
 //! their rows recount to the same summary through the published CSV format, and a refreshed
 //! snapshot equals a fresh one.
 
-mod common;
-
-use common::{COLUMNS, Dice, catalogue, event, random_content, spec};
+use crate::common::{COLUMNS, Dice, catalogue, event, random_content, spec};
 use prep_count::{ActaFacts, CorteStage, Rules, Tally, classify};
 use prep_csv::{Database, Dialect, Layout, Preamble, PublishedSummary, Row};
 use prep_model::{CatalogueEntry, Contabilizada, Observation, Observations, Value};

@@ -5,9 +5,7 @@
 //!
 //! The child is this test binary itself, re-run with [`CHILD_ENV`] naming the database.
 
-mod common;
-
-use common::{Dice, catalogue, event, random_content, spec};
+use crate::common::{Dice, catalogue, event, random_content, spec};
 use prep_store::{EventId, EventKind, Store};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
@@ -80,7 +78,7 @@ fn run_and_kill(path: &std::path::Path, seed: u64, at_least: usize, extra: Durat
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
-            "crash_child",
+            "crash::crash_child",
             "--nocapture",
             "--test-threads",
             "1",

@@ -2,9 +2,7 @@
 //! CSV database change; after one new acta, besides those, only the files of that acta's
 //! area and the summaries above it.
 
-mod common;
-
-use common::{files, gub_dir, puebla, settings};
+use crate::common::{files, gub_dir, puebla, settings};
 use prep_publish::{Feeder, Publisher, SimClock, Speed, parse_rfc3339, plan_from_file};
 use prep_store::{ActaIdent, EventKind};
 use std::collections::{BTreeMap, BTreeSet};

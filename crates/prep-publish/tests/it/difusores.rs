@@ -2,9 +2,7 @@
 //! as `json/difusores.<h>.json`, named by the pointer; a changed list changes that file only;
 //! a list that does not check stops the corte with the file's name.
 
-mod common;
-
-use common::{files, gub_dir, settings};
+use crate::common::{files, gub_dir, settings};
 use prep_publish::{Publisher, parse_rfc3339};
 
 #[test]

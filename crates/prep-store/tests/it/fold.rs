@@ -2,9 +2,7 @@
 //! answer is the one the rules give, and the stored state of every acta equals the fold of
 //! the stored events — and the state a plain model of the rules expects.
 
-mod common;
-
-use common::{COLUMNS, catalogue, event, spec};
+use crate::common::{COLUMNS, catalogue, event, spec};
 use prep_count::classify;
 use prep_model::{SinActaReason, Value};
 use prep_store::{
@@ -16,9 +14,9 @@ use std::collections::BTreeMap;
 /// A few contents, so that repeats and conflicts happen often.
 fn pool() -> Vec<ActaContent> {
     vec![
-        common::votes(40),
-        common::votes(41),
-        common::content(&[
+        crate::common::votes(40),
+        crate::common::votes(41),
+        crate::common::content(&[
             Some(Value::Ilegible),
             Some(Value::Number(3)),
             None,
@@ -26,8 +24,8 @@ fn pool() -> Vec<ActaContent> {
             None,
             Some(Value::Number(1)),
         ]),
-        common::content(&[Some(Value::Number(5000)), None, None, None, None, None]),
-        common::sin_acta(SinActaReason::CasillaNoInstalada),
+        crate::common::content(&[Some(Value::Number(5000)), None, None, None, None, None]),
+        crate::common::sin_acta(SinActaReason::CasillaNoInstalada),
     ]
 }
 

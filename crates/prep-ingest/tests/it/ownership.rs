@@ -2,10 +2,8 @@
 //! the acta, or from a supervisor. Another centre's attempt is a 403 naming the rule, and
 //! changes nothing in the store.
 
-mod common;
-
+use crate::common::{NOW_MS, TestApi, basica, capture};
 use axum::http::StatusCode;
-use common::{NOW_MS, TestApi, basica, capture};
 use prep_ingest::{AppState, Role, TokenKind, Tokens, router};
 use serde_json::json;
 use std::sync::Arc;
@@ -15,7 +13,7 @@ use std::sync::Arc;
 /// are returned beside it.
 fn server() -> (TestApi, String, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = common::store(dir.path());
+    let store = crate::common::store(dir.path());
     let mut tokens = Tokens::default();
     let catd = tokens
         .issue("catd-07", TokenKind::Catd, false)

@@ -2,10 +2,8 @@
 //! verifications, fuera de catálogo, reading an acta back, and a precise 4xx for every kind
 //! of bad request.
 
-mod common;
-
+use crate::common::{NOW_MS, TestApi, basica, capture};
 use axum::http::StatusCode;
-use common::{NOW_MS, TestApi, basica, capture};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 //! Recording events: idempotency, conflicts, corrections, verification, fuera de catálogo,
 //! refusals, durability across reopen, and the isolation of read views.
 
-mod common;
-
-use common::{catalogue, content, event, sin_acta, spec, votes};
+use crate::common::{catalogue, content, event, sin_acta, spec, votes};
 use prep_model::{Contabilizada, Observation, SinActaReason, Value};
 use prep_store::{ActaIdent, CaptureStatus, EventId, EventKind, Origin, Store, StoreError};
 
@@ -176,7 +174,7 @@ fn repeated_claves_need_the_area_or_the_occurrence() {
 fn classification_uses_the_catalogue_limit_and_the_rules() {
     let (store, keys) = store_with(60);
     // Entry 0: básica, lista nominal 200, 10 representatives → limit 210.
-    let big = common::content(&[Some(Value::Number(211)), None, None, None, None, None]);
+    let big = crate::common::content(&[Some(Value::Number(211)), None, None, None, None, None]);
     store
         .record(&event("GUB", &keys[0], EventKind::Capture, big.clone()))
         .expect("capture");
@@ -220,7 +218,7 @@ fn classification_uses_the_catalogue_limit_and_the_rules() {
     );
     assert_eq!(st.classification.total_votos, None);
 
-    let illegible = common::content(&[
+    let illegible = crate::common::content(&[
         Some(Value::Ilegible),
         Some(Value::SinDato),
         None,

@@ -2,9 +2,7 @@
 //! to the end, and cutting a corte at its official time reproduces the official database
 //! (summary line and every row) and the recount's totals per candidacy.
 
-mod common;
-
-use common::{gub_dir, puebla, settings, total, unzip};
+use crate::common::{gub_dir, puebla, settings, total, unzip};
 use prep_csv::Database;
 use prep_publish::{Feeder, Publisher, SimClock, Speed, plan_from_file};
 use std::sync::atomic::AtomicBool;
