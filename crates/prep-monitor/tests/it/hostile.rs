@@ -2,8 +2,6 @@
 //! is bounded in size and in time, whatever it sends (an endless body, a huge declared
 //! length, endless headers, a slow drip).
 
-mod common;
-
 use prep_monitor::Observer;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -111,7 +109,7 @@ fn look(root: &std::path::Path, url: &str, written: &AtomicU64) -> prep_monitor:
 #[test]
 fn an_endless_main_json_is_cut_off() {
     let tmp = tempfile::tempdir().expect("tmp");
-    common::publish(tmp.path(), 1, 100);
+    crate::common::publish(tmp.path(), 1, 100);
     let (url, written) = hostile(|_| Answer {
         head: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
         repeat: chunk(),
@@ -128,7 +126,7 @@ fn an_endless_main_json_is_cut_off() {
 #[test]
 fn a_huge_declared_length_is_not_believed() {
     let tmp = tempfile::tempdir().expect("tmp");
-    common::publish(tmp.path(), 1, 100);
+    crate::common::publish(tmp.path(), 1, 100);
     let (url, written) = hostile(|_| Answer {
         head: "HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n",
         repeat: &[b' '; 0x4000],
@@ -142,7 +140,7 @@ fn a_huge_declared_length_is_not_believed() {
 #[test]
 fn endless_headers_are_cut_off() {
     let tmp = tempfile::tempdir().expect("tmp");
-    common::publish(tmp.path(), 1, 100);
+    crate::common::publish(tmp.path(), 1, 100);
     let (url, written) = hostile(|_| Answer {
         head: "HTTP/1.1 200 OK\r\n",
         repeat: b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
@@ -156,7 +154,7 @@ fn endless_headers_are_cut_off() {
 #[test]
 fn a_slow_drip_is_timed_out() {
     let tmp = tempfile::tempdir().expect("tmp");
-    common::publish(tmp.path(), 1, 100);
+    crate::common::publish(tmp.path(), 1, 100);
     let (url, written) = hostile(|_| Answer {
         head: "HTTP/1.1 200 OK\r\nContent-Length: 65000\r\n\r\n",
         repeat: b" ",
@@ -167,7 +165,7 @@ fn a_slow_drip_is_timed_out() {
     assert!(seen.error.is_some(), "{seen:?}");
 }
 
-/// The pointer of corte 1 as `common::publish` writes it, as a whole HTTP answer.
+/// The pointer of corte 1 as `crate::common::publish` writes it, as a whole HTTP answer.
 fn pointer_answer(corte: &std::path::Path) -> &'static str {
     let pointer = std::fs::read_to_string(corte.join("json/main.json")).expect("pointer");
     let answer = format!(
@@ -180,7 +178,7 @@ fn pointer_answer(corte: &std::path::Path) -> &'static str {
 #[test]
 fn slow_files_cannot_hold_a_look_past_its_time_bound() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let corte = common::publish(tmp.path(), 1, 100);
+    let corte = crate::common::publish(tmp.path(), 1, 100);
     static POINTER: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     POINTER.get_or_init(|| pointer_answer(&corte));
     let (url, written) = hostile(|path| {
@@ -207,7 +205,7 @@ fn slow_files_cannot_hold_a_look_past_its_time_bound() {
 #[test]
 fn an_endless_spot_checked_file_is_cut_off_past_its_signed_size_and_is_altered() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let corte = common::publish(tmp.path(), 1, 100);
+    let corte = crate::common::publish(tmp.path(), 1, 100);
     static POINTER: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     POINTER.get_or_init(|| pointer_answer(&corte));
     let (url, written) = hostile(|path| {
@@ -255,7 +253,7 @@ const MAX_KEPT_TEXT: usize = 512;
 #[test]
 fn what_a_site_writes_is_not_kept_at_any_length() {
     let tmp = tempfile::tempdir().expect("tmp");
-    common::publish(tmp.path(), 1, 100);
+    crate::common::publish(tmp.path(), 1, 100);
     static LONG_HASH: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     static LONG_SEQUENCE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
     let filler = "x".repeat(60_000);

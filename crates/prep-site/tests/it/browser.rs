@@ -7,17 +7,15 @@
 //! Needs `/usr/bin/chromium` (Debian package `chromium`): with CI=true a missing browser fails
 //! the test; on a developer machine it is skipped with a note.
 
-mod support;
-
+use crate::support::{Browser, Server, cell_after, links, percent, thousands};
 use serde_json::Value;
-use support::{Browser, Server, cell_after, links, percent, thousands};
 
 #[test]
 fn site_in_headless_chromium() {
     let Some(browser) = Browser::find() else {
         return;
     };
-    let pkg = support::build_package();
+    let pkg = crate::support::build_package();
     let server = Server::start(pkg.dir.path());
     let origin = server.origin();
     let pointer = pkg.json("json/main.json");
@@ -197,7 +195,7 @@ fn site_in_headless_chromium() {
     let codigo = str_of(&row[col("CODIGO_INTEGRIDAD")]);
     assert!(
         page.dom
-            .contains(&format!("href=\"{}{codigo}\"", support::IMAGE_HOST)),
+            .contains(&format!("href=\"{}{codigo}\"", crate::support::IMAGE_HOST)),
         "the acta image is linked on the image host"
     );
 
@@ -252,7 +250,7 @@ fn seccion_rows_file_and_embedding() {
     let Some(browser) = Browser::find() else {
         return;
     };
-    let pkg = support::build_package();
+    let pkg = crate::support::build_package();
     let pointer = pkg.json("json/main.json");
     let index = pkg.json(str_of(&pointer["index"]));
     let gub = &index["elections"][0];
@@ -368,15 +366,15 @@ fn automatic_refresh_shows_the_new_corte_whole() {
     let Some(browser) = Browser::find() else {
         return;
     };
-    let sources = support::Sources::read();
+    let sources = crate::support::Sources::read();
     let mut earlier = sources.gub.clone();
     earlier.rows.truncate(earlier.rows.len() / 2);
     let first = sources.corte(&earlier, "03/06/2024 19:00 (UTC-6)", 6);
     let published = sources.gub.preamble.corte.clone().expect("corte line");
     let second = sources.corte(&sources.gub, &published, 7);
     let dir = tempfile::tempdir().expect("dir");
-    support::write_package(dir.path(), &first);
-    support::write_package(dir.path(), &second);
+    crate::support::write_package(dir.path(), &first);
+    crate::support::write_package(dir.path(), &second);
     let server = Server::start(dir.path());
     server.pointers(vec![first.pointer.to_bytes(), second.pointer.to_bytes()]);
     let origin = server.origin();

@@ -4,12 +4,10 @@
 //! A corte switching between the monitor's reads is not tampering; a notice still shown
 //! does not reinstate.
 
-mod common;
-
+use crate::common::{NOW, publish};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use common::{NOW, publish};
 use prep_monitor::{Actions, Monitor, MonitorConfig, Observer, Standing, Watched};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
