@@ -13,17 +13,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// The folder of the election directory's cortes.
-pub const CORTES_DIR: &str = "cortes";
+pub use prep_package::layout::CORTES_DIR;
 
 /// The package folder of corte `sequence`: `<election_dir>/cortes/NNNNNN`.
 pub fn corte_dir(election_dir: &Path, sequence: u64) -> PathBuf {
-    election_dir.join(CORTES_DIR).join(format!("{sequence:06}"))
+    prep_package::ElectionLayout::new(election_dir).corte_dir(sequence)
 }
 
 /// The highest sequence with a complete package (its signature written) in the directory.
 pub fn latest_sequence(election_dir: &Path) -> anyhow::Result<Option<u64>> {
-    let dir = election_dir.join(CORTES_DIR);
+    let dir = prep_package::ElectionLayout::new(election_dir).cortes();
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -33,7 +32,7 @@ pub fn latest_sequence(election_dir: &Path) -> anyhow::Result<Option<u64>> {
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
-        let Some(seq) = name.to_str().and_then(|n| n.parse::<u64>().ok()) else {
+        let Some(seq) = name.to_str().and_then(prep_package::layout::corte_sequence) else {
             continue;
         };
         if entry.path().join(prep_node::SIGNATURE_PATH).is_file() {

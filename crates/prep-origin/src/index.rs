@@ -4,7 +4,8 @@
 
 use crate::layout::CORTE_FILES;
 use anyhow::Context;
-use prep_package::Manifest;
+use prep_package::layout::corte_sequence;
+use prep_package::{ElectionLayout, Manifest};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -32,9 +33,6 @@ pub struct ObjectIndex {
     indexed: BTreeSet<u64>,
 }
 
-/// Where an election directory keeps the key delegation in force.
-pub const DELEGATION_DIR: &str = "delegation";
-
 impl OriginDir {
     /// The election directory `root` (made by `prep init`).
     pub fn new(root: &Path) -> OriginDir {
@@ -46,24 +44,24 @@ impl OriginDir {
     /// The key delegation in force (`DIR/delegation/`, written by `prep keys delegate --out`):
     /// served to pull nodes as it is; they check the root key's signature.
     pub fn delegation_dir(&self) -> PathBuf {
-        self.root.join(DELEGATION_DIR)
+        ElectionLayout::new(&self.root).delegation()
     }
 
     /// The folder of corte `sequence`, as `prep-publish` names it.
     pub fn corte_dir(&self, sequence: u64) -> PathBuf {
-        self.root.join("cortes").join(format!("{sequence:06}"))
+        ElectionLayout::new(&self.root).corte_dir(sequence)
     }
 
     /// The current corte: the one the `origin` link names; `None` before the first corte.
     pub fn current(&self) -> anyhow::Result<Option<u64>> {
-        let link = self.root.join("origin");
+        let link = ElectionLayout::new(&self.root).origin();
         let target = match std::fs::read_link(&link) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", link.display())),
         };
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        match parse_sequence(name) {
+        match corte_sequence(name) {
             Some(s) => Ok(Some(s)),
             None => anyhow::bail!(
                 "{} points at {}, not at a corte folder cortes/NNNNNN",
@@ -76,7 +74,7 @@ impl OriginDir {
     /// The sequences of the complete cortes under `cortes/` (folders named by digits only;
     /// a corte being written has another name until it is renamed into place).
     pub fn sequences(&self) -> anyhow::Result<Vec<u64>> {
-        let dir = self.root.join("cortes");
+        let dir = ElectionLayout::new(&self.root).cortes();
         let mut out = Vec::new();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
@@ -85,7 +83,7 @@ impl OriginDir {
         };
         for entry in entries {
             let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-            if let Some(s) = entry.file_name().to_str().and_then(parse_sequence) {
+            if let Some(s) = entry.file_name().to_str().and_then(corte_sequence) {
                 out.push(s);
             }
         }
@@ -106,14 +104,6 @@ impl OriginDir {
         Manifest::from_bytes(&bytes)
             .with_context(|| format!("corte {sequence}: manifest.json is not valid"))
     }
-}
-
-/// A folder name of digits only, as a sequence.
-fn parse_sequence(name: &str) -> Option<u64> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    name.parse().ok()
 }
 
 /// Reads a whole file of at most `max` bytes.

@@ -28,6 +28,8 @@
 //!
 //! - [`Delegation`] ([`delegation`]): key rotation; an offline root key signs which online
 //!   keys may sign which corte sequences ([`verify_delegation`], [`sign_delegation`]).
+//! - [`layout`]: where an election directory keeps its cortes ([`ElectionLayout`],
+//!   [`layout::corte_sequence`]), for the publisher, the origin and the deliverer alike.
 //! - [`patch`] and [`delta`]: an incremental corte as zstd patches against one the receiver
 //!   holds (the pull channel and sftp delivery send only what changed).
 //!
@@ -39,6 +41,7 @@ mod check;
 pub mod delegation;
 pub mod delta;
 mod keys;
+pub mod layout;
 mod manifest;
 pub mod patch;
 pub mod paths;
@@ -56,6 +59,7 @@ pub use keys::{
     KeyError, SigningKey, VerifyingKey, generate_keys, sign_detached, sign_manifest,
     verify_signature,
 };
+pub use layout::ElectionLayout;
 pub use manifest::{
     FORMAT, FileEntry, MAX_CORTE_TEXT_CHARS, MAX_SEQUENCE, Manifest, ManifestError, sha256_hex,
 };

@@ -331,7 +331,7 @@ impl Publisher {
         let written = write_package(&out, &package, &signature, prev_dir.as_deref())?;
         switch_link(
             &self.dir.origin(),
-            &Path::new(crate::directory::CORTES_DIR).join(format!("{sequence:06}")),
+            &prep_package::ElectionLayout::origin_target(sequence),
         )?;
         Ok(CorteReport {
             sequence,
@@ -437,9 +437,7 @@ pub fn last_corte(dir: &ElectionDir) -> anyhow::Result<Option<LastCorte>> {
             let _ = std::fs::remove_dir_all(entry.path());
             continue;
         }
-        if let Ok(n) = name.parse::<u64>()
-            && name.len() == 6
-        {
+        if let Some(n) = prep_package::layout::corte_sequence(&name) {
             last = last.max(Some(n));
         }
     }

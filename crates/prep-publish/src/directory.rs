@@ -15,14 +15,11 @@
 use crate::config::{CONFIG_FILE, Config};
 use crate::source::ElectionFormat;
 use anyhow::Context;
+use prep_package::ElectionLayout;
 use std::path::{Path, PathBuf};
 
 /// File name of the store.
 pub const STORE_FILE: &str = "store.sqlite";
-/// Folder of the cortes.
-pub const CORTES_DIR: &str = "cortes";
-/// The link to the current corte.
-pub const ORIGIN_LINK: &str = "origin";
 /// File name of an election's format.
 pub const FORMAT_FILE: &str = "format.json";
 
@@ -80,19 +77,24 @@ impl ElectionDir {
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid", path.display()))
     }
 
+    /// Where the directory keeps its cortes ([`prep_package::layout`]).
+    pub fn layout(&self) -> ElectionLayout {
+        ElectionLayout::new(&self.root)
+    }
+
     /// The folder of the cortes.
     pub fn cortes(&self) -> PathBuf {
-        self.root.join(CORTES_DIR)
+        self.layout().cortes()
     }
 
     /// The folder of one corte's package.
     pub fn corte_dir(&self, sequence: u64) -> PathBuf {
-        self.cortes().join(format!("{sequence:06}"))
+        self.layout().corte_dir(sequence)
     }
 
     /// The link to the current corte.
     pub fn origin(&self) -> PathBuf {
-        self.root.join(ORIGIN_LINK)
+        self.layout().origin()
     }
 }
 
