@@ -299,22 +299,6 @@ fn replayed_final_database(rel: &str) -> (Vec<u8>, Vec<u8>, String) {
     (std::fs::read(&db).expect("db"), cut, text)
 }
 
-/// Where two files first differ, for a failure message.
-fn first_difference(a: &[u8], b: &[u8]) -> String {
-    let at = a
-        .iter()
-        .zip(b)
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
-    let line = a[..at].iter().filter(|&&c| c == b'\n').count() + 1;
-    let lo = at.saturating_sub(80);
-    format!(
-        "first difference at byte {at} (line {line})\ncut:       {:?}\npublished: {:?}",
-        String::from_utf8_lossy(&a[lo..(at + 80).min(a.len())]),
-        String::from_utf8_lossy(&b[lo..(at + 80).min(b.len())])
-    )
-}
-
 #[test]
 fn replay_of_sonora_2021_reproduces_its_published_database_byte_for_byte() {
     // No candidacy file was published: each vote column is its own candidacy. The 24 actas
@@ -323,7 +307,11 @@ fn replay_of_sonora_2021_reproduces_its_published_database_byte_for_byte() {
     // numbers), cells with a space quoted, SHA empty on sin actas.
     let (published, cut, text) = replayed_final_database("data/sonora-2021/SON_GOB_2021.csv");
     assert!(text.contains("0 refused"), "{text}");
-    assert!(cut == published, "{}", first_difference(&cut, &published));
+    assert!(
+        cut == published,
+        "{}",
+        prep_testdata::first_difference(&cut, &published)
+    );
 }
 
 #[test]
@@ -332,5 +320,9 @@ fn replay_of_coahuila_2023_reproduces_its_published_database_byte_for_byte() {
     // Acta` totals, fuera de catálogo rows with an empty ENTIDAD, `'`-prefixed percentages.
     let (published, cut, text) = replayed_final_database("data/coahuila-2023/COAH_GUB_2023.csv");
     assert!(text.contains("0 refused"), "{text}");
-    assert!(cut == published, "{}", first_difference(&cut, &published));
+    assert!(
+        cut == published,
+        "{}",
+        prep_testdata::first_difference(&cut, &published)
+    );
 }

@@ -49,19 +49,7 @@ impl Source {
     /// printed as read ([`Source::identifies`]). CLAVE_ACTA is not printed (IEE Puebla
     /// 2024, IEC Coahuila 2023) unless every such row shows the same (`-`, Sonora 2021).
     fn captured_fuera(&self) -> bool {
-        matches!(
-            self,
-            Source::IdEntidad
-                | Source::Observaciones
-                | Source::Mecanismos
-                | Source::Codigo
-                | Source::Acopio
-                | Source::Captura
-                | Source::Verificacion
-                | Source::Origen
-                | Source::Digitalizacion
-                | Source::TipoDocumento
-        )
+        self.detail() || matches!(self, Source::IdEntidad | Source::Observaciones)
     }
 
     /// True for the identification cells an acta fuera de catálogo may print as read.

@@ -59,3 +59,25 @@ pub fn tool(program: &'static str, version_arg: &str, install: &str) -> Option<&
     eprintln!("SKIPPED: {program} is not installed ({install})");
     None
 }
+
+/// Where two byte strings first differ, for a failure message: the byte offset, the line,
+/// and the text around it in each (`ours` as written or cut, `theirs` as published).
+pub fn first_difference(ours: &[u8], theirs: &[u8]) -> String {
+    let at = ours
+        .iter()
+        .zip(theirs)
+        .position(|(x, y)| x != y)
+        .unwrap_or(ours.len().min(theirs.len()));
+    let line = ours[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+    let around = |b: &[u8]| {
+        let lo = at.saturating_sub(80).min(b.len());
+        String::from_utf8_lossy(&b[lo..(at + 80).min(b.len())]).into_owned()
+    };
+    format!(
+        "{} and {} bytes; first difference at byte {at} (line {line})\nours:   {:?}\ntheirs: {:?}",
+        ours.len(),
+        theirs.len(),
+        around(ours),
+        around(theirs)
+    )
+}

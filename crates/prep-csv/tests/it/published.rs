@@ -29,20 +29,6 @@ fn written(db: &Database) -> Vec<u8> {
     out
 }
 
-fn first_difference(a: &[u8], b: &[u8]) -> String {
-    let at = a
-        .iter()
-        .zip(b)
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()));
-    let lo = at.saturating_sub(60);
-    format!(
-        "first difference at byte {at}\nwritten:  {:?}\noriginal: {:?}",
-        String::from_utf8_lossy(&a[lo..(at + 60).min(a.len())]),
-        String::from_utf8_lossy(&b[lo..(at + 60).min(b.len())])
-    )
-}
-
 #[test]
 fn every_published_database_round_trips_byte_for_byte() {
     for rel in FILES {
@@ -51,7 +37,7 @@ fn every_published_database_round_trips_byte_for_byte() {
         assert!(
             out == original,
             "{rel}: {}",
-            first_difference(&out, &original)
+            prep_testdata::first_difference(&out, &original)
         );
     }
 }
@@ -215,7 +201,7 @@ fn rows_written_from_their_cells_give_the_published_bytes() {
         assert!(
             out == original,
             "{rel}: {}",
-            first_difference(&out, &original)
+            prep_testdata::first_difference(&out, &original)
         );
     }
     let (_, sonora) = read("data/sonora-2021/SON_GOB_2021.csv");

@@ -13,19 +13,11 @@ fn puebla_files_round_trip_byte_for_byte() {
         assert!(db.dialect.vote_totals_decimal, "{name}: .0 detected");
         let mut out = Vec::new();
         db.write(&mut out).expect("write");
-        if out != original {
-            let at = out
-                .iter()
-                .zip(&original)
-                .position(|(a, b)| a != b)
-                .unwrap_or(out.len().min(original.len()));
-            let lo = at.saturating_sub(80);
-            panic!(
-                "{name}: first difference at byte {at}\nwritten:  {:?}\noriginal: {:?}",
-                String::from_utf8_lossy(&out[lo..(at + 80).min(out.len())]),
-                String::from_utf8_lossy(&original[lo..(at + 80).min(original.len())])
-            );
-        }
+        assert!(
+            out == original,
+            "{name}: {}",
+            prep_testdata::first_difference(&out, &original)
+        );
     }
 }
 
