@@ -209,7 +209,9 @@ impl Publisher {
 
     /// Cuts the corte of time `at` from `store`, as it is now: sequence = last + 1, chained
     /// to the last corte's manifest; the package goes to `DIR/cortes/<sequence>/` and
-    /// `DIR/origin` is switched to it.
+    /// `DIR/origin` is switched to it. In phases: what follows the last corte; one read of
+    /// the store; the databases (CSV, zipped); the JSON data; the manifest, signed and
+    /// written.
     pub fn cut(
         &mut self,
         store: &Store,
@@ -217,6 +219,66 @@ impl Publisher {
         is_final: bool,
     ) -> anyhow::Result<CorteReport> {
         let started = Instant::now();
+        let next = self.next_corte(at, is_final)?;
+        let through_event = self.read_store(store)?;
+        let read_ms = started.elapsed().as_millis();
+
+        let (databases, zips) = self.databases(&next)?;
+        let csv_ms = started.elapsed().as_millis() - read_ms;
+        let data = prep_corte::build_data(&self.inputs(&databases, next.stage));
+        let json_ms = started.elapsed().as_millis() - read_ms - csv_ms;
+
+        let database_paths = self
+            .elections
+            .iter()
+            .zip(&zips)
+            .map(|(e, z)| (e.id.clone(), z.path.clone()))
+            .collect();
+        let mut extra = zips;
+        extra.extend(self.site.iter().cloned());
+        let difusores = public_list(&self.dir)?;
+        let difusores_path = difusores.as_ref().map(|f| f.path.clone());
+        extra.extend(difusores);
+        let now = Timestamp::now().as_second();
+        let expires =
+            now.max(at.as_second()) + i64::from(self.dir.config.package.expiry_hours) * 3600;
+        let info = CorteInfo {
+            institute: self.dir.config.institute.id.clone(),
+            process: self.dir.config.process.id.clone(),
+            sequence: next.sequence,
+            corte: next.corte.clone(),
+            corte_rfc3339: next.corte_rfc3339.clone(),
+            created: rfc3339_utc(now),
+            expires: rfc3339_utc(expires),
+            is_final,
+            previous: next.previous.clone(),
+            databases: database_paths,
+            difusores: difusores_path,
+        };
+        let package = prep_corte::assemble(data, extra, &info);
+        let written = self.sign_and_write(&package, &next)?;
+        Ok(CorteReport {
+            sequence: next.sequence,
+            corte: next.corte,
+            is_final,
+            path: self.dir.corte_dir(next.sequence),
+            files: package.files.len(),
+            bytes: package.manifest.total_size(),
+            written,
+            through_event,
+            build_ms: started.elapsed().as_millis(),
+            phases_ms: [
+                read_ms,
+                csv_ms,
+                json_ms,
+                started.elapsed().as_millis() - read_ms - csv_ms - json_ms,
+            ],
+        })
+    }
+
+    /// The corte that follows the last one of the directory at time `at`, refused before
+    /// anything is read when every receiver would refuse it ([`follows`]).
+    fn next_corte(&self, at: Timestamp, is_final: bool) -> anyhow::Result<NextCorte> {
         let last_corte = last_corte(&self.dir)?;
         let corte = self.tz.corte_line(at);
         let corte_rfc3339 = self.tz.rfc3339(at);
@@ -224,15 +286,23 @@ impl Publisher {
             follows(&l.manifest, &l.hash, l.sequence + 1, &corte_rfc3339)?;
         }
         let last = last_corte.as_ref().map(|l| l.sequence);
-        let previous = last_corte.map(|l| l.hash);
-        let sequence = last.map_or(1, |s| s + 1);
-        let stage = if is_final {
-            CorteStage::Final
-        } else {
-            CorteStage::Preliminary
-        };
+        Ok(NextCorte {
+            sequence: last.map_or(1, |s| s + 1),
+            last,
+            previous: last_corte.map(|l| l.hash),
+            corte,
+            corte_rfc3339,
+            stage: if is_final {
+                CorteStage::Final
+            } else {
+                CorteStage::Preliminary
+            },
+        })
+    }
 
-        // One read view: every election as of the same event.
+    /// Brings every election's snapshot to one read view of the store (every election as of
+    /// the same event), and returns that event.
+    fn read_store(&mut self, store: &Store) -> anyhow::Result<prep_store::EventId> {
         let view = store.read_view()?;
         let through_event = view.through_event();
         for e in &mut self.elections {
@@ -243,17 +313,21 @@ impl Publisher {
                 None => e.snapshot = Some(view.snapshot(&e.id)?),
             }
         }
-        drop(view);
-        let read_ms = started.elapsed().as_millis();
+        Ok(through_event)
+    }
 
+    /// Each election's database of the corte, and its zip (the CSV, the candidacy file and
+    /// the LEEME) as a package file.
+    fn databases(&self, next: &NextCorte) -> anyhow::Result<(Vec<Database>, Vec<PackageFile>)> {
+        let corte = &next.corte;
         let mut databases = Vec::new();
         let mut zips = Vec::new();
         for e in &self.elections {
             let snap = e.snapshot.as_ref().context("snapshot taken above")?;
-            let db = render_database(e, snap, &corte, stage);
+            let db = render_database(e, snap, corte, next.stage);
             let mut csv = Vec::new();
             db.write(&mut csv)?;
-            let zip_name = prep_corte::database_zip_name(&corte, &e.file_prefix)
+            let zip_name = prep_corte::database_zip_name(corte, &e.file_prefix)
                 .with_context(|| format!("cannot name the database of corte {corte:?}"))?;
             let bytes = prep_corte::zip(&[
                 (&e.database_name, &csv),
@@ -266,10 +340,18 @@ impl Publisher {
             });
             databases.push(db);
         }
-        let inputs: Vec<ElectionInput<'_>> = self
-            .elections
+        Ok((databases, zips))
+    }
+
+    /// What the JSON data of the corte is built from, per election.
+    fn inputs<'a>(
+        &'a self,
+        databases: &'a [Database],
+        stage: CorteStage,
+    ) -> Vec<ElectionInput<'a>> {
+        self.elections
             .iter()
-            .zip(&databases)
+            .zip(databases)
             .map(|(e, db)| ElectionInput {
                 id: &e.id,
                 title: e
@@ -288,69 +370,43 @@ impl Publisher {
                 // (which then keeps its bytes between cortes with no new acta).
                 database_path: None,
             })
-            .collect();
-        let database_paths = self
-            .elections
-            .iter()
-            .zip(&zips)
-            .map(|(e, z)| (e.id.clone(), z.path.clone()))
-            .collect();
-        let csv_ms = started.elapsed().as_millis() - read_ms;
-        let data = prep_corte::build_data(&inputs);
-        let json_ms = started.elapsed().as_millis() - read_ms - csv_ms;
-        let mut extra = zips;
-        extra.extend(self.site.iter().cloned());
-        let difusores = public_list(&self.dir)?;
-        let difusores_path = difusores.as_ref().map(|f| f.path.clone());
-        extra.extend(difusores);
+            .collect()
+    }
 
-        let now = Timestamp::now().as_second();
-        let expires =
-            now.max(at.as_second()) + i64::from(self.dir.config.package.expiry_hours) * 3600;
-        let info = CorteInfo {
-            institute: self.dir.config.institute.id.clone(),
-            process: self.dir.config.process.id.clone(),
-            sequence,
-            corte: corte.clone(),
-            corte_rfc3339,
-            created: rfc3339_utc(now),
-            expires: rfc3339_utc(expires),
-            is_final,
-            previous,
-            databases: database_paths,
-            difusores: difusores_path,
-        };
-        let package = prep_corte::assemble(data, extra, &info);
+    /// Validates and signs the package's manifest, writes the package to its folder and
+    /// switches `DIR/origin` to it; returns the bytes written.
+    fn sign_and_write(
+        &self,
+        package: &prep_corte::Package,
+        next: &NextCorte,
+    ) -> anyhow::Result<WriteStats> {
         package
             .manifest
             .validate()
             .context("the corte breaks a rule of the package format, so it is not signed")?;
         let signature = sign_manifest(&self.key, &package.manifest)?;
-        let out = self.dir.corte_dir(sequence);
-        let prev_dir = last.map(|s| self.dir.corte_dir(s));
-        let written = write_package(&out, &package, &signature, prev_dir.as_deref())?;
+        let out = self.dir.corte_dir(next.sequence);
+        let prev_dir = next.last.map(|s| self.dir.corte_dir(s));
+        let written = write_package(&out, package, &signature, prev_dir.as_deref())?;
         switch_link(
             &self.dir.origin(),
-            &prep_package::ElectionLayout::origin_target(sequence),
+            &prep_package::ElectionLayout::origin_target(next.sequence),
         )?;
-        Ok(CorteReport {
-            sequence,
-            corte,
-            is_final,
-            path: out,
-            files: package.files.len(),
-            bytes: package.manifest.total_size(),
-            written,
-            through_event,
-            build_ms: started.elapsed().as_millis(),
-            phases_ms: [
-                read_ms,
-                csv_ms,
-                json_ms,
-                started.elapsed().as_millis() - read_ms - csv_ms - json_ms,
-            ],
-        })
+        Ok(written)
     }
+}
+
+/// The corte a [`Publisher::cut`] makes: its number and time, and the one it follows.
+struct NextCorte {
+    sequence: u64,
+    /// The last corte's sequence, if any.
+    last: Option<u64>,
+    /// The last corte's manifest hash, if any.
+    previous: Option<String>,
+    /// The corte line (`03/06/2024 20:00 (UTC-6)`).
+    corte: String,
+    corte_rfc3339: String,
+    stage: CorteStage,
 }
 
 static DEFAULT_RULES: std::sync::LazyLock<prep_count::Rules> =
