@@ -162,6 +162,9 @@ impl<'a> Manifests<'a> {
     }
 }
 
+/// Delivers to one difusor every corte up to `sequence` it does not hold yet, in order, each
+/// tried up to its retries; stops at the first corte that could not be delivered (the next
+/// would not chain onto what the difusor holds). Every attempt is journaled.
 async fn deliver_one(
     election_dir: &Path,
     sequence: u64,
@@ -174,44 +177,15 @@ async fn deliver_one(
     let kind = d.channel.kind();
     let mut records = Vec::new();
     if !d.receives() {
-        let now = prep_node::now_rfc3339();
-        let why = if d.enabled { "suspended" } else { "disabled" };
-        let r = DeliveryRecord {
-            difusor: d.id.clone(),
-            channel: kind.into(),
-            sequence,
-            attempt: 0,
-            start: now.clone(),
-            end: now,
-            duration_ms: 0,
-            bytes: 0,
-            files: 0,
-            skipped: 0,
-            outcome: Outcome::Skipped,
-            error: Some(format!("the difusor is {why}")),
-            notice: None,
-        };
+        let r = skipped(d, kind, sequence);
         journal.append(&r)?;
         records.push(r);
         return Ok(records);
     }
-    let pending: Vec<u64> = match known {
-        Some(k) if k >= sequence => Vec::new(),
-        Some(k) => (k + 1..=sequence)
-            .filter(|s| corte_dir(election_dir, *s).is_dir())
-            .collect(),
-        // Nothing known to have reached it (a new difusor, or every attempt failed or timed
-        // out, when a copy may still have landed): every corte from the first, in order. A
-        // node refuses the ones it holds (replay, harmless) and takes the rest as the chain.
-        None => (1..=sequence)
-            .filter(|s| corte_dir(election_dir, *s).is_dir())
-            .collect(),
-    };
     let channel = channel::open(&d.channel);
     let mut have = known.and_then(|k| manifests.get(k).ok()).map(|l| l.hashes);
     let mut base = known;
-    let limit = Duration::from_secs(d.timeout_seconds);
-    for seq in pending {
+    for seq in pending_cortes(election_dir, known, sequence) {
         let holds = have.is_some();
         let dir = corte_dir(election_dir, seq);
         let listed = manifests.get(seq).and_then(|l| {
@@ -236,11 +210,86 @@ async fn deliver_one(
                 return Ok(records);
             }
         };
-        let mut delivered = false;
+        let attempt = Attempts {
+            d,
+            kind,
+            sequence: seq,
+            journal,
+            backoff,
+        };
+        if !attempt
+            .until_delivered(&*channel, &job, &mut records)
+            .await?
+        {
+            // The next corte would not chain onto what the difusor holds.
+            break;
+        }
+        base = Some(seq);
+        have = Some(hashes);
+    }
+    Ok(records)
+}
+
+/// The record of a corte not sent to a difusor that is suspended or disabled.
+fn skipped(d: &Difusor, kind: &str, sequence: u64) -> DeliveryRecord {
+    let now = prep_node::now_rfc3339();
+    let why = if d.enabled { "suspended" } else { "disabled" };
+    DeliveryRecord {
+        difusor: d.id.clone(),
+        channel: kind.into(),
+        sequence,
+        attempt: 0,
+        start: now.clone(),
+        end: now,
+        duration_ms: 0,
+        bytes: 0,
+        files: 0,
+        skipped: 0,
+        outcome: Outcome::Skipped,
+        error: Some(format!("the difusor is {why}")),
+        notice: None,
+    }
+}
+
+/// The cortes up to `sequence` that a difusor known to hold `known` still needs, in order:
+/// every one from the first when nothing is known to have reached it (a new difusor, or every
+/// attempt failed or timed out, when a copy may still have landed; a node refuses the ones it
+/// holds, harmless, and takes the rest as the chain).
+fn pending_cortes(election_dir: &Path, known: Option<u64>, sequence: u64) -> Vec<u64> {
+    let first = match known {
+        Some(k) if k >= sequence => return Vec::new(),
+        Some(k) => k + 1,
+        None => 1,
+    };
+    (first..=sequence)
+        .filter(|s| corte_dir(election_dir, *s).is_dir())
+        .collect()
+}
+
+/// The attempts at delivering one corte to one difusor.
+struct Attempts<'a> {
+    d: &'a Difusor,
+    kind: &'a str,
+    sequence: u64,
+    journal: &'a Journal,
+    backoff: Backoff,
+}
+
+impl Attempts<'_> {
+    /// Tries `job` up to the difusor's retries + 1 times, each bounded by its timeout, with
+    /// back-off between; journals and pushes each attempt's record. True once delivered.
+    async fn until_delivered(
+        &self,
+        channel: &dyn channel::Channel,
+        job: &Job,
+        records: &mut Vec<DeliveryRecord>,
+    ) -> anyhow::Result<bool> {
+        let (d, kind, seq) = (self.d, self.kind, self.sequence);
+        let limit = Duration::from_secs(d.timeout_seconds);
         for attempt in 1..=d.retries + 1 {
             let start = prep_node::now_rfc3339();
             let t0 = Instant::now();
-            let r = match tokio::time::timeout(limit, channel.deliver(&job)).await {
+            let r = match tokio::time::timeout(limit, channel.deliver(job)).await {
                 Ok(Ok(sent)) => DeliveryRecord {
                     difusor: d.id.clone(),
                     channel: kind.into(),
@@ -281,24 +330,18 @@ async fn deliver_one(
                     format!("no answer within timeout_seconds = {}", d.timeout_seconds),
                 ),
             };
-            journal.append(&r)?;
-            delivered = r.outcome.succeeded();
+            self.journal.append(&r)?;
+            let delivered = r.outcome.succeeded();
             records.push(r);
             if delivered {
-                break;
+                return Ok(true);
             }
             if attempt <= d.retries {
-                tokio::time::sleep(backoff.after(attempt)).await;
+                tokio::time::sleep(self.backoff.after(attempt)).await;
             }
         }
-        if !delivered {
-            // The next corte would not chain onto what the difusor holds.
-            break;
-        }
-        base = Some(seq);
-        have = Some(hashes);
+        Ok(false)
     }
-    Ok(records)
 }
 
 fn millis(t0: Instant) -> u64 {
