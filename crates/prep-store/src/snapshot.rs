@@ -214,7 +214,7 @@ pub struct Snapshot {
     /// The last event included; events after it belong to the next corte.
     pub through_event: EventId,
     /// The expected actas in catalogue order, then the actas fuera de catálogo in the order
-    /// they were captured.
+    /// they were captured (those of one identification together, in occurrence order).
     pub actas: Vec<SnapshotActa>,
     /// The catalogue it was built on (for [`ReadView::refresh`]).
     catalogue: Arc<CachedCatalogue>,
