@@ -275,3 +275,44 @@ fn a_reloaded_catalogue_is_seen_by_the_next_snapshot() {
         999
     );
 }
+
+#[test]
+fn actas_fuera_de_catalogo_of_one_identification_stand_in_occurrence_order() {
+    // A replay of IEE Sonora 2021 records its actas identified `-` (occurrences 1, 2, 3 in
+    // the file's order) at their times, which are in another order; another acta fuera de
+    // catálogo is captured between them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path().join("prep.sqlite")).expect("open");
+    store.define_election(&spec("GUB")).expect("define");
+    store.load_catalogue("GUB", &catalogue(20)).expect("load");
+    let fuera = |occurrence: Option<u32>, clave: &str| {
+        let mut e = event("GUB", clave, EventKind::Capture, crate::common::votes(3));
+        e.acta.occurrence = occurrence;
+        e
+    };
+    let mut snap = store.snapshot("GUB").expect("empty snapshot");
+    let order = |s: &Snapshot| -> Vec<String> {
+        s.actas
+            .iter()
+            .filter(|a| a.entry.is_none())
+            .map(|a| a.key.clone())
+            .collect()
+    };
+    store.record(&fuera(Some(3), "-")).expect("third");
+    store.record(&fuera(None, "999")).expect("other");
+    let view = store.read_view().expect("view");
+    view.refresh(&mut snap).expect("refresh");
+    drop(view);
+    store.record(&fuera(None, "-")).expect("first");
+    store.record(&fuera(Some(2), "-")).expect("second");
+    let view = store.read_view().expect("view");
+    view.refresh(&mut snap).expect("refresh");
+    let fresh = view.snapshot("GUB").expect("fresh");
+    assert_eq!(order(&fresh), ["FC:-", "FC:-#2", "FC:-#3", "FC:999"]);
+    assert_eq!(
+        order(&snap),
+        order(&fresh),
+        "a refreshed snapshot orders them alike"
+    );
+    assert_eq!(snap, fresh);
+}
