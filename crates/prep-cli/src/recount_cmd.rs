@@ -153,7 +153,7 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
     };
     let r =
         choose_profile(&profiles, recount_with)?.context("no counting profile to recount with")?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;
         writeln!(out)?;
