@@ -114,10 +114,11 @@ mod manifest;
 pub mod patch;
 pub mod paths;
 mod pointer;
+mod time;
 
 pub use check::{
     Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MAX_SEQUENCE_STEP, PackageError, check_package,
-    check_package_with, follows, rfc3339_seconds, rfc3339_utc,
+    check_package_with, follows,
 };
 pub use delegation::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, DelegatedKey, Delegation, DelegationError,
@@ -128,10 +129,12 @@ pub use keys::{
     verify_signature,
 };
 pub use manifest::{
-    FORMAT, FileEntry, MAX_CORTE_TEXT_CHARS, MAX_SEQUENCE, Manifest, ManifestError, sha256_hex,
+    FORMAT, FileEntry, MAX_CORTE_TEXT_CHARS, MAX_SEQUENCE, Manifest, ManifestError, Site,
+    sha256_hex,
 };
 pub use paths::{PathError, validate_path, validate_path_set};
 pub use pointer::{
-    MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH, Site,
+    MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH,
     check_pointer, check_pointer_hashed,
 };
+pub use time::{rfc3339_seconds, rfc3339_utc};
