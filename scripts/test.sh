@@ -3,10 +3,13 @@
 #
 # In order, stopping at the first failure:
 #   1. formatting      cargo fmt --check (workspace and fuzz/)
-#   2. lints           cargo clippy --workspace --all-targets -- -D warnings
-#   3. tests           cargo test --workspace (needs ../shared beside the repo)
-#   4. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
-#   5. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh,
+#   2. module cycles   scripts/module-cycles.sh: no crate's top-level modules import each other
+#                      in a cycle
+#   3. lints           cargo clippy --workspace --all-targets -- -D warnings
+#   4. tests           cargo test --workspace, doc examples included (needs ../shared beside
+#                      the repo)
+#   5. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
+#   6. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh,
 #                      bench-node-activation.sh, bench-node-vs-nginx.sh, bench-historial.sh
 #                      and bench-delivery.sh, each with --smoke
 #
@@ -119,7 +122,7 @@ require() {
     return 1
   fi
 }
-require python3 "python3 --version" "the benchmark's reference counter and the http verify test run it" || true
+require python3 "python3 --version" "the module-cycle check, the benchmark's reference counter and the http verify test run it" || true
 require minisign "minisign -v" "apt-get install minisign: the signing tests verify with it" || true
 require chromium "chromium --version 2>/dev/null" "apt-get install chromium: the public site is checked in headless Chromium" || true
 require goaccess "goaccess --version" "apt-get install goaccess: the memoria técnica's counts are checked against it" || true
@@ -156,6 +159,12 @@ run_tests() {
 }
 
 section fmt fmt_check
+if command -v python3 >/dev/null; then
+  section module-cycles bash scripts/module-cycles.sh
+else
+  # Under CI python3 was required above.
+  banner "module-cycles: SKIPPED (python3 is not installed)"
+fi
 section clippy cargo clippy --workspace --all-targets -- -D warnings
 section tests run_tests
 

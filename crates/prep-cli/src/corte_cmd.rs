@@ -78,8 +78,8 @@ fn run_dir(dir: &Path, at: Option<&str>, is_final: bool) -> anyhow::Result<ExitC
     let key = dir.signing_key()?;
     let mut publisher = Publisher::open(dir, key)?;
     let report = publisher.cut(&store, at, is_final)?;
-    println!("{report}");
-    println!("written to {}", report.path.display());
+    outln!("{report}");
+    outln!("written to {}", report.path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -246,7 +246,7 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         .context("the package breaks a rule of the package format, so it is not signed")?;
     let signature = sign_manifest(&key, &package.manifest)?;
     prep_publish::write_package(out, &package, &signature, args.previous.as_deref())?;
-    println!(
+    outln!(
         "corte {} (sequence {}): {} files, {} bytes, signed; written to {}",
         info.corte,
         info.sequence,

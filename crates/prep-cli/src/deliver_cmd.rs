@@ -66,9 +66,9 @@ pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
             failed.push(d.id.as_str());
         }
     }
-    print_records(&records);
+    print_records(&records)?;
     if failed.is_empty() {
-        println!("corte {sequence}: every enabled difusor has it");
+        outln!("corte {sequence}: every enabled difusor has it");
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
@@ -81,7 +81,7 @@ pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// One line per attempt.
-fn print_records(records: &[prep_deliver::DeliveryRecord]) {
+fn print_records(records: &[prep_deliver::DeliveryRecord]) -> anyhow::Result<()> {
     for r in records {
         let what = match &r.error {
             Some(e) => format!("{:?}: {e}", r.outcome),
@@ -91,11 +91,18 @@ fn print_records(records: &[prep_deliver::DeliveryRecord]) {
             Some(n) => format!("notice {n:>3}"),
             None => format!("corte {:>4}", r.sequence),
         };
-        println!(
+        outln!(
             "{:<20} {:<5} {item} attempt {} {:>7} ms {:>10} bytes {:>6} files ({} held)  {what}",
-            r.difusor, r.channel, r.attempt, r.duration_ms, r.bytes, r.files, r.skipped
+            r.difusor,
+            r.channel,
+            r.attempt,
+            r.duration_ms,
+            r.bytes,
+            r.files,
+            r.skipped
         );
     }
+    Ok(())
 }
 
 /// `--follow`: each new complete corte is delivered at once; pending notices are retried at
@@ -106,7 +113,7 @@ fn follow(args: &DeliverArgs, difusores: &[prep_deliver::Difusor]) -> anyhow::Re
         .build()?;
     let stop = crate::publish_cmd::stop_flag()?;
     let mut delivered = None;
-    println!(
+    outln!(
         "following {}",
         args.dir.join(prep_deliver::runner::CORTES_DIR).display()
     );
@@ -127,7 +134,7 @@ fn follow(args: &DeliverArgs, difusores: &[prep_deliver::Difusor]) -> anyhow::Re
                     &args.dir, &effective, &pending, latest,
                 ))?
             };
-            print_records(&records);
+            print_records(&records)?;
         }
         std::thread::sleep(std::time::Duration::from_millis(args.poll_ms));
     }

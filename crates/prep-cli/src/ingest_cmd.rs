@@ -138,7 +138,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::output::stdout();
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
@@ -168,7 +168,7 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
     };
     let token = tokens.issue_as(&args.centre, kind, role, args.rotate)?;
     tokens.save(&args.tokens)?;
-    println!("{token}");
+    outln!("{token}");
     eprintln!(
         "prep ingest: {} token{} for centre '{}' issued; only its SHA-256 is kept in {}. It is shown this once: give it to the centre now{}.",
         match kind {

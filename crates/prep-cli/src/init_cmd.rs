@@ -177,16 +177,19 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     };
     let report = init(&args.dir, &settings, &sources, &keys)?;
     let s = &report.config.schedule;
-    println!("election directory {}", args.dir.display());
-    println!("  counting profile {}", report.config.rules.dialect);
+    outln!("election directory {}", args.dir.display());
+    outln!("  counting profile {}", report.config.rules.dialect);
     for (id, n) in &report.catalogues {
-        println!("  election {id}: {n} expected actas loaded");
+        outln!("  election {id}: {n} expected actas loaded");
     }
-    println!(
+    outln!(
         "  cortes every {} min from {} to {} (UTC offset {})",
-        s.period_minutes, s.opening, s.closing, s.utc_offset
+        s.period_minutes,
+        s.opening,
+        s.closing,
+        s.utc_offset
     );
-    println!(
+    outln!(
         "next: prep replay FILE --dir {0} --speed 600 --publish, or prep publish --dir {0}",
         args.dir.display()
     );

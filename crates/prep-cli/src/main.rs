@@ -1,5 +1,11 @@
 //! `prep`: the PREP platform's one command. Each job is a subcommand with its own module;
-//! argument parsing is `clap`'s.
+//! argument parsing is `clap`'s. Everything a subcommand prints goes through [`output`]: when
+//! the reader of standard output goes away (`prep … | head`), `prep` ends quietly with status
+//! 0, as ripgrep does.
+
+// First: the `outln!` macro is in scope for the modules declared after it.
+#[macro_use]
+mod output;
 
 mod corte_cmd;
 mod deliver_cmd;
@@ -98,6 +104,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of standard output went away: nothing more to say, to anyone.
+        Err(_) if output::closed() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("prep: error: {e:#}");
             ExitCode::from(2)

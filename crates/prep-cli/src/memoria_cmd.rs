@@ -150,16 +150,25 @@ pub fn run(args: MemoriaArgs) -> Result<ExitCode> {
     let chromium = (!args.no_pdf).then_some(args.chromium.as_path());
     let written = prep_memoria::report::write_report(out, &figures, &meta, chromium)?;
     let t = &figures.totals;
-    println!(
+    outln!(
         "hits {} | pages {} | visits {} | unique visitors {} | not found {} | malformed lines {} | bytes {}",
-        t.hits, t.pages, t.visits, t.unique_visitors, t.not_found, t.malformed, t.bytes
+        t.hits,
+        t.pages,
+        t.visits,
+        t.unique_visitors,
+        t.not_found,
+        t.malformed,
+        t.bytes
     );
     for d in &figures.days {
-        println!(
+        outln!(
             "day {} hits {} unique visitors {} not found {}",
-            d.date, d.hits, d.unique_visitors, d.not_found
+            d.date,
+            d.hits,
+            d.unique_visitors,
+            d.not_found
         );
     }
-    println!("wrote {} files to {}", written.len(), out.display());
+    outln!("wrote {} files to {}", written.len(), out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -168,7 +168,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
             let monitor = std::sync::Arc::new(open_monitor(&run)?);
             let listener = std::net::TcpListener::bind(run.listen)
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", run.listen))?;
-            println!("listening on {}", listener.local_addr()?);
+            outln!("listening on {}", listener.local_addr()?);
             serve_status(std::sync::Arc::clone(&monitor), listener)?;
             let stop = crate::publish_cmd::stop_flag()?;
             watch(&monitor, &stop);
@@ -181,7 +181,7 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
             title,
         } => {
             let report = write_report(&dir, out, i64::from(allowed_delay), &title)?;
-            println!("{}", report.display());
+            outln!("{}", report.display());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -51,7 +51,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         NodeCommand::Run { config, resync } => {
             let config = NodeConfig::load(&config)?;
             prep_node::run(config, resync, |addr, active| {
-                let mut out = std::io::stdout().lock();
+                let mut out = crate::output::stdout();
                 let _ = writeln!(out, "listening on {addr}");
                 let _ = match active {
                     Some(s) => writeln!(out, "serving corte {s}"),
@@ -64,11 +64,9 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         NodeCommand::History { config } => {
             let config = NodeConfig::load(&config)?;
             let h = history(&Store::open(&config.data)?)?;
-            println!(
-                "sequence  corte                      accepted              files        bytes"
-            );
+            outln!("sequence  corte                      accepted              files        bytes");
             for c in &h.cortes {
-                println!(
+                outln!(
                     "{:>8}  {:<25}  {:<20}  {:>5}  {:>11}{}{}",
                     c.sequence,
                     c.corte,
@@ -88,7 +86,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             let listed: u64 = h.cortes.iter().map(|c| c.bytes).sum();
-            println!(
+            outln!(
                 "{} cortes, {listed} bytes as packages, {} bytes in the object store",
                 h.cortes.len(),
                 h.objects_bytes
@@ -107,13 +105,13 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
             };
             let report = prep_node::check_history_with(&Store::open(&config.data)?, &keys_for)?;
             for note in &report.notes {
-                println!("note: {note}");
+                outln!("note: {note}");
             }
             for problem in &report.problems {
-                println!("PROBLEM: {problem}");
+                outln!("PROBLEM: {problem}");
             }
             if report.problems.is_empty() {
-                println!(
+                outln!(
                     "OK: {} cortes verified, active {}",
                     report.cortes,
                     report

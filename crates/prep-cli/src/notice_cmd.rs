@@ -87,7 +87,7 @@ pub fn run(args: NoticeArgs) -> anyhow::Result<ExitCode> {
         message: args.message.replace("\r\n", "\n"),
     };
     write_notice(&key, &notice, &args.out)?;
-    println!(
+    outln!(
         "notice {} written to {}: deliver it into each node's inbox",
         notice.sequence,
         args.out.display()

@@ -37,7 +37,7 @@ pub fn run(args: OriginArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::output::stdout();
         writeln!(out, "listening on {}", listener.local_addr()?)?;
         match origin.latest() {
             Some(s) => writeln!(out, "serving cortes up to {s}")?,

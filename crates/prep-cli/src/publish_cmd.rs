@@ -78,8 +78,11 @@ pub fn log_event(event: NightEvent<'_>, fed: &mut dyn FnMut(usize, usize)) {
     }
 }
 
+/// A corte's line. The night goes on when standard output is closed: only the line is lost
+/// (and `prep` ends with status 0 when the schedule is over).
 fn log_corte(r: &CorteReport) {
-    println!("{r}");
+    use std::io::Write as _;
+    let _ = writeln!(crate::output::stdout(), "{r}");
 }
 
 /// Runs `prep publish`.
@@ -103,6 +106,6 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
     let last = reports
         .last()
         .map_or(String::new(), |r| format!(", last {}", r.corte));
-    println!("{} cortes cut{last}", reports.len());
+    outln!("{} cortes cut{last}", reports.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -132,10 +132,16 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
         ..RecountOptions::default()
     };
     let profiles = profiles_for(&args.rules)?;
-    // One pass however many profiles `auto` tries, so standard input is streamed too.
-    let open = || -> anyhow::Result<Box<dyn Read>> {
-        if args.file.as_os_str() == "-" {
-            return Ok(Box::new(std::io::stdin().lock()));
+    // `auto` reads the file twice when the first profile does not fit: standard input is
+    // read once and kept.
+    let stdin = if args.file.as_os_str() == "-" {
+        Some(read_input(&args.file)?)
+    } else {
+        None
+    };
+    let open = || -> anyhow::Result<Box<dyn Read + '_>> {
+        if let Some(bytes) = &stdin {
+            return Ok(Box::new(&bytes[..]));
         }
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -150,7 +156,7 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
             }
         })?
         .context("no counting profile to recount with")?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;
         writeln!(out)?;

@@ -43,7 +43,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let mut plans = Vec::new();
     for f in &args.files {
         let (id, plan) = plan_from_file(&dir, &store, f, args.election.as_deref())?;
-        println!(
+        outln!(
             "{}: election {id}, {} events ({} rows not captured, {} sin acta rows without time)",
             f.display(),
             plan.events.len(),
@@ -88,7 +88,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let s = feeder.stats();
-    println!(
+    outln!(
         "{} of {} events fed in {secs:.1} s ({:.0} events/s): {} recorded, {} already in the store, {} refused, {} transactions{}",
         feeder.done(),
         feeder.total(),

@@ -95,7 +95,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
     let logs = root.join("logs");
     std::fs::create_dir_all(&logs)?;
     let election = root.join("eleccion");
-    println!("simulacro in {}", root.display());
+    outln!("simulacro in {}", root.display());
     let started = Instant::now();
 
     // 1. The election directory.
@@ -230,11 +230,11 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
         ],
         &logs,
     )?;
-    println!("institute's site and pull origin: http://{origin}/");
+    outln!("institute's site and pull origin: http://{origin}/");
     for n in &nodes {
-        println!("{:<8} ({:<4}): http://{}/", n.id, n.channel, n.addr);
+        outln!("{:<8} ({:<4}): http://{}/", n.id, n.channel, n.addr);
     }
-    println!("monitor status page: http://{monitor}/");
+    outln!("monitor status page: http://{monitor}/");
 
     // 4. The night.
     let mut replay: Vec<String> = vec!["replay".into()];
@@ -248,7 +248,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
         args.speed.clone(),
         "--publish".into(),
     ]);
-    println!("the night: prep {}", replay.join(" "));
+    outln!("the night: prep {}", replay.join(" "));
     step("replay", &replay, &logs)?;
     let last = prep_deliver::latest_sequence(&election)?
         .ok_or_else(|| anyhow::anyhow!("the night cut no corte (see {})", logs.display()))?;
@@ -268,9 +268,9 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
         &format!("Simulacro de {}", dir.config.process.name),
     )?;
     summary(&election, &nodes, last, started.elapsed())?;
-    println!("compliance report: {}", report.display());
+    outln!("compliance report: {}", report.display());
     if args.keep {
-        println!("everything keeps running; Ctrl-C stops it");
+        outln!("everything keeps running; Ctrl-C stops it");
         let stop = crate::publish_cmd::stop_flag()?;
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(200));
@@ -302,7 +302,7 @@ fn step(name: &str, args: &[String], logs: &Path) -> anyhow::Result<()> {
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
-    println!("{name}: done ({})", log.display());
+    outln!("{name}: done ({})", log.display());
     Ok(())
 }
 
@@ -393,7 +393,7 @@ fn env_value<'a>(env: &'a [(String, String)], key: &str) -> anyhow::Result<&'a s
 /// One line per node: the last corte it serves, its cortes on time.
 fn summary(election: &Path, nodes: &[Node], last: u64, took: Duration) -> anyhow::Result<()> {
     let rows = prep_monitor::report::compliance_of(election, 60)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::stdout();
     writeln!(
         out,
         "night over in {:.0} s: {last} cortes",

@@ -48,9 +48,9 @@ pub fn run(args: SiteArgs) -> anyhow::Result<ExitCode> {
         SiteCommand::ExportTemplates(a) => {
             let written = Site::export_defaults(&a.dir)?;
             for p in &written {
-                println!("{}", p.display());
+                outln!("{}", p.display());
             }
-            println!(
+            outln!(
                 "{} files written; keep only those you change, then run `prep site check {}`",
                 written.len(),
                 a.dir.display()
@@ -61,9 +61,9 @@ pub fn run(args: SiteArgs) -> anyhow::Result<ExitCode> {
             let files = site.render(&SiteInfo::sample())?;
             let replaced = site.replaced();
             for (name, path) in &replaced {
-                println!("{name}: replaced by {}", path.display());
+                outln!("{name}: replaced by {}", path.display());
             }
-            println!(
+            outln!(
                 "{}: {} of {} site files replaced; every page renders ({} files)",
                 a.dir.display(),
                 replaced.len(),
@@ -80,7 +80,7 @@ pub fn run(args: SiteArgs) -> anyhow::Result<ExitCode> {
                     std::fs::write(&path, &f.bytes)
                         .with_context(|| format!("cannot write {}", path.display()))?;
                 }
-                println!("rendered into {}", out.display());
+                outln!("rendered into {}", out.display());
             }
         }
     }

@@ -125,7 +125,7 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
     if !args.quiet {
-        println!(
+        outln!(
             "synthetic election: seed {}, {} casillas, corte {} ({})",
             args.seed,
             thousands(args.casillas as u64),
@@ -150,7 +150,7 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         let candidaturas = args.out.join(e.candidaturas_file_name());
         write_file(&candidaturas, |w| synth.write_candidaturas(e, w))?;
         if !args.quiet {
-            bar.suspend(|| report(&path, &candidaturas, &written));
+            bar.suspend(|| report(&path, &candidaturas, &written))?;
         }
     }
     bar.finish_and_clear();
@@ -198,10 +198,10 @@ fn write_file<T>(
 }
 
 /// Prints what a database holds.
-fn report(path: &Path, candidaturas: &Path, w: &Written) {
+fn report(path: &Path, candidaturas: &Path, w: &Written) -> anyhow::Result<()> {
     let s = &w.summary;
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    println!(
+    outln!(
         "wrote {} ({} rows, {:.1} MB): {} actas esperadas, {}% capturadas, {}% contabilizadas, participación {}%",
         path.display(),
         thousands(w.rows),
@@ -230,8 +230,9 @@ fn report(path: &Path, candidaturas: &Path, w: &Written) {
             )
         })
         .collect();
-    println!("  {}", cases.join(", "));
-    println!("wrote {}", candidaturas.display());
+    outln!("  {}", cases.join(", "));
+    outln!("wrote {}", candidaturas.display());
+    Ok(())
 }
 
 /// `170648` → `170,648`.

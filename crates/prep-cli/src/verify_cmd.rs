@@ -91,12 +91,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let source = PackageSource::parse(&args.target)?;
     let (pointer, manifest) = match read_manifest(&source) {
         Ok(found) => found,
-        Err(Refusal(reason)) => return Ok(refused(&reason)),
+        Err(Refusal(reason)) => return refused(&reason),
     };
     let sig_path = prep_package::SIGNATURE_PATH;
     let sig_bytes = source.read_small(sig_path)?;
     let Ok(sig) = String::from_utf8(sig_bytes) else {
-        return Ok(refused(&format!("{sig_path} is not text")));
+        return refused(&format!("{sig_path} is not text"));
     };
     // Parsed unverified, only to bound each read by its listed size and to choose the key;
     // `check_package` verifies everything next.
@@ -107,7 +107,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     let present = match source.list() {
         Some(Ok(listed)) => listed,
-        Some(Err(reason)) => return Ok(refused(&reason)),
+        Some(Err(reason)) => return refused(&reason),
         None => sizes.keys().cloned().collect(),
     };
     let expect = Expectations {
@@ -140,10 +140,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             let candidates = d.keys_for(claimed);
             let Some(first) = candidates.first().cloned() else {
                 progress.finish_and_clear();
-                return Ok(refused(&format!(
+                return refused(&format!(
                     "keys version {} names no key for corte {claimed}",
                     d.version
-                )));
+                ));
             };
             candidates
                 .into_iter()
@@ -164,9 +164,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             if let Some(p) = &pointer
                 && let Err(reason) = prep_package::check_pointer(p, &m, &manifest)
             {
-                return Ok(refused(&format!("{POINTER_PATH} {reason}")));
+                return refused(&format!("{POINTER_PATH} {reason}"));
             }
-            println!(
+            outln!(
                 "OK: corte {} (sequence {}) of {} {}, {} files, {} bytes, signed by {}{}",
                 m.corte,
                 m.sequence,
@@ -183,16 +183,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => Ok(refused(&e.to_string())),
+        Err(e) => refused(&e.to_string()),
     }
 }
 
 /// A reason to refuse the package.
 struct Refusal(String);
 
-fn refused(reason: &str) -> ExitCode {
-    println!("REFUSED: {reason}");
-    ExitCode::from(1)
+/// Prints why the package is refused; exit code 1.
+fn refused(reason: &str) -> anyhow::Result<ExitCode> {
+    outln!("REFUSED: {reason}");
+    Ok(ExitCode::from(1))
 }
 
 /// The pointer's bytes (required over http, optional in a directory) and the manifest's bytes. On a live site a new corte may be activated between reading the pointer and the

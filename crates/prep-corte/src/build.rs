@@ -4,33 +4,13 @@ use crate::actas::{self, ActasGroup, RowColumns};
 use crate::model::{
     ACTA_FIELDS, AreaFile, CandidacyVotes, Child, ElectionEntry, FORMAT, Index, Level, SeccionGroup,
 };
-use crate::tally::{AreaTally, SeccionTally, tally};
-use prep_count::{CorteStage, Rules, Tally, candidacy_totals};
-use prep_csv::Database;
-use prep_model::{CandidacyMap, CandidacyScope, VoteColumn, area_key};
+use crate::tally::{AreaTally, ElectionInput, SeccionTally, tally};
+use prep_count::{Tally, candidacy_totals};
+use prep_model::{CandidacyScope, VoteColumn, area_key};
 use prep_package::sha256_hex;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-
-/// One election of a corte.
-#[derive(Debug, Clone, Copy)]
-pub struct ElectionInput<'a> {
-    /// Short id used in paths (`gub`, `pres`).
-    pub id: &'a str,
-    /// Title (`GUBERNATURA`).
-    pub title: &'a str,
-    /// Every acta row, in the published layout.
-    pub database: &'a Database,
-    /// Column → candidacy, when known.
-    pub candidacies: Option<&'a CandidacyMap>,
-    /// The counting rules.
-    pub rules: &'a Rules,
-    /// Whether this is the last corte (participation base).
-    pub stage: CorteStage,
-    /// Path of the zipped CSV database in the package, when it has one.
-    pub database_path: Option<&'a str>,
-}
 
 /// One file of the package.
 #[derive(Debug, Clone, PartialEq, Eq)]

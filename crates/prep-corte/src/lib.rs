@@ -42,7 +42,7 @@ pub use assemble::{
     CorteInfo, Package, ZIP_LEVEL, assemble, corte_rfc3339, database_zip_name, zip,
 };
 pub use build::{
-    BuildOptions, CorteData, DEFAULT_GROUP_ROWS, ElectionInput, PackageFile, build_data,
-    build_data_with,
+    BuildOptions, CorteData, DEFAULT_GROUP_ROWS, PackageFile, build_data, build_data_with,
 };
 pub use prep_package::{MANIFEST_PATH, POINTER_PATH, Pointer};
+pub use tally::ElectionInput;

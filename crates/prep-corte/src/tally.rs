@@ -1,11 +1,29 @@
 //! One pass over an election's rows: the tallies of the election, its entidades, areas and
 //! secciones, and which rows each sección holds. Keys are allocated only when new.
 
-use crate::ElectionInput;
-use prep_count::{ActaFacts, Tally};
-use prep_csv::{Layout, Row};
-use prep_model::{CasillaType, Contabilizada, Observations, Value};
+use prep_count::{ActaFacts, CorteStage, Rules, Tally};
+use prep_csv::{Database, Layout, Row};
+use prep_model::{CandidacyMap, CasillaType, Contabilizada, Observations, Value};
 use std::collections::BTreeMap;
+
+/// One election of a corte.
+#[derive(Debug, Clone, Copy)]
+pub struct ElectionInput<'a> {
+    /// Short id used in paths (`gub`, `pres`).
+    pub id: &'a str,
+    /// Title (`GUBERNATURA`).
+    pub title: &'a str,
+    /// Every acta row, in the published layout.
+    pub database: &'a Database,
+    /// Column → candidacy, when known.
+    pub candidacies: Option<&'a CandidacyMap>,
+    /// The counting rules.
+    pub rules: &'a Rules,
+    /// Whether this is the last corte (participation base).
+    pub stage: CorteStage,
+    /// Path of the zipped CSV database in the package, when it has one.
+    pub database_path: Option<&'a str>,
+}
 
 /// An election's tallies, by entidad.
 pub(crate) struct ElectionTally {

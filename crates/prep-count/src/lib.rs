@@ -16,6 +16,59 @@
 //! - [`Summary`] and [`SummaryField`]: the 13 summary fields of a corte, computed from a tally
 //!   ([`Tally::summary`]) or parsed from a published file ([`SummaryValue::parse_published`]).
 //! - [`Percent4`]: a percentage with four decimals, truncated, never rounded.
+//!
+//! Three actas of a casilla básica's catalogue: two captured, one not yet. The rules classify
+//! each captured acta, the tally counts them, and the summary gives the published fields:
+//!
+//! ```rust
+//! use prep_count::{ActaFacts, CorteStage, Percent4, Rules, Tally, classify};
+//! use prep_model::{CasillaType, Contabilizada, Observation, Value};
+//!
+//! let rules = Rules::anexo13();
+//! // Vote cells of two captured actas (two parties and nulos); lista nominal 100 each.
+//! let legible = [Value::Number(40), Value::Number(35), Value::Number(5)];
+//! let one_illegible = [Value::Number(50), Value::Ilegible, Value::Number(2)];
+//! let lista_nominal = 100;
+//!
+//! let mut tally = Tally::new(3);
+//! for votes in [&legible[..], &one_illegible[..]] {
+//!     let c = classify(votes, None, Some(lista_nominal));
+//!     tally.add(
+//!         &ActaFacts {
+//!             status: c.status,
+//!             casilla_type: CasillaType::Basica,
+//!             observations: c.observations,
+//!             votes,
+//!             lista_nominal,
+//!         },
+//!         &rules,
+//!     );
+//! }
+//! let c = classify(&one_illegible, None, Some(lista_nominal));
+//! assert_eq!(c.status, Contabilizada::Si);
+//! assert_eq!(c.total_votos, Some(52));
+//! assert!(c.observations.contains(Observation::AlgunCampoIlegibleOSinDato));
+//!
+//! // The third acta of the catalogue has not arrived.
+//! tally.add(
+//!     &ActaFacts {
+//!         status: Contabilizada::NoCapturada,
+//!         casilla_type: CasillaType::Basica,
+//!         observations: Default::default(),
+//!         votes: &[],
+//!         lista_nominal,
+//!     },
+//!     &rules,
+//! );
+//!
+//! let summary = tally.summary(&rules, CorteStage::Final);
+//! assert_eq!(summary.actas_esperadas, 3);
+//! assert_eq!(summary.actas_contabilizadas, 2);
+//! assert_eq!(summary.total_votos_c_cs, 80 + 52);
+//! assert_eq!(summary.porcentaje_actas_capturadas, Percent4::truncated(2, 3));
+//! assert_eq!(summary.porcentaje_actas_capturadas.to_string(), "66.6666");
+//! assert_eq!(tally.votes, [90, 35, 7]);
+//! ```
 
 mod classify;
 mod percent;

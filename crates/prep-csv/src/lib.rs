@@ -32,6 +32,42 @@
 //!
 //! CSV tokenising and quoting are the `csv` crate's; errors are `thiserror` types carrying the
 //! line number and the reason, never a panic.
+//!
+//! A small database read from its bytes and written back, byte for byte:
+//!
+//! ```rust
+//! use prep_count::{SummaryField, SummaryValue};
+//! use prep_csv::Database;
+//!
+//! let file = "GUBERNATURA\r\n\
+//!     03/06/2024 20:00 (UTC-6)\r\n\
+//!     ACTAS_ESPERADAS,ACTAS_REGISTRADAS,ACTAS_FUERA_CATALOGO,ACTAS_CAPTURADAS,\
+//!     PORCENTAJE_ACTAS_CAPTURADAS,ACTAS_CONTABILIZADAS,PORCENTAJE_ACTAS_CONTABILIZADAS,\
+//!     PORCENTAJE_ACTAS_INCONSISTENCIAS,ACTAS_NO_CONTABILIZADAS,\
+//!     LISTA_NOMINAL_ACTAS_CONTABILIZADAS,TOTAL_VOTOS_C_CS,TOTAL_VOTOS_S_CS,\
+//!     PORCENTAJE_PARTICIPACION_CIUDADANA\r\n\
+//!     2,1,0,1,50.0000,1,50.0000,0.0000,0,500,10,10,2.0000\r\n\
+//!     CLAVE_CASILLA,TIPO_CASILLA,MUNICIPIO,PAN,NULOS,TOTAL_VOTOS_CALCULADO,\
+//!     LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA\r\n\
+//!     '0001B0100,B,\"SAN PEDRO, CHOLULA\",9,1,10,500,,1\r\n\
+//!     '0002B0100,B,PUEBLA,-,-,-,480,,-\r\n";
+//!
+//! let db = Database::from_bytes(file.as_bytes())?;
+//! assert_eq!(db.preamble.title.as_deref(), Some("GUBERNATURA"));
+//! let summary = db.preamble.summary.as_ref().expect("a summary");
+//! assert_eq!(
+//!     summary.value(SummaryField::ActasContabilizadas),
+//!     Some(SummaryValue::Count(1))
+//! );
+//! assert_eq!(db.rows.len(), 2);
+//! assert_eq!(db.rows[0].text(2), "SAN PEDRO, CHOLULA");
+//! assert!(db.dialect.apostrophe_keys);
+//!
+//! let mut written = Vec::new();
+//! db.write(&mut written)?;
+//! assert_eq!(written, file.as_bytes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod candidaturas;
 mod database;

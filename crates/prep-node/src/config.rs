@@ -166,7 +166,7 @@ struct RawConfig {
     #[serde(default = "default_poll_ms")]
     poll_interval_ms: u64,
     export_root: Option<PathBuf>,
-    pull: Option<crate::pull::PullConfig>,
+    pull: Option<PullConfig>,
     #[serde(default = "default_stale_after")]
     inbox_stale_after_s: u64,
     #[serde(default = "default_rejected_keep")]
@@ -245,7 +245,7 @@ pub struct NodeConfig {
     /// (`<export_root>/current`), if anywhere.
     pub export_root: Option<PathBuf>,
     /// Where cortes are pulled from (`[pull]`), if anywhere.
-    pub pull: Option<crate::pull::PullConfig>,
+    pub pull: Option<PullConfig>,
     /// A delivery left half written in the inbox (`.tmp-*`) untouched this many seconds is
     /// removed; 0 never removes one.
     pub inbox_stale_after_s: u64,
@@ -374,10 +374,7 @@ impl NodeConfig {
             server,
             poll_interval_ms: raw.poll_interval_ms,
             export_root,
-            pull: raw
-                .pull
-                .map(crate::pull::PullConfig::validate)
-                .transpose()?,
+            pull: raw.pull.map(PullConfig::validate).transpose()?,
             inbox_stale_after_s: raw.inbox_stale_after_s,
             rejected_keep: raw.rejected_keep,
             max_clock_ahead_s: raw.max_clock_ahead_s,
@@ -393,7 +390,7 @@ impl NodeConfig {
         };
         format!(
             "default-src 'self'; style-src 'self' {}; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}",
-            crate::notice::notice_style_source()
+            notice_style_source()
         )
     }
 }
@@ -444,6 +441,80 @@ fn validate_frame_ancestor(origin: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `[pull]` in the node's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullConfig {
+    /// The origin's base URL (`https://prep.ieepuebla.org.mx/origen/`), http or https.
+    pub origin: String,
+    /// How often `latest.json` is read when no event arrives, in milliseconds.
+    #[serde(default = "PullConfig::default_interval")]
+    pub interval_ms: u64,
+    /// Whether to listen to the origin's `events` stream to fetch a corte at once (an S3
+    /// bucket has none: set false).
+    #[serde(default = "PullConfig::default_events")]
+    pub events: bool,
+    /// Each request's time limit, in milliseconds.
+    #[serde(default = "PullConfig::default_timeout")]
+    pub timeout_ms: u64,
+}
+
+impl PullConfig {
+    fn default_interval() -> u64 {
+        5_000
+    }
+    fn default_events() -> bool {
+        true
+    }
+    fn default_timeout() -> u64 {
+        30_000
+    }
+
+    /// Checks the values; the origin URL loses its trailing `/`.
+    pub fn validate(mut self) -> anyhow::Result<PullConfig> {
+        let o = self.origin.trim_end_matches('/');
+        let rest = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"));
+        match rest {
+            Some(r) if !r.is_empty() && !r.contains(['?', '#', ' ']) => {}
+            _ => bail!(
+                "[pull] origin = {:?} must be an http:// or https:// URL without query (`https://prep.example.mx/origen`)",
+                self.origin
+            ),
+        }
+        self.origin = o.to_owned();
+        if !(100..=3_600_000).contains(&self.interval_ms) {
+            bail!(
+                "[pull] interval_ms = {} must be between 100 and 3600000",
+                self.interval_ms
+            );
+        }
+        if !(100..=600_000).contains(&self.timeout_ms) {
+            bail!(
+                "[pull] timeout_ms = {} must be between 100 and 600000",
+                self.timeout_ms
+            );
+        }
+        Ok(self)
+    }
+}
+
+/// The notice page's only style, inline: allowed by its hash in the node's (and the deploy
+/// snippets') `Content-Security-Policy`, which allows no other inline style.
+pub const NOTICE_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}";
+
+/// The CSP source that allows [`NOTICE_CSS`]: `'sha256-<base64>'`.
+pub fn notice_style_source() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(NOTICE_CSS.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ use prep_package::{SigningKey, VerifyingKey, sign_detached, verify_signature};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+// The page's style lives with the `Content-Security-Policy` that allows it.
+pub use crate::config::{NOTICE_CSS, notice_style_source};
+
 /// The notice's file in a notice directory.
 pub const NOTICE_PATH: &str = "notice.json";
 /// Its signature.
@@ -190,21 +193,6 @@ pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Re
     std::fs::rename(&tmp, out)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))?;
     crate::store::sync_dir(&parent)
-}
-
-/// The notice page's only style, inline: allowed by its hash in the node's (and the deploy
-/// snippets') `Content-Security-Policy`, which allows no other inline style.
-pub const NOTICE_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}";
-
-/// The CSP source that allows [`NOTICE_CSS`]: `'sha256-<base64>'`.
-pub fn notice_style_source() -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(NOTICE_CSS.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
 }
 
 /// The notice page (es-MX), every text of the notice escaped.

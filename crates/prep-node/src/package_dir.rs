@@ -2,12 +2,15 @@
 //! any file is read, then checked with [`prep_package::check_package`], its pointer compared
 //! with the manifest. Every refusal is a [`Refusal`] with its own reason.
 
+use crate::bounded::open_regular;
+pub use crate::bounded::read_bounded;
 use crate::config::Limits;
 use crate::patched;
+pub use crate::refusal::Refusal;
 use crate::store::Store;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
-use prep_package::{Expectations, Manifest, PackageError, VerifyingKey, check_package_with};
+use prep_package::{Expectations, Manifest, VerifyingKey, check_package_with};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,106 +36,6 @@ const PACKAGE_MARKERS: [&str; 4] = [
 const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
 /// Directory nesting beyond this is refused.
 const MAX_DEPTH: usize = 32;
-
-/// Why a package is refused.
-#[derive(Debug, thiserror::Error)]
-pub enum Refusal {
-    /// A check of the signed manifest and the files it lists failed.
-    #[error("{0}")]
-    Package(#[from] PackageError),
-    /// What arrived in the inbox is not a directory.
-    #[error("{0} is not a package directory")]
-    NotADirectory(String),
-    /// A suspension notice that does not verify, or is not newer than the last one.
-    #[error("notice: {0}")]
-    Notice(String),
-    /// A symbolic link inside the package.
-    #[error("{0} is a symbolic link; a package holds regular files only")]
-    Link(String),
-    /// A device, socket or pipe inside the package.
-    #[error("{0} is not a regular file; a package holds regular files only")]
-    SpecialFile(String),
-    /// A file name that is not UTF-8 or nesting too deep.
-    #[error("{0}")]
-    BadName(String),
-    /// More files than the limit.
-    #[error("more than {max} files (limit max_files)")]
-    TooManyFiles {
-        /// The limit.
-        max: u64,
-    },
-    /// A file larger than the limit.
-    #[error("file {path} has {size} bytes, more than the limit max_file_bytes = {max}")]
-    FileTooLarge {
-        /// The file.
-        path: String,
-        /// Its size.
-        size: u64,
-        /// The limit.
-        max: u64,
-    },
-    /// The files add up to more than the limit.
-    #[error("the files add up to more than {max} bytes (limit max_total_bytes)")]
-    TotalTooLarge {
-        /// The limit.
-        max: u64,
-    },
-    /// `json/main.json` is missing, malformed, or does not point at this manifest.
-    #[error("json/main.json: {0}")]
-    Pointer(String),
-    /// The node has no corte yet and was not told to start a chain.
-    #[error(
-        "sequence {0} would start this node's chain; run `prep node run --resync` or set accept_first = true to accept a chain start"
-    )]
-    ResyncRequired(u64),
-    /// The package could not be read.
-    #[error("cannot read the package: {0}")]
-    Unreadable(String),
-    /// A patched delta package that does not rebuild ([`crate::patched`]).
-    #[error("delta: {0}")]
-    Delta(String),
-    /// A key delegation that is refused, or a package no trusted key may sign.
-    #[error("keys: {0}")]
-    Keys(String),
-}
-
-impl Refusal {
-    /// A short code naming the reason, for metrics labels and the event log.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Refusal::Package(e) => match e {
-                PackageError::Signature(_) => "signature",
-                PackageError::Manifest(_) => "manifest",
-                PackageError::TrustedComment(_) => "trusted_comment",
-                PackageError::Sequence { got, last } if got == last => "replay",
-                PackageError::Sequence { .. } => "rollback",
-                PackageError::Chain { .. } => "chain",
-                PackageError::Expired { .. } => "expired",
-                PackageError::MissingFile(_) => "missing_file",
-                PackageError::Size { .. } => "size",
-                PackageError::Hash { .. } => "hash",
-                PackageError::Unlisted(_) => "unlisted_file",
-                PackageError::CorteNotAfter { .. } => "time_order",
-                PackageError::AfterFinal { .. } => "after_final",
-                PackageError::Ahead { .. } => "clock_ahead",
-                PackageError::SequenceJump { .. } => "sequence_jump",
-            },
-            Refusal::NotADirectory(_) => "not_a_directory",
-            Refusal::Notice(_) => "notice",
-            Refusal::Link(_) => "link",
-            Refusal::SpecialFile(_) => "special_file",
-            Refusal::BadName(_) => "bad_name",
-            Refusal::TooManyFiles { .. } => "too_many_files",
-            Refusal::FileTooLarge { .. } => "file_too_large",
-            Refusal::TotalTooLarge { .. } => "total_too_large",
-            Refusal::Pointer(_) => "pointer",
-            Refusal::ResyncRequired(_) => "resync_required",
-            Refusal::Unreadable(_) => "unreadable",
-            Refusal::Delta(_) => "delta",
-            Refusal::Keys(_) => "keys",
-        }
-    }
-}
 
 /// A package that passed every check: its manifest, signature, pointer and files' bytes.
 #[derive(Debug)]
@@ -284,30 +187,6 @@ pub const CLAIM_BYTES: u64 = 4096;
 /// The largest manifest read: a national corte's lists some 40,000 files in about 7 MB.
 pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Opens a file for reading without following a link and without blocking (a FIFO or a
-/// device swapped in after the listing opens at once, and is refused by the `fstat` of the
-/// open handle); `None` when absent. The size is the handle's.
-fn open_regular(path: &Path) -> Result<Option<(std::fs::File, u64)>, String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{} is not a regular file", path.display()));
-    }
-    Ok(Some((file, meta.len())))
-}
-
 /// The first `limit` bytes of a regular file (fewer when it is shorter); `None` when absent.
 fn read_head(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
     let Some((file, _)) = open_regular(path)? else {
@@ -317,28 +196,6 @@ fn read_head(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
     file.take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Some(bytes))
-}
-
-/// Reads at most `limit` bytes of a regular file; `None` when absent, an error for a link,
-/// a special file (checked on the open handle) or a longer file.
-pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
-    let Some((file, size)) = open_regular(path)? else {
-        return Ok(None);
-    };
-    if size > limit {
-        return Err(format!(
-            "{} has {size} bytes, more than {limit}",
-            path.display()
-        ));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("{} grew beyond {limit} bytes", path.display()));
-    }
     Ok(Some(bytes))
 }
 

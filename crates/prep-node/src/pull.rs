@@ -17,6 +17,7 @@
 //! corte costs about what changed. Should a delta be missing or not rebuild, the corte is
 //! fetched whole.
 
+pub use crate::config::PullConfig;
 use crate::node::Node;
 use crate::package_dir::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
 use crate::patched::{FILES_PATCH, MANIFEST_PATCH};
@@ -39,65 +40,6 @@ const MAX_SMALL_BYTES: u64 = 64 * 1024;
 const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
 /// Files fetched at once.
 const FETCH_THREADS: usize = 8;
-
-/// `[pull]` in the node's configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PullConfig {
-    /// The origin's base URL (`https://prep.ieepuebla.org.mx/origen/`), http or https.
-    pub origin: String,
-    /// How often `latest.json` is read when no event arrives, in milliseconds.
-    #[serde(default = "PullConfig::default_interval")]
-    pub interval_ms: u64,
-    /// Whether to listen to the origin's `events` stream to fetch a corte at once (an S3
-    /// bucket has none: set false).
-    #[serde(default = "PullConfig::default_events")]
-    pub events: bool,
-    /// Each request's time limit, in milliseconds.
-    #[serde(default = "PullConfig::default_timeout")]
-    pub timeout_ms: u64,
-}
-
-impl PullConfig {
-    fn default_interval() -> u64 {
-        5_000
-    }
-    fn default_events() -> bool {
-        true
-    }
-    fn default_timeout() -> u64 {
-        30_000
-    }
-
-    /// Checks the values; the origin URL loses its trailing `/`.
-    pub fn validate(mut self) -> anyhow::Result<PullConfig> {
-        let o = self.origin.trim_end_matches('/');
-        let rest = o
-            .strip_prefix("https://")
-            .or_else(|| o.strip_prefix("http://"));
-        match rest {
-            Some(r) if !r.is_empty() && !r.contains(['?', '#', ' ']) => {}
-            _ => bail!(
-                "[pull] origin = {:?} must be an http:// or https:// URL without query (`https://prep.example.mx/origen`)",
-                self.origin
-            ),
-        }
-        self.origin = o.to_owned();
-        if !(100..=3_600_000).contains(&self.interval_ms) {
-            bail!(
-                "[pull] interval_ms = {} must be between 100 and 3600000",
-                self.interval_ms
-            );
-        }
-        if !(100..=600_000).contains(&self.timeout_ms) {
-            bail!(
-                "[pull] timeout_ms = {} must be between 100 and 600000",
-                self.timeout_ms
-            );
-        }
-        Ok(self)
-    }
-}
 
 /// `latest.json` and each event's data.
 #[derive(Debug, Deserialize)]

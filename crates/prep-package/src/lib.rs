@@ -36,6 +36,77 @@
 //! Crates used: `minisign` (the minisign author's Rust implementation) for keys and
 //! signatures, `sha2` for SHA-256, `serde_json` for the manifest, `zstd` for patches. No file system access: the
 //! caller hands bytes in.
+//!
+//! A package of one file, signed, checked as a receiver checks it, then tampered with:
+//!
+//! ```rust
+//! use prep_package::{
+//!     Expectations, FORMAT, FileEntry, Manifest, PackageError, Pointer, SigningKey, Site,
+//!     check_package, check_pointer, generate_keys, sha256_hex, sign_manifest,
+//! };
+//!
+//! let index = b"<!doctype html><title>PREP</title>".to_vec();
+//! let manifest = Manifest {
+//!     format: FORMAT.into(),
+//!     institute: "IEEPUE".into(),
+//!     process: "PEL2024".into(),
+//!     sequence: 1,
+//!     corte: "2024-06-02T20:00:00-06:00".into(),
+//!     created: "2024-06-02T20:00:05-06:00".into(),
+//!     expires: "2024-06-03T20:00:00-06:00".into(),
+//!     is_final: false,
+//!     previous: None,
+//!     site: Site {
+//!         corte_text: "02/06/2024 20:00 (UTC-6)".into(),
+//!         index: "index.html".into(),
+//!         ..Site::default()
+//!     },
+//!     files: vec![FileEntry {
+//!         path: "index.html".into(),
+//!         sha256: sha256_hex(&index),
+//!         size: index.len() as u64,
+//!     }],
+//! };
+//! let manifest_bytes = manifest.to_bytes();
+//! let (_public, secret) = generate_keys(None)?;
+//! let key = SigningKey::from_secret_key_file(&secret, None)?;
+//! let signature = sign_manifest(&key, &manifest)?;
+//!
+//! let expect = Expectations {
+//!     last: None,
+//!     now_utc: Some("2024-06-03T03:00:00Z"),
+//!     max_ahead_secs: None,
+//! };
+//! let present = vec!["index.html".to_owned()];
+//! let verifier = key.verifying_key();
+//! let checked = check_package(
+//!     &verifier,
+//!     &manifest_bytes,
+//!     &signature,
+//!     &expect,
+//!     |path| (path == "index.html").then(|| index.clone()),
+//!     &present,
+//! )?;
+//! assert_eq!(checked, manifest);
+//!
+//! // The site's pointer (`json/main.json`) must be exactly the manifest's.
+//! let pointer = Pointer::bytes_for(&manifest, &manifest_bytes);
+//! assert!(check_pointer(&pointer, &manifest, &manifest_bytes).is_ok());
+//!
+//! // One changed byte of a listed file, and the package is refused.
+//! let mut tampered = index.clone();
+//! tampered[0] = b'X';
+//! let refused = check_package(
+//!     &verifier,
+//!     &manifest_bytes,
+//!     &signature,
+//!     &expect,
+//!     |_| Some(tampered.clone()),
+//!     &present,
+//! );
+//! assert!(matches!(refused, Err(PackageError::Hash { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod check;
 pub mod delegation;
@@ -46,10 +117,11 @@ mod manifest;
 pub mod patch;
 pub mod paths;
 mod pointer;
+mod time;
 
 pub use check::{
     Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MAX_SEQUENCE_STEP, PackageError, check_package,
-    check_package_with, follows, rfc3339_seconds, rfc3339_utc,
+    check_package_with, follows,
 };
 pub use delegation::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, DelegatedKey, Delegation, DelegationError,
@@ -61,10 +133,12 @@ pub use keys::{
 };
 pub use layout::ElectionLayout;
 pub use manifest::{
-    FORMAT, FileEntry, MAX_CORTE_TEXT_CHARS, MAX_SEQUENCE, Manifest, ManifestError, sha256_hex,
+    FORMAT, FileEntry, MAX_CORTE_TEXT_CHARS, MAX_SEQUENCE, Manifest, ManifestError, Site,
+    sha256_hex,
 };
 pub use paths::{PathError, validate_path, validate_path_set};
 pub use pointer::{
-    MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH, Site,
+    MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH,
     check_pointer, check_pointer_hashed,
 };
+pub use time::{rfc3339_seconds, rfc3339_utc};

@@ -1,8 +1,8 @@
 //! The manifest: what a corte package holds.
 
-use crate::pointer::Site;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// The format identifier written in every manifest.
 pub const FORMAT: &str = "prep-package/2";
@@ -13,6 +13,23 @@ pub const MAX_SEQUENCE: u64 = 1_000_000;
 
 /// The longest printed corte time (`site.corte_text`), in characters.
 pub const MAX_CORTE_TEXT_CHARS: usize = 64;
+
+/// What the site reads from the pointer, signed inside the manifest (`site`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// The corte time as the institute prints it (`03/06/2024 20:00 (UTC-6)`): what every
+    /// page shows at all times.
+    pub corte_text: String,
+    /// Path of the corte's index (a listed file).
+    pub index: String,
+    /// The zipped CSV database of each election (id → listed path), when the index does not
+    /// name them (institutes name the zip by its corte time).
+    pub databases: BTreeMap<String, String>,
+    /// Path of the public list of official difusores (a listed file), when the institute
+    /// publishes one.
+    pub difusores: Option<String>,
+}
 
 /// One file of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,7 +216,7 @@ impl Manifest {
     /// `corte`, `created` and `expires` are RFC 3339, and the expiry follows both others.
     fn validate_times(&self) -> Result<(), ManifestError> {
         let parse = |field, value: &str| {
-            crate::rfc3339_seconds(value).ok_or_else(|| ManifestError::Time {
+            crate::time::rfc3339_seconds(value).ok_or_else(|| ManifestError::Time {
                 field,
                 value: value.to_owned(),
             })

@@ -3,10 +3,10 @@
 //!
 //! Everything a browser, the site or the monitor reads from the pointer (the corte time as
 //! printed, the index, the zipped databases, the list of difusores, the final flag) is signed:
-//! it is the manifest's [`Site`] and header fields. The pointer adds only the manifest's hash,
-//! which cannot be inside the manifest. A receiver therefore never interprets a pointer it was
-//! handed: it requires the bytes to be exactly [`Pointer::of`] the manifest they name
-//! ([`check_pointer`]), or rebuilds them from the manifest.
+//! it is the manifest's [`Site`](crate::Site) and header fields. The pointer adds only the
+//! manifest's hash, which cannot be inside the manifest. A receiver therefore never interprets
+//! a pointer it was handed: it requires the bytes to be exactly [`Pointer::of`] the manifest
+//! they name ([`check_pointer`]), or rebuilds them from the manifest.
 
 use crate::{Manifest, sha256_hex};
 use serde::{Deserialize, Serialize};
@@ -21,23 +21,6 @@ pub const SIGNATURE_PATH: &str = "manifest.json.minisig";
 /// The largest pointer a receiver reads: a canonical pointer of a manifest is far smaller
 /// (a few hundred bytes plus one line per election).
 pub const MAX_POINTER_BYTES: u64 = 64 * 1024;
-
-/// What the site reads from the pointer, signed inside the manifest (`site`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Site {
-    /// The corte time as the institute prints it (`03/06/2024 20:00 (UTC-6)`): what every
-    /// page shows at all times.
-    pub corte_text: String,
-    /// Path of the corte's index (a listed file).
-    pub index: String,
-    /// The zipped CSV database of each election (id → listed path), when the index does not
-    /// name them (institutes name the zip by its corte time).
-    pub databases: BTreeMap<String, String>,
-    /// Path of the public list of official difusores (a listed file), when the institute
-    /// publishes one.
-    pub difusores: Option<String>,
-}
 
 /// The pointer a client reads first: which corte is current and where its files are. Every
 /// field is the manifest's but `manifest_sha256`.
@@ -194,7 +177,7 @@ fn first_difference(bytes: &[u8], want: &Pointer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FORMAT, FileEntry};
+    use crate::{FORMAT, FileEntry, Site};
 
     fn manifest() -> Manifest {
         let file = |path: &str| FileEntry {

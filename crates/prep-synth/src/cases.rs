@@ -1,9 +1,28 @@
 //! How many rows of a database fell in each case the rules know.
 
 use crate::acta::Case;
-use crate::synth::{RowCase, RowKind};
 use prep_model::{CasillaType, SinActaReason};
 use serde::{Deserialize, Serialize};
+
+/// The case of one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowCase {
+    /// An acta of the catalogue.
+    Acta(Case),
+    /// An acta fuera de catálogo.
+    Fuera,
+}
+
+/// What kind of acta source a row comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowKind {
+    /// TIPO_CASILLA.
+    pub casilla_type: CasillaType,
+    /// Independents on the ballot.
+    pub independents: bool,
+    /// Some coalition does not run on the ballot.
+    pub partial_coalition: bool,
+}
 
 /// Rows of one database per case: how each acta was classified, and what kind of acta
 /// source and ballot it came from.

@@ -1,7 +1,8 @@
 //! [`Synth`]: a generated catalogue, and the databases and candidacy files of its elections.
 
-use crate::acta::{ActaWriter, Case, RowBuf};
+use crate::acta::{ActaWriter, RowBuf};
 use crate::ballot::{Lean, area_count, candidacies};
+use crate::cases::{RowCase, RowKind};
 use crate::geography::{Catalogue, ENTIDADES};
 use crate::{CaseCounts, ElectionId, SynthConfig, SynthError, corte_for};
 use prep_count::{ActaFacts, Rules, Summary, Tally};
@@ -243,26 +244,6 @@ impl Synth {
         }
         Ok(())
     }
-}
-
-/// The case of one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RowCase {
-    /// An acta of the catalogue.
-    Acta(Case),
-    /// An acta fuera de catálogo.
-    Fuera,
-}
-
-/// What kind of acta source a row comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RowKind {
-    /// TIPO_CASILLA.
-    pub casilla_type: CasillaType,
-    /// Independents on the ballot.
-    pub independents: bool,
-    /// Some coalition does not run on the ballot.
-    pub partial_coalition: bool,
 }
 
 fn tick(done: &mut u64, total: u64, progress: &mut dyn FnMut(u64, u64)) {
