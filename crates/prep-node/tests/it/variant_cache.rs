@@ -3,10 +3,8 @@
 //! again, and a cached variant that does not decompress to its file (damaged, or another
 //! file's) is never served: the node computes it again.
 
-mod common;
-
+use crate::common::{Server, config, keys, package, raw_get};
 use bytes::Bytes;
-use common::{Server, config, keys, package, raw_get};
 use prep_node::{Node, Store};
 use std::io::Read;
 use std::sync::Arc;
@@ -188,7 +186,7 @@ fn a_large_corte_is_served_at_once_and_compressed_after() {
     // Served at once (compressed or not: the compression may already be done).
     let first = server.get("/datos/PUE.csv", &[("accept-encoding", "gzip")]);
     assert_eq!(first.status, 200);
-    let gzipped = |g: &common::Got| g.etag.as_deref().is_some_and(|e| e.ends_with(".gz\""));
+    let gzipped = |g: &crate::common::Got| g.etag.as_deref().is_some_and(|e| e.ends_with(".gz\""));
     assert_eq!(first.sequence.as_deref(), Some("1"));
     // (ureq decodes a gzip body.)
     assert_eq!(first.body, csv);

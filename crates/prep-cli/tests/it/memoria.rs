@@ -1,9 +1,7 @@
 //! `prep memoria`: GoAccess parity on a generated log, tolerance of malformed lines, clear
 //! errors for unreadable files, and the HTML/PDF report in headless Chromium.
 
-mod common;
-
-use common::{goaccess_report, prep};
+use crate::common::{goaccess_report, prep};
 use prep_testdata::tool;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

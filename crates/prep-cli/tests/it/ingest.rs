@@ -4,9 +4,7 @@
 //! with the same content hash; the derived state is the replay of the events. Several
 //! rounds on one store; at the end SIGTERM stops the server gracefully.
 
-mod common;
-
-use common::prep;
+use crate::common::prep;
 use prep_count::Rules;
 use prep_ingest::published::read_published;
 use prep_store::{EventId, Store};

@@ -2,9 +2,7 @@
 //! object store holds; the node fills them from the store and verifies them like any other.
 //! Without the marker, or for a file the store lacks, a left-out file is `missing_file`.
 
-mod common;
-
-use common::{Pkg, config, keys, package};
+use crate::common::{Pkg, config, keys, package};
 use prep_node::{Node, Outcome};
 use std::collections::HashSet;
 use std::path::Path;
@@ -158,7 +156,7 @@ fn a_filled_file_is_verified_by_its_hash() {
     let data_dir = f.node.config().data.clone();
     let mut damaged = area.1.clone();
     damaged[2] ^= 0x01;
-    common::damage_object(&data_dir, &hash, &damaged);
+    crate::common::damage_object(&data_dir, &hash, &damaged);
     let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(1));
     p3.write(&f.scratch.join("p3"));
     let sent = prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {

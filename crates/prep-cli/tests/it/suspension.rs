@@ -4,9 +4,7 @@
 //! link, and once its channel is back it gets the signed notice, which its public URL serves;
 //! the next corte reaches it, it serves the current corte, and it is reinstated.
 
-mod common;
-
-use common::{Processes, node_config, ok, prep, s, start_listening, start_node};
+use crate::common::{Processes, node_config, ok, prep, s, start_listening, start_node};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

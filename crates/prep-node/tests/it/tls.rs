@@ -1,10 +1,8 @@
 //! HTTPS: with a certificate and key in the configuration the server speaks TLS (rustls),
 //! HTTP/2 and HTTP/1.1 chosen by ALPN, and sends HSTS; a plain-text server sends none.
 
-mod common;
-
+use crate::common::{Server, config, keys, package, raw_get};
 use bytes::Bytes;
-use common::{Server, config, keys, package, raw_get};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use prep_node::Node;

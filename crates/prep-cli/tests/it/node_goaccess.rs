@@ -2,9 +2,7 @@
 //! every request of a varied mix (pages, JSON, 304s, 404s, HEAD, quotes and bytes outside
 //! ASCII in the request line and headers, no user agent) is one valid line, none invalid.
 
-mod common;
-
-use common::{goaccess_report, ok, prep, s};
+use crate::common::{goaccess_report, ok, prep, s};
 use prep_testdata::{puebla, tool};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -33,7 +31,7 @@ fn goaccess_parses_every_line_of_the_node_access_log() {
     };
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = common::generate_keys(&root.join("keys"));
+    let keys = crate::common::generate_keys(&root.join("keys"));
     let c1 = root.join("c1");
     ok(prep(&[
         "corte",

@@ -2,9 +2,7 @@
 //! order, only the files the node lacks, everything checked; a tampered file or signature at
 //! the origin is refused and the node keeps its corte.
 
-mod common;
-
-use common::{Pkg, config, keys, package};
+use crate::common::{Pkg, config, keys, package};
 use prep_node::{Node, Pulled, Puller};
 use std::path::Path;
 use std::sync::Arc;

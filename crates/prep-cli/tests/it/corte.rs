@@ -1,8 +1,6 @@
 //! `prep corte --from-database`: a signed package from a real published database.
 
-mod common;
-
-use common::{ok, prep};
+use crate::common::{ok, prep};
 use prep_testdata::puebla;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -34,7 +32,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
     let root = tempfile::tempdir().expect("tempdir");
     let s = |p: &Path| p.to_str().expect("utf-8 path").to_owned();
-    let keys = common::generate_keys(&root.path().join("keys"));
+    let keys = crate::common::generate_keys(&root.path().join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     let cand = puebla("PUE_GUB_Candidaturas_2024.csv");
     // A corte of the database: final or not, at its own time or `--at` another.
@@ -128,11 +126,16 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
         Some(&c1),
         Some("2024-06-03T20:15:00-06:00"),
     );
-    assert_eq!(after.status.code(), Some(2), "{}", common::text(&after));
-    assert!(
-        common::text(&after).contains("nothing follows a final corte"),
+    assert_eq!(
+        after.status.code(),
+        Some(2),
         "{}",
-        common::text(&after)
+        crate::common::text(&after)
+    );
+    assert!(
+        crate::common::text(&after).contains("nothing follows a final corte"),
+        "{}",
+        crate::common::text(&after)
     );
 
     // Two preliminary cortes of the same actas, chained: only the manifest, its signature
@@ -140,11 +143,16 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
     let (c1, c2) = (root.path().join("p1"), root.path().join("p2"));
     corte(&c1, "1", None, Some("2024-06-03T19:45:00-06:00"));
     let earlier = corte_args(&c2, "2", Some(&c1), Some("2024-06-03T19:30:00-06:00"));
-    assert_eq!(earlier.status.code(), Some(2), "{}", common::text(&earlier));
-    assert!(
-        common::text(&earlier).contains("corte times must move forward"),
+    assert_eq!(
+        earlier.status.code(),
+        Some(2),
         "{}",
-        common::text(&earlier)
+        crate::common::text(&earlier)
+    );
+    assert!(
+        crate::common::text(&earlier).contains("corte times must move forward"),
+        "{}",
+        crate::common::text(&earlier)
     );
     corte(&c2, "2", Some(&c1), Some("2024-06-03T20:00:00-06:00"));
     let prev_manifest = s(&c1.join("manifest.json"));
@@ -195,7 +203,7 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
 fn corte_from_a_pre_2018_database_is_packaged_and_verifies() {
     let root = tempfile::tempdir().expect("tempdir");
     let s = |p: &Path| p.to_str().expect("utf-8 path").to_owned();
-    let keys = common::generate_keys(&root.path().join("keys"));
+    let keys = crate::common::generate_keys(&root.path().join("keys"));
     let folder = prep_testdata::shared("data/coahuila-2017");
     let db = folder.join("COAH_GOB_2017.csv");
     let out = root.path().join("c1");

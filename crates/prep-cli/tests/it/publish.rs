@@ -1,9 +1,7 @@
 //! `prep init`, `prep publish` on an accelerated clock, `prep corte --dir` and
 //! `prep replay`, end to end through the binary; `prep verify` accepts every corte.
 
-mod common;
-
-use common::{ok, prep, s};
+use crate::common::{ok, prep, s};
 use prep_package::Manifest;
 use prep_testdata::puebla;
 use std::path::{Path, PathBuf};
@@ -110,11 +108,16 @@ fn publish_on_an_accelerated_clock_cuts_every_corte_chained_and_verifiable() {
     // published): refused before anything is signed, naming the rule.
     for at in ["2024-06-02T22:05:00-06:00", "2020-01-01T00:00:00-06:00"] {
         let after = prep(&["corte", "--dir", &s(&dir), "--at", at]);
-        assert_eq!(after.status.code(), Some(2), "{}", common::text(&after));
-        assert!(
-            common::text(&after).contains("nothing follows a final corte"),
+        assert_eq!(
+            after.status.code(),
+            Some(2),
             "{}",
-            common::text(&after)
+            crate::common::text(&after)
+        );
+        assert!(
+            crate::common::text(&after).contains("nothing follows a final corte"),
+            "{}",
+            crate::common::text(&after)
         );
     }
     verify_all(&dir, 3);

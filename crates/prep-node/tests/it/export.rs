@@ -2,9 +2,7 @@
 //! exported file is the manifest's (size and SHA-256), old cortes stay, a restart repairs an
 //! export a crash left behind, and switching `current` never leaves it missing.
 
-mod common;
-
-use common::{config, keys, package};
+use crate::common::{config, keys, package};
 use prep_node::export::{current_sequence, switch_current};
 use prep_node::{Node, Outcome};
 use prep_package::{Manifest, sha256_hex};

@@ -1,8 +1,6 @@
 //! `prep site export-templates` and `prep site check`.
 
-mod common;
-
-use common::{prep, text};
+use crate::common::{prep, text};
 
 #[test]
 fn export_edit_check_and_render() {

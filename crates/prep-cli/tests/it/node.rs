@@ -3,9 +3,7 @@
 //! what the node serves as any citizen would; `prep node history` lists both, SIGTERM stops
 //! the node cleanly and the event log records it all.
 
-mod common;
-
-use common::{ok, prep, s};
+use crate::common::{ok, prep, s};
 use prep_testdata::puebla;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -16,7 +14,7 @@ use std::time::{Duration, Instant};
 fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = common::generate_keys(&root.join("keys"));
+    let keys = crate::common::generate_keys(&root.join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     let corte = |out: &Path, seq: &str, previous: Option<&Path>| {
         let mut args = vec![
@@ -194,14 +192,14 @@ fn a_bad_configuration_is_refused_with_a_precise_error() {
 fn an_idle_node_polls_its_inbox_once_per_interval() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = common::generate_keys(&root.join("keys"));
-    let config = common::node_config(
+    let keys = crate::common::generate_keys(&root.join("keys"));
+    let config = crate::common::node_config(
         &root.join("node"),
         &keys.join("prep.pub"),
         "poll_interval_ms = 100\n",
     );
-    let (child, addr) = common::start_node(&config, &root.join("node.log"));
-    let _processes = common::Processes(vec![child]);
+    let (child, addr) = crate::common::start_node(&config, &root.join("node.log"));
+    let _processes = crate::common::Processes(vec![child]);
     let polls = || -> u64 {
         let text = ureq::get(&format!("http://{addr}/metrics"))
             .call()
@@ -270,7 +268,7 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
                  key: &prep_package::SigningKey,
                  previous: Option<&prep_package::Manifest>,
                  name: &str| {
-        common::write_signed_package(
+        crate::common::write_signed_package(
             &cortes.join(name),
             key,
             seq,
@@ -282,14 +280,14 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
     let m1 = write(1, &k1, None, "c1");
     let m2 = write(2, &k1, Some(&m1), "c2");
     let node_dir = root.join("node");
-    let config = common::node_config(
+    let config = crate::common::node_config(
         &node_dir,
         &k1_dir.join("prep.pub"),
         &format!("root_key_file = \"{}\"\n", s(&root_dir.join("prep.pub"))),
     );
     let log = root.join("node.log");
-    let mut processes = common::Processes::default();
-    let (node, addr) = common::start_node(&config, &log);
+    let mut processes = crate::common::Processes::default();
+    let (node, addr) = crate::common::start_node(&config, &log);
     processes.0.push(node);
     let inbox = node_dir.join("inbox");
     let wait = |sequence: u64| {
@@ -309,7 +307,7 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
 
     // The institute's root key retires k1 after corte 2 and names k2 from corte 3.
     let delegation = root.join("keys-1");
-    let said = common::ok(prep(&[
+    let said = crate::common::ok(prep(&[
         "keys",
         "delegate",
         "--root-key",
@@ -366,7 +364,12 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
         }
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = prep(&argv);
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", common::text(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            crate::common::text(&out)
+        );
     }
     let out = prep(&[
         "verify",
@@ -376,14 +379,19 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
         "--keys",
         &keys_json,
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", crate::common::text(&out));
     assert!(
-        common::text(&out).contains("signature"),
+        crate::common::text(&out).contains("signature"),
         "{}",
-        common::text(&out)
+        crate::common::text(&out)
     );
     // The node's history checks across the rotation.
     let check = prep(&["node", "check", "--config", &s(&config)]);
-    assert_eq!(check.status.code(), Some(0), "{}", common::text(&check));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&check)
+    );
     let _ = m3;
 }

@@ -3,9 +3,7 @@
 //! `X-Prep-Sequence`, immutable caching and a strong ETag; unknown cortes and paths are 404,
 //! no path leaves the history, and a damaged stored file is never served.
 
-mod common;
-
-use common::{Server, config, keys, package, raw_get};
+use crate::common::{Server, config, keys, package, raw_get};
 use prep_node::Node;
 use std::sync::Arc;
 
@@ -94,7 +92,7 @@ fn every_stored_corte_is_served_read_only_under_its_sequence() {
 
     // Read from the store at each request: a damaged object is refused, never sent.
     let sha = prep_package::sha256_hex(b"seccion,votos\n1,1\n");
-    common::damage_object(&root.path().join("data"), &sha, b"seccion,votos\n1,9\n");
+    crate::common::damage_object(&root.path().join("data"), &sha, b"seccion,votos\n1,9\n");
     let damaged = server.get("/historial/1/datos/PUE.csv", &[]);
     assert_eq!(damaged.status, 500);
     assert!(!damaged.body.starts_with(b"seccion"));
@@ -160,7 +158,7 @@ fn a_head_is_answered_from_the_index_and_a_get_never_sends_a_damaged_object() {
     // Damaged on disk after acceptance, before any request.
     let mut damaged = zip.clone();
     damaged[100] ^= 0xff;
-    common::damage_object(&root.path().join("data"), &sha, &damaged);
+    crate::common::damage_object(&root.path().join("data"), &sha, &damaged);
     let server = Server::start(Arc::clone(&node));
 
     // HEAD neither reads nor hashes the body: the manifest's size and hash, as signed.

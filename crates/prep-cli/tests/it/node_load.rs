@@ -7,9 +7,7 @@
 //!
 //! `PREP_LOAD_SECONDS` sets how many cortes are activated, one a second (default 30).
 
-mod common;
-
-use common::{start_node, write_signed_package};
+use crate::common::{start_node, write_signed_package};
 
 use prep_package::{Manifest, SigningKey, generate_keys, sha256_hex};
 use std::collections::BTreeMap;

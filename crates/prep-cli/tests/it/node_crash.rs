@@ -7,9 +7,7 @@
 //! `PREP_CRASH_ROUNDS` sets the number of kills (default 55; `scripts/soak-node.sh` runs
 //! more) and `PREP_CRASH_SEED` the random seed (printed, to replay a failure).
 
-mod common;
-
-use common::{prep, start_node, write_signed_package};
+use crate::common::{prep, start_node, write_signed_package};
 use prep_corte::Pointer;
 use prep_package::{
     Manifest, SigningKey, VerifyingKey, generate_keys, sha256_hex, verify_signature,

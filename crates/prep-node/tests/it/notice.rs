@@ -3,9 +3,7 @@
 //! after a restart — until a newer corte is activated; forged, replayed or padded notices are
 //! refused and change nothing.
 
-mod common;
-
-use common::{Server, config, keys, package};
+use crate::common::{Server, config, keys, package};
 use prep_node::notice::{NOTICE_FORMAT, trusted_comment};
 use prep_node::{Node, NodeConfig, Notice, Outcome};
 use prep_package::{SigningKey, sign_detached};
@@ -73,7 +71,7 @@ fn assert_suspended(server: &Server, sequence: &str) {
     assert_eq!(main.cache.as_deref(), Some("no-cache"));
 }
 
-fn assert_not_suspended(server: &Server, p: &common::Pkg) {
+fn assert_not_suspended(server: &Server, p: &crate::common::Pkg) {
     let home = server.get("/", &[]);
     assert_eq!(home.body, b"<!doctype html><title>PREP</title>");
     let main = server.get("/json/main.json", &[]);

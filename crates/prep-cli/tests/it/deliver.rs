@@ -3,9 +3,7 @@
 //! gets nothing, a failing one that makes the command exit 1, and a difusores file with an
 //! error that makes it exit 2 naming the key.
 
-mod common;
-
-use common::{ok, prep, s, text};
+use crate::common::{ok, prep, s, text};
 use prep_testdata::puebla;
 use std::path::Path;
 
@@ -27,7 +25,7 @@ fn prep_deliver_sends_the_latest_corte_to_every_enabled_difusor() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
     let election = root.join("pue");
-    let keys = common::generate_keys(&root.join("keys"));
+    let keys = crate::common::generate_keys(&root.join("keys"));
     let db = puebla("PUE_GUB_2024.csv");
     for (seq, previous) in [("1", None), ("2", Some("000001"))] {
         let out = election.join(format!("cortes/{:0>6}", seq));

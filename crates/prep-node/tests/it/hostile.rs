@@ -2,9 +2,7 @@
 //! with its own reason, moved to `rejected/`, counted, and the previously active corte is
 //! still what `/json/main.json` serves.
 
-mod common;
-
-use common::{Pkg, Server, config, keys, package};
+use crate::common::{Pkg, Server, config, keys, package};
 use prep_node::{Node, Outcome, check_history, history};
 use prep_package::{FileEntry, sha256_hex};
 use std::path::Path;
@@ -611,7 +609,7 @@ fn a_corrupted_store_is_caught_on_start_and_by_check() {
     let store = prep_node::Store::open(&cfg.data).expect("store");
     let mut bytes = store.read_object(sha).expect("object");
     bytes[0] ^= 0x20;
-    common::damage_object(&cfg.data, sha, &bytes);
+    crate::common::damage_object(&cfg.data, sha, &bytes);
     let store = prep_node::Store::open(&cfg.data).expect("store");
     let report = check_history(&store, &cfg.key).expect("check");
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);

@@ -2,9 +2,7 @@
 //! pulling from it with a one-minute interval; a new corte cut with `prep corte --dir` is
 //! served by the node within seconds because the origin's event stream wakes it.
 
-mod common;
-
-use common::{Processes, node_config, ok, prep, s, start_listening, start_node};
+use crate::common::{Processes, node_config, ok, prep, s, start_listening, start_node};
 use std::time::{Duration, Instant};
 
 fn served_sequence(node: &str) -> Option<u64> {
@@ -98,8 +96,8 @@ fn a_pull_node_takes_a_key_rotation_from_the_origin_without_a_restart() {
     let root = tempfile::tempdir().expect("tmp");
     let election = root.path().join("election");
     election_with_a_corte(&election, 200);
-    let root_keys = common::generate_keys(&root.path().join("root"));
-    let new_keys = common::generate_keys(&root.path().join("k2"));
+    let root_keys = crate::common::generate_keys(&root.path().join("root"));
+    let new_keys = crate::common::generate_keys(&root.path().join("k2"));
     let log = root.path().join("stderr.log");
     let mut processes = Processes::default();
     let (origin, origin_addr) = start_origin(&election, &log);
@@ -147,7 +145,12 @@ fn a_pull_node_takes_a_key_rotation_from_the_origin_without_a_restart() {
     assert!(events.contains("\"event\":\"keys\""), "{events}");
     // Its history verifies across the rotation.
     let check = prep(&["node", "check", "--config", &s(&config)]);
-    assert_eq!(check.status.code(), Some(0), "{}", common::text(&check));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&check)
+    );
 }
 
 /// The resident memory of process `pid`, in bytes (`VmRSS` of `/proc/<pid>/status`).
@@ -197,7 +200,7 @@ fn a_hostile_origin_s_endless_events_line_does_not_grow_a_pull_node() {
         }
     });
     let root = tempfile::tempdir().expect("tmp");
-    let keys = common::generate_keys(&root.path().join("keys"));
+    let keys = crate::common::generate_keys(&root.path().join("keys"));
     let node_dir = root.path().join("node");
     let config = node_config(
         &node_dir,

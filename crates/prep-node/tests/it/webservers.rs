@@ -4,9 +4,7 @@
 //! immutable, the security headers on every response, and the next corte as soon as
 //! `current` switches.
 
-mod common;
-
-use common::{config, keys, package};
+use crate::common::{config, keys, package};
 use prep_node::{Node, Outcome};
 use prep_testdata::tool;
 use std::io::{Read, Write};
@@ -113,7 +111,7 @@ struct Exporter {
     root: tempfile::TempDir,
     key: prep_package::SigningKey,
     node: Node,
-    last: Option<common::Pkg>,
+    last: Option<crate::common::Pkg>,
 }
 
 impl Exporter {
@@ -141,7 +139,7 @@ impl Exporter {
         self.root.path().join("www")
     }
 
-    fn activate(&mut self, sequence: u64) -> common::Pkg {
+    fn activate(&mut self, sequence: u64) -> crate::common::Pkg {
         let data = format!("seccion,votos\n{sequence},1\n").into_bytes();
         let p = package(
             &self.key,
@@ -166,7 +164,7 @@ impl Exporter {
 }
 
 /// What both web servers must send for an exported corte.
-fn assert_serves(port: u16, p: &common::Pkg) {
+fn assert_serves(port: u16, p: &crate::common::Pkg) {
     let main = get(port, "/json/main.json");
     assert_eq!(main.status, 200);
     assert_eq!(main.body, p.pointer.to_bytes());

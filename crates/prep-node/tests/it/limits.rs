@@ -2,9 +2,7 @@
 //! disconnected, a burst over the rate limit gets 429 with `Retry-After`, and connections
 //! past the limit wait until one closes.
 
-mod common;
-
-use common::{Server, config, keys, package, raw_get};
+use crate::common::{Server, config, keys, package, raw_get};
 use prep_node::Node;
 use std::io::{Read, Write};
 use std::net::TcpStream;

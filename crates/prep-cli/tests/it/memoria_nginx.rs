@@ -2,9 +2,7 @@
 //! non-daemon child, driven by a small HTTP client and, when installed, a short `wrk` run):
 //! total requests, unique visitors per day and 404s equal GoAccess's.
 
-mod common;
-
-use common::goaccess_report;
+use crate::common::goaccess_report;
 use prep_testdata::tool;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -3,9 +3,7 @@
 //! and a pointer marked `suspended`; the same notice delivered again is refused as a replay, a
 //! notice signed by another key is refused, and `prep notice` refuses to write over a notice.
 
-mod common;
-
-use common::{ok, prep, s, start_node, text, write_signed_package};
+use crate::common::{ok, prep, s, start_node, text, write_signed_package};
 use prep_package::SigningKey;
 use std::time::{Duration, Instant};
 
@@ -61,8 +59,8 @@ fn count(dir: &std::path::Path) -> usize {
 fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
-    let keys = common::generate_keys(&root.join("keys"));
-    let other = common::generate_keys(&root.join("other"));
+    let keys = crate::common::generate_keys(&root.join("keys"));
+    let other = crate::common::generate_keys(&root.join("other"));
     let key_text = std::fs::read_to_string(keys.join("prep.key")).expect("key");
     let key = SigningKey::from_secret_key_file(&key_text, None).expect("key");
     let inbox = root.join("inbox");

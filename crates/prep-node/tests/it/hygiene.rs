@@ -2,9 +2,7 @@
 //! `inbox_stale_after_s` (one still being written deep inside is not), and `data/rejected/`
 //! keeps only the newest `rejected_keep` refused packages, each with its reason; both logged.
 
-mod common;
-
-use common::{config, keys};
+use crate::common::{config, keys};
 use prep_node::Node;
 use std::time::{Duration, SystemTime};
 

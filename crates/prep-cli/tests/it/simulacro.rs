@@ -2,9 +2,7 @@
 //! dir, dir), the monitor, and the compliance report at the end; exit 0, every node serving
 //! the last corte, the report covering every node and corte.
 
-mod common;
-
-use common::{ok, prep, s};
+use crate::common::{ok, prep, s};
 
 #[test]
 fn a_short_simulacro_runs_to_its_report() {
