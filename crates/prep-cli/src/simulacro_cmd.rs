@@ -75,23 +75,11 @@ struct Node {
     addr: String,
 }
 
-/// Runs `prep simulacro`.
+/// Runs `prep simulacro`, in the phases it prints: the election directory, the origin and
+/// the nodes, delivery and the monitor, the night, and the end (every node serving the last
+/// corte, the compliance report).
 pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
-    let root = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            anyhow::ensure!(
-                std::fs::read_dir(d)?.next().is_none(),
-                "{} is not empty; give a new or empty directory",
-                d.display()
-            );
-            d.canonicalize()?
-        }
-        None => tempfile::Builder::new()
-            .prefix("prep-simulacro-")
-            .tempdir()?
-            .keep(),
-    };
+    let root = night_root(args.dir.as_deref())?;
     let logs = root.join("logs");
     std::fs::create_dir_all(&logs)?;
     let election = root.join("eleccion");
@@ -99,25 +87,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
 
     // 1. The election directory.
-    let mut init: Vec<String> = vec!["init".into(), path(&election)];
-    match (&args.replay, &args.candidaturas) {
-        (Some(db), Some(c)) => init.extend([
-            "--from-database".into(),
-            path(db),
-            "--candidaturas".into(),
-            path(c),
-        ]),
-        (Some(db), None) => init.extend(["--from-database".into(), path(db)]),
-        _ => init.extend([
-            "--synth".into(),
-            "--casillas".into(),
-            args.casillas.to_string(),
-            "--seed".into(),
-            args.seed.to_string(),
-        ]),
-    }
-    init.extend(["--keys".into(), "--unencrypted".into()]);
-    step("init", &init, &logs)?;
+    step("init", &init_args(&args, &election), &logs)?;
     let dir = prep_publish::ElectionDir::open(&election)?;
 
     // 2. The origin (also the institute's site) and the nodes.
@@ -136,74 +106,9 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
         ],
         &logs,
     )?;
-    let sftp = args.sftp_env.as_deref().map(read_env).transpose()?;
-    let mut nodes = Vec::new();
-    let mut difusores = String::new();
-    for i in 1..=args.nodes {
-        let channel = if i % 3 == 1 {
-            "pull"
-        } else if i % 3 == 0 && sftp.is_some() && !nodes.iter().any(|n: &Node| n.channel == "sftp")
-        {
-            "sftp"
-        } else {
-            "dir"
-        };
-        let id = format!("nodo-{i}");
-        let home = root.join(&id);
-        std::fs::create_dir_all(&home)?;
-        let inbox = match (channel, &sftp) {
-            ("sftp", Some(env)) => PathBuf::from(env_value(env, "sftp_inbox")?),
-            _ => home.join("inbox"),
-        };
-        let mut config = format!(
-            "public_key_file = \"{}\"\ninbox = \"{}\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 50\n",
-            path(&election.join("keys/prep.pub")),
-            path(&inbox)
-        );
-        if channel == "pull" {
-            config.push_str(&format!(
-                "\n[pull]\norigin = \"http://{origin}\"\ninterval_ms = 5000\n"
-            ));
-        }
-        std::fs::write(home.join("node.toml"), config)?;
-        let addr = spawn_server(
-            &mut children,
-            &id,
-            &["node", "run", "--config", &path(&home.join("node.toml"))],
-            &logs,
-        )?;
-        difusores.push_str(&format!(
-            "[[difusor]]\nid = \"{id}\"\nname = \"Nodo {i} ({channel})\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 30\nretries = 2\n\n[difusor.channel]\nkind = \"{channel}\"\n"
-        ));
-        match (channel, &sftp) {
-            ("dir", _) => difusores.push_str(&format!("inbox = \"{}\"\n\n", path(&inbox))),
-            ("sftp", Some(env)) => difusores.push_str(&format!(
-                "host = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nkey_file = \"{}\"\nknown_hosts = \"{}\"\ninbox = \"/inbox\"\n\n",
-                env_value(env, "port")?,
-                env_value(env, "sftp_user")?,
-                env_value(env, "key")?,
-                env_value(env, "known_hosts")?
-            )),
-            _ => difusores.push('\n'),
-        }
-        nodes.push(Node { id, channel, addr });
-    }
-    std::fs::write(election.join("difusores.toml"), difusores)?;
+    let nodes = start_nodes(&args, &root, &election, &origin, &mut children, &logs)?;
 
     // 3. Delivery and the monitor: a period is the schedule's, on the accelerated clock.
-    spawn_quiet(
-        &mut children,
-        "deliver",
-        &[
-            "deliver",
-            "--dir",
-            &path(&election),
-            "--follow",
-            "--poll-ms",
-            "50",
-        ],
-        &logs,
-    )?;
     let speed: f64 = if args.speed == "max" {
         100_000.0
     } else {
@@ -211,25 +116,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
     };
     let period_ms =
         ((f64::from(dir.config.schedule.period_minutes) * 60_000.0 / speed) as u64).max(200);
-    let monitor = spawn_server(
-        &mut children,
-        "monitor",
-        &[
-            "monitor",
-            "run",
-            "--dir",
-            &path(&election),
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            &(period_ms / 4).max(100).to_string(),
-            "--period-ms",
-            &period_ms.to_string(),
-            "--allowed-delay",
-            &args.allowed_delay.to_string(),
-        ],
-        &logs,
-    )?;
+    let monitor = start_delivery_and_monitor(&args, &election, period_ms, &mut children, &logs)?;
     outln!("institute's site and pull origin: http://{origin}/");
     for n in &nodes {
         outln!("{:<8} ({:<4}): http://{}/", n.id, n.channel, n.addr);
@@ -278,6 +165,158 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
     }
     drop(children);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The night's folder: `dir` (new or empty), else a new one under the temporary folder,
+/// kept after the run.
+fn night_root(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    Ok(match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            anyhow::ensure!(
+                std::fs::read_dir(d)?.next().is_none(),
+                "{} is not empty; give a new or empty directory",
+                d.display()
+            );
+            d.canonicalize()?
+        }
+        None => tempfile::Builder::new()
+            .prefix("prep-simulacro-")
+            .tempdir()?
+            .keep(),
+    })
+}
+
+/// The `prep init` of the night: from the replayed database, else a synthetic election.
+fn init_args(args: &SimulacroArgs, election: &Path) -> Vec<String> {
+    let mut init: Vec<String> = vec!["init".into(), path(election)];
+    match (&args.replay, &args.candidaturas) {
+        (Some(db), Some(c)) => init.extend([
+            "--from-database".into(),
+            path(db),
+            "--candidaturas".into(),
+            path(c),
+        ]),
+        (Some(db), None) => init.extend(["--from-database".into(), path(db)]),
+        _ => init.extend([
+            "--synth".into(),
+            "--casillas".into(),
+            args.casillas.to_string(),
+            "--seed".into(),
+            args.seed.to_string(),
+        ]),
+    }
+    init.extend(["--keys".into(), "--unencrypted".into()]);
+    init
+}
+
+/// Starts the difusor nodes (every third pulls from the origin, one may take sftp, the others
+/// a folder inbox) and writes the election's `difusores.toml` naming them.
+fn start_nodes(
+    args: &SimulacroArgs,
+    root: &Path,
+    election: &Path,
+    origin: &str,
+    children: &mut Children,
+    logs: &Path,
+) -> anyhow::Result<Vec<Node>> {
+    let sftp = args.sftp_env.as_deref().map(read_env).transpose()?;
+    let mut nodes = Vec::new();
+    let mut difusores = String::new();
+    for i in 1..=args.nodes {
+        let channel = if i % 3 == 1 {
+            "pull"
+        } else if i % 3 == 0 && sftp.is_some() && !nodes.iter().any(|n: &Node| n.channel == "sftp")
+        {
+            "sftp"
+        } else {
+            "dir"
+        };
+        let id = format!("nodo-{i}");
+        let home = root.join(&id);
+        std::fs::create_dir_all(&home)?;
+        let inbox = match (channel, &sftp) {
+            ("sftp", Some(env)) => PathBuf::from(env_value(env, "sftp_inbox")?),
+            _ => home.join("inbox"),
+        };
+        let mut config = format!(
+            "public_key_file = \"{}\"\ninbox = \"{}\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 50\n",
+            path(&election.join("keys/prep.pub")),
+            path(&inbox)
+        );
+        if channel == "pull" {
+            config.push_str(&format!(
+                "\n[pull]\norigin = \"http://{origin}\"\ninterval_ms = 5000\n"
+            ));
+        }
+        std::fs::write(home.join("node.toml"), config)?;
+        let addr = spawn_server(
+            children,
+            &id,
+            &["node", "run", "--config", &path(&home.join("node.toml"))],
+            logs,
+        )?;
+        difusores.push_str(&format!(
+            "[[difusor]]\nid = \"{id}\"\nname = \"Nodo {i} ({channel})\"\nurl = \"http://{addr}/\"\nenabled = true\ntimeout_seconds = 30\nretries = 2\n\n[difusor.channel]\nkind = \"{channel}\"\n"
+        ));
+        match (channel, &sftp) {
+            ("dir", _) => difusores.push_str(&format!("inbox = \"{}\"\n\n", path(&inbox))),
+            ("sftp", Some(env)) => difusores.push_str(&format!(
+                "host = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nkey_file = \"{}\"\nknown_hosts = \"{}\"\ninbox = \"/inbox\"\n\n",
+                env_value(env, "port")?,
+                env_value(env, "sftp_user")?,
+                env_value(env, "key")?,
+                env_value(env, "known_hosts")?
+            )),
+            _ => difusores.push('\n'),
+        }
+        nodes.push(Node { id, channel, addr });
+    }
+    std::fs::write(election.join("difusores.toml"), difusores)?;
+    Ok(nodes)
+}
+
+/// Starts `prep deliver --follow` and the monitor (a look every quarter period); returns
+/// the monitor's address.
+fn start_delivery_and_monitor(
+    args: &SimulacroArgs,
+    election: &Path,
+    period_ms: u64,
+    children: &mut Children,
+    logs: &Path,
+) -> anyhow::Result<String> {
+    spawn_quiet(
+        children,
+        "deliver",
+        &[
+            "deliver",
+            "--dir",
+            &path(election),
+            "--follow",
+            "--poll-ms",
+            "50",
+        ],
+        logs,
+    )?;
+    spawn_server(
+        children,
+        "monitor",
+        &[
+            "monitor",
+            "run",
+            "--dir",
+            &path(election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            &(period_ms / 4).max(100).to_string(),
+            "--period-ms",
+            &period_ms.to_string(),
+            "--allowed-delay",
+            &args.allowed_delay.to_string(),
+        ],
+        logs,
+    )
 }
 
 fn path(p: &Path) -> String {
