@@ -282,7 +282,10 @@ mod tests {
         let missing = dir.path().join("no/such/dir/f");
         let e = write_durably(&missing, b"x").expect_err("no directory");
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
-        assert!(e.to_string().contains(&missing.display().to_string()), "{e}");
+        assert!(
+            e.to_string().contains(&missing.display().to_string()),
+            "{e}"
+        );
     }
 
     #[test]
@@ -317,7 +320,10 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.parent(), Some(Path::new("/d")));
         let name = a.file_name().expect("name").to_string_lossy().into_owned();
-        assert!(name.starts_with(TMP_PREFIX) && name.ends_with("-f"), "{name}");
+        assert!(
+            name.starts_with(TMP_PREFIX) && name.ends_with("-f"),
+            "{name}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::clock::TimeZone;
 use crate::directory::ElectionDir;
 use crate::source::ElectionFormat;
-use crate::write::{WriteStats, switch_link, write_package};
+use crate::write::{WriteStats, write_package};
 use anyhow::{Context, bail};
 use jiff::Timestamp;
 use prep_corte::{CorteInfo, ElectionInput, MANIFEST_PATH, PackageFile};
@@ -329,8 +329,8 @@ impl Publisher {
         let out = self.dir.corte_dir(sequence);
         let prev_dir = last.map(|s| self.dir.corte_dir(s));
         let written = write_package(&out, &package, &signature, prev_dir.as_deref())?;
-        switch_link(
-            &self.dir.origin(),
+        prep_fs::switch_symlink(
+            self.dir.origin(),
             &Path::new(crate::directory::CORTES_DIR).join(format!("{sequence:06}")),
         )?;
         Ok(CorteReport {
