@@ -370,7 +370,9 @@ impl Monitor {
     }
 
     fn record(&self, record: &Record<'_>) {
-        let mut line = serde_json::to_vec(record).unwrap_or_default();
+        let mut line = serde_json::to_vec(record).expect(
+            "an event record (strings, integers, booleans, a flattened struct) always serializes",
+        );
         line.push(b'\n');
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if let Err(e) = log.write_all(&line) {

@@ -358,7 +358,10 @@ fn build(
         catalogues.push((e.id.clone(), entries.len()));
     }
     drop(store);
-    std::fs::write(root.join(crate::config::CONFIG_FILE), config.to_toml())?;
+    let toml = config
+        .to_toml()
+        .context("the configuration cannot be written as TOML")?;
+    std::fs::write(root.join(crate::config::CONFIG_FILE), toml)?;
     Ok(InitReport { config, catalogues })
 }
 
