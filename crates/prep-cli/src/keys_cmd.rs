@@ -2,7 +2,6 @@
 //! key's signed list of which online keys sign which cortes (key rotation).
 
 use anyhow::{Context, bail};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
