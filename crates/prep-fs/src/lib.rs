@@ -7,7 +7,7 @@
 //!   temporary file under a unique name in the same directory, fsync, rename over the path,
 //!   fsync of the directory. [`write_durably_with`] takes [`WriteOptions`]: the file's mode
 //!   (`0o600` for a secret key), never overwriting an existing file, or leaving the directory's
-//!   fsync to the caller.
+//!   fsync to the caller; [`write_durably_streamed`] takes the contents from a writer callback.
 //! - [`sync_dir`]: fsync of a directory, so the names created, renamed or removed in it are
 //!   durable.
 //! - [`switch_symlink`]: points a symbolic link at a new target atomically — a new link under a
@@ -117,73 +117,105 @@ pub fn write_durably_with(
     bytes: impl AsRef<[u8]>,
     options: WriteOptions,
 ) -> io::Result<()> {
-    let path = path.as_ref();
     let bytes = bytes.as_ref();
+    streamed(path, options, 0, |out| out.write_all(bytes))
+}
+
+/// [`write_durably_with`] for a file written piece by piece: `write` streams into the
+/// temporary file (buffered, 1 MiB) and its result is returned once the file is in place.
+pub fn write_durably_streamed<T>(
+    path: impl AsRef<Path>,
+    options: WriteOptions,
+    write: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<T>,
+) -> io::Result<T> {
+    streamed(path, options, 1 << 20, write)
+}
+
+/// [`write_durably_streamed`] with a buffer of `capacity` bytes (0: every write goes straight
+/// to the file).
+fn streamed<T>(
+    path: impl AsRef<Path>,
+    options: WriteOptions,
+    capacity: usize,
+    write: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<T>,
+) -> io::Result<T> {
+    let path = path.as_ref();
     let tmp = temp_path(path)?;
-    let written = write_temp(&tmp, bytes, options.mode).and_then(|()| {
+    let written = write_temp(&tmp, options.mode, capacity, write).and_then(|value| {
         if options.create_new {
-            link_new(&tmp, path, bytes, options.mode)
+            link_new(&tmp, path, options.mode)?;
         } else {
-            std::fs::rename(&tmp, path)
+            std::fs::rename(&tmp, path)?;
         }
+        Ok(value)
     });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        let what = if options.create_new {
-            "cannot create"
-        } else {
-            "cannot write"
-        };
-        return Err(context(e, what, path));
-    }
+    let value = match written {
+        Ok(value) => value,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            let what = if options.create_new {
+                "cannot create"
+            } else {
+                "cannot write"
+            };
+            return Err(context(e, what, path));
+        }
+    };
     if options.sync_dir {
         sync_dir(parent_dir(path))?;
     }
-    Ok(())
+    Ok(value)
 }
 
-/// Creates `tmp` (replacing a leftover of a dead process that had this pid), writes and
-/// fsyncs it.
-fn write_temp(tmp: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
-    let open = || {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        if let Some(mode) = mode {
-            options.mode(mode);
-        }
-        options.open(tmp)
-    };
-    let mut file = match open() {
+/// Opens a new file for writing with `mode`, failing if it exists.
+fn open_new(path: &Path, mode: Option<u32>) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    if let Some(mode) = mode {
+        options.mode(mode);
+    }
+    options.open(path)
+}
+
+/// Creates `tmp` (replacing a leftover of a dead process that had this pid), streams into it
+/// and fsyncs it.
+fn write_temp<T>(
+    tmp: &Path,
+    mode: Option<u32>,
+    capacity: usize,
+    write: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<T>,
+) -> io::Result<T> {
+    let file = match open_new(tmp, mode) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             std::fs::remove_file(tmp)?;
-            open()?
+            open_new(tmp, mode)?
         }
         other => other?,
     };
-    file.write_all(bytes)?;
-    file.sync_all()
+    let mut out = io::BufWriter::with_capacity(capacity, file);
+    let value = write(&mut out)?;
+    let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.sync_all()?;
+    Ok(value)
 }
 
 /// Gives the written `tmp` the name `path` only if `path` does not exist (a hard link, then
-/// `tmp` removed). On a file system without hard links: `path` created exclusively and
-/// written directly.
-fn link_new(tmp: &Path, path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+/// `tmp` removed). On a file system without hard links: `path` created exclusively and `tmp`
+/// copied into it.
+fn link_new(tmp: &Path, path: &Path, mode: Option<u32>) -> io::Result<()> {
     match std::fs::hard_link(tmp, path) {
         Ok(()) => std::fs::remove_file(tmp),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
         Err(_) => {
-            std::fs::remove_file(tmp)?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            if let Some(mode) = mode {
-                options.mode(mode);
-            }
-            let mut file = options.open(path)?;
-            let written = file.write_all(bytes).and_then(|()| file.sync_all());
-            if written.is_err() {
+            let mut file = open_new(path, mode)?;
+            let copied = std::fs::File::open(tmp)
+                .and_then(|mut from| io::copy(&mut from, &mut file))
+                .and_then(|_| file.sync_all());
+            if copied.is_err() {
                 let _ = std::fs::remove_file(path);
             }
-            written
+            copied?;
+            std::fs::remove_file(tmp)
         }
     }
 }
@@ -311,6 +343,35 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read"), b"x");
         assert_eq!(parent_dir(Path::new("f")), Path::new("."));
         assert!(write_durably("/", b"x").is_err(), "no file name");
+    }
+
+    #[test]
+    fn a_streamed_write_returns_its_value_and_a_failed_one_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("1.pack");
+        let n = write_durably_streamed(&path, WriteOptions::new(), |out| {
+            out.write_all(b"ab")?;
+            out.write_all(b"cd")?;
+            Ok(4)
+        })
+        .expect("write");
+        assert_eq!(n, 4);
+        assert_eq!(std::fs::read(&path).expect("read"), b"abcd");
+        let e = write_durably_streamed(&path, WriteOptions::new(), |out| {
+            out.write_all(b"half")?;
+            Err::<(), _>(io::Error::other("the source failed"))
+        })
+        .expect_err("failed");
+        assert_eq!(
+            e.to_string(),
+            format!("cannot write {}: the source failed", path.display())
+        );
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            b"abcd",
+            "the old file stays"
+        );
+        assert_eq!(names(dir.path()), ["1.pack"]);
     }
 
     #[test]

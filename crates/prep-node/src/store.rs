@@ -153,21 +153,9 @@ impl Store {
         }
         let number = *next;
         let path = self.pack_path(number);
-        let dir = self.root.join(PACKS);
-        let tmp = dir.join(format!("{TMP_PREFIX}{}-{number}.pack", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let file = std::fs::File::create(&tmp)?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            pack::write_pack(&mut out, new.iter().copied())?;
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_data()?;
-            std::fs::rename(&tmp, &path)
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e).with_context(|| format!("cannot write {}", path.display()));
-        }
-        prep_fs::sync_dir(&dir)?;
+        prep_fs::write_durably_streamed(&path, prep_fs::WriteOptions::new(), |out| {
+            pack::write_pack(out, new.iter().copied())
+        })?;
         *next = number + 1;
         self.objects.add_pack(number, &path)?;
         Ok(new.len())
