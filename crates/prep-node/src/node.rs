@@ -278,7 +278,7 @@ impl Node {
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             if entry.file_name().to_string_lossy().starts_with(".done-") {
-                prep_fs::remove_if_present(&entry.path())?;
+                prep_fs::remove_if_present(entry.path())?;
             }
         }
         Ok(())
@@ -673,7 +673,7 @@ impl Node {
         )?;
         std::fs::rename(path, &target)
             .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
-        prep_fs::sync_dir(&self.store.rejected())?;
+        prep_fs::sync_dir(self.store.rejected())?;
         self.metrics.rejected(refusal.code());
         self.events.record(
             "reject",

@@ -123,14 +123,14 @@ impl Node {
             .with_context(|| format!("cannot create {}", notices.display()))?;
         let n = notice.sequence;
         prep_fs::write_durably_with(
-            &notices.join(format!("{n}.json.minisig")),
+            notices.join(format!("{n}.json.minisig")),
             minisig.as_bytes(),
             prep_fs::WriteOptions::new().sync_dir(false),
         )?;
-        prep_fs::write_durably(&notices.join(format!("{n}.json")), &bytes)?;
+        prep_fs::write_durably(notices.join(format!("{n}.json")), &bytes)?;
         let suspends = self.current().map_or(0, |c| c.sequence);
         prep_fs::write_durably(
-            &self.notice_active_path(),
+            self.notice_active_path(),
             format!("{n} {suspends}\n").as_bytes(),
         )?;
         self.put_in_force(&notice)?;

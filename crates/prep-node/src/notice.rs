@@ -183,12 +183,12 @@ pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Re
     prep_fs::remove_if_present(&tmp)?;
     std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     prep_fs::write_durably_with(
-        &tmp.join(NOTICE_PATH),
+        tmp.join(NOTICE_PATH),
         &bytes,
         prep_fs::WriteOptions::new().sync_dir(false),
     )?;
     prep_fs::write_durably_with(
-        &tmp.join(NOTICE_SIGNATURE_PATH),
+        tmp.join(NOTICE_SIGNATURE_PATH),
         minisig.as_bytes(),
         prep_fs::WriteOptions::new().sync_dir(false),
     )?;

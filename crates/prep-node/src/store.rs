@@ -389,7 +389,7 @@ impl Store {
                 let entry = entry?;
                 if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX)
                     && entry.file_type()?.is_file()
-                    && prep_fs::remove_if_present(&entry.path())?
+                    && prep_fs::remove_if_present(entry.path())?
                 {
                     removed += 1;
                 }

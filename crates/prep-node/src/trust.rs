@@ -64,11 +64,11 @@ impl Node {
         };
         let data = self.config().data.clone();
         prep_fs::write_durably_with(
-            &data.join(DELEGATION_SIGNATURE_PATH),
+            data.join(DELEGATION_SIGNATURE_PATH),
             minisig.as_bytes(),
             prep_fs::WriteOptions::new().sync_dir(false),
         )?;
-        prep_fs::write_durably(&data.join(DELEGATION_PATH), &bytes)?;
+        prep_fs::write_durably(data.join(DELEGATION_PATH), &bytes)?;
         let version = d.version;
         let keys: Vec<String> = d.keys.iter().map(|k| k.key.clone()).collect();
         *self.delegation_mut() = Some(d);

@@ -331,7 +331,7 @@ impl Publisher {
         let written = write_package(&out, &package, &signature, prev_dir.as_deref())?;
         prep_fs::switch_symlink(
             self.dir.origin(),
-            &Path::new(crate::directory::CORTES_DIR).join(format!("{sequence:06}")),
+            Path::new(crate::directory::CORTES_DIR).join(format!("{sequence:06}")),
         )?;
         Ok(CorteReport {
             sequence,
