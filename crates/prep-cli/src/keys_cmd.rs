@@ -2,7 +2,6 @@
 //! key's signed list of which online keys sign which cortes (key rotation).
 
 use anyhow::{Context, bail};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -167,16 +166,13 @@ fn delegate(args: DelegateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Creates a file that must not exist yet, with the given permissions.
+/// Creates a file that must not exist yet, with the given permissions, durably
+/// ([`prep_fs::write_durably_with`]: it appears whole or not at all).
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .with_context(|| format!("cannot create {} (it is never overwritten)", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
+    prep_fs::write_durably_with(
+        path,
+        bytes,
+        prep_fs::WriteOptions::new().mode(mode).create_new(true),
+    )
+    .with_context(|| format!("cannot create {} (it is never overwritten)", path.display()))
 }

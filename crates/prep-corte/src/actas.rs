@@ -50,8 +50,7 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     } else {
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
+        serde_json::to_writer(&mut *out, s).expect("a string written into a Vec always serializes");
     }
 }
 

@@ -110,7 +110,11 @@ impl CorteData {
 
 /// Encodes a JSON file and names it by its content.
 fn encode<T: Serialize>(dir: &str, stem: &str, value: &T) -> Named {
-    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
+    // The corte's files are listed, hashed, in the signed manifest: an empty file in place of
+    // one that failed to serialize must never be published.
+    let mut bytes = serde_json::to_vec(value).expect(
+        "corte JSON (structs of strings, integers, booleans, maps with string keys) always serializes",
+    );
     bytes.push(b'\n');
     named(dir, stem, bytes)
 }

@@ -166,8 +166,8 @@ impl Tokens {
         Ok(tokens)
     }
 
-    /// Writes the file (to a temporary file beside it, then renamed over it, so a crash
-    /// leaves the old or the new file, never half of one).
+    /// Writes the file durably ([`prep_fs::write_durably`]: a temporary file beside it, fsynced
+    /// and renamed over it, so a crash leaves the old or the new file, never half of one).
     pub fn save(&self, path: &Path) -> Result<(), TokensError> {
         let io = |source| TokensError::Io {
             path: path.display().to_string(),
@@ -181,9 +181,7 @@ impl Tokens {
             "# prep ingest tokens: capture centre id -> SHA-256 of its bearer token.\n\
              # Made by `prep ingest token`; the tokens themselves are never stored.\n\n{text}"
         );
-        let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        prep_fs::write_durably(path, text).map_err(io)
     }
 
     /// Makes a new random token for `centre` with the capture role, stores its hash and

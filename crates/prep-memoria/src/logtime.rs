@@ -45,28 +45,33 @@ fn month(v: &[u8]) -> Option<i64> {
         .map(|i| i as i64 + 1)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// 1970-01-01, day 0 of the day numbers below.
+const EPOCH: jiff::civil::Date = jiff::civil::Date::constant(1970, 1, 1);
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (by `jiff`); `None` for a month outside
+/// 1–12 or a year outside −9999–9999. A day past the month's end counts on into the next month
+/// (`31/Feb` is 3 March, or 2 March in a leap year), as logs were always read.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let first = jiff::civil::Date::new(i16::try_from(y).ok()?, i8::try_from(m).ok()?, 1).ok()?;
+    Some(first.duration_since(EPOCH).as_secs() / 86_400 + d - 1)
 }
 
-/// The (year, month, day) of a day number (inverse of [`days_from_civil`]).
+/// The (year, month, day) of a day number (inverse of [`days_from_civil`], by `jiff`); a day
+/// beyond the years −9999–9999 gives the first or last day of that range.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let date = EPOCH
+        .checked_add(jiff::SignedDuration::from_secs(z.saturating_mul(86_400)))
+        .unwrap_or(if z < 0 {
+            jiff::civil::Date::MIN
+        } else {
+            jiff::civil::Date::MAX
+        });
+    // Month and day are 1–12 and 1–31.
+    (
+        i64::from(date.year()),
+        date.month().unsigned_abs().into(),
+        date.day().unsigned_abs().into(),
+    )
 }
 
 fn checked(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, off: i64) -> Option<LogTime> {
@@ -79,7 +84,7 @@ fn checked(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, off: i64) -> Option
     {
         return None;
     }
-    let local_secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+    let local_secs = days_from_civil(y, mo, d)? * 86_400 + h * 3600 + mi * 60 + s;
     Some(LogTime {
         local_secs,
         offset_secs: i32::try_from(off).ok()?,
@@ -165,7 +170,7 @@ mod tests {
     fn civil_days_round_trip() {
         for z in [-1000, 0, 19_876, 60_000] {
             let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), z);
+            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), Some(z));
         }
     }
 }

@@ -370,7 +370,9 @@ impl Monitor {
     }
 
     fn record(&self, record: &Record<'_>) {
-        let mut line = serde_json::to_vec(record).unwrap_or_default();
+        let mut line = serde_json::to_vec(record).expect(
+            "an event record (strings, integers, booleans, a flattened struct) always serializes",
+        );
         line.push(b'\n');
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if let Err(e) = log.write_all(&line) {
@@ -384,19 +386,21 @@ impl Monitor {
             .values()
             .map(|d| (d.id.clone(), d.standing))
             .collect();
-        write_atomic(
-            &self.dir.join(MONITOR_DIR).join("standing.json"),
-            &serde_json::to_vec_pretty(&standing)?,
-        )
+        prep_fs::write_durably(
+            self.dir.join(MONITOR_DIR).join("standing.json"),
+            serde_json::to_vec_pretty(&standing)?,
+        )?;
+        Ok(())
     }
 
     /// Writes `monitor/difusores.json`, the public list the publisher puts in each corte
     /// (`prep_publish::PUBLIC_LIST`).
     pub fn write_public_list(&self) -> anyhow::Result<()> {
-        write_atomic(
-            &self.dir.join(MONITOR_DIR).join("difusores.json"),
-            &serde_json::to_vec_pretty(&self.public_list())?,
-        )
+        prep_fs::write_durably(
+            self.dir.join(MONITOR_DIR).join("difusores.json"),
+            serde_json::to_vec_pretty(&self.public_list())?,
+        )?;
+        Ok(())
     }
 }
 
@@ -410,14 +414,4 @@ pub fn read_standing(election_dir: &Path) -> anyhow::Result<BTreeMap<String, Sta
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
-}
-
-/// Writes `path` by temporary file, fsync and rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }

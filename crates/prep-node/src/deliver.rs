@@ -80,10 +80,7 @@ fn fresh_tmp(inbox: &Path, name: &str) -> anyhow::Result<std::path::PathBuf> {
         bail!("package name {name:?} must not be empty, start with `.` or contain `/`");
     }
     let tmp = inbox.join(format!(".tmp-{name}"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .with_context(|| format!("cannot remove {}", tmp.display()))?;
-    }
+    prep_fs::remove_if_present(&tmp)?;
     Ok(tmp)
 }
 

@@ -18,9 +18,10 @@
 //! the same corte with its pages and `json/main.json` as the node serves them then.
 
 use crate::corte::Corte;
-use crate::store::{CorteRecord, Store, sync_dir};
+use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_fs::sync_dir;
 use prep_package::Manifest;
 use std::path::{Component, Path, PathBuf};
 
@@ -57,10 +58,7 @@ fn materialise(
     let manifest = Manifest::from_bytes(record.manifest.as_bytes())
         .with_context(|| format!("corte {}: stored manifest", record.sequence))?;
     let tmp = cortes.join(format!(".tmp-{}", record.sequence));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
-    }
+    prep_fs::remove_if_present(&tmp)?;
     std::fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let (previous_dir, previous_files) = previous_export(store, cortes, record.sequence);
     for f in &manifest.files {
@@ -100,7 +98,8 @@ fn materialise(
         .with_context(|| format!("cannot sync the file system of {}", tmp.display()))?;
     std::fs::rename(&tmp, target)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))?;
-    sync_dir(cortes)
+    sync_dir(cortes)?;
+    Ok(())
 }
 
 /// The newest corte exported before `sequence` (its directory) and its files' SHA-256 by path,
@@ -161,10 +160,7 @@ pub fn export_suspended(
     let target = cortes.join(&name);
     if !target.is_dir() {
         let tmp = cortes.join(format!(".tmp-{name}"));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)
-                .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
-        }
+        prep_fs::remove_if_present(&tmp)?;
         for path in corte.paths() {
             let Some(file) = corte.get(path) else {
                 continue;
@@ -210,15 +206,8 @@ fn switch_current_to(export_root: &Path, name: &str) -> anyhow::Result<()> {
     if std::fs::read_link(&current).is_ok_and(|t| t == link_target) {
         return Ok(());
     }
-    let tmp = export_root.join(format!(".tmp-{CURRENT}-{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(&link_target, &tmp)
-        .with_context(|| format!("cannot create the symlink {}", tmp.display()))?;
-    if let Err(e) = std::fs::rename(&tmp, &current) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot switch {}", current.display()));
-    }
-    sync_dir(export_root)
+    prep_fs::switch_symlink(&current, &link_target)?;
+    Ok(())
 }
 
 /// The name under `cortes/` that `current` points at (`<sequence>`, or

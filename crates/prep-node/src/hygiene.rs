@@ -65,10 +65,7 @@ pub fn tidy(node: &Node, now: SystemTime) -> anyhow::Result<Tidied> {
         for name in packages.into_iter().take(excess) {
             remove(&dir.join(&name))?;
             let reason = dir.join(format!("{name}.reason"));
-            if reason.exists() {
-                std::fs::remove_file(&reason)
-                    .with_context(|| format!("cannot remove {}", reason.display()))?;
-            }
+            prep_fs::remove_if_present(&reason)?;
             tidied.rejected.push(name);
         }
         if !tidied.rejected.is_empty() {

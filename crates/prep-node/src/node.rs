@@ -278,7 +278,7 @@ impl Node {
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             if entry.file_name().to_string_lossy().starts_with(".done-") {
-                crate::store::remove_if_present(&entry.path())?;
+                prep_fs::remove_if_present(entry.path())?;
             }
         }
         Ok(())
@@ -666,14 +666,14 @@ impl Node {
         // leaves a reason without a package, which is refused again on the next start.
         let mut reason_file = target.clone().into_os_string();
         reason_file.push(".reason");
-        crate::store::write_file_durably(
+        prep_fs::write_durably_with(
             Path::new(&reason_file),
             format!("{}: {reason}\n", refusal.code()).as_bytes(),
-            false,
+            prep_fs::WriteOptions::new().sync_dir(false),
         )?;
         std::fs::rename(path, &target)
             .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
-        crate::store::sync_dir(&self.store.rejected())?;
+        prep_fs::sync_dir(self.store.rejected())?;
         self.metrics.rejected(refusal.code());
         self.events.record(
             "reject",

@@ -10,9 +10,9 @@ use crate::notice::{
     check_notice_binding, page, suspended_pointer, verify_notice,
 };
 use crate::package_dir::{Refusal, read_signed_document};
-use crate::store::{sync_dir, write_file_durably};
 use anyhow::Context;
 use prep_corte::POINTER_PATH;
+use prep_fs::sync_dir;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -122,17 +122,16 @@ impl Node {
         std::fs::create_dir_all(&notices)
             .with_context(|| format!("cannot create {}", notices.display()))?;
         let n = notice.sequence;
-        write_file_durably(
-            &notices.join(format!("{n}.json.minisig")),
+        prep_fs::write_durably_with(
+            notices.join(format!("{n}.json.minisig")),
             minisig.as_bytes(),
-            false,
+            prep_fs::WriteOptions::new().sync_dir(false),
         )?;
-        write_file_durably(&notices.join(format!("{n}.json")), &bytes, true)?;
+        prep_fs::write_durably(notices.join(format!("{n}.json")), &bytes)?;
         let suspends = self.current().map_or(0, |c| c.sequence);
-        write_file_durably(
-            &self.notice_active_path(),
+        prep_fs::write_durably(
+            self.notice_active_path(),
             format!("{n} {suspends}\n").as_bytes(),
-            true,
         )?;
         self.put_in_force(&notice)?;
         self.events().record(

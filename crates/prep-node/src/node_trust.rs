@@ -3,7 +3,6 @@
 
 use crate::node::{Node, Outcome};
 use crate::package_dir::{Refusal, read_signed_document};
-use crate::store::write_file_durably;
 use prep_package::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, Delegation, VerifyingKey, delegation,
     verify_delegation,
@@ -31,12 +30,12 @@ impl Node {
             Err(reason) => return self.reject(dir, name, &Refusal::Keys(reason)),
         };
         let data = self.config().data.clone();
-        write_file_durably(
-            &data.join(DELEGATION_SIGNATURE_PATH),
+        prep_fs::write_durably_with(
+            data.join(DELEGATION_SIGNATURE_PATH),
             minisig.as_bytes(),
-            false,
+            prep_fs::WriteOptions::new().sync_dir(false),
         )?;
-        write_file_durably(&data.join(DELEGATION_PATH), &bytes, true)?;
+        prep_fs::write_durably(data.join(DELEGATION_PATH), &bytes)?;
         let version = d.version;
         let keys: Vec<String> = d.keys.iter().map(|k| k.key.clone()).collect();
         *self.delegation_mut() = Some(d);

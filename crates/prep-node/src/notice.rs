@@ -183,16 +183,22 @@ pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Re
         .file_name()
         .with_context(|| format!("{} does not name a directory", out.display()))?;
     let tmp = parent.join(format!(".tmp-{}", name.to_string_lossy()));
-    if std::fs::symlink_metadata(&tmp).is_ok() {
-        std::fs::remove_dir_all(&tmp)
-            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
-    }
+    prep_fs::remove_if_present(&tmp)?;
     std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    crate::store::write_file_durably(&tmp.join(NOTICE_PATH), &bytes, false)?;
-    crate::store::write_file_durably(&tmp.join(NOTICE_SIGNATURE_PATH), minisig.as_bytes(), false)?;
+    prep_fs::write_durably_with(
+        tmp.join(NOTICE_PATH),
+        &bytes,
+        prep_fs::WriteOptions::new().sync_dir(false),
+    )?;
+    prep_fs::write_durably_with(
+        tmp.join(NOTICE_SIGNATURE_PATH),
+        minisig.as_bytes(),
+        prep_fs::WriteOptions::new().sync_dir(false),
+    )?;
     std::fs::rename(&tmp, out)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), out.display()))?;
-    crate::store::sync_dir(&parent)
+    prep_fs::sync_dir(&parent)?;
+    Ok(())
 }
 
 /// The notice page (es-MX), every text of the notice escaped.

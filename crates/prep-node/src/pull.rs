@@ -159,10 +159,7 @@ impl Puller {
         };
         let name = format!("keys-{}", d.version);
         let tmp = node.config().inbox.join(format!(".tmp-{name}"));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)
-                .with_context(|| format!("cannot remove {}", tmp.display()))?;
-        }
+        prep_fs::remove_if_present(&tmp)?;
         write_new(&tmp.join(DELEGATION_PATH), &bytes)?;
         write_new(&tmp.join(DELEGATION_SIGNATURE_PATH), minisig.as_bytes())?;
         write_new(&tmp.join(COMPLETE_MARKER), b"")?;
@@ -232,10 +229,7 @@ impl Puller {
         }
         let name = format!("pull-{sequence}");
         let tmp = config.inbox.join(format!(".tmp-{name}"));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)
-                .with_context(|| format!("cannot remove {}", tmp.display()))?;
-        }
+        prep_fs::remove_if_present(&tmp)?;
         let patched = match (&base, &manifest_patch) {
             (Some((b, record)), Some(patch)) => {
                 self.fetch_patched(node, &tmp, *b, &record.manifest, &manifest, patch)?

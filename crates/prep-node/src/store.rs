@@ -58,7 +58,7 @@ struct Objects {
 }
 
 /// The prefix of every temporary file the store writes; left-overs of a crash are removed.
-const TMP_PREFIX: &str = ".tmp-";
+const TMP_PREFIX: &str = prep_fs::TMP_PREFIX;
 
 /// The directory of the object packs.
 const PACKS: &str = "packs";
@@ -153,21 +153,9 @@ impl Store {
         }
         let number = *next;
         let path = self.pack_path(number);
-        let dir = self.root.join(PACKS);
-        let tmp = dir.join(format!("{TMP_PREFIX}{}-{number}.pack", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let file = std::fs::File::create(&tmp)?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            pack::write_pack(&mut out, new.iter().copied())?;
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_data()?;
-            std::fs::rename(&tmp, &path)
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e).with_context(|| format!("cannot write {}", path.display()));
-        }
-        sync_dir(&dir)?;
+        prep_fs::write_durably_streamed(&path, prep_fs::WriteOptions::new(), |out| {
+            pack::write_pack(out, new.iter().copied())
+        })?;
         *next = number + 1;
         self.objects.add_pack(number, &path)?;
         Ok(new.len())
@@ -322,7 +310,8 @@ impl Store {
     pub fn write_record(&self, record: &CorteRecord) -> anyhow::Result<()> {
         let mut bytes = serde_json::to_vec_pretty(record)?;
         bytes.push(b'\n');
-        write_file_durably(&self.record_path(record.sequence), &bytes, true)
+        prep_fs::write_durably(self.record_path(record.sequence), &bytes)?;
+        Ok(())
     }
 
     fn record_path(&self, sequence: u64) -> PathBuf {
@@ -379,11 +368,8 @@ impl Store {
 
     /// Makes `sequence` the active corte: one atomic rename.
     pub fn set_active(&self, sequence: u64) -> anyhow::Result<()> {
-        write_file_durably(
-            &self.root.join("active"),
-            format!("{sequence}\n").as_bytes(),
-            true,
-        )
+        prep_fs::write_durably(self.root.join("active"), format!("{sequence}\n"))?;
+        Ok(())
     }
 
     /// Removes the temporary files a crash may have left in the store.
@@ -403,7 +389,7 @@ impl Store {
                 let entry = entry?;
                 if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX)
                     && entry.file_type()?.is_file()
-                    && remove_if_present(&entry.path())?
+                    && prep_fs::remove_if_present(entry.path())?
                 {
                     removed += 1;
                 }
@@ -482,54 +468,6 @@ fn valid_sha256(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// Removes a leftover file or tree; one already gone is not an error (a background thread of a
-/// node reopened in the same process, finishing a variant cache or removing a discarded
-/// package, may take it first). Returns whether this call removed it.
-pub(crate) fn remove_if_present(path: &Path) -> anyhow::Result<bool> {
-    let removed = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-        Err(e) => Err(e),
-    };
-    match removed {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
-    }
-}
-
-/// Writes `path` whole or not at all: a temporary file beside it, fsync, rename, and (when
-/// `sync_parent`) fsync of the directory so the rename itself is durable.
-pub fn write_file_durably(path: &Path, bytes: &[u8], sync_parent: bool) -> anyhow::Result<()> {
-    let dir = path.parent().context("a file path without a directory")?;
-    let name = path
-        .file_name()
-        .context("a file path without a name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    if sync_parent {
-        sync_dir(dir)?;
-    }
-    Ok(())
-}
-
-/// Fsyncs a directory, so the names created or renamed in it are durable.
-pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync directory {}", dir.display()))
 }
 
 #[cfg(test)]

@@ -176,7 +176,8 @@ async fn latest(State(origin): State<Arc<Origin>>) -> Response {
     match origin.latest() {
         None => not_found("no corte has been published yet"),
         Some(sequence) => {
-            let body = serde_json::to_vec(&Latest { sequence }).unwrap_or_default();
+            let body = serde_json::to_vec(&Latest { sequence })
+                .expect("a struct of one integer always serializes");
             let mut r = (
                 [
                     (header::CONTENT_TYPE, "application/json"),
@@ -335,7 +336,8 @@ async fn events(State(origin): State<Arc<Origin>>) -> Response {
                 first = false;
                 let current = *receiver.borrow_and_update();
                 if let Some(sequence) = current {
-                    let data = serde_json::to_string(&Latest { sequence }).unwrap_or_default();
+                    let data = serde_json::to_string(&Latest { sequence })
+                        .expect("a struct of one integer always serializes");
                     let event = Event::default().event("corte").data(data);
                     return Some((Ok::<_, Infallible>(event), (receiver, permit, false)));
                 }

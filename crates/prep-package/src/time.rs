@@ -1,21 +1,25 @@
 //! RFC 3339 times as the manifest writes them, to and from seconds since the epoch: the
 //! manifest's own validation and every receiver's time checks use these two.
 
-/// Formats seconds since the epoch as RFC 3339 in UTC (`2024-06-04T02:00:00Z`).
+/// 1970-01-01, day 0 of the epoch.
+const EPOCH: jiff::civil::Date = jiff::civil::Date::constant(1970, 1, 1);
+
+/// Formats seconds since the epoch as RFC 3339 in UTC (`2024-06-04T02:00:00Z`); the date by
+/// `jiff` (a day beyond the years −9999–9999 is written as the first or last day of them).
 pub fn rfc3339_utc(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let date = EPOCH
+        .checked_add(jiff::SignedDuration::from_secs(days.saturating_mul(86_400)))
+        .unwrap_or(if days < 0 {
+            jiff::civil::Date::MIN
+        } else {
+            jiff::civil::Date::MAX
+        });
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        date.year(),
+        date.month(),
+        date.day(),
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
@@ -23,7 +27,7 @@ pub fn rfc3339_utc(secs: i64) -> String {
 }
 
 /// Seconds since 1970-01-01T00:00:00Z of `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)`; `None` when the
-/// text is not in that form.
+/// text is not in that form or its month is not 1–12.
 pub fn rfc3339_seconds(t: &str) -> Option<i64> {
     let b = t.as_bytes();
     if b.len() < 20
@@ -52,17 +56,10 @@ pub fn rfc3339_seconds(t: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y, m) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    // Days since the epoch of the month's first day (by `jiff`), then the day of the month
+    // counted on from it.
+    let first = jiff::civil::Date::new(i16::try_from(y).ok()?, i8::try_from(mo).ok()?, 1).ok()?;
+    let days = first.duration_since(EPOCH).as_secs() / 86_400 + d - 1;
     Some(days * 86_400 + h * 3600 + mi * 60 + s - offset)
 }
 

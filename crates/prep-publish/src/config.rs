@@ -209,9 +209,10 @@ impl Config {
         Ok(config)
     }
 
-    /// The TOML text of this configuration.
-    pub fn to_toml(&self) -> String {
-        toml::to_string(self).unwrap_or_default()
+    /// The TOML text of this configuration; an error for what TOML cannot hold (a path that
+    /// is not UTF-8), never an empty file.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
     }
 
     /// Checks every value; the error names the key.
@@ -420,7 +421,10 @@ candidaturas = "elections/gub/PUE_GUB_Candidaturas_2024.csv"
         assert_eq!(c.time_zone().expect("tz").label(), "(UTC-6)");
         let times = c.corte_times().expect("times");
         assert_eq!(times.len(), 24 * 6 + 1);
-        assert_eq!(Config::parse(&c.to_toml()).expect("again"), c);
+        assert_eq!(
+            Config::parse(&c.to_toml().expect("serializes")).expect("again"),
+            c
+        );
     }
 
     #[test]

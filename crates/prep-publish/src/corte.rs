@@ -5,7 +5,7 @@
 use crate::clock::TimeZone;
 use crate::directory::ElectionDir;
 use crate::source::ElectionFormat;
-use crate::write::{WriteStats, switch_link, write_package};
+use crate::write::{WriteStats, write_package};
 use anyhow::{Context, bail};
 use jiff::Timestamp;
 use prep_corte::{CorteInfo, ElectionInput, MANIFEST_PATH, PackageFile};
@@ -388,9 +388,9 @@ impl Publisher {
         let out = self.dir.corte_dir(next.sequence);
         let prev_dir = next.last.map(|s| self.dir.corte_dir(s));
         let written = write_package(&out, package, &signature, prev_dir.as_deref())?;
-        switch_link(
-            &self.dir.origin(),
-            &prep_package::ElectionLayout::origin_target(next.sequence),
+        prep_fs::switch_symlink(
+            self.dir.origin(),
+            prep_package::ElectionLayout::origin_target(next.sequence),
         )?;
         Ok(written)
     }

@@ -242,10 +242,7 @@ pub fn init(
         name.to_string_lossy(),
         std::process::id()
     ));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
-    }
+    prep_fs::remove_if_present(&tmp)?;
     std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let result = build(&tmp, settings, sources, keys);
     match result {
@@ -361,7 +358,10 @@ fn build(
         catalogues.push((e.id.clone(), entries.len()));
     }
     drop(store);
-    std::fs::write(root.join(crate::config::CONFIG_FILE), config.to_toml())?;
+    let toml = config
+        .to_toml()
+        .context("the configuration cannot be written as TOML")?;
+    std::fs::write(root.join(crate::config::CONFIG_FILE), toml)?;
     Ok(InitReport { config, catalogues })
 }
 
@@ -397,7 +397,11 @@ fn setup_keys(root: &Path, keys: &KeySetup) -> anyhow::Result<Signing> {
             let (pk, sk) = prep_package::generate_keys(password.as_deref())?;
             let folder = root.join("keys");
             std::fs::create_dir_all(&folder)?;
-            write_private(&folder.join("prep.key"), sk.as_bytes())?;
+            prep_fs::write_durably_with(
+                folder.join("prep.key"),
+                &sk,
+                prep_fs::WriteOptions::new().mode(0o600).create_new(true),
+            )?;
             std::fs::write(folder.join("prep.pub"), pk)?;
             Ok(Signing {
                 secret_key: PathBuf::from("keys/prep.key"),
@@ -406,20 +410,6 @@ fn setup_keys(root: &Path, keys: &KeySetup) -> anyhow::Result<Signing> {
             })
         }
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }
 
 #[cfg(test)]

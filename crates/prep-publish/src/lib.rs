@@ -46,4 +46,4 @@ pub use init::{ElectionSource, InitReport, InitSettings, KeySetup, init, names_o
 pub use night::{FeedStats, Feeder, NightEvent, run_schedule};
 pub use replay::plan_from_file;
 pub use source::{ElectionFormat, ReplayPlan, TimedEvent, replay_events};
-pub use write::{WriteStats, switch_link, write_package};
+pub use write::{WriteStats, write_package};

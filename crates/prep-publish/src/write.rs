@@ -51,10 +51,7 @@ pub fn write_package(
         name.to_string_lossy(),
         std::process::id()
     ));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
-    }
+    prep_fs::remove_if_present(&tmp)?;
     let result = fill(&tmp, package, signature, previous);
     let stats = match result {
         Ok(s) => s,
@@ -65,7 +62,7 @@ pub fn write_package(
     };
     std::fs::rename(&tmp, out)
         .with_context(|| format!("cannot move the package into {}", out.display()))?;
-    sync_dir(parent)?;
+    prep_fs::sync_dir(parent)?;
     Ok(stats)
 }
 
@@ -141,34 +138,4 @@ fn previous_files(dir: &Path) -> HashMap<String, (String, u64)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Flushes a directory's entries to disk.
-pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync {}", dir.display()))
-}
-
-/// Points the symbolic link `link` at `target` atomically (a new link, renamed over the
-/// old one).
-pub fn switch_link(link: &Path, target: &Path) -> anyhow::Result<()> {
-    let parent = link
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = link
-        .file_name()
-        .with_context(|| format!("{} has no name", link.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(target, &tmp)
-        .with_context(|| format!("cannot create the link {}", tmp.display()))?;
-    std::fs::rename(&tmp, link)
-        .with_context(|| format!("cannot switch {} to {}", link.display(), target.display()))?;
-    sync_dir(parent)
 }

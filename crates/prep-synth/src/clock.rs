@@ -33,21 +33,23 @@ pub fn corte_for(captured: f64) -> String {
     format!("{} (UTC-6)", &full[..16])
 }
 
-/// `dd/mm/yyyy hh:mm:ss` for a number of seconds from 01/06/2024 00:00 (June and July).
+/// 01/06/2024 00:00, the origin of the seconds above.
+const ORIGIN: jiff::civil::DateTime = jiff::civil::DateTime::constant(2024, 6, 1, 0, 0, 0, 0);
+
+/// `dd/mm/yyyy hh:mm:ss` for a number of seconds from 01/06/2024 00:00 (negative ones count as
+/// 0; the calendar by `jiff`).
 pub(crate) fn datetime(secs: i64) -> String {
-    let secs = secs.max(0);
-    let mut day = secs / 86_400 + 1;
-    let mut month = 6;
-    if day > 30 {
-        day -= 30;
-        month = 7;
-    }
-    let s = secs % 86_400;
+    let d = ORIGIN
+        .checked_add(jiff::SignedDuration::from_secs(secs.max(0)))
+        .unwrap_or(jiff::civil::DateTime::MAX);
     format!(
-        "{day:02}/{month:02}/2024 {:02}:{:02}:{:02}",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
+        "{:02}/{:02}/{:04} {:02}:{:02}:{:02}",
+        d.day(),
+        d.month(),
+        d.year(),
+        d.hour(),
+        d.minute(),
+        d.second()
     )
 }
 
