@@ -90,8 +90,8 @@ pub fn run(args: KeysArgs) -> anyhow::Result<ExitCode> {
     write_new(&sk_path, sk.as_bytes(), 0o600)?;
     write_new(&pk_path, pk.as_bytes(), 0o644)?;
     let key = prep_package::VerifyingKey::from_text(&pk)?;
-    println!("public key:  {} ({})", pk_path.display(), key.to_base64());
-    println!(
+    outln!("public key:  {} ({})", pk_path.display(), key.to_base64());
+    outln!(
         "secret key:  {} ({})",
         sk_path.display(),
         if g.unencrypted {
@@ -156,7 +156,7 @@ fn delegate(args: DelegateArgs) -> anyhow::Result<ExitCode> {
         minisig.as_bytes(),
         0o644,
     )?;
-    println!(
+    outln!(
         "keys version {} ({} keys) signed by the root key {}; written to {}: deliver it into each node's inbox",
         delegation.version,
         delegation.keys.len(),
