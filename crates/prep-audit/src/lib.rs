@@ -17,9 +17,9 @@
 //!
 //! - [`choose_profile`]: recounts under each counting profile ([`prep_count::profiles`])
 //!   until one reproduces the published summary (`prep recount --rules auto`), reporting each
-//!   profile tried ([`ProfileOutcome`]); [`choose_profile_read`] does the same in at most two
-//!   passes over the file: the first profile alone, then every other profile recounting
-//!   each row as it is read ([`recount_profiles_read`]).
+//!   profile tried ([`ProfileOutcome`]); [`choose_profile_read`] does the same in one pass
+//!   over the file, every profile recounting each row as it is read
+//!   ([`recount_profiles_read`]).
 //! - [`aggregate`]: tallies of an in-memory [`prep_csv::Database`] per area of any level
 //!   (entidad, distrito, municipio, sección, casilla); every level sums to the total.
 //!

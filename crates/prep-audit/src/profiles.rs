@@ -21,28 +21,21 @@ pub fn choose_profile<E>(
     )
 }
 
-/// [`choose_profile`] for a file read from the input `open` gives, in at most two passes:
-/// the first profile alone (a file it reproduces, the common case, costs one recount, as
-/// without `auto`), then, when it does not, every other profile in one shared pass
-/// ([`recount_profiles_read`]: each row tokenised once, counted under each profile). The
-/// chooser picks among the recounts exactly as [`choose_profile`] would (same choice, same
-/// [`Recount::profiles_tried`]). `open` is called once or twice (never with no profiles);
-/// its error, or the read's (converted with `From`), is returned.
+/// [`choose_profile`] for a file read from the input `open` gives, in one pass: every
+/// profile recounts the rows as they are read ([`recount_profiles_read`]), and the chooser
+/// then picks among the recounts exactly as [`choose_profile`] would (same choice, same
+/// [`Recount::profiles_tried`]), so `--rules auto` costs one read of the file whichever
+/// profile fits. `open` is called once (never with no profiles); its error, or the read's
+/// (converted with `From`), is returned.
 pub fn choose_profile_read<R: Read, E: From<ReadError>>(
     profiles: &[Rules],
     options: &RecountOptions,
     mut open: impl FnMut() -> Result<R, E>,
 ) -> Result<Option<Recount>, E> {
-    let Some((first, others)) = profiles.split_first() else {
+    if profiles.is_empty() {
         return Ok(None);
-    };
-    let mut recounts = recount_profiles_read(open()?, options, std::slice::from_ref(first))?;
-    let fits = recounts
-        .first()
-        .is_some_and(|r| r.malformed.is_empty() && r.differences.is_empty());
-    if !fits && !others.is_empty() {
-        recounts.extend(recount_profiles_read(open()?, options, others)?);
     }
+    let recounts = recount_profiles_read(open()?, options, profiles)?;
     choose(
         profiles
             .iter()

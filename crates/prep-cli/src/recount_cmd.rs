@@ -53,10 +53,9 @@ pub struct RecountArgs {
     /// With --check, acta rows that disagree with the rules also make the check fail.
     #[arg(long)]
     strict: bool,
-    /// Counting profile: `auto` recounts with the first shipped profile and, when it does
-    /// not fit, with all the others in one more pass over the file, and keeps the first, in
-    /// order, that reproduces the published summary (or the closest), and says which; a
-    /// name picks a
+    /// Counting profile: `auto` recounts under every shipped profile in one pass over the
+    /// file and keeps the first, in order, that reproduces the published summary (or the
+    /// closest), and says which; a name picks a
     /// shipped profile (anexo13, iee-sonora-2021, ine-2019, ieeg-guanajuato-2021,
     /// ieec-campeche-2021, iec-coahuila-2017); any other value is a TOML profile file.
     #[arg(long, default_value = "auto", value_name = "NAME|FILE|auto")]
@@ -132,16 +131,10 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
         ..RecountOptions::default()
     };
     let profiles = profiles_for(&args.rules)?;
-    // `auto` reads the file twice when the first profile does not fit: standard input is
-    // read once and kept.
-    let stdin = if args.file.as_os_str() == "-" {
-        Some(read_input(&args.file)?)
-    } else {
-        None
-    };
-    let open = || -> anyhow::Result<Box<dyn Read + '_>> {
-        if let Some(bytes) = &stdin {
-            return Ok(Box::new(&bytes[..]));
+    // One pass however many profiles `auto` tries, so standard input is streamed too.
+    let open = || -> anyhow::Result<Box<dyn Read>> {
+        if args.file.as_os_str() == "-" {
+            return Ok(Box::new(std::io::stdin().lock()));
         }
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("cannot read {}", args.file.display()))?;
