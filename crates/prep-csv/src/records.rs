@@ -23,6 +23,22 @@ enum State {
     QuoteInQuoted,
 }
 
+impl State {
+    /// The state after byte `b`; a delimiter or a line end outside a quoted cell starts the
+    /// next cell ([`State::CellStart`]).
+    fn after(self, b: u8, delimiter: u8) -> State {
+        match (self, b) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (State::CellStart, b'"') => State::Quoted,
+            (_, b'\n' | b'\r') => State::CellStart,
+            (_, _) if b == delimiter => State::CellStart,
+            (_, _) => State::Unquoted,
+        }
+    }
+}
+
 /// The offsets just past each record's line end in `text`, in order; a last record without a
 /// line end is not included. `delimiter` separates cells.
 pub(crate) fn record_ends(text: &[u8], delimiter: u8) -> RecordEnds<'_> {
@@ -48,22 +64,13 @@ impl Iterator for RecordEnds<'_> {
     fn next(&mut self) -> Option<usize> {
         while let Some(&b) = self.text.get(self.at) {
             self.at += 1;
-            let line_end = matches!(b, b'\n' | b'\r');
-            self.state = match (self.state, b) {
-                (State::Quoted, b'"') => State::QuoteInQuoted,
-                (State::Quoted, _) => State::Quoted,
-                (State::QuoteInQuoted, b'"') => State::Quoted,
-                (State::CellStart, b'"') => State::Quoted,
-                (_, _) if b == self.delimiter => State::CellStart,
-                (_, _) if line_end => {
-                    if b == b'\r' && self.text.get(self.at) == Some(&b'\n') {
-                        self.at += 1;
-                    }
-                    self.state = State::CellStart;
-                    return Some(self.at);
+            self.state = self.state.after(b, self.delimiter);
+            if self.state == State::CellStart && matches!(b, b'\n' | b'\r') {
+                if b == b'\r' && self.text.get(self.at) == Some(&b'\n') {
+                    self.at += 1;
                 }
-                (_, _) => State::Unquoted,
-            };
+                return Some(self.at);
+            }
         }
         None
     }
@@ -76,20 +83,13 @@ pub(crate) fn spaces_quoted(record: &[u8], delimiter: u8) -> (bool, bool) {
     let mut state = State::CellStart;
     let mut in_quotes = false;
     for &b in record {
-        state = match (state, b) {
-            (State::Quoted, b'"') => State::QuoteInQuoted,
-            (State::Quoted, _) => State::Quoted,
-            (State::QuoteInQuoted, b'"') => State::Quoted,
-            (State::CellStart, b'"') => {
-                in_quotes = true;
-                State::Quoted
-            }
-            (_, _) if b == delimiter || b == b'\n' || b == b'\r' => {
-                in_quotes = false;
-                State::CellStart
-            }
-            (_, _) => State::Unquoted,
-        };
+        let next = state.after(b, delimiter);
+        if next == State::CellStart {
+            in_quotes = false;
+        } else if state == State::CellStart && next == State::Quoted {
+            in_quotes = true;
+        }
+        state = next;
         if b == b' ' {
             match state {
                 State::Quoted => quoted = true,
