@@ -115,7 +115,7 @@ fn one<'a>(records: &'a [DeliveryRecord], id: &str) -> &'a DeliveryRecord {
 }
 
 /// Bytes `rsync -az --link-dest` sends for `corte` given the previous corte on the server:
-/// the reference the brief compares with.
+/// the reference delivery is measured against.
 fn rsync_link_dest(sshd: &Sshd, election: &Election, previous: Option<u64>, corte: u64) -> u64 {
     let ssh = format!(
         "ssh -p {} -i {} -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
