@@ -7,6 +7,27 @@
 //! - [`tool`]: an external program a test runs (the stock `minisign`, `chromium`,
 //!   `python3`): under `CI=true` a missing one fails the test; on a developer's machine the
 //!   test is skipped with a printed note.
+//! - [`first_difference`]: where two byte strings part, for a failure message.
+//! - [`tree`]: a folder's files read whole ([`tree::read_tree`]), a zip's entries
+//!   ([`tree::unzip`], feature `zip`).
+//! - `package` (feature `package`): signed corte packages built in memory
+//!   (`TestPackage`), written to a folder or published into an election directory.
+//! - `election` (feature `election`): election directories `prep init` makes from the
+//!   Puebla governor files.
+//! - [`serve`]: servers on a free loopback port (`serve::origin`, feature `origin`;
+//!   `serve::router`, feature `http`).
+//!
+//! Each family sits behind a Cargo feature so that a crate's tests build only what they
+//! use; `prep-package`, `prep-publish` and `prep-origin` are the workspace's own crates,
+//! `tokio` and `axum` run the servers, `zip` reads archives.
+
+#[cfg(feature = "election")]
+pub mod election;
+#[cfg(feature = "package")]
+pub mod package;
+#[cfg(any(feature = "http", feature = "origin"))]
+pub mod serve;
+pub mod tree;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,13 +2,14 @@
 //! as `json/difusores.<h>.json`, named by the pointer; a changed list changes that file only;
 //! a list that does not check stops the corte with the file's name.
 
-use crate::common::{files, gub_dir, settings};
 use prep_publish::{Publisher, parse_rfc3339};
+use prep_testdata::election::{puebla_gub_dir, puebla_settings};
+use prep_testdata::tree::read_tree;
 
 #[test]
 fn the_public_list_travels_in_each_corte_named_by_the_pointer() {
     let root = tempfile::tempdir().expect("tempdir");
-    let dir = gub_dir(root.path(), "pue", &settings());
+    let dir = puebla_gub_dir(root.path(), "pue", &puebla_settings());
     let store = dir.open_store().expect("store");
     let key = dir.signing_key().expect("key");
     let mut publisher = Publisher::open(dir.clone(), key).expect("publisher");
@@ -16,7 +17,7 @@ fn the_public_list_travels_in_each_corte_named_by_the_pointer() {
 
     // No list yet: no file, no pointer field.
     let first = publisher.cut(&store, at(0), false).expect("corte 1");
-    let f1 = files(&first.path);
+    let f1 = read_tree(&first.path);
     assert!(!f1.keys().any(|p| p.starts_with("json/difusores.")));
     assert!(!String::from_utf8_lossy(&f1["json/main.json"]).contains("difusores"));
 
@@ -34,7 +35,7 @@ fn the_public_list_travels_in_each_corte_named_by_the_pointer() {
     };
     write(true);
     let second = publisher.cut(&store, at(10), false).expect("corte 2");
-    let f2 = files(&second.path);
+    let f2 = read_tree(&second.path);
     let pointer: serde_json::Value =
         serde_json::from_slice(&f2["json/main.json"]).expect("pointer");
     let path = pointer["difusores"]
@@ -58,7 +59,7 @@ fn the_public_list_travels_in_each_corte_named_by_the_pointer() {
     // Suspension disables one link: a new list file, a new name.
     write(false);
     let third = publisher.cut(&store, at(20), false).expect("corte 3");
-    let f3 = files(&third.path);
+    let f3 = read_tree(&third.path);
     let pointer: serde_json::Value =
         serde_json::from_slice(&f3["json/main.json"]).expect("pointer");
     let path3 = pointer["difusores"].as_str().expect("named").to_owned();

@@ -2,9 +2,11 @@
 //! CSV database change; after one new acta, besides those, only the files of that acta's
 //! area and the summaries above it.
 
-use crate::common::{files, gub_dir, puebla, settings};
 use prep_publish::{Feeder, Publisher, SimClock, Speed, parse_rfc3339, plan_from_file};
 use prep_store::{ActaIdent, EventKind};
+use prep_testdata::election::{puebla_gub_dir, puebla_settings};
+use prep_testdata::puebla;
+use prep_testdata::tree::read_tree;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
 
@@ -31,7 +33,7 @@ fn stem(path: &str) -> String {
 #[test]
 fn consecutive_cortes_rewrite_only_what_changed() {
     let root = tempfile::tempdir().expect("tempdir");
-    let dir = gub_dir(root.path(), "pue", &settings());
+    let dir = puebla_gub_dir(root.path(), "pue", &puebla_settings());
     let store = dir.open_store().expect("store");
     let (_, plan) = plan_from_file(&dir, &store, &puebla("PUE_GUB_2024.csv"), None).expect("plan");
     let mut feeder = Feeder::new(vec![plan.clone()]);
@@ -54,7 +56,7 @@ fn consecutive_cortes_rewrite_only_what_changed() {
 
     // No new acta: the pointer, the manifest (and its signature) and the CSV database (its
     // preamble carries the corte time, and its name too) are all that differ.
-    let (f1, f2) = (files(&first.path), files(&second.path));
+    let (f1, f2) = (read_tree(&first.path), read_tree(&second.path));
     let stems: BTreeSet<String> = changed(&f1, &f2).iter().map(|p| stem(p)).collect();
     let expected: BTreeSet<String> = [
         "json/main",
@@ -104,7 +106,7 @@ fn consecutive_cortes_rewrite_only_what_changed() {
     assert_eq!(ack.kind, EventKind::Capture);
     let t3 = parse_rfc3339("2024-06-03T02:20:00-06:00").expect("t");
     let third = publisher.cut(&store, t3, false).expect("corte 3");
-    let f3 = files(&third.path);
+    let f3 = read_tree(&third.path);
     let area = prep_model::area_key(&entry.geography.id_entidad, Some(&entry.geography.id_area));
     let stems: BTreeSet<String> = changed(&f2, &f3).iter().map(|p| stem(p)).collect();
     let expected: BTreeSet<String> = [

@@ -2,9 +2,12 @@
 //! to the end, and cutting a corte at its official time reproduces the official database
 //! (summary line and every row) and the recount's totals per candidacy.
 
-use crate::common::{gub_dir, puebla, settings, total, unzip};
+use crate::common::total;
 use prep_csv::Database;
 use prep_publish::{Feeder, Publisher, SimClock, Speed, plan_from_file};
+use prep_testdata::election::{puebla_gub_dir, puebla_settings};
+use prep_testdata::puebla;
+use prep_testdata::tree::unzip;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -17,7 +20,7 @@ fn summary_lines(bytes: &[u8]) -> String {
 #[test]
 fn replaying_pue_gub_reproduces_the_official_corte() {
     let root = tempfile::tempdir().expect("tempdir");
-    let dir = gub_dir(root.path(), "pue", &settings());
+    let dir = puebla_gub_dir(root.path(), "pue", &puebla_settings());
     let store = dir.open_store().expect("store");
     let original = std::fs::read(puebla("PUE_GUB_2024.csv")).expect("original");
     let db = Database::from_bytes(&original).expect("database");

@@ -5,8 +5,7 @@
 use prep_deliver::{DeliveryRecord, Difusor};
 use prep_node::{Node, NodeConfig, Outcome};
 use prep_publish::{
-    ElectionDir, ElectionSource, Feeder, InitSettings, KeySetup, Named, Publisher, RulesConfig,
-    SimClock, Speed, init, parse_rfc3339, plan_from_file,
+    ElectionDir, Feeder, Publisher, SimClock, Speed, parse_rfc3339, plan_from_file,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -33,38 +32,12 @@ pub struct Election {
 
 impl Election {
     pub fn new(root: &Path) -> Election {
-        let settings = InitSettings {
-            institute: Named {
-                id: "IEEPUEBLA".into(),
-                name: "Instituto Electoral del Estado de Puebla".into(),
-            },
-            process: Named {
-                id: "PEL2024".into(),
-                name: "Proceso Electoral Local 2024".into(),
-            },
-            utc_offset: None,
-            period_minutes: 10,
-            opening: None,
-            closing: None,
-            rules: RulesConfig::default(),
-            expiry_hours: 24,
-            image_host: "https://actas.example.mx/".into(),
-        };
-        let source = ElectionSource::from_files(
-            &prep_testdata::puebla("PUE_GUB_2024.csv"),
-            &prep_testdata::puebla("PUE_GUB_Candidaturas_2024.csv"),
-            None,
-        )
-        .expect("sources");
-        let dir = root.join("pue");
-        init(
-            &dir,
-            &settings,
-            &[source],
-            &KeySetup::Generate { password: None },
-        )
-        .expect("init");
-        let election = ElectionDir::open(&dir).expect("open");
+        let election = prep_testdata::election::puebla_gub_dir(
+            root,
+            "pue",
+            &prep_testdata::election::puebla_settings(),
+        );
+        let dir = election.root.clone();
         let store = election.open_store().expect("store");
         let (_, plan) = plan_from_file(
             &election,
