@@ -1,81 +1,51 @@
 //! The origin over loopback: latest, corte files, objects by hash, refusals, and the event
 //! that announces a new corte as soon as the `origin` link switches.
 
-use prep_origin::{Origin, serve};
-use prep_package::{FileEntry, Manifest, sha256_hex};
+use prep_origin::Origin;
+use prep_package::layout::ElectionLayout;
+use prep_package::{MANIFEST_PATH, Manifest, POINTER_PATH, SIGNATURE_PATH, sha256_hex};
+use prep_testdata::package;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Writes corte `sequence` with `files` (path, bytes) under `root/cortes/NNNNNN/` and
-/// switches `root/origin` to it.
+/// switches `root/origin` to it: a stand-in signature and pointer, for the origin serves
+/// what is published without reading it.
 fn publish(root: &Path, sequence: u64, files: &[(&str, &[u8])]) -> Manifest {
-    let dir = root.join("cortes").join(format!("{sequence:06}"));
-    let mut entries = Vec::new();
-    for (path, bytes) in files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, bytes).expect("write");
-        entries.push(FileEntry {
-            path: (*path).to_owned(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        });
-    }
-    let mut m = Manifest {
-        format: prep_package::FORMAT.into(),
-        institute: "TEST".into(),
-        process: "P".into(),
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(p, b)| ((*p).to_owned(), b.to_vec()))
+        .collect();
+    let mut m = package::manifest(
         sequence,
-        corte: "2024-06-02T20:00:00-06:00".into(),
-        created: "2024-06-02T20:00:01-06:00".into(),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: None,
-        site: prep_package::Site {
-            corte_text: format!("corte {sequence}"),
-            index: entries[0].path.clone(),
-            ..prep_package::Site::default()
-        },
-        files: entries,
-    };
-    m.sort_files();
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("manifest");
-    std::fs::write(dir.join("manifest.json.minisig"), b"sig\n").expect("sig");
-    std::fs::create_dir_all(dir.join("json")).expect("json");
-    std::fs::write(
-        dir.join("json/main.json"),
-        format!("{{\"sequence\":{sequence}}}"),
-    )
-    .expect("pointer");
-    let link = root.join("origin.tmp");
-    let _ = std::fs::remove_file(&link);
-    std::os::unix::fs::symlink(format!("cortes/{sequence:06}"), &link).expect("link");
-    std::fs::rename(&link, root.join("origin")).expect("switch");
+        None,
+        &files,
+        &files[0].0,
+        "2024-06-02T20:00:00-06:00",
+    );
+    m.institute = "TEST".into();
+    m.process = "P".into();
+    m.created = "2024-06-02T20:00:01-06:00".into();
+    let dir = ElectionLayout::new(root).corte_dir(sequence);
+    package::write_files(&dir, &files);
+    package::write_files(
+        &dir,
+        &[
+            (MANIFEST_PATH.to_owned(), m.to_bytes()),
+            (SIGNATURE_PATH.to_owned(), b"sig\n".to_vec()),
+            (
+                POINTER_PATH.to_owned(),
+                format!("{{\"sequence\":{sequence}}}").into_bytes(),
+            ),
+        ],
+    );
+    package::switch_origin(root, sequence);
     m
 }
 
 fn start(root: &Path) -> String {
-    let origin = Arc::new(Origin::open(root).expect("open"));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            serve(
-                origin,
-                listener,
-                Duration::from_millis(50),
-                std::future::pending(),
-            )
-            .await
-            .expect("serve");
-        });
-    });
-    format!("http://{addr}")
+    prep_testdata::serve::origin(root, Duration::from_millis(50))
 }
 
 fn get(url: &str) -> (u16, Vec<u8>) {

@@ -39,19 +39,9 @@ fn serve_site(root: &Path) -> (Site, String) {
     (site, serve(app))
 }
 
-/// Serves `app` on a loopback port; returns its base URL.
+/// Serves `app` on a loopback port; returns its base URL (with the trailing slash).
 fn serve(app: axum::Router) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(listener, app).await.expect("serve");
-        });
-    });
-    format!("http://{addr}/")
+    format!("{}/", prep_testdata::serve::router(app))
 }
 
 /// Records what the monitor asked for.

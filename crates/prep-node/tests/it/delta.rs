@@ -2,7 +2,7 @@
 //! object store holds; the node fills them from the store and verifies them like any other.
 //! Without the marker, or for a file the store lacks, a left-out file is `missing_file`.
 
-use crate::common::{Pkg, config, keys, package};
+use crate::common::{TestPackage, config, keys, package};
 use prep_node::{Node, Outcome};
 use std::collections::HashSet;
 use std::path::Path;
@@ -18,7 +18,7 @@ fn data(n: u8) -> Vec<(&'static str, Vec<u8>)> {
 }
 
 /// The SHA-256 of every file a package lists.
-fn hashes(p: &Pkg) -> HashSet<String> {
+fn hashes(p: &TestPackage) -> HashSet<String> {
     p.manifest.files.iter().map(|f| f.sha256.clone()).collect()
 }
 
@@ -32,7 +32,7 @@ struct Fixture {
     _root: tempfile::TempDir,
     node: Node,
     key: prep_package::SigningKey,
-    p2: Pkg,
+    p2: TestPackage,
     scratch: std::path::PathBuf,
 }
 
@@ -92,7 +92,7 @@ fn a_delta_is_filled_from_the_store_and_served_whole() {
 
 /// Writes p3 whole into `inbox/.tmp-<name>`, lets `edit` change it, marks it complete and
 /// polls once.
-fn deliver_edited(f: &Fixture, p3: &Pkg, name: &str, edit: impl FnOnce(&Path)) -> Outcome {
+fn deliver_edited(f: &Fixture, p3: &TestPackage, name: &str, edit: impl FnOnce(&Path)) -> Outcome {
     let inbox = &f.node.config().inbox;
     let tmp = inbox.join(format!(".tmp-{name}"));
     p3.write(&tmp);
@@ -204,7 +204,7 @@ fn a_delta_with_a_forged_hash_is_refused_by_the_manifest_check() {
 /// then changing the directory; polls once.
 fn deliver_patched(
     f: &Fixture,
-    p3: &Pkg,
+    p3: &TestPackage,
     base: u64,
     name: &str,
     edit: impl FnOnce(&Path),

@@ -2,7 +2,7 @@
 //! with its own reason, moved to `rejected/`, counted, and the previously active corte is
 //! still what `/json/main.json` serves.
 
-use crate::common::{Pkg, Server, config, keys, package};
+use crate::common::{Server, TestPackage, config, keys, package};
 use prep_node::{Node, Outcome, check_history, history};
 use prep_package::{FileEntry, sha256_hex};
 use std::path::Path;
@@ -32,7 +32,7 @@ fn only(outcomes: Vec<Outcome>) -> Outcome {
 /// cannot be, or need not be, on disk: the manifest is refused before any is read), signed by
 /// `key`.
 fn signed_manifest_only(
-    p: &Pkg,
+    p: &TestPackage,
     key: &prep_package::SigningKey,
     paths: &[&str],
 ) -> Box<dyn Fn(&Path)> {
@@ -547,7 +547,7 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
     let listed: u64 = h.cortes.iter().map(|c| c.bytes).sum();
     let distinct = [&p1, &p2, &p3]
         .iter()
-        .flat_map(|p: &&Pkg| p.manifest.files.iter().map(|f| (f.sha256.clone(), f.size)))
+        .flat_map(|p: &&TestPackage| p.manifest.files.iter().map(|f| (f.sha256.clone(), f.size)))
         .collect::<std::collections::BTreeMap<_, _>>();
     let unique: u64 = distinct.values().sum();
     // Each distinct file once, in packs: a header and trailer per pack, an index entry per
@@ -634,7 +634,7 @@ fn hostile_inbox_entries_never_stop_the_poll() {
     let node = Node::open(cfg, false).expect("open");
     let p1 = package(&key, 1, None, &[("json/a.json", b"{\"a\":1}".to_vec())]);
     let inbox = node.config().inbox.clone();
-    let put = |name: &str, p: &Pkg| {
+    let put = |name: &str, p: &TestPackage| {
         let tmp = inbox.join(".tmp-put");
         p.write(&tmp);
         std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");

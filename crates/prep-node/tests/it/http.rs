@@ -185,7 +185,7 @@ fn a_request_in_flight_finishes_on_the_corte_it_started_on() {
     let big = |b: u8| vec![("datos/big.bin", vec![b; 8 << 20])];
     let p1 = package(&key, 1, None, &big(b'a'));
     let p2 = package(&key, 2, Some(&p1.manifest), &big(b'b'));
-    let deliver = |p: &crate::common::Pkg, name: &str| {
+    let deliver = |p: &crate::common::TestPackage, name: &str| {
         let dir = root.path().join(name);
         p.write(&dir);
         prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");

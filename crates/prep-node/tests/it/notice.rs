@@ -71,7 +71,7 @@ fn assert_suspended(server: &Server, sequence: &str) {
     assert_eq!(main.cache.as_deref(), Some("no-cache"));
 }
 
-fn assert_not_suspended(server: &Server, p: &crate::common::Pkg) {
+fn assert_not_suspended(server: &Server, p: &crate::common::TestPackage) {
     let home = server.get("/", &[]);
     assert_eq!(home.body, b"<!doctype html><title>PREP</title>");
     let main = server.get("/json/main.json", &[]);

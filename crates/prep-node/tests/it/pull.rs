@@ -2,10 +2,9 @@
 //! order, only the files the node lacks, everything checked; a tampered file or signature at
 //! the origin is refused and the node keeps its corte.
 
-use crate::common::{Pkg, config, keys, package};
+use crate::common::{TestPackage, config, keys, package};
 use prep_node::{Node, Pulled, Puller};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 fn data(n: u32) -> Vec<(&'static str, Vec<u8>)> {
@@ -20,7 +19,7 @@ fn data(n: u32) -> Vec<(&'static str, Vec<u8>)> {
 }
 
 /// Publishes `p` as the election directory `root` does: `cortes/NNNNNN/`, then `origin`.
-fn publish(root: &Path, p: &Pkg) {
+fn publish(root: &Path, p: &TestPackage) {
     let name = format!("{:06}", p.manifest.sequence);
     p.write(&root.join("cortes").join(&name));
     let link = root.join("origin.new");
@@ -29,27 +28,12 @@ fn publish(root: &Path, p: &Pkg) {
     std::fs::rename(&link, root.join("origin")).expect("switch");
 }
 
-/// Starts an origin over `root` on a free port; returns its URL.
+/// Starts an origin over `root` on a free port; returns its URL (with the trailing slash).
 fn origin(root: &Path) -> String {
-    let origin = Arc::new(prep_origin::Origin::open(root).expect("origin"));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            prep_origin::serve(
-                origin,
-                listener,
-                Duration::from_millis(20),
-                std::future::pending(),
-            )
-            .await
-            .expect("serve");
-        });
-    });
-    format!("http://{addr}/")
+    format!(
+        "{}/",
+        prep_testdata::serve::origin(root, Duration::from_millis(20))
+    )
 }
 
 /// Pulls until the origin's newest corte is visible (its watcher polls every 20 ms).

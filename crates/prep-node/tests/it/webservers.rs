@@ -111,7 +111,7 @@ struct Exporter {
     root: tempfile::TempDir,
     key: prep_package::SigningKey,
     node: Node,
-    last: Option<crate::common::Pkg>,
+    last: Option<crate::common::TestPackage>,
 }
 
 impl Exporter {
@@ -139,7 +139,7 @@ impl Exporter {
         self.root.path().join("www")
     }
 
-    fn activate(&mut self, sequence: u64) -> crate::common::Pkg {
+    fn activate(&mut self, sequence: u64) -> crate::common::TestPackage {
         let data = format!("seccion,votos\n{sequence},1\n").into_bytes();
         let p = package(
             &self.key,
@@ -164,7 +164,7 @@ impl Exporter {
 }
 
 /// What both web servers must send for an exported corte.
-fn assert_serves(port: u16, p: &crate::common::Pkg) {
+fn assert_serves(port: u16, p: &crate::common::TestPackage) {
     let main = get(port, "/json/main.json");
     assert_eq!(main.status, 200);
     assert_eq!(main.body, p.pointer.to_bytes());

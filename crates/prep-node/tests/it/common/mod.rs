@@ -2,30 +2,24 @@
 
 #![allow(dead_code)]
 
-use prep_corte::Pointer;
 use prep_node::{Node, NodeConfig};
-use prep_package::{FORMAT, FileEntry, Manifest, SigningKey, sha256_hex, sign_manifest};
+use prep_package::{Manifest, SigningKey, sha256_hex};
+use prep_testdata::package::CORTE_EPOCH;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A package in memory: files, manifest, pointer, signature.
-#[derive(Clone)]
-pub struct Pkg {
-    pub files: Vec<(String, Vec<u8>)>,
-    pub manifest: Manifest,
-    pub pointer: Pointer,
-    pub minisig: String,
-}
+pub use prep_testdata::package::{TestPackage, keys};
 
 /// A valid package of `sequence` chaining onto `previous`, with `extra` data files besides
-/// the site's; signed by `key`.
+/// the site's; signed by `key`. Cortes are a minute apart from 2024-06-03T20:00-06:00, so
+/// corte times move forward with the sequence.
 pub fn package(
     key: &SigningKey,
     sequence: u64,
     previous: Option<&Manifest>,
     extra: &[(&str, Vec<u8>)],
-) -> Pkg {
+) -> TestPackage {
     let index = format!("{{\"sequence\":{sequence}}}");
     let index_path = format!("json/index.{}.json", &sha256_hex(index.as_bytes())[..16]);
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -39,73 +33,10 @@ pub fn package(
     for (p, b) in extra {
         files.push(((*p).to_owned(), b.clone()));
     }
-    files.sort();
-    // A minute apart, from 2024-06-03T20:00-06:00: corte times move forward with the sequence.
-    let corte = prep_package::rfc3339_utc(1_717_466_400 + 60 * sequence as i64);
-    let mut manifest = Manifest {
-        format: FORMAT.into(),
-        institute: "IEEPUE".into(),
-        process: "PEL2024".into(),
-        sequence,
-        corte: corte.clone(),
-        created: "2024-06-03T20:00:04-06:00".into(),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: previous.map(Manifest::hash),
-        site: prep_package::Site {
-            corte_text: format!("corte {sequence}"),
-            index: index_path.clone(),
-            ..prep_package::Site::default()
-        },
-        files: files
-            .iter()
-            .map(|(p, b)| FileEntry {
-                path: p.clone(),
-                sha256: sha256_hex(b),
-                size: b.len() as u64,
-            })
-            .collect(),
-    };
-    manifest.sort_files();
-    let mut p = Pkg {
-        files,
-        pointer: Pointer::of(&manifest, ""),
-        manifest,
-        minisig: String::new(),
-    };
-    p.resign(key);
-    p
-}
-
-impl Pkg {
-    /// Re-signs after the manifest changed (and re-points the pointer at it).
-    pub fn resign(&mut self, key: &SigningKey) {
-        self.manifest.sort_files();
-        self.pointer = Pointer::of(&self.manifest, &self.manifest.hash());
-        self.minisig = sign_manifest(key, &self.manifest).expect("sign");
-    }
-
-    /// Writes the package into `dir` (created).
-    pub fn write(&self, dir: &Path) {
-        for (path, bytes) in &self.files {
-            let full = dir.join(path);
-            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-            std::fs::write(full, bytes).expect("write");
-        }
-        std::fs::create_dir_all(dir.join("json")).expect("mkdir");
-        std::fs::write(dir.join("manifest.json"), self.manifest.to_bytes()).expect("write");
-        std::fs::write(dir.join("manifest.json.minisig"), &self.minisig).expect("write");
-        std::fs::write(dir.join("json/main.json"), self.pointer.to_bytes()).expect("write");
-    }
-}
-
-/// A key pair (unencrypted: tests only).
-pub fn keys() -> (String, SigningKey) {
-    let (pk, sk) = prep_package::generate_keys(None).expect("keys");
-    (
-        pk,
-        SigningKey::from_secret_key_file(&sk, None).expect("key"),
-    )
+    let corte = prep_package::rfc3339_utc(CORTE_EPOCH + 60 * sequence as i64);
+    let manifest =
+        prep_testdata::package::manifest(sequence, previous, &files, &index_path, &corte);
+    TestPackage::new(manifest, files).signed(key)
 }
 
 /// A node's directories and configuration file under `root`.
