@@ -2,31 +2,10 @@
 
 use crate::common::{ok, prep};
 use prep_testdata::puebla;
-use std::collections::BTreeMap;
+use prep_testdata::tree::read_tree;
 use std::io::Read;
 use std::path::Path;
 use std::process::Command;
-
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("list") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("rel")
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
@@ -164,7 +143,7 @@ fn corte_from_the_puebla_database_is_signed_complete_and_chained() {
         "--previous",
         &prev_manifest,
     ]));
-    let (f1, f2) = (files(&c1), files(&c2));
+    let (f1, f2) = (read_tree(&c1), read_tree(&c2));
     assert_eq!(f1.keys().collect::<Vec<_>>(), f2.keys().collect::<Vec<_>>());
     let differing: Vec<&String> = f1.keys().filter(|k| f1[*k] != f2[*k]).collect();
     assert_eq!(
@@ -228,7 +207,7 @@ fn corte_from_a_pre_2018_database_is_packaged_and_verifies() {
         verified.starts_with("OK: corte 2017-06-05T13:00:00-06:00"),
         "{verified}"
     );
-    let zip_path = files(&out)
+    let zip_path = read_tree(&out)
         .into_keys()
         .find(|k| k.ends_with("_PREP_COAH.zip"))
         .expect("zipped database");

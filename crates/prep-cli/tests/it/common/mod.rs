@@ -2,8 +2,8 @@
 //! small signed package and start a node on it.
 #![allow(dead_code)]
 
-use prep_package::{FORMAT, FileEntry, Manifest, SigningKey, sha256_hex, sign_manifest};
-use prep_package::{Pointer, Site};
+use prep_package::{Manifest, SigningKey};
+use prep_testdata::package::TestPackage;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -143,44 +143,10 @@ pub fn write_signed_package(
         18 + sequence / 60,
         sequence % 60
     );
-    let mut m = Manifest {
-        format: FORMAT.into(),
-        institute: "IEEPUE".into(),
-        process: "PEL2024".into(),
-        sequence,
-        corte: corte.clone(),
-        created: corte.clone(),
-        expires: "2099-01-01T00:00:00Z".into(),
-        is_final: false,
-        previous: previous.map(Manifest::hash),
-        site: Site {
-            corte_text: format!("corte {sequence}"),
-            index: index_path.to_owned(),
-            ..Site::default()
-        },
-        files: Vec::new(),
-    };
-    for (path, bytes) in files {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&full, bytes).expect("write");
-        m.files.push(FileEntry {
-            path: path.clone(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        });
-    }
-    m.sort_files();
-    let pointer = Pointer::of(&m, &m.hash());
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
-    std::fs::write(
-        dir.join("manifest.json.minisig"),
-        sign_manifest(key, &m).expect("sign"),
-    )
-    .expect("write");
-    std::fs::create_dir_all(dir.join("json")).expect("mkdir");
-    std::fs::write(dir.join("json/main.json"), pointer.to_bytes()).expect("write");
-    m
+    let manifest = prep_testdata::package::manifest(sequence, previous, files, index_path, &corte);
+    let package = TestPackage::new(manifest, files.to_vec()).signed(key);
+    package.write(dir);
+    package.manifest
 }
 
 /// GoAccess's JSON report of an access log read in the COMBINED format (`goaccess` is the
