@@ -184,12 +184,8 @@ fn sigkill_at_random_moments_never_leaves_a_half_published_corte() {
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
     std::fs::write(root.join("prep.pub"), &pk_text).expect("write");
-    let config = root.join("node.toml");
-    std::fs::write(
-        &config,
-        "public_key_file = \"prep.pub\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 20\n",
-    )
-    .expect("write");
+    let config =
+        crate::common::node_config(root, &root.join("prep.pub"), "poll_interval_ms = 20\n");
     let inbox = root.join("inbox");
     let incoming = root.join("data/incoming");
     let log = root.join("node.err");

@@ -46,15 +46,7 @@ fn goaccess_parses_every_line_of_the_node_access_log() {
         "--expires-hours",
         "876000",
     ]));
-    let config = root.join("node.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\n",
-            s(&keys.join("prep.pub"))
-        ),
-    )
-    .expect("write");
+    let config = crate::common::node_config(root, &keys.join("prep.pub"), "");
     let mut node = Command::new(env!("CARGO_BIN_EXE_prep"))
         .args(["node", "run", "--config", &s(&config)])
         .stdout(Stdio::piped())

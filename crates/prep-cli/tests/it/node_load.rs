@@ -137,12 +137,8 @@ fn under_load_no_connection_sees_an_older_corte_while_one_activates_every_second
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
     std::fs::write(root.join("prep.pub"), &pk_text).expect("write");
-    let config = root.join("node.toml");
-    std::fs::write(
-        &config,
-        "public_key_file = \"prep.pub\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\naccept_first = true\npoll_interval_ms = 20\n",
-    )
-    .expect("write");
+    let config =
+        crate::common::node_config(root, &root.join("prep.pub"), "poll_interval_ms = 20\n");
     let inbox = root.join("inbox");
     std::fs::create_dir_all(&inbox).expect("inbox");
     let build = root.join("build");

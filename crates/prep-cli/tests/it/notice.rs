@@ -64,16 +64,8 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
     let key_text = std::fs::read_to_string(keys.join("prep.key")).expect("key");
     let key = SigningKey::from_secret_key_file(&key_text, None).expect("key");
     let inbox = root.join("inbox");
-    let config = root.join("node.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "public_key_file = \"{}\"\ninbox = \"inbox\"\ndata = \"data\"\nlisten = \"127.0.0.1:0\"\n\
-             accept_first = true\npoll_interval_ms = 20\n",
-            s(&keys.join("prep.pub"))
-        ),
-    )
-    .expect("config");
+    let config =
+        crate::common::node_config(root, &keys.join("prep.pub"), "poll_interval_ms = 20\n");
     let (mut node, addr) = start_node(&config, &root.join("node.err"));
     let agent = agent();
 
