@@ -8,6 +8,7 @@
 //!   `python3`): under `CI=true` a missing one fails the test; on a developer's machine the
 //!   test is skipped with a printed note.
 //! - [`first_difference`]: where two byte strings part, for a failure message.
+//! - [`cases::check_each`]: a case table whose every case runs and is reported on its own.
 //! - [`tree`]: a folder's files read whole ([`tree::read_tree`]), a zip's entries
 //!   ([`tree::unzip`], feature `zip`).
 //! - `package` (feature `package`): signed corte packages built in memory
@@ -21,6 +22,7 @@
 //! use; `prep-package`, `prep-publish` and `prep-origin` are the workspace's own crates,
 //! `tokio` and `axum` run the servers, `zip` reads archives.
 
+pub mod cases;
 #[cfg(feature = "election")]
 pub mod election;
 #[cfg(feature = "package")]

@@ -157,7 +157,7 @@ fn verify_accepts_a_good_package_and_names_each_refusal() {
             }),
         ),
     ];
-    for (reason, tamper) in cases {
+    let check = |(reason, tamper): (&str, Tamper)| {
         let dir = root.path().join(format!("t-{}", reason.replace(' ', "-")));
         write_package(&dir, &key, 2, Some(m1.hash()), FILES);
         tamper(&dir);
@@ -168,7 +168,8 @@ fn verify_accepts_a_good_package_and_names_each_refusal() {
             "{reason}: {}",
             text(&out)
         );
-    }
+    };
+    prep_testdata::cases::check_each(cases, |c| c.0.to_owned(), check);
     // Expired: refused as of now, accepted as of a time it was live (verifying history).
     let expired = root.path().join("expired");
     write_package(&expired, &key, 9, None, FILES);

@@ -430,7 +430,7 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
         ),
     ];
     let codes: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.1).collect();
-    for (name, code, reason_part, write) in &cases {
+    let check = |(name, code, reason_part, write): &Case| {
         let o = only(deliver_and_poll(&node, name, |d| write(d)));
         match &o {
             Outcome::Rejected {
@@ -465,7 +465,8 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
         let text = std::fs::read_to_string(node.config().data.join("rejected").join(reason_file))
             .expect("reason");
         assert!(text.starts_with(&format!("{code}: ")), "{text}");
-    }
+    };
+    prep_testdata::cases::check_each(&cases, |c| c.0.to_owned(), check);
     // Something that is not a directory, dropped into the inbox.
     std::fs::write(node.config().inbox.join("stray.txt"), b"hola").expect("write");
     let o = only(node.poll_inbox().expect("poll"));
