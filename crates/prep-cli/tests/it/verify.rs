@@ -1,27 +1,12 @@
 //! `prep keys generate` and `prep verify` on packages written to disk.
 
+use crate::common::{prep_env as prep, text};
 use prep_package::{
-    FORMAT, FileEntry, Manifest, SigningKey, generate_keys, sha256_hex, sign_manifest,
+    MANIFEST_PATH, Manifest, SIGNATURE_PATH, SigningKey, generate_keys, sha256_hex, sign_manifest,
 };
+use prep_testdata::package;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn prep(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_prep"));
-    c.args(args).env_remove("PREP_KEY_PASSWORD");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run prep")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::process::Command;
 
 /// Writes a signed package of `files` with `sequence` and `previous` into `dir`.
 fn write_package(
@@ -31,46 +16,35 @@ fn write_package(
     previous: Option<String>,
     files: &[(&str, &[u8])],
 ) -> Manifest {
-    let mut m = Manifest {
-        format: FORMAT.into(),
-        institute: "IEEPUE".into(),
-        process: "PEL2024".into(),
-        sequence,
-        corte: format!("2024-06-03T{:02}:00:00-06:00", 10 + sequence),
-        created: "2024-06-03T10:00:04-06:00".into(),
-        expires: expires_of(sequence).into(),
-        is_final: false,
-        previous,
-        site: prep_package::Site {
-            corte_text: "03/06/2024 12:00 (UTC-6)".into(),
-            // The index is json/data.json where the package has it, else its first file.
-            index: files
-                .iter()
-                .map(|(path, _)| *path)
-                .find(|path| *path == "json/data.json")
-                .unwrap_or(files[0].0)
-                .into(),
-            ..prep_package::Site::default()
-        },
-        files: Vec::new(),
-    };
-    for (path, bytes) in files {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&full, bytes).expect("write");
-        m.files.push(FileEntry {
-            path: (*path).to_owned(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        });
-    }
-    m.sort_files();
-    std::fs::write(dir.join("manifest.json"), m.to_bytes()).expect("write");
-    std::fs::write(
-        dir.join("manifest.json.minisig"),
-        sign_manifest(key, &m).expect("sign"),
-    )
-    .expect("write");
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(path, bytes)| ((*path).to_owned(), bytes.to_vec()))
+        .collect();
+    // The index is json/data.json where the package has it, else its first file.
+    let index = files
+        .iter()
+        .map(|(path, _)| path.as_str())
+        .find(|path| *path == "json/data.json")
+        .unwrap_or(&files[0].0)
+        .to_owned();
+    let corte = format!("2024-06-03T{:02}:00:00-06:00", 10 + sequence);
+    let mut m = package::manifest(sequence, None, &files, &index, &corte);
+    m.previous = previous;
+    m.created = "2024-06-03T10:00:04-06:00".into();
+    m.expires = expires_of(sequence).into();
+    m.site.corte_text = "03/06/2024 12:00 (UTC-6)".into();
+    // No pointer: `prep verify` checks one only where the package has it.
+    package::write_files(dir, &files);
+    package::write_files(
+        dir,
+        &[
+            (MANIFEST_PATH.to_owned(), m.to_bytes()),
+            (
+                SIGNATURE_PATH.to_owned(),
+                sign_manifest(key, &m).expect("sign").into_bytes(),
+            ),
+        ],
+    );
     m
 }
 

@@ -11,11 +11,18 @@ use std::time::Duration;
 
 /// Runs `prep ARGS` (without a key password in the environment) and waits for it.
 pub fn prep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prep"))
-        .args(args)
-        .env_remove("PREP_KEY_PASSWORD")
-        .output()
-        .expect("run prep")
+    prep_env(args, &[])
+}
+
+/// Runs `prep ARGS` with the variables `env` set (and no key password unless `env` sets
+/// one) and waits for it.
+pub fn prep_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_prep"));
+    c.args(args).env_remove("PREP_KEY_PASSWORD");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run prep")
 }
 
 /// What a run printed: stdout, then stderr.
