@@ -14,17 +14,22 @@
 //!   (`index.html`, `verificar.html`) and the assets named by their content
 //!   (`assets/app.<hash>.js`), which the pages reference.
 //! - [`SOURCE_FILES`]: the names an institute may replace, and whether each is a template.
+//! - [`notice_page`] of a [`NoticePage`]: the page shown while a signed suspension notice is
+//!   in force (embedded, not replaceable), whose only inline style [`NOTICE_CSS`] the
+//!   `Content-Security-Policy` allows by its hash, [`notice_style_source`].
 //!
 //! `minijinja` renders the HTML templates (HTML auto-escaping, undefined variables are errors);
-//! `prep-package` hashes the assets. The client (`templates/app.js`) is plain JavaScript with
+//! `prep-package` hashes the assets; `sha2` and `base64` make the notice style's CSP hash. The client (`templates/app.js`) is plain JavaScript with
 //! no build step; `docs/public-site.md` describes the views and the override.
 
 mod error;
 mod info;
+mod notice;
 mod site;
 mod source;
 
 pub use error::SiteError;
 pub use info::{SiteElection, SiteInfo};
+pub use notice::{NOTICE_CSS, NoticePage, notice_page, notice_style_source};
 pub use site::{ASSET_DIR, Site};
 pub use source::{MAX_SOURCE_BYTES, SOURCE_FILES, SourceFile, SourceKind};
