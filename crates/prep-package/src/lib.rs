@@ -111,6 +111,7 @@
 mod check;
 pub mod delegation;
 pub mod delta;
+pub mod folder;
 mod keys;
 pub mod layout;
 mod manifest;
