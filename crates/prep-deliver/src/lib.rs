@@ -25,6 +25,7 @@
 
 pub mod channel;
 pub mod difusores;
+pub mod folder;
 pub mod record;
 pub mod runner;
 pub mod suspension;

@@ -2,5 +2,6 @@
 
 mod common;
 mod dir_and_runner;
+mod folder;
 mod s3;
 mod ssh;

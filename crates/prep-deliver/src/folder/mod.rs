@@ -1,0 +1,104 @@
+//! Delivery into a difusor's publication folder: the folder its web server publishes,
+//! reached over a protocol its server already speaks, with nothing of ours installed there.
+//!
+//! The layout and the order of the writes are [`prep_package::folder`]'s: content-named
+//! files the folder lacks, each corte's own manifest and signature, the pages, the folder's
+//! manifest, and last `json/main.json`. A [`Folder`] is one way of reaching such a folder
+//! (one module per protocol: [`local`] for a directory on this machine); [`deliver`] lists
+//! what the folder holds and writes one stage after another through it, so that the stage
+//! that switches the corte starts only when everything it names is in place. Every file
+//! goes to a temporary dot-name beside its place and is renamed over it: a reader never
+//! sees a half-written file, and a delivery killed at any moment leaves the folder serving
+//! the previous corte whole; the next round lists the folder again and completes it.
+
+pub mod local;
+
+use crate::channel::{Job, Sent};
+use prep_package::folder::{Remote, RemoteFile, Stage, Upload, plan};
+use prep_package::{FileEntry, Manifest};
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
+/// The most files a folder's listing may hold: a national election's cortes list about
+/// 40,000 files each, most shared between cortes; a listing beyond this is refused rather
+/// than read into memory.
+pub const MAX_LISTED_FILES: usize = 5_000_000;
+
+/// A future a [`Folder`] returns, boxed so folders can be trait objects.
+pub type FolderFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
+
+/// One way of reaching a publication folder.
+pub trait Folder: Send {
+    /// Every regular file under the folder, by `/`-separated path relative to it, with its
+    /// size; names beginning with a dot (temporaries, the server's own) left out, links not
+    /// followed; at most [`MAX_LISTED_FILES`].
+    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>>;
+
+    /// Writes every upload of one stage from the package in `package`: each file to a
+    /// temporary name beside its place, then renamed over it; returns once all are in
+    /// place, with what was sent.
+    fn put<'a>(&'a mut self, package: &'a Path, uploads: &'a [Upload]) -> FolderFuture<'a, Sent>;
+}
+
+/// What the folder holds: the listing's sizes, and the SHA-256 the institute wrote at each
+/// path the `delivered` manifest lists (the corte delivered there last), where the listed
+/// size still agrees. The bytes are not read back.
+pub fn remote_of(listing: Vec<(String, u64)>, delivered: Option<&Manifest>) -> Remote {
+    let known: HashMap<&str, &FileEntry> = delivered
+        .map(|m| m.files.iter().map(|f| (f.path.as_str(), f)).collect())
+        .unwrap_or_default();
+    Remote {
+        files: listing
+            .into_iter()
+            .map(|(path, size)| {
+                let sha256 = known
+                    .get(path.as_str())
+                    .filter(|f| f.size == size)
+                    .map(|f| f.sha256.clone());
+                (path, RemoteFile { size, sha256 })
+            })
+            .collect(),
+    }
+}
+
+/// Delivers the job's corte into the folder: lists it (knowing the bytes of the corte it
+/// was given last, `job.base`), then writes the plan's stages in
+/// order, each whole before the next ([`prep_package::folder::plan`]).
+pub async fn deliver(folder: &mut dyn Folder, job: &Job) -> anyhow::Result<Sent> {
+    let delivered = job.base.and_then(|base| {
+        let dir = job
+            .corte_dir
+            .parent()?
+            .join(prep_package::layout::corte_name(base));
+        crate::channel::read_manifest(&dir).ok()
+    });
+    let remote = remote_of(folder.list().await?, delivered.as_ref());
+    let uploads = plan(&job.manifest, &remote);
+    let listed_sent = uploads.iter().filter(|u| u.size.is_some()).count() as u64;
+    let mut sent = Sent {
+        skipped: job.manifest.files.len() as u64 - listed_sent,
+        ..Sent::default()
+    };
+    for stage in [
+        Stage::Content,
+        Stage::CorteManifest,
+        Stage::Stable,
+        Stage::Manifest,
+        Stage::Pointer,
+    ] {
+        let of_stage: Vec<Upload> = uploads
+            .iter()
+            .filter(|u| u.stage == stage)
+            .cloned()
+            .collect();
+        if of_stage.is_empty() {
+            continue;
+        }
+        let s = folder.put(&job.corte_dir, &of_stage).await?;
+        sent.files += s.files;
+        sent.bytes += s.bytes;
+    }
+    Ok(sent)
+}
