@@ -133,6 +133,8 @@ require wrk "command -v wrk" "apt-get install wrk: the node is loaded while cort
 require pdftotext "pdftotext -v" "apt-get install poppler-utils: the memoria técnica's PDF is read back" || true
 require sshd "/usr/sbin/sshd -V" "apt-get install openssh-server: the sftp and rsync channels are tested against it (scripts/sshd.sh)" || true
 require rsync "rsync --version" "apt-get install rsync: the rsync channel runs it" || true
+require vsftpd "test -x /usr/sbin/vsftpd" "apt-get install vsftpd: publication-folder delivery over FTPS is tested against it (scripts/ftps.sh)" || true
+require openssl "openssl version" "apt-get install openssl: scripts/ftps.sh makes the FTPS server's certificates with it" || true
 require moto_server "moto_server --help" "pip install 'moto[server]': the s3 channel is tested against it (scripts/s3.sh)" || true
 have_fuzz=true
 require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false

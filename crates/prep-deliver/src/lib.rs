@@ -16,11 +16,14 @@
 //!   back-off, catching up on cortes it missed in order; every attempt is a
 //!   [`record::DeliveryRecord`] appended to `deliveries.jsonl` ([`record::Journal`]).
 //!
+//! - [`folder`]: delivery into a difusor's publication folder (the folder its web server
+//!   publishes) with nothing of ours installed there: [`prep_package::folder`]'s plan, stage
+//!   by stage, through a [`folder::Folder`] ([`folder::local`], [`folder::ftps`]).
 //! - [`suspension`]: the monitor's 3-period rule on the delivery side: a suspended difusor
 //!   gets the institute's signed notice instead of cortes, then cortes again on probation.
 //!
 //! Crates used: `prep-node` for the inbox protocol and delta packages, `prep-package` for
-//! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `tokio` for concurrency,
+//! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `suppaftp` (with `rustls-native-certs` for the system's roots) for FTPS, `tokio` for concurrency,
 //! timeouts and the rsync process, `futures` to join them, `toml`/`serde` for the file.
 
 pub mod channel;

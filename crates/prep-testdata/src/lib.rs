@@ -9,6 +9,8 @@
 //!   test is skipped with a printed note.
 //! - [`first_difference`]: where two byte strings part, for a failure message.
 //! - [`cases::check_each`]: a case table whose every case runs and is reported on its own.
+//! - [`component::Component`]: a real server started by one of the project's start-up
+//!   scripts (`scripts/ftps.sh`, …), stopped when dropped.
 //! - [`tree`]: a folder's files read whole ([`tree::read_tree`]), a zip's entries
 //!   ([`tree::unzip`], feature `zip`).
 //! - `package` (feature `package`): signed corte packages built in memory
@@ -23,6 +25,7 @@
 //! `tokio` and `axum` run the servers, `zip` reads archives.
 
 pub mod cases;
+pub mod component;
 #[cfg(feature = "election")]
 pub mod election;
 #[cfg(feature = "package")]

@@ -4,13 +4,15 @@
 //! The layout and the order of the writes are [`prep_package::folder`]'s: content-named
 //! files the folder lacks, each corte's own manifest and signature, the pages, the folder's
 //! manifest, and last `json/main.json`. A [`Folder`] is one way of reaching such a folder
-//! (one module per protocol: [`local`] for a directory on this machine); [`deliver`] lists
+//! (one module per protocol: [`local`] for a directory on this machine, [`ftps`] for an FTP
+//! server over explicit TLS); [`deliver`] lists
 //! what the folder holds and writes one stage after another through it, so that the stage
 //! that switches the corte starts only when everything it names is in place. Every file
 //! goes to a temporary dot-name beside its place and is renamed over it: a reader never
 //! sees a half-written file, and a delivery killed at any moment leaves the folder serving
 //! the previous corte whole; the next round lists the folder again and completes it.
 
+pub mod ftps;
 pub mod local;
 
 use crate::channel::{Job, Sent};

@@ -1,15 +1,19 @@
-//! Publication-folder delivery into a folder on this machine: three real cortes, each whole
-//! in the folder with the pointer written last, earlier cortes never removed, and only what
-//! the folder lacks sent again.
+//! Publication-folder delivery: three real cortes, each whole in the folder with the pointer
+//! written last, earlier cortes never removed, and only what the folder lacks sent again;
+//! into a folder on this machine, and over FTPS into Debian's vsftpd (`scripts/ftps.sh`, TLS
+//! required), where plain FTP and an unknown certificate authority are refused.
 
 use crate::common::Election;
 use prep_deliver::channel::{Job, read_manifest};
 use prep_deliver::corte_dir;
-use prep_deliver::folder::{self, local::LocalFolder};
+use prep_deliver::folder::ftps::{FtpsFolder, FtpsSettings};
+use prep_deliver::folder::{self, Folder, local::LocalFolder};
 use prep_package::folder::{corte_manifest_path, corte_signature_path};
 use prep_package::{MANIFEST_PATH, Manifest, POINTER_PATH, SIGNATURE_PATH, sha256_hex};
+use prep_testdata::component::{Component, Needs};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
@@ -36,12 +40,11 @@ fn holds_whole(www: &Path, package: &Path, m: &Manifest) {
     );
 }
 
-#[test]
-fn cortes_land_whole_in_a_local_folder_and_only_what_changed_is_sent_again() {
+/// Delivers three cortes cut as actas arrive into `target` (whose files are `www` on this
+/// machine) and a fourth time the last one again, checking the folder after each.
+fn three_cortes_into(target: &mut dyn Folder, www: &Path) {
     let root = tempfile::tempdir().expect("tmp");
     let mut election = Election::new(root.path());
-    let www = root.path().join("www");
-    let mut target = LocalFolder { root: www.clone() };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mut delivered: Vec<Manifest> = Vec::new();
     for round in 0..3 {
@@ -52,17 +55,17 @@ fn cortes_land_whole_in_a_local_folder_and_only_what_changed_is_sent_again() {
             .expect("job")
             .with_base(delivered.last().map(|m| m.sequence));
         let sent = runtime
-            .block_on(folder::deliver(&mut target, &job))
+            .block_on(folder::deliver(target, &job))
             .expect("delivered");
         assert_eq!(read(&www.join(POINTER_PATH)), read(&dir.join(POINTER_PATH)));
         assert_eq!(
             read(&www.join(MANIFEST_PATH)),
             read(&dir.join(MANIFEST_PATH))
         );
-        holds_whole(&www, &dir, &manifest);
+        holds_whole(www, &dir, &manifest);
         for earlier in &delivered {
             let earlier_dir = corte_dir(&election.dir, earlier.sequence);
-            holds_whole(&www, &earlier_dir, earlier);
+            holds_whole(www, &earlier_dir, earlier);
         }
         let listed = manifest.files.len() as u64;
         assert_eq!(
@@ -87,15 +90,15 @@ fn cortes_land_whole_in_a_local_folder_and_only_what_changed_is_sent_again() {
     // The same corte again: only the manifests and the pointer (the folder holds the rest).
     let last = delivered.last().expect("three cortes");
     let dir = corte_dir(&election.dir, last.sequence);
-    let job = Job::new(&dir, last.sequence, Arc::new(last.clone()), None)
+    let again = Job::new(&dir, last.sequence, Arc::new(last.clone()), None)
         .expect("job")
         .with_base(Some(last.sequence - 1));
     let again = Job {
         base: Some(last.sequence),
-        ..job
+        ..again
     };
     let sent = runtime
-        .block_on(folder::deliver(&mut target, &again))
+        .block_on(folder::deliver(target, &again))
         .expect("delivered again");
     assert_eq!(
         (sent.files, sent.skipped),
@@ -104,11 +107,90 @@ fn cortes_land_whole_in_a_local_folder_and_only_what_changed_is_sent_again() {
     );
 
     // Nothing is left under a temporary name.
-    let stray: Vec<_> = walk(&www)
+    let stray: Vec<_> = walk(www)
         .into_iter()
         .filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with('.')))
         .collect();
     assert!(stray.is_empty(), "{stray:?}");
+}
+
+#[test]
+fn cortes_land_whole_in_a_local_folder_and_only_what_changed_is_sent_again() {
+    let root = tempfile::tempdir().expect("tmp");
+    let www = root.path().join("www");
+    three_cortes_into(&mut LocalFolder { root: www.clone() }, &www);
+}
+
+const VSFTPD: Needs = Needs {
+    root: true,
+    programs: &["/usr/sbin/vsftpd", "/usr/bin/openssl"],
+    install: "apt-get install vsftpd openssl",
+};
+
+/// The folder of the FTPS server's account, with `change` made to its settings.
+fn ftps(server: &Component, change: impl FnOnce(&mut FtpsSettings)) -> FtpsFolder {
+    let password_file = server.base().join("password");
+    std::fs::write(&password_file, server.get("password")).expect("password file");
+    let mut settings = FtpsSettings {
+        host: "127.0.0.1".into(),
+        port: server.get("port").parse().expect("port"),
+        user: server.get("user").into(),
+        password_file,
+        folder: server.get("remote_folder").into(),
+        ca_file: Some(server.get("ca").into()),
+        insecure_plain: false,
+        timeout: Duration::from_secs(10),
+    };
+    change(&mut settings);
+    FtpsFolder::new(settings)
+}
+
+#[test]
+fn cortes_land_whole_over_ftps_and_plain_ftp_or_an_unknown_authority_is_refused() {
+    let Some(server) = Component::start("ftps.sh", Path::new(env!("CARGO_TARGET_TMPDIR")), VSFTPD)
+    else {
+        return;
+    };
+    let www = std::path::PathBuf::from(server.get("folder"));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+
+    // The server requires TLS: a plain login is refused before any file moves.
+    let mut plain = ftps(&server, |s| s.insecure_plain = true);
+    let e = runtime
+        .block_on(plain.list())
+        .expect_err("plain FTP refused");
+    assert!(format!("{e:#}").contains("refused the login"), "{e:#}");
+    // A certificate no trusted authority signed is refused.
+    let other_ca = server.base().join("other-ca.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=otra",
+        ])
+        .arg("-keyout")
+        .arg(server.base().join("other-key.pem"))
+        .arg("-out")
+        .arg(&other_ca)
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mut unknown = ftps(&server, |s| s.ca_file = Some(other_ca));
+    let e = runtime
+        .block_on(unknown.list())
+        .expect_err("unknown authority refused");
+    assert!(format!("{e:#}").contains("refused TLS"), "{e:#}");
+    assert!(walk(&www).is_empty(), "nothing was written");
+
+    let mut target = ftps(&server, |_| {});
+    three_cortes_into(&mut target, &www);
+    assert_eq!(
+        target.overwrite_deletes(),
+        0,
+        "vsftpd renames over an existing file"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<String> {

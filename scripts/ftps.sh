@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Starts Debian's vsftpd on a loopback port with TLS required on the control and the data
+# connections (explicit FTPS, `AUTH TLS`), for the publication-folder delivery tests: one
+# local account, chrooted to BASE/ftp-root, which writes the publication folder
+# BASE/ftp-root/www (what the web server publishes; "/www" as the account sees it).
+#
+# Prints, one per line: port=, pid=, user=, password=, folder= (the path on disk),
+# remote_folder= (as the account sees it), ca= (the test certificate authority to trust).
+# Stop the server with `kill $(cat BASE/vsftpd.pid)`.
+#
+# Needs root (vsftpd's chroot, useradd, chpasswd), /usr/sbin/vsftpd (apt-get install
+# vsftpd), openssl and python3.
+#
+# Usage: scripts/ftps.sh BASE
+set -euo pipefail
+
+fail() {
+  echo "ftps.sh: $*" >&2
+  exit 1
+}
+
+[ "$#" -eq 1 ] || fail "usage: scripts/ftps.sh BASE (a new or empty directory)"
+[ "$(id -u)" -eq 0 ] || fail "must run as root (vsftpd's chroot and useradd need it)"
+vsftpd=/usr/sbin/vsftpd
+[ -x "$vsftpd" ] || fail "$vsftpd is missing: apt-get install vsftpd"
+command -v openssl >/dev/null || fail "openssl is missing: apt-get install openssl"
+command -v python3 >/dev/null || fail "python3 is missing (the port choice uses it)"
+
+mkdir -p "$1"
+base="$(cd "$1" && pwd)"
+[ -z "$(ls -A "$base")" ] || fail "$base is not empty"
+
+user=prep-ftps
+if ! id "$user" >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir "$base/ftp-root" --shell /usr/sbin/nologin "$user"
+fi
+usermod -d "$base/ftp-root" "$user" >&2
+password="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+echo "$user:$password" | chpasswd
+# vsftpd's PAM service asks that the login shell be listed in /etc/shells.
+grep -qx /usr/sbin/nologin /etc/shells || echo /usr/sbin/nologin >>/etc/shells
+
+mkdir -p "$base/etc" "$base/ftp-root/www" "$base/empty"
+chmod 755 "$base" "$base/etc" "$base/ftp-root" "$base/empty"
+chown root:root "$base/ftp-root" "$base/empty"
+chown "$user" "$base/ftp-root/www"
+chmod 755 "$base/ftp-root/www"
+
+# A certificate authority of its own, and the server's certificate for 127.0.0.1 signed by
+# it (a client refuses a self-signed certificate used as the server's).
+etc="$base/etc"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=prep test authority" \
+  -keyout "$etc/ca-key.pem" -out "$etc/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+  -keyout "$etc/key.pem" -out "$etc/server.csr" 2>/dev/null
+printf '%s\n' "subjectAltName=IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+  "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$etc/server.ext"
+openssl x509 -req -in "$etc/server.csr" -CA "$etc/ca.pem" -CAkey "$etc/ca-key.pem" \
+  -CAcreateserial -days 2 -extfile "$etc/server.ext" -out "$etc/cert.pem" 2>/dev/null
+chmod 600 "$etc/key.pem" "$etc/ca-key.pem"
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port="$(free_port)"
+pasv="$(free_port)"
+cat >"$base/etc/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+userlist_enable=YES
+userlist_deny=NO
+userlist_file=$base/etc/users
+chroot_local_user=YES
+secure_chroot_dir=$base/empty
+pam_service_name=vsftpd
+ssl_enable=YES
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+ssl_tlsv1=NO
+ssl_sslv2=NO
+ssl_sslv3=NO
+require_ssl_reuse=NO
+rsa_cert_file=$base/etc/cert.pem
+rsa_private_key_file=$base/etc/key.pem
+pasv_enable=YES
+pasv_address=127.0.0.1
+pasv_min_port=$pasv
+pasv_max_port=$((pasv + 20))
+max_clients=50
+max_per_ip=50
+seccomp_sandbox=NO
+xferlog_enable=YES
+vsftpd_log_file=$base/vsftpd.log
+dual_log_enable=YES
+EOF
+echo "$user" >"$base/etc/users"
+
+"$vsftpd" "$base/etc/vsftpd.conf" >>"$base/vsftpd.out" 2>&1 &
+pid=$!
+echo "$pid" >"$base/vsftpd.pid"
+for _ in $(seq 1 100); do
+  if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$pid" 2>/dev/null || fail "vsftpd exited: $(tail -5 "$base/vsftpd.out" 2>/dev/null)"
+  sleep 0.05
+done
+
+echo "port=$port"
+echo "pid=$pid"
+echo "user=$user"
+echo "password=$password"
+echo "folder=$base/ftp-root/www"
+echo "remote_folder=/www"
+echo "ca=$base/etc/ca.pem"
