@@ -36,11 +36,16 @@ pub fn is_root() -> bool {
 }
 
 impl Component {
-    /// Runs `scripts/<script> BASE` with a fresh `BASE` under `tmp` (a test's
+    /// Runs `scripts/<script> BASE ARGS…` with a fresh `BASE` under `tmp` (a test's
     /// `CARGO_TARGET_TMPDIR`); `None`, with a printed note, when this machine lacks what
     /// `needs` says and the tests do not run under CI — under CI that fails the test. A
     /// script that fails fails the test with its error output.
-    pub fn start(script: &str, tmp: &Path, needs: Needs) -> Option<Component> {
+    pub fn start(
+        script: &str,
+        tmp: &Path,
+        needs: Needs,
+        args: &[&std::ffi::OsStr],
+    ) -> Option<Component> {
         let missing: Vec<&str> = needs
             .programs
             .iter()
@@ -79,6 +84,7 @@ impl Component {
         let out = Command::new("bash")
             .arg(&path)
             .arg(&base)
+            .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
         assert!(

@@ -147,8 +147,12 @@ fn ftps(server: &Component, change: impl FnOnce(&mut FtpsSettings)) -> FtpsFolde
 
 #[test]
 fn cortes_land_whole_over_ftps_and_plain_ftp_or_an_unknown_authority_is_refused() {
-    let Some(server) = Component::start("ftps.sh", Path::new(env!("CARGO_TARGET_TMPDIR")), VSFTPD)
-    else {
+    let Some(server) = Component::start(
+        "ftps.sh",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        VSFTPD,
+        &[],
+    ) else {
         return;
     };
     let www = std::path::PathBuf::from(server.get("folder"));

@@ -3,5 +3,6 @@
 mod common;
 mod dir_and_runner;
 mod folder;
+mod folder_served;
 mod s3;
 mod ssh;
