@@ -1,0 +1,275 @@
+//! A publication folder written by the rsync binary into the difusor's rsync daemon
+//! (`rsync://user@host:873/module/folder/`, the password in a file only the institute can
+//! read). rsync writes each file under a temporary dot-name beside its place and renames it;
+//! one run per stage, so the pointer's run starts only when everything before it is in
+//! place. The listing is rsync's own (`--list-only`); bytes are rsync's `--stats` figure.
+
+use super::{Folder, FolderFuture, MAX_LISTED_FILES};
+use crate::channel::Sent;
+use crate::channel::rsync::{Stats, parse_stats};
+use anyhow::{Context, bail};
+use prep_package::folder::Upload;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Where and as whom, on an rsync daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsyncDaemon {
+    /// The server's host name or address.
+    pub host: String,
+    /// Its port (873 usually).
+    pub port: u16,
+    /// The daemon's module (`[prep]` in its rsyncd.conf).
+    pub module: String,
+    /// The folder inside the module (empty: the module's root).
+    pub folder: String,
+    /// The user the module's `auth users` names.
+    pub user: String,
+    /// A file holding the user's password (mode 600: rsync refuses one others can read).
+    pub password_file: PathBuf,
+}
+
+impl RsyncDaemon {
+    /// `rsync://user@host:port/module/folder/`, after checking that no part can change
+    /// what rsync reads from it.
+    fn url(&self) -> anyhow::Result<String> {
+        let plain = |what: &str, value: &str| -> anyhow::Result<()> {
+            let ok = !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if !ok {
+                bail!("the rsync {what} {value:?} may hold only letters, digits, '-', '_' and '.'");
+            }
+            Ok(())
+        };
+        plain("host", &self.host)?;
+        plain("module", &self.module)?;
+        plain("user", &self.user)?;
+        let folder = self.folder.trim_matches('/');
+        if !folder.is_empty() {
+            prep_package::validate_path(folder)
+                .with_context(|| format!("the rsync folder {:?}", self.folder))?;
+        }
+        let mut url = format!(
+            "rsync://{}@{}:{}/{}/",
+            self.user, self.host, self.port, self.module
+        );
+        if !folder.is_empty() {
+            url.push_str(folder);
+            url.push('/');
+        }
+        Ok(url)
+    }
+}
+
+/// A folder on an rsync daemon.
+#[derive(Debug, Clone)]
+pub struct RsyncFolder {
+    /// Where.
+    pub daemon: RsyncDaemon,
+}
+
+impl RsyncFolder {
+    /// Runs rsync with the password file and `args`; returns its status and what it printed.
+    async fn run(
+        &self,
+        args: Vec<OsString>,
+    ) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
+        let out = tokio::process::Command::new("rsync")
+            .arg(format!(
+                "--password-file={}",
+                self.daemon.password_file.display()
+            ))
+            .arg("--contimeout=10")
+            .args(args)
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    anyhow::anyhow!("rsync is not installed (apt-get install rsync)")
+                } else {
+                    anyhow::anyhow!("cannot run rsync: {e}")
+                }
+            })?;
+        Ok((
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
+    /// Copies `list` (paths under `src`) into the folder, one rsync run.
+    async fn copy(&self, src: &Path, list: &[&str]) -> anyhow::Result<Stats> {
+        let scratch = tempfile::tempdir().context("cannot make a scratch directory")?;
+        let list_file = scratch.path().join("files-from");
+        std::fs::write(&list_file, list.join("\n") + "\n")
+            .with_context(|| format!("cannot write {}", list_file.display()))?;
+        let mut src_arg = src.as_os_str().to_owned();
+        src_arg.push("/");
+        let url = self.daemon.url()?;
+        let args: Vec<OsString> = vec![
+            "-rtz".into(),
+            "--omit-dir-times".into(),
+            "--no-perms".into(),
+            "--chmod=ugo=rwX".into(),
+            "--stats".into(),
+            format!("--files-from={}", list_file.display()).into(),
+            src_arg,
+            url.clone().into(),
+        ];
+        let (status, stdout, stderr) = self.run(args).await?;
+        if !status.success() {
+            bail!("rsync to {url} failed ({status}): {}", stderr.trim());
+        }
+        parse_stats(&stdout).with_context(|| format!("rsync printed no --stats: {stdout}"))
+    }
+}
+
+impl Folder for RsyncFolder {
+    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>> {
+        Box::pin(async move {
+            let url = self.daemon.url()?;
+            let args: Vec<OsString> = vec![
+                "--list-only".into(),
+                "-r".into(),
+                "--no-human-readable".into(),
+                url.clone().into(),
+            ];
+            let (status, stdout, stderr) = self.run(args).await?;
+            if !status.success() {
+                // Before the first corte the folder inside the module may not exist yet.
+                if status.code() == Some(23) && stderr.contains("No such file or directory") {
+                    return Ok(Vec::new());
+                }
+                bail!("rsync cannot list {url} ({status}): {}", stderr.trim());
+            }
+            parse_listing(&stdout)
+        })
+    }
+
+    fn put<'a>(&'a mut self, package: &'a Path, uploads: &'a [Upload]) -> FolderFuture<'a, Sent> {
+        Box::pin(async move {
+            let (same, moved): (Vec<&Upload>, Vec<&Upload>) =
+                uploads.iter().partition(|u| u.path == u.source);
+            let mut sent = Sent::default();
+            if !same.is_empty() {
+                let list: Vec<&str> = same.iter().map(|u| u.path.as_str()).collect();
+                let stats = self.copy(package, &list).await?;
+                sent.files += stats.files;
+                sent.bytes += stats.bytes_sent;
+            }
+            if !moved.is_empty() {
+                // Files that go elsewhere than in the package (each corte's own manifest):
+                // laid out in a scratch folder as they go, then copied as they are.
+                let scratch = tempfile::tempdir().context("cannot make a scratch directory")?;
+                for u in &moved {
+                    prep_package::validate_path(&u.path)
+                        .with_context(|| format!("refused to write {:?}", u.path))?;
+                    let to = scratch.path().join(&u.path);
+                    if let Some(parent) = to.parent() {
+                        std::fs::create_dir_all(parent)
+                            .with_context(|| format!("cannot create {}", parent.display()))?;
+                    }
+                    let from = package.join(&u.source);
+                    std::fs::copy(&from, &to)
+                        .with_context(|| format!("cannot read {}", from.display()))?;
+                }
+                let list: Vec<&str> = moved.iter().map(|u| u.path.as_str()).collect();
+                let stats = self.copy(scratch.path(), &list).await?;
+                sent.files += stats.files;
+                sent.bytes += stats.bytes_sent;
+            }
+            Ok(sent)
+        })
+    }
+}
+
+/// The regular files of `rsync --list-only -r --no-human-readable` output: mode, size,
+/// date, time, then the path (which may hold spaces); dot-names (rsync's temporaries among
+/// them) and anything under a dot-folder left out.
+pub fn parse_listing(out: &str) -> anyhow::Result<Vec<(String, u64)>> {
+    let mut files = Vec::new();
+    for line in out.lines() {
+        let mut rest = line.trim_start();
+        let mut fields = Vec::with_capacity(4);
+        for _ in 0..4 {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            fields.push(&rest[..end]);
+            rest = rest[end..].trim_start();
+        }
+        let (mode, size, path) = (fields[0], fields[1], rest);
+        if !mode.starts_with('-') || path.is_empty() {
+            continue;
+        }
+        if path.split('/').any(|part| part.starts_with('.')) {
+            continue;
+        }
+        let size: u64 = size
+            .replace(',', "")
+            .parse()
+            .with_context(|| format!("rsync listed a size that is not a number: {line:?}"))?;
+        files.push((path.to_owned(), size));
+        if files.len() > MAX_LISTED_FILES {
+            bail!("the folder holds more than {MAX_LISTED_FILES} files: not a publication folder");
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listing_keeps_regular_files_with_their_sizes_and_spaces() {
+        let out = "drwxr-xr-x        4096 2026/12/02 07:49:46 .\n\
+                   -rw-r--r--           2 2026/12/02 07:49:46 .hidden\n\
+                   drwxr-xr-x        4096 2026/12/02 07:49:46 json\n\
+                   -rw-r--r--           5 2026/12/02 07:49:46 json/sub/a b.json\n\
+                   -rw-------          12 2026/12/02 07:49:46 json/.total.json.Ab12Cd\n\
+                   lrwxrwxrwx           4 2026/12/02 07:49:46 enlace -> otro\n\
+                   -rw-r--r--   1,234,567 2026/12/02 07:49:46 datos/PUE.zip\n";
+        assert_eq!(
+            parse_listing(out).expect("listing"),
+            vec![
+                ("json/sub/a b.json".to_owned(), 5),
+                ("datos/PUE.zip".to_owned(), 1_234_567)
+            ]
+        );
+        assert!(parse_listing("-rw-r--r-- muchos 2026/12/02 07:49:46 x").is_err());
+    }
+
+    #[test]
+    fn a_daemon_url_is_built_from_plain_parts_only() {
+        let mut d = RsyncDaemon {
+            host: "rsync.medio.mx".into(),
+            port: 873,
+            module: "prep".into(),
+            folder: "/www/prep/".into(),
+            user: "ieepue".into(),
+            password_file: "/etc/prep/rsync.pass".into(),
+        };
+        assert_eq!(
+            d.url().expect("url"),
+            "rsync://ieepue@rsync.medio.mx:873/prep/www/prep/"
+        );
+        d.folder = String::new();
+        assert_eq!(
+            d.url().expect("url"),
+            "rsync://ieepue@rsync.medio.mx:873/prep/"
+        );
+        for (field, bad) in [("module", "prep/../etc"), ("user", "a@b"), ("host", "h:1")] {
+            let mut e = d.clone();
+            match field {
+                "module" => e.module = bad.into(),
+                "user" => e.user = bad.into(),
+                _ => e.host = bad.into(),
+            }
+            assert!(e.url().is_err(), "{field} {bad}");
+        }
+        d.folder = "../fuera".into();
+        assert!(d.url().is_err());
+    }
+}
