@@ -6,10 +6,15 @@
 #                the node's inbox is BASE/sftp-root/inbox, "/inbox" as the user sees it
 #   prep-rsync   rsync only (ForceCommand rrsync -wo BASE/rsync-root);
 #                the node's inbox is BASE/rsync-root/inbox, "inbox" as rsync sees it
+#   prep-www     SFTP only, chrooted to BASE/www-sftp (a web root): the publication folder
+#                is BASE/www-sftp/www, "/www" as the user sees it
+#   prep-www-rsync  rsync only, reading and writing (ForceCommand rrsync BASE/www-rsync):
+#                the publication folder is BASE/www-rsync/www, "www" as rsync sees it
 #
 # Both log in with the key BASE/keys/client. Password, keyboard and root logins are off.
 # Prints, one per line: port=, pid=, key=, known_hosts= (a file holding the server's line),
-# known_hosts_line=, sftp_user=, sftp_inbox=, rsync_user=, rsync_inbox=. Stop the server
+# known_hosts_line=, sftp_user=, sftp_inbox=, rsync_user=, rsync_inbox=, www_sftp_user=,
+# www_sftp_folder= (on disk), www_rsync_user=, www_rsync_folder= (on disk). Stop the server
 # with `kill $(cat BASE/sshd.pid)`.
 #
 # Needs root (ChrootDirectory, and the two accounts are created with useradd when missing),
@@ -52,7 +57,9 @@ done
 
 sftp_user=prep-sftp
 rsync_user=prep-rsync
-for user in "$sftp_user" "$rsync_user"; do
+www_sftp_user=prep-www
+www_rsync_user=prep-www-rsync
+for user in "$sftp_user" "$rsync_user" "$www_sftp_user" "$www_rsync_user"; do
   if ! id "$user" >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh "$user"
   fi
@@ -62,15 +69,19 @@ for user in "$sftp_user" "$rsync_user"; do
 done
 
 mkdir -p "$base/etc" "$base/keys" "$base/authorized_keys" "$base/sftp-root/inbox" \
-  "$base/rsync-root/inbox"
+  "$base/rsync-root/inbox" "$base/www-sftp/www" "$base/www-rsync/www"
 chmod 755 "$base" "$base/etc" "$base/keys" "$base/authorized_keys" "$base/sftp-root" \
-  "$base/rsync-root"
+  "$base/rsync-root" "$base/www-sftp" "$base/www-rsync" "$base/www-sftp/www" "$base/www-rsync/www"
 chown "$sftp_user" "$base/sftp-root/inbox"
 chown "$rsync_user" "$base/rsync-root/inbox"
+chown "$www_sftp_user" "$base/www-sftp/www"
+chown "$www_rsync_user" "$base/www-rsync/www"
 ssh-keygen -q -t ed25519 -N '' -C prep-test-host -f "$base/etc/ssh_host_ed25519_key"
 ssh-keygen -q -t ed25519 -N '' -C prep-test-client -f "$base/keys/client"
 cp "$base/keys/client.pub" "$base/authorized_keys/$sftp_user"
 cp "$base/keys/client.pub" "$base/authorized_keys/$rsync_user"
+cp "$base/keys/client.pub" "$base/authorized_keys/$www_sftp_user"
+cp "$base/keys/client.pub" "$base/authorized_keys/$www_rsync_user"
 chmod 644 "$base/authorized_keys/"*
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -87,7 +98,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin no
 UsePAM no
 StrictModes no
-AllowUsers $sftp_user $rsync_user
+AllowUsers $sftp_user $rsync_user $www_sftp_user $www_rsync_user
 AllowTcpForwarding no
 X11Forwarding no
 PermitTTY no
@@ -101,6 +112,11 @@ Match User $sftp_user
   ForceCommand internal-sftp
 Match User $rsync_user
   ForceCommand $rrsync -wo $base/rsync-root
+Match User $www_sftp_user
+  ChrootDirectory $base/www-sftp
+  ForceCommand internal-sftp
+Match User $www_rsync_user
+  ForceCommand $rrsync $base/www-rsync
 EOF
 mkdir -p /run/sshd
 "$sshd" -t -f "$base/etc/sshd_config" || fail "sshd refused the configuration $base/etc/sshd_config"
@@ -122,3 +138,7 @@ echo "sftp_user=$sftp_user"
 echo "sftp_inbox=$base/sftp-root/inbox"
 echo "rsync_user=$rsync_user"
 echo "rsync_inbox=$base/rsync-root/inbox"
+echo "www_sftp_user=$www_sftp_user"
+echo "www_sftp_folder=$base/www-sftp/www"
+echo "www_rsync_user=$www_rsync_user"
+echo "www_rsync_folder=$base/www-rsync/www"
