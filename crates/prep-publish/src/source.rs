@@ -7,7 +7,7 @@ use crate::clock::TimeZone;
 use jiff::Timestamp;
 use prep_count::Rules;
 use prep_csv::{Database, Dialect, Layout, Preamble};
-use prep_model::{CatalogueEntry, Contabilizada};
+use prep_model::{CatalogueEntry, Contabilizada, Observations};
 use prep_store::published::{PublishedColumns, vote_columns};
 use prep_store::render::{RowKind, RowStyle};
 use prep_store::{ActaIdent, ElectionSpec, EventKind, NewEvent, Origin, RowLayout};
@@ -32,9 +32,8 @@ impl ElectionFormat {
     /// The format of a database whose counting profile is `rules`.
     pub fn of(db: &Database, rules: &Rules) -> ElectionFormat {
         let kind = |row: &prep_csv::Row| {
-            let observations = rules.observations(&row.text(db.layout.observaciones));
-            let status = row.text(db.layout.contabilizada);
-            match rules.status(status.as_bytes(), &observations) {
+            let (status, observations) = row_status(db, rules, row);
+            match status {
                 Some(Contabilizada::FueraDeCatalogo) => RowKind::Fuera,
                 Some(Contabilizada::NoCapturada) | None => RowKind::NotCaptured,
                 Some(_) if observations.sin_acta_reason().is_some() => RowKind::SinActa,
@@ -81,13 +80,22 @@ pub fn catalogue(db: &Database, rules: &Rules) -> Vec<CatalogueEntry> {
     let columns = PublishedColumns::new(&db.header, &db.layout);
     db.rows
         .iter()
-        .filter(|row| {
-            let observations = rules.observations(&row.text(db.layout.observaciones));
-            let status = row.text(db.layout.contabilizada);
-            rules.status(status.as_bytes(), &observations) != Some(Contabilizada::FueraDeCatalogo)
-        })
+        .filter(|row| row_status(db, rules, row).0 != Some(Contabilizada::FueraDeCatalogo))
         .map(|row| columns.entry(row))
         .collect()
+}
+
+/// A row's status under the counting profile `rules`: its CONTABILIZADA cell read together
+/// with its OBSERVACIONES legends (returned too, as the profile reads them); `None` when the
+/// profile does not know the cell.
+pub fn row_status(
+    db: &Database,
+    rules: &Rules,
+    row: &prep_csv::Row,
+) -> (Option<Contabilizada>, Observations) {
+    let observations = rules.observations(&row.text(db.layout.observaciones));
+    let status = rules.status(row.text(db.layout.contabilizada).as_bytes(), &observations);
+    (status, observations)
 }
 
 /// One event of a replay, at its time.
@@ -138,16 +146,13 @@ pub fn replay_events(
         std::collections::HashMap::new();
     for (n, row) in db.rows.iter().enumerate() {
         let line = n + 1;
-        let status = row.text(db.layout.contabilizada);
-        let observations = rules.observations(&row.text(db.layout.observaciones));
-        let st = rules
-            .status(status.as_bytes(), &observations)
-            .ok_or_else(|| {
-                format!(
-                    "row {line}: invalid CONTABILIZADA '{status}' for counting profile {}",
-                    rules.name
-                )
-            })?;
+        let st = row_status(db, rules, row).0.ok_or_else(|| {
+            format!(
+                "row {line}: invalid CONTABILIZADA '{}' for counting profile {}",
+                row.text(db.layout.contabilizada),
+                rules.name
+            )
+        })?;
         let ident = if st == Contabilizada::FueraDeCatalogo {
             let mut ident = columns.ident(row);
             let seen = fuera_seen
