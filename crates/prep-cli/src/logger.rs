@@ -50,11 +50,11 @@ impl log::Log for Logger {
     }
 }
 
-/// The level `PREP_LOG` names (unset or empty: `info`), or the value when it names none.
-fn level(value: Option<&str>) -> Result<log::LevelFilter, String> {
+/// The level `PREP_LOG` names (unset or empty: `info`); `None` when it names none.
+fn level(value: Option<&str>) -> Option<log::LevelFilter> {
     match value.map(str::trim) {
-        None | Some("") => Ok(log::LevelFilter::Info),
-        Some(v) => v.parse().map_err(|_| v.to_owned()),
+        None | Some("") => Some(log::LevelFilter::Info),
+        Some(v) => v.parse().ok(),
     }
 }
 
@@ -62,9 +62,10 @@ fn level(value: Option<&str>) -> Result<log::LevelFilter, String> {
 /// `info` used.
 pub fn init() {
     let value = std::env::var(LEVEL_VAR).ok();
-    let level = level(value.as_deref()).unwrap_or_else(|v| {
+    let level = level(value.as_deref()).unwrap_or_else(|| {
         eprintln!(
-            "prep: {LEVEL_VAR}={v:?} is not a level; write error, warn, info, debug, trace or off (using info)"
+            "prep: {LEVEL_VAR}={:?} is not a level; write error, warn, info, debug, trace or off (using info)",
+            value.as_deref().unwrap_or_default()
         );
         log::LevelFilter::Info
     });
@@ -88,10 +89,10 @@ mod tests {
 
     #[test]
     fn the_level_is_info_unless_set() {
-        assert_eq!(level(None), Ok(log::LevelFilter::Info));
-        assert_eq!(level(Some("")), Ok(log::LevelFilter::Info));
-        assert_eq!(level(Some("warn")), Ok(log::LevelFilter::Warn));
-        assert_eq!(level(Some("OFF")), Ok(log::LevelFilter::Off));
-        assert_eq!(level(Some("loud")), Err("loud".to_owned()));
+        assert_eq!(level(None), Some(log::LevelFilter::Info));
+        assert_eq!(level(Some("")), Some(log::LevelFilter::Info));
+        assert_eq!(level(Some("warn")), Some(log::LevelFilter::Warn));
+        assert_eq!(level(Some("OFF")), Some(log::LevelFilter::Off));
+        assert_eq!(level(Some("loud")), None);
     }
 }

@@ -21,7 +21,8 @@
 //!
 //! Crates used: `prep-node` for the inbox protocol and delta packages, `prep-package` for
 //! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `tokio` for concurrency,
-//! timeouts and the rsync process, `futures` to join them, `toml`/`serde` for the file.
+//! timeouts and the rsync process, `futures` to join them, `toml`/`serde` for the file,
+//! `thiserror` for its errors.
 
 pub mod channel;
 pub mod difusores;

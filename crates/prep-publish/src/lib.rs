@@ -23,7 +23,8 @@
 //!   process.
 //!
 //! Dates are `jiff`'s; the store is `prep-store` (SQLite); packages are `prep-corte` +
-//! `prep-package` (minisign).
+//! `prep-package` (minisign); errors are `thiserror` types ([`ClockError`], [`ReplayError`],
+//! [`ConfigError`]).
 
 mod clock;
 mod config;
