@@ -9,10 +9,11 @@
 #   scripts/bench-corte.sh --smoke    # 3,000 casillas: proves the benchmark works
 #   CASILLAS=50000 RUNS=5 scripts/bench-corte.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+bench=bench-corte
+source "$(dirname "$0")/bench-lib.sh"
 
 args=()
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   args+=(--smoke)
 else
   args+=(--casillas "${CASILLAS:-170648}" --runs "${RUNS:-3}")

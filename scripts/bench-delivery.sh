@@ -16,12 +16,13 @@
 # Needs root (sshd's chroot), /usr/sbin/sshd, rsync and python3 (scripts/sshd.sh). Every
 # process it starts and its working directory are removed on exit.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+bench=bench-delivery
+source "$(dirname "$0")/bench-lib.sh"
 
 nodes=${NODES:-50}
 casillas=${CASILLAS:-20000}
 cortes=${CORTES:-6}
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   nodes=4
   casillas=600
   cortes=2
@@ -30,8 +31,8 @@ fi
 
 echo "== building prep and the benchmark driver (release)"
 cargo build --release --quiet -p prep-cli --bin prep --example bench_fanout
-prep=$PWD/target/release/prep
-driver=$PWD/target/release/examples/bench_fanout
+prep=$(bench_release_dir)/prep
+driver=$(bench_release_dir)/examples/bench_fanout
 
 # sshd refuses a chroot below a directory that is not root's or that others can write:
 # target/tmp when the checkout allows it, else /var/lib/prep-bench. The nodes' data is beside

@@ -12,31 +12,24 @@
 #   CASILLAS=20000 SECONDS_PER_RUN=20 FLOOD=8 LIVE_CONNECTIONS=4 scripts/bench-historial.sh
 #   PREP=/path/to/prep scripts/bench-historial.sh   # measure that build of prep
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$PWD
+bench=bench-historial
+source "$(dirname "$0")/bench-lib.sh"
 
 casillas=${CASILLAS:-170648}
 seconds=${SECONDS_PER_RUN:-10}
 flood=${FLOOD:-8}
 live=${LIVE_CONNECTIONS:-4}
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   casillas=2000
   seconds=2
 fi
-for tool in wrk taskset python3 curl; do
-  command -v "$tool" >/dev/null || { echo "bench-historial: $tool is missing" >&2; exit 1; }
-done
-if [[ $(nproc) -lt 2 ]]; then
-  echo "bench-historial: needs 2 CPUs (node on one, wrk on the other)" >&2
-  exit 1
-fi
+bench_require wrk taskset python3 curl
+bench_two_cpus "node on one, wrk on the other"
 # PREP names another build of prep to measure (then nothing is built).
 if [[ -n "${PREP:-}" ]]; then
   prep=$PREP
 else
-  echo "== building prep (release)"
-  cargo build --release --quiet -p prep-cli
-  prep=$repo/target/release/prep
+  bench_build_prep
 fi
 
 dir=$(mktemp -d)
@@ -71,16 +64,8 @@ listen = "127.0.0.1:0"
 accept_first = true
 poll_interval_ms = 50
 TOML
-taskset -c 0 "$prep" node run --config "$dir/node/node.toml" >"$dir/node/out" 2>"$dir/node/err" &
-node_pid=$!
-until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do
-  kill -0 "$node_pid" 2>/dev/null || { cat "$dir/node/err" >&2; exit 1; }
-  sleep 0.05
-done
-addr=$(sed -n 's/^listening on //p' "$dir/node/out" | head -1)
-cp -r "$dir/pkg" "$dir/node/inbox/.tmp-corte"
-touch "$dir/node/inbox/.tmp-corte/.prep-complete"
-mv "$dir/node/inbox/.tmp-corte" "$dir/node/inbox/corte"
+bench_start_node "$dir/node" taskset -c 0
+bench_deliver "$dir/pkg" "$dir/node/inbox" corte
 for ((i = 0; ; i++)); do
   [[ "$(curl -s "http://$addr/healthz" || true)" == "ok: serving corte 1" ]] && break
   kill -0 "$node_pid" 2>/dev/null || { cat "$dir/node/err" >&2; exit 1; }

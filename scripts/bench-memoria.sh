@@ -8,18 +8,16 @@
 #   scripts/bench-memoria.sh --smoke    # 20,000 lines: proves the benchmark works
 #   LINES=500000 scripts/bench-memoria.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+bench=bench-memoria
+source "$(dirname "$0")/bench-lib.sh"
 
 lines=${LINES:-2000000}
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   lines=20000
 fi
 command -v goaccess >/dev/null || { echo "bench-memoria: goaccess is missing (apt-get install goaccess)" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "bench-memoria: python3 is missing" >&2; exit 1; }
-
-echo "== building prep (release)"
-cargo build --release --quiet -p prep-cli
-prep=target/release/prep
+bench_require python3
+bench_build_prep
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -10,15 +10,14 @@
 #   scripts/bench-node-activation.sh --smoke   # 3,000 casillas: proves the benchmark works
 #   CASILLAS=50000 scripts/bench-node-activation.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+bench=bench-node-activation
+source "$(dirname "$0")/bench-lib.sh"
 
 casillas=${CASILLAS:-170648}
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   casillas=3000
 fi
-echo "== building prep (release)"
-cargo build --release --quiet -p prep-cli
-prep=$PWD/target/release/prep
+bench_build_prep
 
 dir=$(mktemp -d)
 node_pid=
@@ -56,20 +55,7 @@ poll_interval_ms = 10
 TOML
 
 start_node() {
-  # Removed first: otherwise the previous run's `listening on` line may be read before the
-  # new process truncates the file, and the old address polled.
-  rm -f "$dir/node/out"
-  "$prep" node run --config "$dir/node/node.toml" >"$dir/node/out" 2>>"$dir/node/err" &
-  node_pid=$!
-  until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do
-    if ! kill -0 "$node_pid" 2>/dev/null; then
-      cat "$dir/node/err" >&2
-      echo "bench-node-activation: the node did not start" >&2
-      exit 1
-    fi
-    sleep 0.01
-  done
-  addr=$(sed -n 's/^listening on //p' "$dir/node/out" | head -1)
+  bench_start_node "$dir/node"
 }
 
 # Starts polling /healthz for corte $1 in the background (python started before the clock
@@ -109,8 +95,7 @@ served_after() {
 }
 
 deliver() {
-  cp -r "$dir/pkg-$1" "$dir/node/inbox/.tmp-$1"
-  touch "$dir/node/inbox/.tmp-$1/.prep-complete"
+  bench_stage "$dir/pkg-$1" "$dir/node/inbox" "$1"
   sync
   delivered_at=$(date +%s.%N)
   mv "$dir/node/inbox/.tmp-$1" "$dir/node/inbox/corte-$1"
@@ -131,10 +116,10 @@ served_after t3 "$start_ts"
 kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
 node_pid=
 
-printf '\n%-44s %8s\n' "national presidency, $casillas casillas" "seconds"
-printf '%-44s %8s\n' "first corte active (every file stored)" "$t1"
-printf '%-44s %8s\n' "next corte active (only changed files)" "$t2"
-printf '%-44s %8s\n' "restart until served (load and verify)" "$t3"
+bench_head 44 8 "national presidency, $casillas casillas" "seconds"
+bench_row 44 8 "first corte active (every file stored)" "$t1"
+bench_row 44 8 "next corte active (only changed files)" "$t2"
+bench_row 44 8 "restart until served (load and verify)" "$t3"
 "$prep" node history --config "$dir/node/node.toml" | tail -1
 # Where each activation's time went, from the node's accept events.
 python3 - "$dir/node/data/events.jsonl" <<'PY'

@@ -23,32 +23,25 @@
 #
 # Goal (issue 4): node requests/s at least 1.2 times nginx's, with p99 no worse.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$PWD
+bench=bench-node-vs-nginx
+source "$(dirname "$0")/bench-lib.sh"
 
 casillas=${CASILLAS:-170648}
 seconds=${SECONDS_PER_RUN:-10}
 rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-64}
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   casillas=2000
   seconds=2
   rounds=1
 fi
-for tool in wrk taskset python3 gzip; do
-  command -v "$tool" >/dev/null || { echo "bench-node-vs-nginx: $tool is missing" >&2; exit 1; }
-done
+bench_require wrk taskset python3 gzip
 nginx=$(PATH=$PATH:/usr/sbin command -v nginx) || {
   echo "bench-node-vs-nginx: nginx is missing (apt-get install nginx)" >&2
   exit 1
 }
-if [[ $(nproc) -lt 2 ]]; then
-  echo "bench-node-vs-nginx: needs 2 CPUs (server on one, wrk on the other)" >&2
-  exit 1
-fi
-echo "== building prep (release)"
-cargo build --release --quiet -p prep-cli
-prep=$repo/target/release/prep
+bench_two_cpus "server on one, wrk on the other"
+bench_build_prep
 
 dir=$(mktemp -d)
 node_pid=
@@ -81,16 +74,9 @@ accept_first = true
 poll_interval_ms = 50
 export_root = "$dir/www"
 TOML
-taskset -c 0 "$prep" node run --config "$dir/node/node.toml" >"$dir/node/out" 2>"$dir/node/err" &
-node_pid=$!
-until grep -q '^listening on ' "$dir/node/out" 2>/dev/null; do
-  kill -0 "$node_pid" 2>/dev/null || { cat "$dir/node/err" >&2; exit 1; }
-  sleep 0.05
-done
-node_addr=$(sed -n 's/^listening on //p' "$dir/node/out" | head -1)
-cp -r "$package" "$dir/node/inbox/.tmp-corte"
-touch "$dir/node/inbox/.tmp-corte/.prep-complete"
-mv "$dir/node/inbox/.tmp-corte" "$dir/node/inbox/corte"
+bench_start_node "$dir/node" taskset -c 0
+node_addr=$addr
+bench_deliver "$package" "$dir/node/inbox" corte
 until [[ -e "$dir/www/current/json/main.json" ]] &&
   python3 - "$node_addr" <<'PY'
 import sys, urllib.request

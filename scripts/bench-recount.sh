@@ -11,11 +11,12 @@
 #   scripts/bench-recount.sh --smoke    # 2,000 actas, one run: proves the benchmark works
 #   CASILLAS=50000 RUNS=3 scripts/bench-recount.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+bench=bench-recount
+source "$(dirname "$0")/bench-lib.sh"
 
 casillas=${CASILLAS:-170648}
 runs=${RUNS:-5}
-if [[ "${1:-}" == "--smoke" ]]; then
+if bench_smoke "$@"; then
   casillas=2000
   runs=1
 fi
@@ -24,11 +25,8 @@ if [[ ! -f $ref ]]; then
   echo "bench-recount: $ref is missing (../shared must be beside the repository)" >&2
   exit 1
 fi
-command -v python3 >/dev/null || { echo "bench-recount: python3 is missing" >&2; exit 1; }
-
-echo "== building prep (release)"
-cargo build --release --quiet -p prep-cli
-prep=target/release/prep
+bench_require python3
+bench_build_prep
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -80,19 +78,19 @@ echo "== timing (best of $runs)"
 t_prep=$(best "$prep" recount --check "$file")
 t_py=$(best python3 "$ref" "$file")
 ratio=$(python3 -c "print(f'{$t_py / $t_prep:.1f}')")
-printf '\n%-34s %12s\n' "recount of $casillas actas" "seconds"
-printf '%-34s %12s\n' "prep recount --check" "$t_prep"
-printf '%-34s %12s\n' "python3 recount_reference.py" "$t_py"
-printf '%-34s %11sx\n' "ratio (reference / prep)" "$ratio"
+bench_head 34 12 "recount of $casillas actas" "seconds"
+bench_row 34 12 "prep recount --check" "$t_prep"
+bench_row 34 12 "python3 recount_reference.py" "$t_py"
+bench_row 34 12 "ratio (reference / prep)" "${ratio}x"
 
 auto_line() { # title, file, profile auto keeps: auto and single-profile times and the ratio
   local a s
   a=$(best "$prep" recount --check --rules auto "$2")
   s=$(best "$prep" recount --check --rules "$3" "$2")
-  printf '\n%-52s %12s\n' "$1" "seconds"
-  printf '%-52s %12s\n' "prep recount --check --rules auto" "$a"
-  printf '%-52s %12s\n' "prep recount --check --rules $3" "$s"
-  printf '%-52s %11sx\n' "ratio (auto / single profile)" "$(python3 -c "print(f'{$a / $s:.2f}')")"
+  bench_head 52 12 "$1" "seconds"
+  bench_row 52 12 "prep recount --check --rules auto" "$a"
+  bench_row 52 12 "prep recount --check --rules $3" "$s"
+  bench_row 52 12 "ratio (auto / single profile)" "$(python3 -c "print(f'{$a / $s:.2f}')")x"
 }
 auto_line "auto past anexo13: $casillas actas, summary edited" "$edited" "$p_edited"
 auto_line "auto past anexo13: COAH_GOB_2017.csv (3,628 actas)" "$coah" "$p_coah"

@@ -118,6 +118,62 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
             out.display()
         );
     }
+    let inputs = read_inputs(&args, key_path, from_database)?;
+    let source = Source::of(&args, from_database, &inputs.db)?;
+    let zip = zipped_database(&args, &inputs, &source)?;
+
+    let rules = Rules::anexo13();
+    let input = ElectionInput {
+        id: &source.election,
+        title: inputs
+            .db
+            .preamble
+            .title
+            .as_deref()
+            .unwrap_or(&source.election),
+        database: &inputs.db,
+        candidacies: inputs.candidacies.as_ref(),
+        rules: &rules,
+        stage: if args.is_final {
+            CorteStage::Final
+        } else {
+            CorteStage::Preliminary
+        },
+        database_path: Some(&zip.path),
+    };
+    let data = prep_corte::build_data(&[input]);
+    let previous = previous_hash(&args, &source.corte_rfc3339)?;
+    let info = corte_info(&args, source.corte, source.corte_rfc3339, previous);
+    let package = prep_corte::assemble(data, vec![zip], &info);
+    package
+        .manifest
+        .validate()
+        .context("the package breaks a rule of the package format, so it is not signed")?;
+    let signature = sign_manifest(&inputs.key, &package.manifest)?;
+    prep_publish::write_package(out, &package, &signature, args.previous.as_deref())?;
+    outln!(
+        "corte {} (sequence {}): {} files, {} bytes, signed; written to {}",
+        info.corte,
+        info.sequence,
+        package.files.len(),
+        package.manifest.total_size(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `--from-database` reads: the signing key, the database, its candidacy file.
+struct Inputs {
+    key: SigningKey,
+    db_bytes: Vec<u8>,
+    db: Database,
+    cand_bytes: Option<Vec<u8>>,
+    candidacies: Option<prep_model::CandidacyMap>,
+}
+
+/// Reads the key (with its password), the database and the candidacy file, naming the file
+/// that cannot be read.
+fn read_inputs(args: &CorteArgs, key_path: &Path, from_database: &Path) -> anyhow::Result<Inputs> {
     let password = prep_publish::key_password(args.password_file.as_deref())?;
     let key_text = std::fs::read_to_string(key_path)
         .with_context(|| format!("cannot read {}", key_path.display()))?;
@@ -135,89 +191,136 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         }
         None => (None, None),
     };
-    let stem = file_name(from_database);
-    let parts: Vec<&str> = stem.trim_end_matches(".csv").split('_').collect();
-    let election = args.election.clone().unwrap_or_else(|| {
-        parts
-            .get(1..parts.len().saturating_sub(1))
-            .map(|p| p.join("_").to_lowercase())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "eleccion".into())
-    });
-    let printed = db
-        .preamble
-        .corte
-        .clone()
-        .context("the database has no corte line (dd/mm/yyyy hh:mm (UTC-6))")?;
-    let (corte, corte_rfc3339) = match args.at.as_deref() {
-        None => {
-            let rfc3339 = prep_corte::corte_rfc3339(&printed)
-                .with_context(|| format!("cannot read the corte time {printed:?}"))?;
-            (printed.clone(), rfc3339)
-        }
-        Some(at) => corte_at(at)?,
-    };
-    let zip_name =
-        prep_corte::database_zip_name(&printed, parts.first().copied().unwrap_or("PREP"))
-            .unwrap_or_else(|| "PREP.zip".into());
-    let mut entries: Vec<(&str, &[u8])> = vec![(&stem, &db_bytes)];
+    Ok(Inputs {
+        key,
+        db_bytes,
+        db,
+        cand_bytes,
+        candidacies,
+    })
+}
+
+/// The names and times a database gives its corte.
+struct Source {
+    /// The database's file name (`PUE_GUB_2024.csv`).
+    stem: String,
+    /// The file name's first part (`PUE`), which names the zip.
+    prefix: String,
+    /// The election id used in paths.
+    election: String,
+    /// The database's own corte line.
+    printed: String,
+    /// The corte line of the package (`--at`'s, or the database's).
+    corte: String,
+    /// The same time, RFC 3339.
+    corte_rfc3339: String,
+}
+
+impl Source {
+    /// The election id (`--election`, or the file name's middle part, `PUE_GUB_2024.csv` →
+    /// `gub`) and the corte time (`--at`, or the database's corte line).
+    fn of(args: &CorteArgs, from_database: &Path, db: &Database) -> anyhow::Result<Source> {
+        let stem = file_name(from_database);
+        let parts: Vec<&str> = stem.trim_end_matches(".csv").split('_').collect();
+        let election = args.election.clone().unwrap_or_else(|| {
+            parts
+                .get(1..parts.len().saturating_sub(1))
+                .map(|p| p.join("_").to_lowercase())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "eleccion".into())
+        });
+        let printed = db
+            .preamble
+            .corte
+            .clone()
+            .context("the database has no corte line (dd/mm/yyyy hh:mm (UTC-6))")?;
+        let (corte, corte_rfc3339) = match args.at.as_deref() {
+            None => {
+                let rfc3339 = prep_corte::corte_rfc3339(&printed)
+                    .with_context(|| format!("cannot read the corte time {printed:?}"))?;
+                (printed.clone(), rfc3339)
+            }
+            Some(at) => corte_at(at)?,
+        };
+        let prefix = parts.first().copied().unwrap_or("PREP").to_owned();
+        Ok(Source {
+            stem,
+            prefix,
+            election,
+            printed,
+            corte,
+            corte_rfc3339,
+        })
+    }
+}
+
+/// The zipped database (`datos/<name>.zip`): the database, its candidacy file, and the LEEME.
+fn zipped_database(
+    args: &CorteArgs,
+    inputs: &Inputs,
+    source: &Source,
+) -> anyhow::Result<PackageFile> {
+    let zip_name = prep_corte::database_zip_name(&source.printed, &source.prefix)
+        .unwrap_or_else(|| "PREP.zip".into());
+    let mut entries: Vec<(&str, &[u8])> = vec![(&source.stem, &inputs.db_bytes)];
     let cand_name = args.candidaturas.as_deref().map(file_name);
-    if let (Some(name), Some(bytes)) = (&cand_name, &cand_bytes) {
+    if let (Some(name), Some(bytes)) = (&cand_name, &inputs.cand_bytes) {
         entries.push((name, bytes));
     }
-    let utc_offset = printed
+    let utc_offset = source
+        .printed
         .rsplit_once('(')
         .map_or("UTC-6", |(_, zone)| zone.trim_end_matches(')'));
     let leeme = prep_csv::leeme(
         &prep_csv::LeemeInfo {
             process: &args.process,
-            election: db.preamble.title.as_deref().unwrap_or(&election),
-            database_file: &stem,
+            election: inputs
+                .db
+                .preamble
+                .title
+                .as_deref()
+                .unwrap_or(&source.election),
+            database_file: &source.stem,
             candidacy_file: cand_name.as_deref(),
             utc_offset,
         },
-        &db.header,
+        &inputs.db.header,
     )?;
     entries.push(("LEEME.txt", leeme.as_bytes()));
-    let zip_path = format!("datos/{zip_name}");
-    let zip = PackageFile {
-        path: zip_path.clone(),
+    Ok(PackageFile {
+        path: format!("datos/{zip_name}"),
         bytes: prep_corte::zip(&entries)?,
-    };
+    })
+}
 
-    let rules = Rules::anexo13();
-    let input = ElectionInput {
-        id: &election,
-        title: db.preamble.title.as_deref().unwrap_or(&election),
-        database: &db,
-        candidacies: candidacies.as_ref(),
-        rules: &rules,
-        stage: if args.is_final {
-            CorteStage::Final
-        } else {
-            CorteStage::Preliminary
-        },
-        database_path: Some(&zip_path),
+/// The hash of `--previous`'s manifest, once the new corte is checked to follow it.
+fn previous_hash(args: &CorteArgs, corte_rfc3339: &str) -> anyhow::Result<Option<String>> {
+    let Some(dir) = &args.previous else {
+        return Ok(None);
     };
-    let data = prep_corte::build_data(&[input]);
-    let previous = match &args.previous {
-        Some(dir) => {
-            let bytes = std::fs::read(dir.join(MANIFEST_PATH))
-                .with_context(|| format!("cannot read {}/{MANIFEST_PATH}", dir.display()))?;
-            let m = Manifest::from_bytes(&bytes)?;
-            if m.sequence >= args.sequence {
-                bail!(
-                    "--sequence {} is not greater than the previous corte's {}",
-                    args.sequence,
-                    m.sequence
-                );
-            }
-            let hash = m.hash();
-            prep_publish::follows(&m, &hash, args.sequence, &corte_rfc3339)?;
-            Some(hash)
-        }
-        None => None,
-    };
+    let bytes = std::fs::read(dir.join(MANIFEST_PATH))
+        .with_context(|| format!("cannot read {}/{MANIFEST_PATH}", dir.display()))?;
+    let m = Manifest::from_bytes(&bytes)?;
+    if m.sequence >= args.sequence {
+        bail!(
+            "--sequence {} is not greater than the previous corte's {}",
+            args.sequence,
+            m.sequence
+        );
+    }
+    let hash = m.hash();
+    prep_publish::follows(&m, &hash, args.sequence, corte_rfc3339)?;
+    Ok(Some(hash))
+}
+
+/// The manifest's facts: created now, expiring `--expires-hours` after the later of now and
+/// the corte time.
+fn corte_info(
+    args: &CorteArgs,
+    corte: String,
+    corte_rfc3339: String,
+    previous: Option<String>,
+) -> CorteInfo {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -226,7 +329,7 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         now.max(rfc3339_seconds(&corte_rfc3339).unwrap_or(now))
             + i64::from(args.expires_hours) * 3600,
     );
-    let info = CorteInfo {
+    CorteInfo {
         institute: args.institute.clone(),
         process: args.process.clone(),
         sequence: args.sequence,
@@ -238,23 +341,7 @@ pub fn run(args: CorteArgs) -> anyhow::Result<ExitCode> {
         previous,
         databases: Default::default(),
         difusores: None,
-    };
-    let package = prep_corte::assemble(data, vec![zip], &info);
-    package
-        .manifest
-        .validate()
-        .context("the package breaks a rule of the package format, so it is not signed")?;
-    let signature = sign_manifest(&key, &package.manifest)?;
-    prep_publish::write_package(out, &package, &signature, args.previous.as_deref())?;
-    outln!(
-        "corte {} (sequence {}): {} files, {} bytes, signed; written to {}",
-        info.corte,
-        info.sequence,
-        package.files.len(),
-        package.manifest.total_size(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 /// The corte line and RFC 3339 time of `--at` (`2024-06-03T20:30:00-06:00`), in its offset.

@@ -1,7 +1,8 @@
 //! `prep`: the PREP platform's one command. Each job is a subcommand with its own module;
 //! argument parsing is `clap`'s. Everything a subcommand prints goes through [`output`]: when
 //! the reader of standard output goes away (`prep … | head`), `prep` ends quietly with status
-//! 0, as ripgrep does.
+//! 0, as ripgrep does. The libraries' diagnostics (the `log` facade) are printed by
+//! [`logger`] on standard error, `prep <component>: <message>`, at the level `PREP_LOG` sets.
 
 // First: the `outln!` macro is in scope for the modules declared after it.
 #[macro_use]
@@ -12,6 +13,7 @@ mod deliver_cmd;
 mod ingest_cmd;
 mod init_cmd;
 mod keys_cmd;
+mod logger;
 mod memoria_cmd;
 mod monitor_cmd;
 mod node_cmd;
@@ -36,7 +38,9 @@ use std::process::ExitCode;
     version,
     about = "Open, verifiable software for Mexico's election-night preliminary results (PREP)",
     after_help = "Start with `prep recount FILE --check` on a published PREP database, or `prep synth` \
-                  for a synthetic election. `prep help COMMAND` explains each command."
+                  for a synthetic election. `prep help COMMAND` explains each command.\n\n\
+                  Diagnostics go to standard error as `prep <component>: <message>`; PREP_LOG=error, \
+                  warn, info (the default), debug, trace or off sets how many."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -83,6 +87,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logger::init();
     let result = match cli.command {
         Command::Recount(args) => recount_cmd::run(args),
         Command::Synth(args) => synth_cmd::run(args),

@@ -168,12 +168,26 @@ pub fn run(args: RecountArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The text report: heading, recomputed summary, check, totals, areas, row audit.
 fn print_text(
     out: &mut impl Write,
     args: &RecountArgs,
     r: &prep_audit::Recount,
 ) -> anyhow::Result<()> {
-    let sep = char::from(r.dialect.delimiter).to_string();
+    print_heading(out, args, r)?;
+    print_summary(out, r)?;
+    if args.check {
+        print_check(out, r)?;
+    }
+    print_totals(out, r)?;
+    if args.by_area {
+        print_areas(out, r)?;
+    }
+    print_row_audit(out, r)
+}
+
+/// The file, its title and corte, the rows, the participation base and the profile.
+fn print_heading(out: &mut impl Write, args: &RecountArgs, r: &Recount) -> anyhow::Result<()> {
     writeln!(
         out,
         "{}: {} — corte {}",
@@ -193,6 +207,12 @@ fn print_text(
     writeln!(out, "{} acta rows; participation {base}, {source}", r.rows)?;
     print_profile(out, r)?;
     writeln!(out)?;
+    Ok(())
+}
+
+/// The summary recomputed from the rows, in the file's dialect.
+fn print_summary(out: &mut impl Write, r: &Recount) -> anyhow::Result<()> {
+    let sep = char::from(r.dialect.delimiter).to_string();
     writeln!(out, "Recomputed summary:")?;
     writeln!(
         out,
@@ -200,60 +220,68 @@ fn print_text(
         r.printed.names.join(&sep),
         r.printed.values.join(&sep)
     )?;
-    if args.check {
-        if !r.unpublished.is_empty() {
-            writeln!(
-                out,
-                "Not published (no value to compare): {}",
-                r.unpublished.join(", ")
-            )?;
-        }
-        match &r.published {
-            None => writeln!(
-                out,
-                "Check: nothing to check, the file has no summary (acta rows only).\n"
-            )?,
-            Some(p) if r.differences.is_empty() => {
-                let compared = prep_count::SummaryField::ALL
-                    .iter()
-                    .filter(|f| p.raw(**f).is_some_and(|v| !v.trim().is_empty()))
-                    .count();
-                if compared == 13 {
-                    writeln!(
-                        out,
-                        "Check: all 13 summary fields agree with the published summary.\n"
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "Check: all {compared} published summary fields agree with the published summary.\n"
-                    )?;
-                }
-            }
-            Some(_) => {
+    Ok(())
+}
+
+/// `--check`: the fields not published, then agreement or every field that differs.
+fn print_check(out: &mut impl Write, r: &Recount) -> anyhow::Result<()> {
+    if !r.unpublished.is_empty() {
+        writeln!(
+            out,
+            "Not published (no value to compare): {}",
+            r.unpublished.join(", ")
+        )?;
+    }
+    match &r.published {
+        None => writeln!(
+            out,
+            "Check: nothing to check, the file has no summary (acta rows only).\n"
+        )?,
+        Some(p) if r.differences.is_empty() => {
+            let compared = prep_count::SummaryField::ALL
+                .iter()
+                .filter(|f| p.raw(**f).is_some_and(|v| !v.trim().is_empty()))
+                .count();
+            if compared == 13 {
                 writeln!(
                     out,
-                    "CHECK FAILED: {} summary field(s) differ:",
-                    r.differences.len()
+                    "Check: all 13 summary fields agree with the published summary.\n"
                 )?;
+            } else {
+                writeln!(
+                    out,
+                    "Check: all {compared} published summary fields agree with the published summary.\n"
+                )?;
+            }
+        }
+        Some(_) => {
+            writeln!(
+                out,
+                "CHECK FAILED: {} summary field(s) differ:",
+                r.differences.len()
+            )?;
+            writeln!(
+                out,
+                "  {:<40} {:>16} {:>16}",
+                "field", "published", "recomputed"
+            )?;
+            for d in &r.differences {
+                let published = d.published.as_deref().unwrap_or("(missing)");
                 writeln!(
                     out,
                     "  {:<40} {:>16} {:>16}",
-                    "field", "published", "recomputed"
+                    d.name, published, d.recomputed
                 )?;
-                for d in &r.differences {
-                    let published = d.published.as_deref().unwrap_or("(missing)");
-                    writeln!(
-                        out,
-                        "  {:<40} {:>16} {:>16}",
-                        d.name, published, d.recomputed
-                    )?;
-                    writeln!(out, "      {}", d.reason)?;
-                }
-                writeln!(out)?;
+                writeln!(out, "      {}", d.reason)?;
             }
+            writeln!(out)?;
         }
     }
+    Ok(())
+}
+
+/// Votes per column and per candidacy.
+fn print_totals(out: &mut impl Write, r: &Recount) -> anyhow::Result<()> {
     writeln!(out, "Votes per column (counted actas):")?;
     for c in &r.columns_totals {
         writeln!(out, "  {:<32} {:>12}", c.column, c.votes)?;
@@ -267,26 +295,34 @@ fn print_text(
             }
         }
     }
-    if args.by_area {
-        writeln!(
-            out,
-            "\nPer {:?}:",
-            r.area_level.map_or("area".into(), |l| format!("{l:?}"))
-        )?;
+    Ok(())
+}
+
+/// `--by-area`: the counters of every area.
+fn print_areas(out: &mut impl Write, r: &Recount) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "\nPer {:?}:",
+        r.area_level.map_or("area".into(), |l| format!("{l:?}"))
+    )?;
+    writeln!(
+        out,
+        "  {:<8} {:>9} {:>9} {:>9} {:>12} {:>12}",
+        "area", "esperadas", "capturad.", "contabil.", "lista nom.", "votos c/cs"
+    )?;
+    for a in &r.areas {
+        let c = &a.tally.counters;
         writeln!(
             out,
             "  {:<8} {:>9} {:>9} {:>9} {:>12} {:>12}",
-            "area", "esperadas", "capturad.", "contabil.", "lista nom.", "votos c/cs"
+            a.area, c.esperadas, c.capturadas, c.contabilizadas, c.lista_nominal, c.votos_c_cs
         )?;
-        for a in &r.areas {
-            let c = &a.tally.counters;
-            writeln!(
-                out,
-                "  {:<8} {:>9} {:>9} {:>9} {:>12} {:>12}",
-                a.area, c.esperadas, c.capturadas, c.contabilizadas, c.lista_nominal, c.votos_c_cs
-            )?;
-        }
     }
+    Ok(())
+}
+
+/// The rows that disagree with the rules (the first 20) and the malformed rows.
+fn print_row_audit(out: &mut impl Write, r: &Recount) -> anyhow::Result<()> {
     writeln!(
         out,
         "\nRow audit: {} acta row(s) disagree with the rules.",

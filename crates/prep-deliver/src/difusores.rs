@@ -143,12 +143,126 @@ fn default_region() -> String {
 
 /// An error in the file: where and what.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{file}: {problem}")]
 pub struct DifusoresError {
     /// The file.
     pub file: String,
     /// What is wrong, naming the difusor and the key.
-    pub message: String,
+    pub problem: ParseError,
+}
+
+/// What is wrong with the file's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The file cannot be read.
+    #[error("cannot read it: {0} (write one as docs/election-directory.md shows)")]
+    Unreadable(String),
+    /// Not TOML, or not the file's tables and keys (toml's message, with the line).
+    #[error("{0}")]
+    Toml(String),
+    /// One difusor's entry is wrong; `at` names it (`difusor "id"`, or `difusor #n` without id).
+    #[error("{at}: {problem}")]
+    Difusor {
+        /// The difusor.
+        at: String,
+        /// What is wrong, naming the key.
+        problem: DifusorProblem,
+    },
+    /// Two difusores share an id.
+    #[error("{at}: id is used twice; give each difusor its own id")]
+    DuplicateId {
+        /// The second difusor with it.
+        at: String,
+    },
+}
+
+/// What is wrong with one key of a difusor, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DifusorProblem {
+    /// `id` is not a short identifier.
+    #[error("id: {0:?} is not valid; write 1-63 characters of a-z, 0-9 and '-' (not first)")]
+    Id(String),
+    /// `name` is empty, too long or spans lines.
+    #[error("name: write the difusor's name (1-200 characters, one line)")]
+    Name,
+    /// A URL key is not an http(s) URL.
+    #[error("{key}: {url:?} is not an http(s) URL; write one like \"https://prep.medio.mx/\"")]
+    Url {
+        /// The key (`url`, `channel.endpoint`).
+        key: &'static str,
+        /// What it holds.
+        url: String,
+    },
+    /// `timeout_seconds` out of range.
+    #[error("timeout_seconds: {0} is out of range; write 1 to 3600")]
+    Timeout(u64),
+    /// `retries` too many.
+    #[error("retries: {0} is too many; write 0 to 10")]
+    Retries(u32),
+    /// `channel.kind` is not a string.
+    #[error("channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\"")]
+    KindNotString,
+    /// `channel.kind` is missing.
+    #[error(
+        "channel.kind is missing: write kind = \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\""
+    )]
+    KindMissing,
+    /// `channel.kind` names no channel.
+    #[error(
+        "channel.kind: {0:?} is not a channel; write \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\""
+    )]
+    KindUnknown(String),
+    /// The channel's keys are not its kind's (toml's message).
+    #[error("channel ({kind}): {message}")]
+    Settings {
+        /// The channel's kind.
+        kind: String,
+        /// What toml found.
+        message: String,
+    },
+    /// A dir channel without its inbox.
+    #[error("channel.inbox: write the node's inbox directory")]
+    DirInbox,
+    /// A value that reaches a command line looks like an option or carries quotes or spaces.
+    #[error(
+        "channel.{key}: {value:?} is not valid; write {what} (no spaces, quotes or leading '-')"
+    )]
+    NotPlain {
+        /// The key.
+        key: &'static str,
+        /// What it holds.
+        value: String,
+        /// What to write.
+        what: &'static str,
+    },
+    /// `channel.host` carries a port, user or path.
+    #[error("channel.host: {0:?} must be a bare host name or IPv4 address")]
+    Host(String),
+    /// `channel.port` is 0.
+    #[error("channel.port: write a port from 1 to 65535")]
+    Port,
+    /// `channel.user` is not an account name.
+    #[error("channel.user: {0:?} is not an account name; write letters, digits, '.', '_', '-'")]
+    User(String),
+    /// A path key is not UTF-8.
+    #[error("channel.{0}: not UTF-8")]
+    NotUtf8(&'static str),
+    /// `channel.inbox` climbs out with `..`.
+    #[error("channel.inbox: {0:?} must not contain '..'")]
+    InboxClimbs(String),
+    /// `channel.bucket` is not a bucket name.
+    #[error(
+        "channel.bucket: {0:?} is not a bucket name; write 3-63 characters of a-z, 0-9, '-', '.'"
+    )]
+    Bucket(String),
+    /// `channel.region` is empty or has spaces.
+    #[error("channel.region: write a region such as \"us-east-1\"")]
+    Region,
+    /// `channel.prefix` is not a key prefix.
+    #[error(
+        "channel.prefix: {0:?} is not valid; write path segments like \"prep/2024\" (no leading or trailing '/', no '..')"
+    )]
+    Prefix(String),
 }
 
 #[derive(Deserialize)]
@@ -190,17 +304,17 @@ pub fn load(election_dir: &Path) -> Result<Vec<Difusor>, DifusoresError> {
     let path = election_dir.join(DIFUSORES_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| DifusoresError {
         file: path.display().to_string(),
-        message: format!("cannot read it: {e} (write one as docs/election-directory.md shows)"),
+        problem: ParseError::Unreadable(e.to_string()),
     })?;
-    parse(&text, election_dir).map_err(|message| DifusoresError {
+    parse(&text, election_dir).map_err(|problem| DifusoresError {
         file: path.display().to_string(),
-        message,
+        problem,
     })
 }
 
 /// Parses and validates the file's text; relative paths are resolved against `base`.
-pub fn parse(text: &str, base: &Path) -> Result<Vec<Difusor>, String> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse(text: &str, base: &Path) -> Result<Vec<Difusor>, ParseError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| ParseError::Toml(e.to_string()))?;
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(raw.difusor.len());
     for (n, d) in raw.difusor.into_iter().enumerate() {
@@ -209,32 +323,31 @@ pub fn parse(text: &str, base: &Path) -> Result<Vec<Difusor>, String> {
         } else {
             format!("difusor {:?}", d.id)
         };
-        let difusor = validate(d, base).map_err(|e| format!("{at}: {e}"))?;
+        let difusor = match validate(d, base) {
+            Ok(d) => d,
+            Err(problem) => return Err(ParseError::Difusor { at, problem }),
+        };
         if !seen.insert(difusor.id.clone()) {
-            return Err(format!(
-                "{at}: id is used twice; give each difusor its own id"
-            ));
+            return Err(ParseError::DuplicateId { at });
         }
         out.push(difusor);
     }
     Ok(out)
 }
 
-fn validate(d: RawDifusor, base: &Path) -> Result<Difusor, String> {
+fn validate(d: RawDifusor, base: &Path) -> Result<Difusor, DifusorProblem> {
     check_id(&d.id)?;
     if d.name.trim().is_empty() || d.name.len() > 200 || d.name.chars().any(char::is_control) {
-        return Err("name: write the difusor's name (1-200 characters, one line)".into());
+        return Err(DifusorProblem::Name);
     }
     check_url("url", &d.url)?;
     let timeout_seconds = d.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
     if !(1..=3600).contains(&timeout_seconds) {
-        return Err(format!(
-            "timeout_seconds: {timeout_seconds} is out of range; write 1 to 3600"
-        ));
+        return Err(DifusorProblem::Timeout(timeout_seconds));
     }
     let retries = d.retries.unwrap_or(DEFAULT_RETRIES);
     if retries > 10 {
-        return Err(format!("retries: {retries} is too many; write 0 to 10"));
+        return Err(DifusorProblem::Retries(retries));
     }
     let channel = channel(d.channel, base)?;
     Ok(Difusor {
@@ -249,19 +362,22 @@ fn validate(d: RawDifusor, base: &Path) -> Result<Difusor, String> {
     })
 }
 
-fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, String> {
+fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, DifusorProblem> {
     let kind = match table.remove("kind") {
         Some(toml::Value::String(k)) => k,
-        Some(_) => return Err("channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\"".into()),
-        None => return Err("channel.kind is missing: write kind = \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\"".into()),
+        Some(_) => return Err(DifusorProblem::KindNotString),
+        None => return Err(DifusorProblem::KindMissing),
     };
     let settings = toml::Value::Table(table);
-    let typed = |e: toml::de::Error| format!("channel ({kind}): {}", e.message());
+    let typed = |e: toml::de::Error| DifusorProblem::Settings {
+        kind: kind.clone(),
+        message: e.message().to_owned(),
+    };
     match kind.as_str() {
         "dir" => {
             let d: RawDir = settings.try_into().map_err(typed)?;
             if d.inbox.as_os_str().is_empty() {
-                return Err("channel.inbox: write the node's inbox directory".into());
+                return Err(DifusorProblem::DirInbox);
             }
             Ok(Channel::Dir {
                 inbox: base.join(d.inbox),
@@ -288,13 +404,11 @@ fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, String> {
             let _: RawPull = settings.try_into().map_err(typed)?;
             Ok(Channel::Pull)
         }
-        other => Err(format!(
-            "channel.kind: {other:?} is not a channel; write \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\""
-        )),
+        _ => Err(DifusorProblem::KindUnknown(kind.clone())),
     }
 }
 
-fn check_id(id: &str) -> Result<(), String> {
+fn check_id(id: &str) -> Result<(), DifusorProblem> {
     let ok = (1..=63).contains(&id.len())
         && id
             .bytes()
@@ -303,13 +417,11 @@ fn check_id(id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "id: {id:?} is not valid; write 1-63 characters of a-z, 0-9 and '-' (not first)"
-        ))
+        Err(DifusorProblem::Id(id.to_owned()))
     }
 }
 
-fn check_url(key: &str, url: &str) -> Result<(), String> {
+fn check_url(key: &'static str, url: &str) -> Result<(), DifusorProblem> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -322,66 +434,58 @@ fn check_url(key: &str, url: &str) -> Result<(), String> {
         {
             Ok(())
         }
-        _ => Err(format!(
-            "{key}: {url:?} is not an http(s) URL; write one like \"https://prep.medio.mx/\""
-        )),
+        _ => Err(DifusorProblem::Url {
+            key,
+            url: url.to_owned(),
+        }),
     }
 }
 
 /// A value that reaches a command line (ssh, rsync) must not look like an option nor carry
 /// whitespace, quotes or control characters.
-fn plain(key: &str, value: &str, what: &str) -> Result<(), String> {
+fn plain(key: &'static str, value: &str, what: &'static str) -> Result<(), DifusorProblem> {
     if value.is_empty()
         || value.starts_with('-')
         || value
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "'\"\\`$;".contains(c))
     {
-        return Err(format!(
-            "channel.{key}: {value:?} is not valid; write {what} (no spaces, quotes or leading '-')"
-        ));
+        return Err(DifusorProblem::NotPlain {
+            key,
+            value: value.to_owned(),
+            what,
+        });
     }
     Ok(())
 }
 
-fn check_ssh(s: &Ssh) -> Result<(), String> {
+fn check_ssh(s: &Ssh) -> Result<(), DifusorProblem> {
     plain("host", &s.host, "a host name or address")?;
     if s.host.contains([':', '@', '/']) {
-        return Err(format!(
-            "channel.host: {:?} must be a bare host name or IPv4 address",
-            s.host
-        ));
+        return Err(DifusorProblem::Host(s.host.clone()));
     }
     if s.port == 0 {
-        return Err("channel.port: write a port from 1 to 65535".into());
+        return Err(DifusorProblem::Port);
     }
     let user_ok = s
         .user
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if !user_ok || s.user.is_empty() || s.user.starts_with('-') {
-        return Err(format!(
-            "channel.user: {:?} is not an account name; write letters, digits, '.', '_', '-'",
-            s.user
-        ));
+        return Err(DifusorProblem::User(s.user.clone()));
     }
     for (key, path) in [("key_file", &s.key_file), ("known_hosts", &s.known_hosts)] {
-        let text = path
-            .to_str()
-            .ok_or_else(|| format!("channel.{key}: not UTF-8"))?;
+        let text = path.to_str().ok_or(DifusorProblem::NotUtf8(key))?;
         plain(key, text, "a file path")?;
     }
     plain("inbox", &s.inbox, "the inbox path on the server")?;
     if s.inbox.split('/').any(|c| c == "..") {
-        return Err(format!(
-            "channel.inbox: {:?} must not contain '..'",
-            s.inbox
-        ));
+        return Err(DifusorProblem::InboxClimbs(s.inbox.clone()));
     }
     Ok(())
 }
 
-fn check_s3(s: &S3) -> Result<(), String> {
+fn check_s3(s: &S3) -> Result<(), DifusorProblem> {
     if let Some(e) = &s.endpoint {
         check_url("channel.endpoint", e)?;
     }
@@ -390,13 +494,10 @@ fn check_s3(s: &S3) -> Result<(), String> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b));
     if !bucket_ok {
-        return Err(format!(
-            "channel.bucket: {:?} is not a bucket name; write 3-63 characters of a-z, 0-9, '-', '.'",
-            s.bucket
-        ));
+        return Err(DifusorProblem::Bucket(s.bucket.clone()));
     }
     if s.region.is_empty() || s.region.chars().any(|c| c.is_whitespace()) {
-        return Err("channel.region: write a region such as \"us-east-1\"".into());
+        return Err(DifusorProblem::Region);
     }
     if let Some(p) = &s.prefix {
         let bad = p.is_empty()
@@ -405,9 +506,7 @@ fn check_s3(s: &S3) -> Result<(), String> {
             || p.split('/').any(|c| c.is_empty() || c == "." || c == "..")
             || p.chars().any(|c| c.is_control() || c.is_whitespace());
         if bad {
-            return Err(format!(
-                "channel.prefix: {p:?} is not valid; write path segments like \"prep/2024\" (no leading or trailing '/', no '..')"
-            ));
+            return Err(DifusorProblem::Prefix(p.clone()));
         }
     }
     Ok(())
@@ -463,7 +562,9 @@ kind = "pull"
 "#;
 
     fn err(text: &str) -> String {
-        parse(text, Path::new("/e")).expect_err("refused")
+        parse(text, Path::new("/e"))
+            .expect_err("refused")
+            .to_string()
     }
 
     fn one(channel: &str, extra: &str) -> String {

@@ -23,8 +23,10 @@
 //!   gets the institute's signed notice instead of cortes, then cortes again on probation.
 //!
 //! Crates used: `prep-node` for the inbox protocol and delta packages, `prep-package` for
-//! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `suppaftp` (with `rustls-native-certs` for the system's roots) for FTPS, `tokio` for concurrency,
-//! timeouts and the rsync process, `futures` to join them, `toml`/`serde` for the file.
+//! manifests, `russh`/`russh-sftp` for SFTP, `object_store` for S3, `suppaftp` (with
+//! `rustls-native-certs` for the system's roots) for FTPS, `tokio` for concurrency, timeouts
+//! and the rsync process, `futures` to join them, `toml`/`serde` for the file, `thiserror`
+//! for its errors.
 
 pub mod channel;
 pub mod difusores;

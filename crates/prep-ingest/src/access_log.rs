@@ -1,5 +1,5 @@
-//! The access log: one line per request on standard error — method, path, status and
-//! milliseconds. Headers (and so tokens) and bodies are never logged.
+//! The access log: one line per request, `log::info!` (the `prep` binary prints it on standard
+//! error as `prep ingest: …`) — method, path, status and milliseconds. Headers (and so tokens) and bodies are never logged.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -23,8 +23,8 @@ pub async fn log(request: Request, next: Next) -> Response {
     }
     let started = Instant::now();
     let response = next.run(request).await;
-    eprintln!(
-        "prep ingest: {method} {path} {} {} ms",
+    log::info!(
+        "{method} {path} {} {} ms",
         response.status().as_u16(),
         started.elapsed().as_millis()
     );

@@ -26,7 +26,8 @@
 //!   identifications and contents.
 //!
 //! Around the handlers: `timeout` (a JSON 408 past [`Limits::request_timeout`]),
-//! `access_log` (one line per request on standard error, never headers nor bodies), body
+//! `access_log` (one `log` line per request, which the `prep` binary prints on standard error;
+//! never headers nor bodies), body
 //! limits per route, and one bulk load at a time.
 //!
 //! - [`Writer`]: the one thread that records submissions; those that arrive together are
@@ -36,7 +37,7 @@
 //! block); JSON errors with the failing field's path come
 //! from `serde_path_to_error`; tokens are drawn with `getrandom`, hashed with `sha2` and
 //! compared with `subtle`; the tokens file is read with `toml`. The CSV format is
-//! `prep-csv`'s.
+//! `prep-csv`'s. Diagnostics go through the `log` facade.
 
 mod access_log;
 mod auth;

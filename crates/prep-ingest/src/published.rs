@@ -8,7 +8,7 @@
 
 use prep_csv::{Head, RawRow, ReadError, TableReader, read_head};
 use prep_model::{CatalogueEntry, Contabilizada};
-use prep_store::published::{PublishedColumns, repeated_occurrences, vote_columns};
+use prep_store::published::{PublishedColumns, StatusError, repeated_occurrences, vote_columns};
 use prep_store::{ActaContent, ActaIdent, ElectionSpec};
 
 /// Most malformed rows reported before reading stops.
@@ -98,9 +98,9 @@ pub fn read_published(bytes: &[u8]) -> Result<PublishedFile, ReadError> {
             Ok(false) => break,
             Ok(true) => match convert(&raw, &columns) {
                 Ok(row) => rows.push(row),
-                Err(message) => malformed.push(RowError {
+                Err(e) => malformed.push(RowError {
                     line: raw.line(),
-                    message,
+                    message: e.to_string(),
                 }),
             },
             Err(e) => {
@@ -140,7 +140,7 @@ fn number_occurrences(rows: &mut [PublishedRow]) {
 }
 
 /// One row into the store's types.
-fn convert(raw: &RawRow, columns: &PublishedColumns) -> Result<PublishedRow, String> {
+fn convert(raw: &RawRow, columns: &PublishedColumns) -> Result<PublishedRow, StatusError> {
     let status = columns.status(raw)?;
     Ok(PublishedRow {
         line: raw.line(),

@@ -107,7 +107,7 @@ pub enum TokensError {
         /// The file.
         path: String,
         /// What is wrong, with its line when known.
-        reason: String,
+        reason: InvalidTokens,
     },
     /// A centre id that is not 1–64 letters, digits, `.`, `_` or `-`.
     #[error("centre id '{0}' is not usable: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")]
@@ -118,6 +118,23 @@ pub enum TokensError {
     /// The system's random source failed.
     #[error("cannot draw random bytes for a token: {0}")]
     Random(String),
+}
+
+/// What makes a text not a tokens file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidTokens {
+    /// Larger than any tokens file (it is probably another file).
+    #[error("larger than {MAX_TOKENS_FILE} bytes")]
+    TooLarge,
+    /// Not TOML, or not the file's keys (toml's message, with the line).
+    #[error("{0}")]
+    Toml(String),
+    /// A centre id that is not 1–64 letters, digits, `.`, `_` or `-`.
+    #[error("centre id '{0}' is not usable: use 1 to 64 ASCII letters, digits, '.', '_' or '-'")]
+    BadCentreId(String),
+    /// A centre's hash that is not SHA-256 in lowercase hex.
+    #[error("centre '{0}': sha256 must be 64 lowercase hex digits")]
+    BadHash(String),
 }
 
 impl Tokens {
@@ -137,7 +154,7 @@ impl Tokens {
         if meta.len() > MAX_TOKENS_FILE {
             return Err(TokensError::Invalid {
                 path: shown,
-                reason: format!("larger than {MAX_TOKENS_FILE} bytes"),
+                reason: InvalidTokens::TooLarge,
             });
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
@@ -148,19 +165,20 @@ impl Tokens {
     }
 
     /// Parses a tokens file's text, checking every id and hash.
-    pub fn parse(text: &str) -> Result<Tokens, String> {
-        let tokens: Tokens = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Tokens, InvalidTokens> {
+        let tokens: Tokens =
+            toml::from_str(text).map_err(|e| InvalidTokens::Toml(e.to_string()))?;
         for (id, entry) in &tokens.centres {
-            check_centre_id(id).map_err(|e| e.to_string())?;
+            if check_centre_id(id).is_err() {
+                return Err(InvalidTokens::BadCentreId(id.clone()));
+            }
             let hash_ok = entry.sha256.len() == 64
                 && entry
                     .sha256
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
             if !hash_ok {
-                return Err(format!(
-                    "centre '{id}': sha256 must be 64 lowercase hex digits"
-                ));
+                return Err(InvalidTokens::BadHash(id.clone()));
             }
         }
         Ok(tokens)
@@ -175,7 +193,7 @@ impl Tokens {
         };
         let text = toml::to_string(self).map_err(|e| TokensError::Invalid {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: InvalidTokens::Toml(e.to_string()),
         })?;
         let text = format!(
             "# prep ingest tokens: capture centre id -> SHA-256 of its bearer token.\n\
@@ -305,7 +323,9 @@ mod tests {
             back.authenticate(&sup).map(|c| c.role),
             Some(Role::Supervisor)
         );
-        let err = Tokens::parse(&format!("{old}role = \"admin\"\n")).expect_err("bad role");
+        let err = Tokens::parse(&format!("{old}role = \"admin\"\n"))
+            .expect_err("bad role")
+            .to_string();
         assert!(err.contains("admin"), "{err}");
     }
 
@@ -329,10 +349,12 @@ mod tests {
             assert!(t.issue(id, TokenKind::Catd, false).is_err(), "{id:?}");
         }
         let err = Tokens::parse("[centres.c1]\nkind = \"catd\"\nsha256 = \"ABC\"\n")
-            .expect_err("bad hash");
+            .expect_err("bad hash")
+            .to_string();
         assert!(err.contains("c1") && err.contains("sha256"), "{err}");
-        let err =
-            Tokens::parse("[centres.c1]\nkind = \"admin\"\nsha256 = \"\"\n").expect_err("bad kind");
+        let err = Tokens::parse("[centres.c1]\nkind = \"admin\"\nsha256 = \"\"\n")
+            .expect_err("bad kind")
+            .to_string();
         assert!(err.contains("admin"), "{err}");
     }
 }

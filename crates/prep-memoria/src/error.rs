@@ -44,6 +44,10 @@ pub enum MemoriaError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The report's embedded templates did not render (a defect of this program, not of the
+    /// input: report it with the message).
+    #[error("cannot render the HTML report: {0}")]
+    Template(String),
     /// The PDF could not be printed.
     #[error("cannot print the PDF: {0}")]
     Pdf(String),

@@ -12,7 +12,8 @@
 //! - [`incidents`] reads the node's JSON-lines event log (`serde_json`, times by `jiff`).
 //! - [`figures::Figures`] turns a tally and the incidents into the report's numbers (visits
 //!   with a 30-minute gap, peaks, daily averages and ratios).
-//! - [`report`] writes the HTML, the CSV (`csv` crate) and JSON tables, and the PDF (headless
+//! - [`report`] writes the HTML (`minijinja` renders the crate's embedded `templates/`, HTML
+//!   auto-escaping every value), the CSV (`csv` crate) and JSON tables, and the PDF (headless
 //!   Chromium).
 //! - [`generate`] writes deterministic realistic logs (`rand_chacha`) for tests and benchmarks.
 //!

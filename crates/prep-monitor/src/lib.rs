@@ -22,7 +22,9 @@
 //!
 //! Crates used: `ureq` (rustls) for the looks, `axum` for the status server, `minijinja`
 //! (auto-escaping) for the pages, `csv` for the report, `rand` to pick the spot-checked files,
-//! `sha2` to hash them as they arrive, `prep-origin` to read the published cortes.
+//! `sha2` to hash them as they arrive, `prep-origin` to read the published cortes, `thiserror`
+//! for its errors, `log` for what it cannot record (printed by the `prep` binary as
+//! `prep monitor: …`).
 
 pub mod monitor;
 pub mod observe;

@@ -376,7 +376,7 @@ impl Monitor {
         line.push(b'\n');
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if let Err(e) = log.write_all(&line) {
-            eprintln!("prep monitor: cannot write its event log: {e}");
+            log::warn!("cannot write its event log: {e}");
         }
     }
 

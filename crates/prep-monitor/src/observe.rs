@@ -199,7 +199,7 @@ impl Observer {
         let deadline = Instant::now() + self.look_time;
         let mut pointer = match self.pointer(base, deadline) {
             Ok(p) => p,
-            Err(error) => return failed(error),
+            Err(error) => return failed(error.to_string()),
         };
         let mut seen = self.check(base, &pointer, deadline);
         for _ in 0..MAX_SWITCHES_PER_LOOK {
@@ -246,18 +246,16 @@ impl Observer {
     }
 
     /// Reads the site's `json/main.json`, or says why it cannot.
-    fn pointer(&self, base: &str, deadline: Instant) -> Result<Pointer, String> {
+    fn pointer(&self, base: &str, deadline: Instant) -> Result<Pointer, PointerError> {
         let url = format!("{base}/json/main.json");
         let mut body = Vec::new();
         match self.get(&url, MAX_POINTER_BYTES, deadline, &mut body) {
             Ok(Fetched::Read) => serde_json::from_slice::<Pointer>(&body)
                 .map(|p| Pointer { bytes: body, ..p })
-                .map_err(|e| format!("json/main.json is not a corte pointer: {e}")),
-            Ok(Fetched::Status(status)) => Err(format!("json/main.json answered HTTP {status}")),
-            Ok(Fetched::Longer(max)) => Err(format!(
-                "json/main.json is longer than {max} bytes: not a corte pointer"
-            )),
-            Err(e) => Err(format!("{e:#}")),
+                .map_err(|e| PointerError::NotAPointer(e.to_string())),
+            Ok(Fetched::Status(status)) => Err(PointerError::Status(status)),
+            Ok(Fetched::Longer(max)) => Err(PointerError::TooLong(max)),
+            Err(e) => Err(PointerError::Fetch(format!("{e:#}"))),
         }
     }
 
@@ -411,6 +409,23 @@ fn clipped(mut text: String) -> String {
         text.push('…');
     }
     text
+}
+
+/// Why a site's `json/main.json` gave no corte pointer (what the look's error says).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PointerError {
+    /// Not JSON, or not a pointer's keys.
+    #[error("json/main.json is not a corte pointer: {0}")]
+    NotAPointer(String),
+    /// Answered with another status than 200.
+    #[error("json/main.json answered HTTP {0}")]
+    Status(u16),
+    /// Longer than any pointer.
+    #[error("json/main.json is longer than {0} bytes: not a corte pointer")]
+    TooLong(u64),
+    /// The request failed (the client's reason, with its causes).
+    #[error("{0}")]
+    Fetch(String),
 }
 
 fn failed(error: String) -> Observation {

@@ -24,7 +24,8 @@
 //! file's hash itself. The origin only never serves a path outside the cortes it indexed.
 //!
 //! Crates used: `axum` (on `tokio`) for HTTP and its server-sent events, `futures` for
-//! the event stream, `bytes` for the deltas kept in memory, `prep-package` to read manifests.
+//! the event stream, `bytes` for the deltas kept in memory, `prep-package` to read manifests,
+//! `log` for the faults it reports (the `prep` binary prints them as `prep origin: …`).
 
 pub mod deltas;
 pub mod index;

@@ -158,7 +158,7 @@ pub async fn serve(
             };
             // A fault that persists is reported once.
             if error.is_some() && error != last_error {
-                eprintln!("prep origin: {}", error.as_deref().unwrap_or_default());
+                log::warn!("{}", error.as_deref().unwrap_or_default());
             }
             last_error = error;
         }
@@ -432,7 +432,7 @@ fn not_found(why: &'static str) -> Response {
 }
 
 fn server_error(e: &anyhow::Error) -> Response {
-    eprintln!("prep origin: {e:#}");
+    log::warn!("{e:#}");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "the origin could not read this file; see its log\n",

@@ -9,6 +9,31 @@ use jiff::tz::Offset;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// A time setting that cannot be read: which text, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    /// A whole-hour offset outside -12:00..+14:00.
+    #[error("{0:?}: an offset goes from -12:00 to +14:00")]
+    OffsetRange(String),
+    /// Not an offset like `-06:00`.
+    #[error("{0:?} is not a whole-hour UTC offset like \"-06:00\"")]
+    NotAnOffset(String),
+    /// An offset `jiff` refuses (its reason).
+    #[error("{0}")]
+    Offset(String),
+    /// Not an RFC 3339 time with offset.
+    #[error("{text:?} is not an RFC 3339 time with offset: {reason}")]
+    NotRfc3339 {
+        /// The text given.
+        text: String,
+        /// `jiff`'s reason.
+        reason: String,
+    },
+    /// Not a speed.
+    #[error("{0:?} is not a speed: give a positive number (60 = a minute a second) or \"max\"")]
+    NotASpeed(String),
+}
+
 /// The institute's time zone: a fixed offset from UTC (PREP files print `(UTC-6)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeZone {
@@ -18,7 +43,7 @@ pub struct TimeZone {
 
 impl TimeZone {
     /// Parses `-06:00` (whole hours from -12 to +14; the files print whole hours).
-    pub fn parse(text: &str) -> Result<TimeZone, String> {
+    pub fn parse(text: &str) -> Result<TimeZone, ClockError> {
         let b = text.as_bytes();
         let form = b.len() == 6 && matches!(b[0], b'+' | b'-') && &text[3..] == ":00";
         let hours: Option<i8> = form.then(|| text[1..3].parse().ok()).flatten();
@@ -26,14 +51,13 @@ impl TimeZone {
             Some(h) if h <= 14 => {
                 let hours = if b[0] == b'-' { -h } else { h };
                 if hours < -12 {
-                    return Err(format!("{text:?}: an offset goes from -12:00 to +14:00"));
+                    return Err(ClockError::OffsetRange(text.to_owned()));
                 }
-                let offset = Offset::from_hours(hours).map_err(|e| e.to_string())?;
+                let offset =
+                    Offset::from_hours(hours).map_err(|e| ClockError::Offset(e.to_string()))?;
                 Ok(TimeZone { offset, hours })
             }
-            _ => Err(format!(
-                "{text:?} is not a whole-hour UTC offset like \"-06:00\""
-            )),
+            _ => Err(ClockError::NotAnOffset(text.to_owned())),
         }
     }
 
@@ -120,9 +144,12 @@ impl TimeZone {
 }
 
 /// Parses RFC 3339 with an offset (`2024-06-02T20:00:00-06:00`).
-pub fn parse_rfc3339(text: &str) -> Result<Timestamp, String> {
+pub fn parse_rfc3339(text: &str) -> Result<Timestamp, ClockError> {
     text.parse::<Timestamp>()
-        .map_err(|e| format!("{text:?} is not an RFC 3339 time with offset: {e}"))
+        .map_err(|e| ClockError::NotRfc3339 {
+            text: text.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 /// How fast simulated time runs.
@@ -135,18 +162,16 @@ pub enum Speed {
 }
 
 impl std::str::FromStr for Speed {
-    type Err = String;
+    type Err = ClockError;
 
     /// `max` or a positive number.
-    fn from_str(s: &str) -> Result<Speed, String> {
+    fn from_str(s: &str) -> Result<Speed, ClockError> {
         if s.eq_ignore_ascii_case("max") {
             return Ok(Speed::AsFastAsPossible);
         }
         match s.parse::<f64>() {
             Ok(x) if x.is_finite() && x > 0.0 && x <= 1e9 => Ok(Speed::Factor(x)),
-            _ => Err(format!(
-                "{s:?} is not a speed: give a positive number (60 = a minute a second) or \"max\""
-            )),
+            _ => Err(ClockError::NotASpeed(s.to_owned())),
         }
     }
 }

@@ -270,17 +270,20 @@ impl Config {
 
     /// The institute's time zone.
     pub fn time_zone(&self) -> Result<TimeZone, ConfigError> {
-        TimeZone::parse(&self.schedule.utc_offset).map_err(|r| invalid("schedule.utc_offset", r))
+        TimeZone::parse(&self.schedule.utc_offset)
+            .map_err(|r| invalid("schedule.utc_offset", r.to_string()))
     }
 
     /// The opening time.
     pub fn opening(&self) -> Result<Timestamp, ConfigError> {
-        parse_rfc3339(&self.schedule.opening).map_err(|r| invalid("schedule.opening", r))
+        parse_rfc3339(&self.schedule.opening)
+            .map_err(|r| invalid("schedule.opening", r.to_string()))
     }
 
     /// The closing time.
     pub fn closing(&self) -> Result<Timestamp, ConfigError> {
-        parse_rfc3339(&self.schedule.closing).map_err(|r| invalid("schedule.closing", r))
+        parse_rfc3339(&self.schedule.closing)
+            .map_err(|r| invalid("schedule.closing", r.to_string()))
     }
 
     /// The counting rules the configuration selects.

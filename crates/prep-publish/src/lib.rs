@@ -23,7 +23,8 @@
 //!   process.
 //!
 //! Dates are `jiff`'s; the store is `prep-store` (SQLite); packages are `prep-corte` +
-//! `prep-package` (minisign).
+//! `prep-package` (minisign); errors are `thiserror` types ([`ClockError`], [`ReplayError`],
+//! [`ConfigError`]).
 
 mod clock;
 mod config;
@@ -35,7 +36,7 @@ mod replay;
 pub mod source;
 mod write;
 
-pub use clock::{SimClock, Speed, TimeZone, parse_rfc3339};
+pub use clock::{ClockError, SimClock, Speed, TimeZone, parse_rfc3339};
 pub use config::{
     CONFIG_FILE, Config, ConfigError, ElectionConfig, Named, PackageConfig, RulesConfig, Schedule,
     Signing,
@@ -45,5 +46,5 @@ pub use directory::{ElectionDir, key_password};
 pub use init::{ElectionSource, InitReport, InitSettings, KeySetup, init, names_of, synth_sources};
 pub use night::{FeedStats, Feeder, NightEvent, run_schedule};
 pub use replay::plan_from_file;
-pub use source::{ElectionFormat, ReplayPlan, TimedEvent, replay_events};
+pub use source::{ElectionFormat, ReplayError, ReplayPlan, TimedEvent, replay_events};
 pub use write::{WriteStats, write_package};

@@ -7,7 +7,7 @@ use crate::clock::TimeZone;
 use jiff::Timestamp;
 use prep_count::Rules;
 use prep_csv::{Database, Dialect, Layout, Preamble};
-use prep_model::{CatalogueEntry, Contabilizada};
+use prep_model::{CatalogueEntry, Contabilizada, Observations};
 use prep_store::published::{PublishedColumns, vote_columns};
 use prep_store::render::{RowKind, RowStyle};
 use prep_store::{ActaIdent, ElectionSpec, EventKind, NewEvent, Origin, RowLayout};
@@ -32,9 +32,8 @@ impl ElectionFormat {
     /// The format of a database whose counting profile is `rules`.
     pub fn of(db: &Database, rules: &Rules) -> ElectionFormat {
         let kind = |row: &prep_csv::Row| {
-            let observations = rules.observations(&row.text(db.layout.observaciones));
-            let status = row.text(db.layout.contabilizada);
-            match rules.status(status.as_bytes(), &observations) {
+            let (status, observations) = row_status(db, rules, row);
+            match status {
                 Some(Contabilizada::FueraDeCatalogo) => RowKind::Fuera,
                 Some(Contabilizada::NoCapturada) | None => RowKind::NotCaptured,
                 Some(_) if observations.sin_acta_reason().is_some() => RowKind::SinActa,
@@ -81,13 +80,22 @@ pub fn catalogue(db: &Database, rules: &Rules) -> Vec<CatalogueEntry> {
     let columns = PublishedColumns::new(&db.header, &db.layout);
     db.rows
         .iter()
-        .filter(|row| {
-            let observations = rules.observations(&row.text(db.layout.observaciones));
-            let status = row.text(db.layout.contabilizada);
-            rules.status(status.as_bytes(), &observations) != Some(Contabilizada::FueraDeCatalogo)
-        })
+        .filter(|row| row_status(db, rules, row).0 != Some(Contabilizada::FueraDeCatalogo))
         .map(|row| columns.entry(row))
         .collect()
+}
+
+/// A row's status under the counting profile `rules`: its CONTABILIZADA cell read together
+/// with its OBSERVACIONES legends (returned too, as the profile reads them); `None` when the
+/// profile does not know the cell.
+pub fn row_status(
+    db: &Database,
+    rules: &Rules,
+    row: &prep_csv::Row,
+) -> (Option<Contabilizada>, Observations) {
+    let observations = rules.observations(&row.text(db.layout.observaciones));
+    let status = rules.status(row.text(db.layout.contabilizada).as_bytes(), &observations);
+    (status, observations)
 }
 
 /// One event of a replay, at its time.
@@ -113,6 +121,40 @@ pub struct ReplayPlan {
     pub last_time: Option<Timestamp>,
 }
 
+/// Why a database cannot be replayed into the store: the row (line of the data, from 1) and
+/// what does not fit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// CONTABILIZADA is not a value the counting profile knows.
+    #[error("row {line}: invalid CONTABILIZADA '{status}' for counting profile {profile}")]
+    Status {
+        /// The row.
+        line: usize,
+        /// The cell.
+        status: String,
+        /// The profile's name.
+        profile: String,
+    },
+    /// The file has more expected actas than the store's catalogue.
+    #[error("row {line}: more expected actas than the store's catalogue holds")]
+    BeyondCatalogue {
+        /// The row.
+        line: usize,
+    },
+    /// The row's acta is not the catalogue's at its place.
+    #[error(
+        "row {line}: CLAVE_ACTA {clave} is not the catalogue's {key} (was the directory made from this file?)"
+    )]
+    NotTheCatalogue {
+        /// The row.
+        line: usize,
+        /// The row's CLAVE_ACTA.
+        clave: String,
+        /// The store's key at that place.
+        key: String,
+    },
+}
+
 /// The captured actas of `db` as store events: a capture at FECHA_HORA_CAPTURA (or
 /// FECHA_HORA_ACOPIO when there is no capture time, as for actas fuera de catálogo), and a
 /// verification at FECHA_HORA_VERIFICACION when there is one. `keys` are the store's keys of
@@ -127,7 +169,7 @@ pub fn replay_events(
     tz: &TimeZone,
     source: &str,
     rules: &Rules,
-) -> Result<ReplayPlan, String> {
+) -> Result<ReplayPlan, ReplayError> {
     let columns = PublishedColumns::new(&db.header, &db.layout);
     let mut plan = ReplayPlan::default();
     let mut untimed = Vec::new();
@@ -138,15 +180,12 @@ pub fn replay_events(
         std::collections::HashMap::new();
     for (n, row) in db.rows.iter().enumerate() {
         let line = n + 1;
-        let status = row.text(db.layout.contabilizada);
-        let observations = rules.observations(&row.text(db.layout.observaciones));
-        let st = rules
-            .status(status.as_bytes(), &observations)
-            .ok_or_else(|| {
-                format!(
-                    "row {line}: invalid CONTABILIZADA '{status}' for counting profile {}",
-                    rules.name
-                )
+        let st = row_status(db, rules, row)
+            .0
+            .ok_or_else(|| ReplayError::Status {
+                line,
+                status: row.text(db.layout.contabilizada),
+                profile: rules.name.clone(),
             })?;
         let ident = if st == Contabilizada::FueraDeCatalogo {
             let mut ident = columns.ident(row);
@@ -159,14 +198,14 @@ pub fn replay_events(
             }
             ident
         } else {
-            let key = keys.next().ok_or_else(|| {
-                format!("row {line}: more expected actas than the store's catalogue holds")
-            })?;
+            let key = keys.next().ok_or(ReplayError::BeyondCatalogue { line })?;
             let clave = columns.ident(row).clave_acta;
             if key.split('@').next() != Some(clave.as_str()) {
-                return Err(format!(
-                    "row {line}: CLAVE_ACTA {clave} is not the catalogue's {key} (was the directory made from this file?)"
-                ));
+                return Err(ReplayError::NotTheCatalogue {
+                    line,
+                    clave,
+                    key: key.clone(),
+                });
             }
             ActaIdent::from_key(key)
         };

@@ -136,10 +136,11 @@ impl PublishedColumns {
 
     /// CONTABILIZADA as published (`-`: not captured yet; `2`: fuera de catálogo), or why
     /// the cell is not one.
-    pub fn status(&self, row: &impl Cells) -> Result<Contabilizada, String> {
+    pub fn status(&self, row: &impl Cells) -> Result<Contabilizada, StatusError> {
         let cell = row.text(self.layout.contabilizada);
-        Contabilizada::parse(&cell)
-            .ok_or_else(|| format!("CONTABILIZADA '{cell}' is not 0, 1, 2 or -"))
+        Contabilizada::parse(&cell).ok_or_else(|| StatusError {
+            cell: cell.to_string(),
+        })
     }
 
     /// The catalogue entry a row describes (meaningless for a row fuera de catálogo). The
@@ -270,6 +271,15 @@ pub fn repeated_occurrences<'a>(
         .collect()
 }
 
+/// A CONTABILIZADA cell that is none of the published values: the row is not one of the
+/// database's (fix the cell, or check the file is the institute's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("CONTABILIZADA '{cell}' is not 0, 1, 2 or -")]
+pub struct StatusError {
+    /// The cell as written.
+    pub cell: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,7 +292,7 @@ mod tests {
 |999|15|MÉXICO|||||||3||||||||||FUERA DE CATALOGO|2|ef|\n";
 
     type Converted = (
-        Result<Contabilizada, String>,
+        Result<Contabilizada, StatusError>,
         CatalogueEntry,
         ActaIdent,
         ActaContent,

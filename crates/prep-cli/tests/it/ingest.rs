@@ -276,6 +276,7 @@ fn sigkill_during_a_stream_of_submissions_loses_no_acknowledged_capture() {
     let out = server.wait_with_output().expect("wait");
     assert!(out.status.success(), "graceful shutdown: {}", out.status);
     let log = String::from_utf8_lossy(&out.stderr);
+    // The access log is prep-ingest's `log::info!`: the binary's logger prints it, prefixed.
     assert!(
         log.contains("prep ingest: GET /api/v1/elections/GUB/actas/"),
         "{log}"

@@ -1,8 +1,12 @@
 //! The HTML report, in Spanish (es-MX): one self-contained file (inline CSS and SVG, no
-//! script, no external resource) with the definition of every figure next to it.
+//! script, no external resource) with the definition of every figure next to it. The markup
+//! is the crate's `templates/` (embedded), rendered by `minijinja` with HTML auto-escaping;
+//! here every figure is formatted for it, section by section.
 
-use super::{esc, num, svg};
-use crate::figures::{CountRow, Figures};
+use super::{num, svg};
+use crate::error::MemoriaError;
+use crate::figures::{CountRow, Figures, Peak, SampleRow};
+use serde::Serialize;
 
 /// What the report says about itself.
 #[derive(Debug, Clone, Default)]
@@ -17,47 +21,30 @@ pub struct Meta {
     pub comments: Option<String>,
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
-h1{font-size:1.6rem}h2{border-bottom:2px solid #1f5f8b;padding-bottom:.2rem;margin-top:2rem}\
-table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.2rem .5rem}\
-td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eef3f7;text-align:left}\
-.headline{display:flex;flex-wrap:wrap;gap:1rem}.headline div{border:1px solid #ccc;padding:.5rem 1rem;min-width:9rem}\
-.headline b{display:block;font-size:1.4rem}svg.chart{width:100%;height:auto;margin:.5rem 0}\
-dt{font-weight:bold}dd{margin:0 0 .5rem 1rem}pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.3rem}\
-@media print{h2{break-after:avoid}svg.chart,table{break-inside:avoid}}";
+/// The report's template (`templates/memoria.html`) and its building blocks (`parts.html`).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("memoria.html", include_str!("../../templates/memoria.html")),
+    ("parts.html", include_str!("../../templates/parts.html")),
+];
 
-fn table(head: &[&str], rows: Vec<Vec<String>>, numeric_from: usize) -> String {
-    let mut s = String::from("<table><thead><tr>");
-    for h in head {
-        s += &format!("<th>{}</th>", esc(h));
-    }
-    s += "</tr></thead><tbody>";
-    for r in rows {
-        s += "<tr>";
-        for (i, c) in r.iter().enumerate() {
-            let class = if i >= numeric_from {
-                " class=\"n\""
-            } else {
-                ""
-            };
-            s += &format!("<td{class}>{}</td>", esc(c));
-        }
-        s += "</tr>";
-    }
-    s + "</tbody></table>"
+/// A table as the `table` macro draws it: cells from column `numeric_from` on are numbers.
+#[derive(Serialize)]
+struct Table {
+    head: &'static [&'static str],
+    rows: Vec<Vec<String>>,
+    numeric_from: usize,
 }
 
-fn counts(head: &str, rows: &[CountRow]) -> String {
-    if rows.is_empty() {
-        return "<p>Sin datos.</p>".into();
-    }
-    table(
-        &[head, "Solicitudes"],
-        rows.iter()
+/// A table of counts (`counts` macro: "Sin datos." when empty).
+fn counts(head: &'static [&'static str; 2], rows: &[CountRow]) -> Table {
+    Table {
+        head,
+        rows: rows
+            .iter()
             .map(|r| vec![r.item.clone(), num(r.hits)])
             .collect(),
-        1,
-    )
+        numeric_from: 1,
+    }
 }
 
 fn dec(x: f64) -> String {
@@ -69,76 +56,175 @@ fn dec(x: f64) -> String {
     )
 }
 
+/// The periods' bounds, as the opening paragraph states them.
+#[derive(Serialize)]
+struct Periods {
+    election_from: String,
+    election_to: String,
+    baseline_from: String,
+    baseline_to: String,
+}
+
+/// One headline figure.
+#[derive(Serialize)]
+struct Headline {
+    id: &'static str,
+    label: &'static str,
+    value: String,
+}
+
+/// The totals, formatted.
+#[derive(Serialize)]
+struct TotalsText {
+    bytes: String,
+    gigabytes: String,
+    crawler_hits: String,
+    crawler_visitors: String,
+    lines: String,
+    malformed: String,
+}
+
+/// A peak, formatted.
+#[derive(Serialize)]
+struct PeakText {
+    requests: String,
+    at: String,
+}
+
+/// A definition.
+#[derive(Serialize)]
+struct Definition {
+    term: &'static str,
+    definition: &'static str,
+}
+
+/// Everything the template shows, formatted.
+#[derive(Serialize)]
+struct Context<'a> {
+    difusor: Option<&'a str>,
+    periods: Option<Periods>,
+    headline: Vec<Headline>,
+    totals: TotalsText,
+    peak_second: Option<PeakText>,
+    peak_minute: Option<PeakText>,
+    definitions: Vec<Definition>,
+    comparison_chart: svg::Grouped,
+    comparison: Table,
+    period_table: Table,
+    hourly_chart: svg::Hourly,
+    days: Table,
+    status_chart: svg::Grouped,
+    status_codes: Table,
+    top_pages: Table,
+    top_referrers: Table,
+    top_crawlers: Table,
+    top_not_found: Table,
+    incidents: Table,
+    silences: Table,
+    malformed: Table,
+    samples: &'a [SampleRow],
+    comments: Vec<&'a str>,
+    files: &'a [String],
+    format: &'a str,
+}
+
 /// Renders the report.
-pub fn render(f: &Figures, meta: &Meta) -> String {
+pub fn render(f: &Figures, meta: &Meta) -> Result<String, MemoriaError> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let template_error = |e: minijinja::Error| MemoriaError::Template(format!("{e:#}"));
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).map_err(template_error)?;
+    }
+    let (comparison_chart, comparison, period_table) = comparison(f);
+    let (status_chart, status_codes) = status(f);
+    let context = Context {
+        difusor: meta.difusor.as_deref(),
+        periods: periods(f),
+        headline: headline(f),
+        totals: totals(f),
+        peak_second: f.peak_second.as_ref().map(peak),
+        peak_minute: f.peak_minute.as_ref().map(peak),
+        definitions: DEFINITIONS
+            .iter()
+            .map(|&(term, definition)| Definition { term, definition })
+            .collect(),
+        comparison_chart,
+        comparison,
+        period_table,
+        hourly_chart: hourly(f),
+        days: days(f),
+        status_chart,
+        status_codes,
+        top_pages: counts(&["Ruta", "Solicitudes"], &f.top_pages),
+        top_referrers: counts(&["Referente", "Solicitudes"], &f.top_referrers),
+        top_crawlers: counts(&["Agente de usuario", "Solicitudes"], &f.top_crawlers),
+        top_not_found: counts(&["Ruta", "Solicitudes"], &f.top_not_found),
+        incidents: incidents(f),
+        silences: silences(f),
+        malformed: counts(&["Motivo", "Solicitudes"], &f.malformed),
+        samples: &f.malformed_samples,
+        comments: comments(meta),
+        files: &meta.files,
+        format: &meta.format,
+    };
+    env.get_template("memoria.html")
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&context))))
+        .map_err(template_error)
+}
+
+/// The opening paragraph's periods: the election's and the baseline's, when both are there.
+fn periods(f: &Figures) -> Option<Periods> {
+    let (e, b) = (f.periods.first()?, f.periods.get(1)?);
+    Some(Periods {
+        election_from: e.from.clone(),
+        election_to: e.to.clone(),
+        baseline_from: b.from.clone(),
+        baseline_to: b.to.clone(),
+    })
+}
+
+/// The summary's headline figures.
+fn headline(f: &Figures) -> Vec<Headline> {
     let t = &f.totals;
-    let mut s = String::with_capacity(64 * 1024);
-    s += "<!DOCTYPE html><html lang=\"es-MX\"><head><meta charset=\"utf-8\">";
-    s += "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
-    s += "<title>Memoria técnica del difusor</title><style>";
-    s += CSS;
-    s += "</style></head><body>";
-    s += "<h1>Memoria técnica del difusor</h1>";
-    if let Some(d) = &meta.difusor {
-        s += &format!("<p class=\"difusor\">Difusor: <b>{}</b></p>", esc(d));
-    }
-    if let (Some(e), Some(b)) = (f.periods.first(), f.periods.get(1)) {
-        s += &format!(
-            "<p>Periodo de la elección: {} a {}. Periodo de referencia (tráfico normal del portal): {} a {}.</p>",
-            esc(&e.from),
-            esc(&e.to),
-            esc(&b.from),
-            esc(&b.to)
-        );
-    }
-    s += "<h2 id=\"resumen\">Resumen</h2><div class=\"headline\">";
-    for (id, label, v) in [
+    [
         ("hits", "Hits (solicitudes)", t.hits),
         ("paginas", "Páginas", t.pages),
         ("visitas", "Visitas", t.visits),
         ("visitantes", "Visitantes únicos", t.unique_visitors),
         ("no-encontrados", "No encontrados (404)", t.not_found),
         ("invalidas", "Líneas inválidas", t.malformed),
-    ] {
-        s += &format!(
-            "<div id=\"cifra-{id}\">{}<b>{}</b></div>",
-            esc(label),
-            num(v)
-        );
-    }
-    s += "</div>";
-    s += &format!(
-        "<p>Bytes enviados: {} ({:.2} GB). Solicitudes de rastreadores: {}. Visitantes únicos que son rastreadores: {}. Líneas leídas: {}.</p>",
-        num(t.bytes),
-        t.bytes as f64 / 1e9,
-        num(t.crawler_hits),
-        num(t.crawler_visitors),
-        num(t.lines)
-    );
-    if let Some(p) = &f.peak_second {
-        s += &format!(
-            "<p>Pico por segundo: <b>{}</b> solicitudes ({}).",
-            num(p.requests),
-            esc(&p.at)
-        );
-        if let Some(m) = &f.peak_minute {
-            s += &format!(
-                " Pico por minuto: <b>{}</b> solicitudes ({}).",
-                num(m.requests),
-                esc(&m.at)
-            );
-        }
-        s += "</p>";
-    }
+    ]
+    .into_iter()
+    .map(|(id, label, v)| Headline {
+        id,
+        label,
+        value: num(v),
+    })
+    .collect()
+}
 
-    s += "<h2 id=\"definiciones\">Definiciones</h2><dl>";
-    for (term, def) in DEFINITIONS {
-        s += &format!("<dt>{}</dt><dd>{}</dd>", esc(term), esc(def));
+fn totals(f: &Figures) -> TotalsText {
+    let t = &f.totals;
+    TotalsText {
+        bytes: num(t.bytes),
+        gigabytes: format!("{:.2}", t.bytes as f64 / 1e9),
+        crawler_hits: num(t.crawler_hits),
+        crawler_visitors: num(t.crawler_visitors),
+        lines: num(t.lines),
+        malformed: num(t.malformed),
     }
-    s += "</dl>";
+}
 
-    s += "<h2 id=\"comparativo\">Elección frente a referencia</h2>";
-    s += "<p>Promedios diarios: cada cifra del periodo dividida entre su duración en días.</p>";
+fn peak(p: &Peak) -> PeakText {
+    PeakText {
+        requests: num(p.requests),
+        at: p.at.clone(),
+    }
+}
+
+/// Election against baseline: the chart of daily averages, their table, the periods' table.
+fn comparison(f: &Figures) -> (svg::Grouped, Table, Table) {
     let rows: Vec<(String, Vec<f64>)> = f
         .comparison
         .iter()
@@ -150,20 +236,21 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
             )
         })
         .collect();
-    s += &svg::grouped(
+    let chart = svg::grouped(
         "chart-comparison",
         "Promedio diario: elección frente a referencia",
         &rows,
         &[("Elección", "#c0392b"), ("Referencia", "#7f8c8d")],
     );
-    s += &table(
-        &[
+    let averages = Table {
+        head: &[
             "Cifra",
             "Elección (por día)",
             "Referencia (por día)",
             "Razón",
         ],
-        f.comparison
+        rows: f
+            .comparison
             .iter()
             .map(|c| {
                 vec![
@@ -174,10 +261,10 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
                 ]
             })
             .collect(),
-        1,
-    );
-    s += &table(
-        &[
+        numeric_from: 1,
+    };
+    let periods = Table {
+        head: &[
             "Periodo",
             "Desde",
             "Hasta",
@@ -188,7 +275,8 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
             "Visitantes únicos",
             "Bytes",
         ],
-        f.periods
+        rows: f
+            .periods
             .iter()
             .map(|p| {
                 vec![
@@ -204,10 +292,13 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
                 ]
             })
             .collect(),
-        3,
-    );
+        numeric_from: 3,
+    };
+    (chart, averages, periods)
+}
 
-    s += "<h2 id=\"por-hora\">Tráfico por hora</h2><p>Solicitudes por hora, en la hora escrita en la bitácora; el fondo marca el periodo de la elección.</p>";
+/// Hits per hour, the election's hours shaded.
+fn hourly(f: &Figures) -> svg::Hourly {
     let labels: Vec<String> = f.hours.iter().map(|h| h.hour.clone()).collect();
     let values: Vec<u64> = f.hours.iter().map(|h| h.hits).collect();
     let mark: Vec<bool> = f
@@ -215,11 +306,12 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
         .iter()
         .map(|h| f.election_hours.contains(&h.hour))
         .collect();
-    s += &svg::hourly(&labels, &values, &mark);
+    svg::hourly(&labels, &values, &mark)
+}
 
-    s += "<h2 id=\"por-dia\">Por día</h2>";
-    s += &table(
-        &[
+fn days(f: &Figures) -> Table {
+    Table {
+        head: &[
             "Día",
             "Hits",
             "Páginas",
@@ -229,7 +321,8 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
             "404",
             "Rastreadores",
         ],
-        f.days
+        rows: f
+            .days
             .iter()
             .map(|d| {
                 vec![
@@ -244,113 +337,76 @@ pub fn render(f: &Figures, meta: &Meta) -> String {
                 ]
             })
             .collect(),
-        1,
-    );
+        numeric_from: 1,
+    }
+}
 
-    s += "<h2 id=\"codigos\">Códigos de estado</h2>";
+/// Status codes: the chart of classes and the table of codes.
+fn status(f: &Figures) -> (svg::Grouped, Table) {
     let rows: Vec<(String, Vec<f64>)> = f
         .status_classes
         .iter()
         .map(|c| (c.item.clone(), vec![c.hits as f64]))
         .collect();
-    s += &svg::grouped(
+    let chart = svg::grouped(
         "chart-status",
         "Solicitudes por clase de código de estado",
         &rows,
         &[("Solicitudes", "#1f5f8b")],
     );
-    s += &counts("Código", &f.status_codes);
+    (chart, counts(&["Código", "Solicitudes"], &f.status_codes))
+}
 
-    s += "<h2 id=\"paginas\">Páginas más vistas</h2>";
-    s += &counts("Ruta", &f.top_pages);
-    s += "<h2 id=\"referentes\">Sitios de referencia</h2>";
-    s += &counts("Referente", &f.top_referrers);
-    s += "<h2 id=\"rastreadores\">Rastreadores</h2>";
-    s += &counts("Agente de usuario", &f.top_crawlers);
-    s += "<h2 id=\"no-encontrados\">No encontrados (404)</h2>";
-    s += &counts("Ruta", &f.top_not_found);
-
-    s += "<h2 id=\"incidentes\">Incidentes</h2>";
-    if f.incidents.is_empty() {
-        s += "<p>No se registraron incidentes en la bitácora de eventos del nodo (o no se proporcionó).</p>";
-    } else {
-        s += &table(
-            &[
-                "Hora",
-                "Incidente",
-                "Detalle",
-                "Duración (s)",
-                "¿Afectó la publicación?",
-            ],
-            f.incidents
-                .iter()
-                .map(|i| {
-                    vec![
-                        i.time.clone(),
-                        i.kind.clone(),
-                        i.detail.clone(),
-                        i.duration_secs
-                            .map_or_else(|| "—".into(), |d| d.to_string()),
-                        i.affected_publication.clone(),
-                    ]
-                })
-                .collect(),
-            3,
-        );
+fn incidents(f: &Figures) -> Table {
+    Table {
+        head: &[
+            "Hora",
+            "Incidente",
+            "Detalle",
+            "Duración (s)",
+            "¿Afectó la publicación?",
+        ],
+        rows: f
+            .incidents
+            .iter()
+            .map(|i| {
+                vec![
+                    i.time.clone(),
+                    i.kind.clone(),
+                    i.detail.clone(),
+                    i.duration_secs
+                        .map_or_else(|| "—".into(), |d| d.to_string()),
+                    i.affected_publication.clone(),
+                ]
+            })
+            .collect(),
+        numeric_from: 3,
     }
-    s += "<h3>Silencios en la bitácora de acceso durante la elección</h3>";
-    if f.silences.is_empty() {
-        s += "<p>Ninguno mayor a 5 minutos.</p>";
-    } else {
-        s += &table(
-            &["Última solicitud", "Siguiente solicitud", "Segundos"],
-            f.silences
-                .iter()
-                .map(|g| vec![g.from.clone(), g.to.clone(), num(g.seconds.max(0) as u64)])
-                .collect(),
-            2,
-        );
-    }
+}
 
-    s += "<h2 id=\"lineas-invalidas\">Líneas no contabilizadas</h2>";
-    s += &format!(
-        "<p>{} de {} líneas no se pudieron leer con el formato indicado y no se cuentan en ninguna cifra.</p>",
-        num(t.malformed),
-        num(t.lines)
-    );
-    if !f.malformed.is_empty() {
-        s += &counts("Motivo", &f.malformed);
-        s += "<p>Muestra:</p>";
-        for m in &f.malformed_samples {
-            s += &format!(
-                "<pre>{}:{} ({})\n{}</pre>",
-                esc(&m.file),
-                m.line,
-                esc(&m.reason),
-                esc(&m.text)
-            );
-        }
+fn silences(f: &Figures) -> Table {
+    Table {
+        head: &["Última solicitud", "Siguiente solicitud", "Segundos"],
+        rows: f
+            .silences
+            .iter()
+            .map(|g| vec![g.from.clone(), g.to.clone(), num(g.seconds.max(0) as u64)])
+            .collect(),
+        numeric_from: 2,
     }
+}
 
-    s += "<h2 id=\"comentarios\">Comentarios y sugerencias</h2>";
+/// The outlet's comments, one paragraph per blank-line-separated block (none: "Sin
+/// comentarios.").
+fn comments(meta: &Meta) -> Vec<&str> {
     match &meta.comments {
-        Some(c) if !c.trim().is_empty() => {
-            for para in c.split("\n\n").filter(|p| !p.trim().is_empty()) {
-                s += &format!("<p>{}</p>", esc(para.trim()));
-            }
-        }
-        _ => s += "<p>Sin comentarios.</p>",
+        Some(c) if !c.trim().is_empty() => c
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty())
+            .map(str::trim)
+            .collect(),
+        _ => Vec::new(),
     }
-    s += "<h2 id=\"fuentes\">Fuentes</h2><ul>";
-    for file in &meta.files {
-        s += &format!("<li>{}</li>", esc(file));
-    }
-    s += &format!(
-        "</ul><p>Formato de bitácora: <code>{}</code>.</p>",
-        esc(&meta.format)
-    );
-    s += "</body></html>\n";
-    s
 }
 
 /// The definition of every figure, as the report states them.
@@ -396,3 +452,57 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         "Líneas que no corresponden al formato (basura, truncadas, de otro formato, fecha, código o IP ilegibles). Se cuentan y se muestran, pero no entran en ninguna cifra (GoAccess las llama «failed requests»).",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::format::LogFormat;
+    use crate::period::Period;
+    use crate::tally::{Spec, Tally};
+
+    fn figures(lines: &str) -> Figures {
+        let spec = Spec {
+            format: LogFormat::named_or_nginx("combined").expect("format"),
+            classifier: Classifier::new(Vec::new()),
+            election: Period::parse("2024-06-02T18:00:00-06:00..2024-06-03T18:00:00-06:00")
+                .expect("election"),
+            baseline: Period::parse("2024-05-27T00:00:00-06:00..2024-06-01T00:00:00-06:00")
+                .expect("baseline"),
+        };
+        let mut tally = Tally::default();
+        tally.add_chunk(&spec, 0, 0, lines.as_bytes());
+        Figures::compute(&tally, &spec, &["access.log".into()], &[])
+    }
+
+    #[test]
+    fn the_report_escapes_what_it_is_given_and_keeps_its_sections() {
+        let f = figures(concat!(
+            "10.0.0.1 - - [02/Jun/2024:20:00:01 -0600] \"GET /a?x=<b> HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"\n",
+            "not a line <script>\n",
+        ));
+        let meta = Meta {
+            difusor: Some("Medio <A> & \"B\"".into()),
+            files: vec!["access.log".into()],
+            format: "combined".into(),
+            comments: Some("Uno <i>.\n\n\n\nDos & tres.".into()),
+        };
+        let html = render(&f, &meta).expect("renders");
+        assert!(html.starts_with("<!DOCTYPE html><html lang=\"es-MX\">"));
+        assert!(html.ends_with("</body></html>\n"));
+        assert!(html.contains("Difusor: <b>Medio &lt;A&gt; &amp; &quot;B&quot;</b>"));
+        assert!(html.contains("<p>Uno &lt;i&gt;.</p><p>Dos &amp; tres.</p>"));
+        assert!(html.contains("<div id=\"cifra-hits\">Hits (solicitudes)<b>1</b></div>"));
+        assert!(html.contains("<div id=\"cifra-invalidas\">Líneas inválidas<b>1</b></div>"));
+        assert!(html.contains("not a line &lt;script&gt;</pre>"));
+        assert!(!html.contains("<script>") && !html.contains("<b>Medio <A>"));
+        for id in ["chart-hourly", "chart-comparison", "chart-status"] {
+            assert!(html.contains(&format!("<svg id=\"{id}\"")), "{id}");
+        }
+        assert!(html.contains("<h2 id=\"referentes\">Sitios de referencia</h2><p>Sin datos.</p>"));
+        assert!(html.contains("<p>Ninguno mayor a 5 minutos.</p>"));
+
+        let plain = render(&f, &Meta::default()).expect("renders");
+        assert!(plain.contains("<p>Sin comentarios.</p>") && !plain.contains("Difusor:"));
+    }
+}
