@@ -214,7 +214,7 @@ fn write_pending(open: &mut Open) {
 
 /// The system clock, seconds since the epoch.
 pub fn system_clock() -> Clock {
-    Arc::new(crate::unix_now)
+    Arc::new(prep_inbox::unix_now)
 }
 
 /// Opens `path` for appending; `today` is the day of a new or empty file, else the day the

@@ -33,7 +33,7 @@ impl EventLog {
     /// reported on stderr, never hidden, but does not stop the node.
     pub fn record(&self, event: &str, fields: Value) {
         let mut obj = Map::new();
-        obj.insert("time".into(), Value::String(crate::now_rfc3339()));
+        obj.insert("time".into(), Value::String(prep_inbox::now_rfc3339()));
         obj.insert("event".into(), Value::String(event.into()));
         if let Value::Object(extra) = fields {
             obj.extend(extra);

@@ -14,14 +14,13 @@ use crate::config::NodeConfig;
 use crate::corte::Corte;
 use crate::events::EventLog;
 use crate::metrics::Metrics;
-use crate::now_rfc3339;
 use crate::package_dir::{
-    Held, Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded,
-    verify_package_with,
+    Held, Refusal, VerifiedPackage, claimed_sequence, read_bounded, verify_package_with,
 };
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use prep_corte::MANIFEST_PATH;
+use prep_inbox::{is_complete, now_rfc3339};
 use prep_package::{Expectations, PackageError, sha256_hex};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -468,7 +467,7 @@ impl Node {
                 continue;
             }
             if !is_complete(&path)
-                && !crate::notice::is_complete_notice(&path)
+                && !prep_inbox::notice::is_complete_notice(&path)
                 && !crate::trust::is_complete_delegation(&path)
             {
                 continue;

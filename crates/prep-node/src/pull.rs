@@ -19,10 +19,9 @@
 
 pub use crate::config::PullConfig;
 use crate::node::Node;
-use crate::package_dir::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
-use crate::patched::{FILES_PATCH, MANIFEST_PATCH};
 use anyhow::{Context, bail};
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_inbox::{COMPLETE_MARKER, DELTA_MARKER, FILES_PATCH, MANIFEST_PATCH, SIGNATURE_PATH};
 use prep_package::delta::{changes, decode_files};
 use prep_package::patch::apply_patch;
 use prep_package::{Manifest, sha256_hex};
