@@ -23,6 +23,7 @@
 //! durable writes, `serde`/`serde_json` for the notice, `thiserror` and `anyhow` for errors.
 
 pub mod deliver;
+pub mod events;
 pub mod listing;
 pub mod names;
 pub mod notice;

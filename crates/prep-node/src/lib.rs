@@ -169,8 +169,9 @@ fn receive(node: &Node) {
                 let reason = format!("{e:#}");
                 if last_error.as_ref() != Some(&reason) {
                     eprintln!("prep node: {reason}");
-                    node.events()
-                        .record("error", serde_json::json!({"reason": reason}));
+                    node.events().record(prep_inbox::events::NodeEvent::Error {
+                        reason: reason.clone(),
+                    });
                     last_error = Some(reason);
                 }
             }

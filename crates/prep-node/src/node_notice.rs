@@ -11,11 +11,11 @@ use crate::package_dir::{Refusal, read_signed_document};
 use anyhow::Context;
 use prep_fs::sync_dir;
 use prep_inbox::POINTER_PATH;
+use prep_inbox::events::{NodeEvent, Received};
 use prep_inbox::notice::{
     MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, NoticeContext,
     check_notice_binding, verify_notice,
 };
-use serde_json::json;
 use std::path::{Path, PathBuf};
 
 impl Node {
@@ -114,8 +114,10 @@ impl Node {
 
     /// Receives a notice delivery: refused with its reason, or kept and put in force.
     pub(crate) fn receive_notice(&self, dir: &Path, name: &str) -> anyhow::Result<Outcome> {
-        self.events()
-            .record("receive", json!({"package": name, "kind": "notice"}));
+        self.events().record(NodeEvent::Receive {
+            package: name.to_owned(),
+            kind: Some(Received::Notice),
+        });
         let (notice, bytes, minisig) = match self.check_notice(dir) {
             Ok(checked) => checked,
             Err(reason) => return self.reject(dir, name, &Refusal::Notice(reason)),
@@ -136,10 +138,11 @@ impl Node {
             format!("{n} {suspends}\n").as_bytes(),
         )?;
         self.put_in_force(&notice)?;
-        self.events().record(
-            "suspend",
-            json!({"notice": n, "sequence": suspends, "title": notice.title}),
-        );
+        self.events().record(NodeEvent::Suspend {
+            notice: n,
+            sequence: suspends,
+            title: notice.title.clone(),
+        });
         self.discard(dir)?;
         Ok(Outcome::Suspended {
             package: name.to_owned(),
@@ -177,10 +180,10 @@ impl Node {
         };
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         sync_dir(self.config().data.as_path())?;
-        self.events().record(
-            "resume",
-            json!({"notice": text.split_whitespace().next(), "sequence": sequence}),
-        );
+        self.events().record(NodeEvent::Resume {
+            notice: text.split_whitespace().next().map(str::to_owned),
+            sequence,
+        });
         Ok(())
     }
 
@@ -214,8 +217,11 @@ impl Node {
             Ok(notice) => self.put_in_force(&notice),
             Err(reason) => {
                 eprintln!("prep node: notice {n} cannot be served: {reason}");
-                self.events()
-                    .record("verify_failed", json!({"notice": n, "reason": reason}));
+                self.events().record(NodeEvent::VerifyFailed {
+                    sequence: None,
+                    notice: Some(n),
+                    reason,
+                });
                 Ok(())
             }
         }
