@@ -17,10 +17,12 @@
 //! - [`Notice`] ([`notice`]): the institute's signed suspension notice, its checks
 //!   ([`notice::verify_notice`], [`notice::check_notice_binding`], failing with
 //!   [`NoticeError`]) and [`notice::write_notice`].
+//! - [`events`]: the records of a node's event log, [`NodeEvent`] in an [`EventRecord`], one
+//!   type for the node that writes them and the memoria técnica that reads them back.
 //! - [`now_rfc3339`] and [`unix_now`]: the clock every record of the protocol is stamped with.
 //!
 //! Crates used: `prep-package` for the package format, signatures and times, `prep-fs` for
-//! durable writes, `serde`/`serde_json` for the notice, `thiserror` and `anyhow` for errors.
+//! durable writes, `serde`/`serde_json` for the notice and the event records, `thiserror` and `anyhow` for errors.
 
 pub mod deliver;
 pub mod events;
@@ -29,6 +31,7 @@ pub mod names;
 pub mod notice;
 
 pub use deliver::{Sent, deliver, deliver_delta};
+pub use events::{EventRecord, NodeEvent};
 pub use listing::{Limits, ListingError, holds_files, is_complete, list_package};
 pub use names::{
     COMPLETE_MARKER, DELTA_MARKER, FILES_PATCH, MANIFEST_PATCH, MANIFEST_PATH, PACKAGE_MARKERS,
