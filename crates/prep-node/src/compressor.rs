@@ -134,7 +134,7 @@ fn run(shared: &Shared, active: &RwLock<Option<Arc<Corte>>>, store: &Store, even
         }
         done.clear();
         if let Err(e) = corte.cache_variants(store) {
-            eprintln!("prep node: cannot cache compressed variants: {e:#}");
+            log::warn!("cannot cache compressed variants: {e:#}");
         }
     }
 }

@@ -36,8 +36,8 @@ impl EventLog {
         let mut line = match EventRecord::now(event).to_line() {
             Ok(line) => line,
             Err(e) => {
-                eprintln!(
-                    "prep node: cannot write an event to the event log {}: {e}",
+                log::warn!(
+                    "cannot write an event to the event log {}: {e}",
                     self.path.display()
                 );
                 return;
@@ -52,8 +52,8 @@ impl EventLog {
             .write_all(line.as_bytes())
             .and_then(|()| file.sync_data())
         {
-            eprintln!(
-                "prep node: cannot append to the event log {}: {e}",
+            log::warn!(
+                "cannot append to the event log {}: {e}",
                 self.path.display()
             );
         }

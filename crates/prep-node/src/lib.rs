@@ -43,7 +43,8 @@
 //! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
 //! (rustls with `ring`) for TLS, `flate2` and `brotli` for precompression with `rayon` to
 //! do it in parallel, `ureq` for the pull channel's requests, `toml` for the configuration, `serde_json` for records and events,
-//! `bytes` to share file bytes between the corte and responses without copies.
+//! `bytes` to share file bytes between the corte and responses without copies, `log` for its
+//! warnings and notes (target `prep_node`; the binary chooses the logger).
 
 pub mod access_log;
 pub mod activity;
@@ -127,13 +128,13 @@ fn receive(node: &Node) {
                 .name("pull-events".into())
                 .spawn(move || pull::Puller::listen(&listen_config, &wake));
             if let Err(e) = spawned {
-                eprintln!("prep node: cannot listen to the origin's events: {e}");
+                log::warn!("cannot listen to the origin's events: {e}");
             }
         }
         match pull::Puller::new(config.clone()) {
             Ok(p) => Some((p, Duration::from_millis(config.interval_ms))),
             Err(e) => {
-                eprintln!("prep node: cannot start pulling: {e:#}");
+                log::warn!("cannot start pulling: {e:#}");
                 None
             }
         }
@@ -151,7 +152,7 @@ fn receive(node: &Node) {
         if tidied.is_none_or(|t| t.elapsed() >= hygiene::TIDY_INTERVAL) {
             tidied = Some(std::time::Instant::now());
             if let Err(e) = hygiene::tidy(node, std::time::SystemTime::now()) {
-                eprintln!("prep node: tidying the inbox: {e:#}");
+                log::warn!("tidying the inbox: {e:#}");
             }
         }
         let mut result = Ok(());
@@ -168,7 +169,7 @@ fn receive(node: &Node) {
             Err(e) => {
                 let reason = format!("{e:#}");
                 if last_error.as_ref() != Some(&reason) {
-                    eprintln!("prep node: {reason}");
+                    log::warn!("{reason}");
                     node.events().record(prep_inbox::events::NodeEvent::Error {
                         reason: reason.clone(),
                     });

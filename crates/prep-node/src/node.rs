@@ -197,7 +197,7 @@ impl Node {
                     break;
                 }
                 Err(e) => {
-                    eprintln!("prep node: corte {sequence} cannot be served: {e:#}");
+                    log::warn!("corte {sequence} cannot be served: {e:#}");
                     self.events.record(NodeEvent::VerifyFailed {
                         sequence: Some(sequence),
                         notice: None,
@@ -260,7 +260,7 @@ impl Node {
             .name("discard".into())
             .spawn(move || {
                 if let Err(e) = std::fs::remove_dir_all(&trash) {
-                    eprintln!("prep node: cannot remove {}: {e}", trash.display());
+                    log::warn!("cannot remove {}: {e}", trash.display());
                 }
             })
             .context("cannot start a thread")?;
@@ -400,7 +400,7 @@ impl Node {
                 package: name.to_owned(),
                 reason: format!("{error:#}"),
             });
-            eprintln!("prep node: cannot handle inbox entry {name}: {error:#}");
+            log::warn!("cannot handle inbox entry {name}: {error:#}");
         }
     }
 
@@ -590,7 +590,7 @@ impl Node {
             build_ms,
         });
         if last.is_none() {
-            eprintln!("prep node: resynchronised: corte {sequence} starts this node's chain");
+            log::info!("resynchronised: corte {sequence} starts this node's chain");
         }
         let previous = previous_corte.as_ref().map(|c| c.sequence);
         self.store.set_active(sequence)?;
@@ -681,7 +681,7 @@ impl Node {
             code: refusal.code().to_owned(),
             reason: reason.clone(),
         });
-        eprintln!("prep node: refused {name}: {reason}");
+        log::warn!("refused {name}: {reason}");
         Ok(Outcome::Rejected {
             package: name.to_owned(),
             code: refusal.code(),

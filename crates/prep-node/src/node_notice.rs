@@ -216,7 +216,7 @@ impl Node {
         {
             Ok(notice) => self.put_in_force(&notice),
             Err(reason) => {
-                eprintln!("prep node: notice {n} cannot be served: {reason}");
+                log::warn!("notice {n} cannot be served: {reason}");
                 self.events().record(NodeEvent::VerifyFailed {
                     sequence: None,
                     notice: Some(n),
