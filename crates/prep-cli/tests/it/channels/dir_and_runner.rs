@@ -2,7 +2,7 @@
 //! after the first, a disabled and a suspended difusor that get nothing, a broken channel
 //! retried with back-off and recorded, and a difusor that missed a corte caught up in order.
 
-use crate::common::{Election, activates, deliver, node, of};
+use super::common::{Election, activates, deliver, node, of};
 use prep_deliver::{Outcome, difusores};
 
 #[test]
