@@ -116,7 +116,7 @@ pub fn watch(monitor: &prep_monitor::Monitor, stop: &std::sync::atomic::AtomicBo
     let mut next_period = std::time::Instant::now() + config.period;
     let mut last_error = None;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let now = prep_node::unix_now();
+        let now = prep_inbox::unix_now();
         let mut result = monitor.poll(now);
         if std::time::Instant::now() >= next_period {
             next_period += config.period;
@@ -198,7 +198,7 @@ pub fn write_report(
     let out = out.unwrap_or_else(|| dir.join(prep_monitor::monitor::MONITOR_DIR));
     std::fs::create_dir_all(&out)?;
     let html =
-        prep_monitor::report::to_html(&rows, title, allowed_delay, &prep_node::now_rfc3339())?;
+        prep_monitor::report::to_html(&rows, title, allowed_delay, &prep_inbox::now_rfc3339())?;
     let html_path = out.join("cumplimiento.html");
     std::fs::write(&html_path, html)?;
     std::fs::write(

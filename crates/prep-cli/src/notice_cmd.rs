@@ -1,8 +1,8 @@
 //! `prep notice`: the institute signs a suspension notice for the difusor nodes.
 
 use anyhow::Context;
-use prep_node::Notice;
-use prep_node::notice::{NOTICE_FORMAT, write_notice};
+use prep_inbox::Notice;
+use prep_inbox::notice::{NOTICE_FORMAT, write_notice};
 use prep_package::SigningKey;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,7 +67,7 @@ pub fn run(args: NoticeArgs) -> anyhow::Result<ExitCode> {
             })?;
             t
         }
-        None => prep_node::now_rfc3339(),
+        None => prep_inbox::now_rfc3339(),
     };
     let password = prep_publish::key_password(args.password_file.as_deref())?;
     let key_text = std::fs::read_to_string(&args.key)

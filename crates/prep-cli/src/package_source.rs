@@ -6,7 +6,7 @@
 //! [`MAX_MANIFEST_BYTES`], and each listed file by the size its manifest entry declares.
 
 use anyhow::{Context, bail};
-use prep_corte::POINTER_PATH;
+use prep_inbox::{Limits, ListingError, POINTER_PATH, UNLISTED_FILES, list_package};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -124,7 +124,7 @@ impl PackageSource {
     }
 
     /// Every regular file of a package directory, as [`list_dir`] gives it; `None` over HTTP.
-    pub fn list(&self) -> Option<Result<Vec<String>, String>> {
+    pub fn list(&self) -> Option<Result<Vec<String>, ListingError>> {
         match self {
             PackageSource::Dir(dir) => Some(list_dir(dir)),
             PackageSource::Http { .. } => None,
@@ -133,35 +133,15 @@ impl PackageSource {
 }
 
 /// Every regular file under `dir` (relative, `/`-separated), except the manifest, its
-/// signature and the pointer `json/main.json` (which names the manifest by hash). A link or a
-/// special file is an error: a package holds regular files only.
-pub fn list_dir(dir: &Path) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let entries = std::fs::read_dir(dir.join(&rel))
-            .map_err(|e| format!("cannot list {}: {e}", rel.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let path = rel.join(entry.file_name());
-            let kind = entry.file_type().map_err(|e| e.to_string())?;
-            let name = path.to_string_lossy().replace('\\', "/");
-            if kind.is_symlink() {
-                return Err(format!("{name} is a symbolic link"));
-            } else if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() {
-                if name != "manifest.json"
-                    && name != "manifest.json.minisig"
-                    && name != POINTER_PATH
-                {
-                    out.push(name);
-                }
-            } else {
-                return Err(format!("{name} is not a regular file"));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+/// signature and the pointer `json/main.json` (which names the manifest by hash). The
+/// directory is listed as a difusor node lists a package it receives
+/// ([`prep_inbox::list_package`], within the node's default [`Limits`]): a link, a special
+/// file, a name that is not UTF-8 or not a package path, or files beyond the limits are an
+/// error, before any file is read.
+pub fn list_dir(dir: &Path) -> Result<Vec<String>, ListingError> {
+    Ok(list_package(dir, &Limits::default())?
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| !UNLISTED_FILES.contains(&path.as_str()))
+        .collect())
 }

@@ -17,6 +17,9 @@ TARGET is a package directory, or the http(s) address of a site that serves one 
 institute's origin or a difusor's site): its json/main.json names the current corte's manifest,
 and every file the manifest lists is fetched and checked, as a citizen's browser gets them.
 Over http(s) files the site serves beyond the manifest cannot be listed, so they are not checked.
+A directory is listed first as a difusor node lists a package it receives, and refused for what a
+node refuses: links, special files, names that are not UTF-8 package paths, more than 1,000,000
+files, a file over 1 GiB or more than 4 GiB in all (a node's default limits).
 
 Exit codes: 0 the package verifies; 1 it does not (the reason is printed); 2 usage error or a
 site that could not be read.
@@ -107,7 +110,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_default();
     let present = match source.list() {
         Some(Ok(listed)) => listed,
-        Some(Err(reason)) => return refused(&reason),
+        Some(Err(reason)) => return refused(&reason.to_string()),
         None => sizes.keys().cloned().collect(),
     };
     let expect = Expectations {

@@ -10,7 +10,7 @@ pub mod sftp;
 use crate::difusores::Channel as Settings;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
-use prep_node::{DELTA_MARKER, SIGNATURE_PATH};
+use prep_inbox::{DELTA_MARKER, SIGNATURE_PATH};
 use prep_origin::OriginDir;
 use prep_origin::deltas::{DeltaCache, Part};
 use prep_package::Manifest;
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 
-pub use prep_node::Sent;
+pub use prep_inbox::Sent;
 
 /// One delivery: corte `sequence`, a complete package in `corte_dir`.
 #[derive(Debug)]
@@ -72,7 +72,7 @@ impl Job {
 
     /// The package's name in an inbox: `corte-NNNNNN`.
     pub fn package_name(&self) -> String {
-        format!("corte-{:06}", self.sequence)
+        prep_inbox::package_name(self.sequence)
     }
 
     /// Whether the difusor holds a file with this SHA-256.
@@ -139,8 +139,8 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
 pub fn notice_size(notice_dir: &Path) -> anyhow::Result<Sent> {
     let mut sent = Sent::default();
     for f in [
-        prep_node::notice::NOTICE_PATH,
-        prep_node::notice::NOTICE_SIGNATURE_PATH,
+        prep_inbox::notice::NOTICE_PATH,
+        prep_inbox::notice::NOTICE_SIGNATURE_PATH,
     ] {
         let path = notice_dir.join(f);
         sent.bytes += std::fs::metadata(&path)
@@ -163,7 +163,7 @@ pub trait Channel: Send + Sync {
     fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a>;
 
     /// Delivers a suspension notice (a directory holding `notice.json` and its signature,
-    /// `prep_node::notice`) under `name`, as atomically as a package. Channels with no inbox
+    /// `prep_inbox::notice`) under `name`, as atomically as a package. Channels with no inbox
     /// (s3, pull) cannot: the call says so.
     fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
         let kind = self.kind();

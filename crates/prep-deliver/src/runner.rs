@@ -35,7 +35,7 @@ pub fn latest_sequence(election_dir: &Path) -> anyhow::Result<Option<u64>> {
         let Some(seq) = name.to_str().and_then(prep_package::layout::corte_sequence) else {
             continue;
         };
-        if entry.path().join(prep_node::SIGNATURE_PATH).is_file() {
+        if entry.path().join(prep_inbox::SIGNATURE_PATH).is_file() {
             best = best.max(Some(seq));
         }
     }
@@ -77,7 +77,7 @@ pub async fn deliver_all(
     backoff: Backoff,
 ) -> anyhow::Result<Vec<DeliveryRecord>> {
     let dir = corte_dir(election_dir, sequence);
-    if !dir.join(prep_node::SIGNATURE_PATH).is_file() {
+    if !dir.join(prep_inbox::SIGNATURE_PATH).is_file() {
         anyhow::bail!(
             "corte {sequence} is not a complete package: {} has no signature",
             dir.display()
@@ -200,7 +200,7 @@ async fn deliver_one(
                     kind,
                     seq,
                     1,
-                    &prep_node::now_rfc3339(),
+                    &prep_inbox::now_rfc3339(),
                     Instant::now(),
                     Outcome::Failed,
                     format!("{e:#}"),
@@ -232,7 +232,7 @@ async fn deliver_one(
 
 /// The record of a corte not sent to a difusor that is suspended or disabled.
 fn skipped(d: &Difusor, kind: &str, sequence: u64) -> DeliveryRecord {
-    let now = prep_node::now_rfc3339();
+    let now = prep_inbox::now_rfc3339();
     let why = if d.enabled { "suspended" } else { "disabled" };
     DeliveryRecord {
         difusor: d.id.clone(),
@@ -287,7 +287,7 @@ impl Attempts<'_> {
         let (d, kind, seq) = (self.d, self.kind, self.sequence);
         let limit = Duration::from_secs(d.timeout_seconds);
         for attempt in 1..=d.retries + 1 {
-            let start = prep_node::now_rfc3339();
+            let start = prep_inbox::now_rfc3339();
             let t0 = Instant::now();
             let r = match tokio::time::timeout(limit, channel.deliver(job)).await {
                 Ok(Ok(sent)) => DeliveryRecord {
@@ -296,7 +296,7 @@ impl Attempts<'_> {
                     sequence: seq,
                     attempt,
                     start,
-                    end: prep_node::now_rfc3339(),
+                    end: prep_inbox::now_rfc3339(),
                     duration_ms: millis(t0),
                     bytes: sent.bytes,
                     files: sent.files,
@@ -365,7 +365,7 @@ fn failure(
         sequence,
         attempt,
         start: start.to_owned(),
-        end: prep_node::now_rfc3339(),
+        end: prep_inbox::now_rfc3339(),
         duration_ms: millis(t0),
         bytes: 0,
         files: 0,

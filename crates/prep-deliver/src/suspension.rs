@@ -18,8 +18,8 @@ use crate::channel;
 use crate::difusores::Difusor;
 use crate::record::{DeliveryRecord, Journal, Outcome};
 use anyhow::Context;
+use prep_inbox::notice::{NOTICE_FORMAT, Notice};
 use prep_monitor::Standing;
-use prep_node::notice::{NOTICE_FORMAT, Notice};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -114,7 +114,7 @@ pub async fn deliver_notices(
         };
         let channel = channel::open(&d.channel);
         let name = format!("aviso-{}-{}", d.id, p.sequence);
-        let start = prep_node::now_rfc3339();
+        let start = prep_inbox::now_rfc3339();
         let t0 = Instant::now();
         let result = tokio::time::timeout(
             Duration::from_secs(d.timeout_seconds),
@@ -143,7 +143,7 @@ pub async fn deliver_notices(
             sequence: 0,
             attempt: 1,
             start,
-            end: prep_node::now_rfc3339(),
+            end: prep_inbox::now_rfc3339(),
             duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
             bytes: sent.bytes,
             files: sent.files,
@@ -203,7 +203,7 @@ impl prep_monitor::Actions for SuspensionActions {
             .copied()
             .context("no corte is published yet: there is nothing to suspend")?;
         let process = cortes.manifest(newest)?.process;
-        let issued = prep_node::now_rfc3339();
+        let issued = prep_inbox::now_rfc3339();
         let expires = prep_package::rfc3339_seconds(&issued)
             .map(|t| prep_package::rfc3339_utc(t + 24 * 3600))
             .context("the clock's time")?;
@@ -225,7 +225,7 @@ impl prep_monitor::Actions for SuspensionActions {
                 self.institute_name
             ),
         };
-        prep_node::notice::write_notice(&self.key, &notice, &out)
+        prep_inbox::notice::write_notice(&self.key, &notice, &out)
     }
 
     fn reinstate(&self, _difusor: &str) -> anyhow::Result<()> {

@@ -248,195 +248,260 @@ impl Figures {
         incidents: &[Incident],
     ) -> Figures {
         let periods = [spec.election, spec.baseline];
-        // Visits: each human visitor's page views in time order, cut at gaps over 30 minutes.
-        let mut visits_per_day: BTreeMap<i32, u64> = BTreeMap::new();
-        let mut period_visits = [0u64; 2];
-        let mut visits = 0u64;
-        for views in tally.page_views.values() {
-            let mut views = views.clone();
-            views.sort_unstable();
-            let mut last: Option<i64> = None;
-            for (t, day) in views {
-                if last.is_none_or(|l| t - l > VISIT_GAP_SECS) {
-                    visits += 1;
-                    *visits_per_day.entry(day).or_default() += 1;
-                    for (i, p) in periods.iter().enumerate() {
-                        if p.contains(t) {
-                            period_visits[i] += 1;
-                        }
-                    }
-                }
-                last = Some(t);
-            }
-        }
-        let mut visitors_per_day: BTreeMap<i32, u64> = BTreeMap::new();
-        for (day, _) in &tally.visitors {
-            *visitors_per_day.entry(*day).or_default() += 1;
-        }
-        let mut days: Vec<(&i32, &crate::tally::Bucket)> = tally.days.iter().collect();
-        days.sort_by_key(|(d, _)| **d);
-        let days = days
-            .into_iter()
-            .map(|(d, b)| DayRow {
-                date: date(i64::from(*d)),
-                hits: b.hits,
-                pages: b.pages,
-                visits: visits_per_day.get(d).copied().unwrap_or(0),
-                unique_visitors: visitors_per_day.get(d).copied().unwrap_or(0),
-                bytes: b.bytes,
-                not_found: b.not_found,
-                crawler_hits: b.crawler_hits,
-            })
-            .collect();
-        let hour_label = |h: i64| format!("{} {:02}:00", date(h.div_euclid(24)), h.rem_euclid(24));
-        let election_hours = tally
-            .election_hours
-            .iter()
-            .map(|h| hour_label(*h))
-            .collect();
-        let mut hours: Vec<(&i64, &crate::tally::Bucket)> = tally.hours.iter().collect();
-        hours.sort_by_key(|(h, _)| **h);
-        let hours = hours
-            .into_iter()
-            .map(|(h, b)| HourRow {
-                hour: hour_label(*h),
-                hits: b.hits,
-                pages: b.pages,
-                bytes: b.bytes,
-            })
-            .collect();
-        let mut classes = [0u64; 5];
-        for (code, n) in &tally.status {
-            classes[usize::from(code / 100 - 1).min(4)] += n;
-        }
-        let status_classes = classes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| CountRow {
-                item: format!("{}xx", i + 1),
-                hits: *n,
-            })
-            .collect();
-        let status_codes = tally
-            .status
-            .iter()
-            .map(|(c, n)| CountRow {
-                item: c.to_string(),
-                hits: *n,
-            })
-            .collect();
-        let per_second: BTreeMap<i64, u64> = tally
-            .per_second
-            .iter()
-            .map(|(k, v)| (*k, u64::from(*v)))
-            .collect();
-        let mut per_minute: BTreeMap<i64, u64> = BTreeMap::new();
-        for (s, n) in &per_second {
-            *per_minute.entry(s.div_euclid(60)).or_default() += n;
-        }
-        let mut silences = Vec::new();
-        let mut prev: Option<i64> = None;
-        for s in per_second.keys().filter(|s| spec.election.contains(**s)) {
-            if let Some(p) = prev
-                && s - p > SILENCE_SECS
-            {
-                silences.push(SilenceRow {
-                    from: spec.election.show(p),
-                    to: spec.election.show(*s),
-                    seconds: s - p,
-                });
-            }
-            prev = Some(*s);
-        }
-        let labels = ["Elección", "Referencia"];
-        let period_rows: Vec<PeriodRow> = periods
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let t = &tally.periods[i];
-                PeriodRow {
-                    period: labels[i].into(),
-                    from: p.show(p.from),
-                    to: p.show(p.to),
-                    days: p.days(),
-                    hits: t.totals.hits,
-                    pages: t.totals.pages,
-                    visits: period_visits[i],
-                    unique_visitors: t.visitors.len() as u64,
-                    bytes: t.totals.bytes,
-                    crawler_hits: t.totals.crawler_hits,
-                }
-            })
-            .collect();
-        let (e, b) = (&period_rows[0], &period_rows[1]);
-        let comparison = [
-            ("Visitas", e.visits, b.visits),
-            ("Páginas", e.pages, b.pages),
-            ("Hits (solicitudes)", e.hits, b.hits),
-            ("Visitantes únicos", e.unique_visitors, b.unique_visitors),
-            ("Bytes enviados", e.bytes, b.bytes),
-        ]
-        .into_iter()
-        .map(|(name, ev, bv)| {
-            let (epd, bpd) = (ev as f64 / e.days, bv as f64 / b.days);
-            ComparisonRow {
-                figure: name.into(),
-                election_per_day: epd,
-                baseline_per_day: bpd,
-                ratio: (bpd > 0.0).then(|| epd / bpd),
-            }
-        })
-        .collect();
-        let malformed_total: u64 = tally.malformed.values().sum();
-        let malformed = tally
-            .malformed
-            .iter()
-            .map(|(r, n)| CountRow {
-                item: r.label_es().into(),
-                hits: *n,
-            })
-            .collect();
+        let visits = Visits::of(tally, &periods);
+        let (hours, election_hours) = hour_rows(tally);
+        let (status_classes, status_codes) = status_rows(tally);
+        let (per_second, per_minute) = per_second_and_minute(tally);
+        let period_rows = period_rows(tally, &periods, &visits.per_period);
+        let (malformed_total, malformed) = malformed_rows(tally);
         Figures {
             totals: Totals {
                 lines: tally.lines,
                 hits: tally.totals.hits,
                 malformed: malformed_total,
                 pages: tally.totals.pages,
-                visits,
+                visits: visits.total,
                 unique_visitors: tally.visitors.len() as u64,
                 crawler_visitors: tally.crawler_visitors.len() as u64,
                 crawler_hits: tally.totals.crawler_hits,
                 bytes: tally.totals.bytes,
                 not_found: tally.totals.not_found,
             },
-            days,
+            days: day_rows(tally, &visits.per_day),
             hours,
             status_classes,
             status_codes,
             peak_second: peak(&per_second, 1, &spec.election),
             peak_minute: peak(&per_minute, 60, &spec.election),
+            comparison: comparison(&period_rows),
             periods: period_rows,
-            comparison,
             top_pages: top(&tally.top_pages),
             top_referrers: top(&tally.top_referrers),
             top_crawlers: top(&tally.crawlers),
             top_not_found: top(&tally.not_found_paths),
             malformed,
             malformed_samples: samples(tally, files),
-            silences,
-            incidents: incidents
-                .iter()
-                .map(|i| IncidentRow {
-                    time: spec.election.show(i.time),
-                    kind: i.kind.clone(),
-                    detail: i.detail.clone(),
-                    duration_secs: i.duration_secs,
-                    affected_publication: if i.affected_publication { "sí" } else { "no" }.into(),
-                })
-                .collect(),
+            silences: silences(&per_second, &spec.election),
+            incidents: incident_rows(incidents, &spec.election),
             election_hours,
         }
     }
+}
+
+/// Visits: each human visitor's page views in time order, cut at gaps over 30 minutes.
+struct Visits {
+    /// Every visit.
+    total: u64,
+    /// Visits by the day they start.
+    per_day: BTreeMap<i32, u64>,
+    /// Visits starting in the election and in the baseline.
+    per_period: [u64; 2],
+}
+
+impl Visits {
+    fn of(tally: &Tally, periods: &[Period; 2]) -> Visits {
+        let mut out = Visits {
+            total: 0,
+            per_day: BTreeMap::new(),
+            per_period: [0; 2],
+        };
+        for views in tally.page_views.values() {
+            let mut views = views.clone();
+            views.sort_unstable();
+            let mut last: Option<i64> = None;
+            for (t, day) in views {
+                if last.is_none_or(|l| t - l > VISIT_GAP_SECS) {
+                    out.total += 1;
+                    *out.per_day.entry(day).or_default() += 1;
+                    for (i, p) in periods.iter().enumerate() {
+                        if p.contains(t) {
+                            out.per_period[i] += 1;
+                        }
+                    }
+                }
+                last = Some(t);
+            }
+        }
+        out
+    }
+}
+
+/// One row per day, in order.
+fn day_rows(tally: &Tally, visits_per_day: &BTreeMap<i32, u64>) -> Vec<DayRow> {
+    let mut visitors_per_day: BTreeMap<i32, u64> = BTreeMap::new();
+    for (day, _) in &tally.visitors {
+        *visitors_per_day.entry(*day).or_default() += 1;
+    }
+    let mut days: Vec<(&i32, &crate::tally::Bucket)> = tally.days.iter().collect();
+    days.sort_by_key(|(d, _)| **d);
+    days.into_iter()
+        .map(|(d, b)| DayRow {
+            date: date(i64::from(*d)),
+            hits: b.hits,
+            pages: b.pages,
+            visits: visits_per_day.get(d).copied().unwrap_or(0),
+            unique_visitors: visitors_per_day.get(d).copied().unwrap_or(0),
+            bytes: b.bytes,
+            not_found: b.not_found,
+            crawler_hits: b.crawler_hits,
+        })
+        .collect()
+}
+
+/// One row per hour, in order, and the hours of the election period with a request.
+fn hour_rows(tally: &Tally) -> (Vec<HourRow>, Vec<String>) {
+    let hour_label = |h: i64| format!("{} {:02}:00", date(h.div_euclid(24)), h.rem_euclid(24));
+    let election_hours = tally
+        .election_hours
+        .iter()
+        .map(|h| hour_label(*h))
+        .collect();
+    let mut hours: Vec<(&i64, &crate::tally::Bucket)> = tally.hours.iter().collect();
+    hours.sort_by_key(|(h, _)| **h);
+    let hours = hours
+        .into_iter()
+        .map(|(h, b)| HourRow {
+            hour: hour_label(*h),
+            hits: b.hits,
+            pages: b.pages,
+            bytes: b.bytes,
+        })
+        .collect();
+    (hours, election_hours)
+}
+
+/// Requests per status class (`1xx` to `5xx`) and per status code.
+fn status_rows(tally: &Tally) -> (Vec<CountRow>, Vec<CountRow>) {
+    let mut classes = [0u64; 5];
+    for (code, n) in &tally.status {
+        classes[usize::from(code / 100 - 1).min(4)] += n;
+    }
+    let status_classes = classes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| CountRow {
+            item: format!("{}xx", i + 1),
+            hits: *n,
+        })
+        .collect();
+    let status_codes = tally
+        .status
+        .iter()
+        .map(|(c, n)| CountRow {
+            item: c.to_string(),
+            hits: *n,
+        })
+        .collect();
+    (status_classes, status_codes)
+}
+
+/// Requests per second and per minute, in order.
+fn per_second_and_minute(tally: &Tally) -> (BTreeMap<i64, u64>, BTreeMap<i64, u64>) {
+    let per_second: BTreeMap<i64, u64> = tally
+        .per_second
+        .iter()
+        .map(|(k, v)| (*k, u64::from(*v)))
+        .collect();
+    let mut per_minute: BTreeMap<i64, u64> = BTreeMap::new();
+    for (s, n) in &per_second {
+        *per_minute.entry(s.div_euclid(60)).or_default() += n;
+    }
+    (per_second, per_minute)
+}
+
+/// The silences of the access log during the election: more than [`SILENCE_SECS`] between
+/// two seconds with a request.
+fn silences(per_second: &BTreeMap<i64, u64>, election: &Period) -> Vec<SilenceRow> {
+    let mut silences = Vec::new();
+    let mut prev: Option<i64> = None;
+    for s in per_second.keys().filter(|s| election.contains(**s)) {
+        if let Some(p) = prev
+            && s - p > SILENCE_SECS
+        {
+            silences.push(SilenceRow {
+                from: election.show(p),
+                to: election.show(*s),
+                seconds: s - p,
+            });
+        }
+        prev = Some(*s);
+    }
+    silences
+}
+
+/// The election's and the baseline's totals.
+fn period_rows(tally: &Tally, periods: &[Period; 2], visits: &[u64; 2]) -> Vec<PeriodRow> {
+    let labels = ["Elección", "Referencia"];
+    periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let t = &tally.periods[i];
+            PeriodRow {
+                period: labels[i].into(),
+                from: p.show(p.from),
+                to: p.show(p.to),
+                days: p.days(),
+                hits: t.totals.hits,
+                pages: t.totals.pages,
+                visits: visits[i],
+                unique_visitors: t.visitors.len() as u64,
+                bytes: t.totals.bytes,
+                crawler_hits: t.totals.crawler_hits,
+            }
+        })
+        .collect()
+}
+
+/// The election's daily figures against the baseline's (`periods`: election, baseline).
+fn comparison(periods: &[PeriodRow]) -> Vec<ComparisonRow> {
+    let (e, b) = (&periods[0], &periods[1]);
+    [
+        ("Visitas", e.visits, b.visits),
+        ("Páginas", e.pages, b.pages),
+        ("Hits (solicitudes)", e.hits, b.hits),
+        ("Visitantes únicos", e.unique_visitors, b.unique_visitors),
+        ("Bytes enviados", e.bytes, b.bytes),
+    ]
+    .into_iter()
+    .map(|(name, ev, bv)| {
+        let (epd, bpd) = (ev as f64 / e.days, bv as f64 / b.days);
+        ComparisonRow {
+            figure: name.into(),
+            election_per_day: epd,
+            baseline_per_day: bpd,
+            ratio: (bpd > 0.0).then(|| epd / bpd),
+        }
+    })
+    .collect()
+}
+
+/// Malformed lines in all, and per reason.
+fn malformed_rows(tally: &Tally) -> (u64, Vec<CountRow>) {
+    let total = tally.malformed.values().sum();
+    let rows = tally
+        .malformed
+        .iter()
+        .map(|(r, n)| CountRow {
+            item: r.label_es().into(),
+            hits: *n,
+        })
+        .collect();
+    (total, rows)
+}
+
+/// The incidents as the report shows them, times in the election period's offset.
+fn incident_rows(incidents: &[Incident], election: &Period) -> Vec<IncidentRow> {
+    incidents
+        .iter()
+        .map(|i| IncidentRow {
+            time: election.show(i.time),
+            kind: i.kind.clone(),
+            detail: i.detail.clone(),
+            duration_secs: i.duration_secs,
+            affected_publication: if i.affected_publication { "sí" } else { "no" }.into(),
+        })
+        .collect()
 }
 
 fn samples(tally: &Tally, files: &[PathBuf]) -> Vec<SampleRow> {

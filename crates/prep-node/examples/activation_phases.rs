@@ -4,7 +4,8 @@
 //!
 //!   cargo run --release -p prep-node --example activation_phases -- PACKAGE PUBLIC_KEY EMPTY_DIR
 
-use prep_node::{Corte, CorteRecord, Limits, Store, verify_package};
+use prep_inbox::Limits;
+use prep_node::{Corte, CorteRecord, Store, verify_package};
 use prep_package::{Expectations, VerifyingKey};
 use std::time::Instant;
 
@@ -61,7 +62,7 @@ fn main() -> anyhow::Result<()> {
     })?;
     store.write_record(&CorteRecord {
         sequence: p.manifest.sequence,
-        accepted: prep_node::now_rfc3339(),
+        accepted: prep_inbox::now_rfc3339(),
         resync: true,
         manifest: String::from_utf8(p.manifest_bytes.clone())?,
         minisig: p.minisig.clone(),

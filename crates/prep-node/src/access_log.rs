@@ -158,7 +158,7 @@ impl AccessLog {
             write_pending(open);
             match self.rotate(day_of(now)) {
                 Ok(fresh) => *open = fresh,
-                Err(e) => eprintln!("prep node: cannot rotate the access log: {e:#}"),
+                Err(e) => log::warn!("cannot rotate the access log: {e:#}"),
             }
         }
         open.day = day_of(now);
@@ -207,14 +207,14 @@ fn write_pending(open: &mut Open) {
     }
     let Open { file, pending, .. } = open;
     if let Err(e) = file.write_all(pending) {
-        eprintln!("prep node: cannot write the access log: {e}");
+        log::warn!("cannot write the access log: {e}");
     }
     pending.clear();
 }
 
 /// The system clock, seconds since the epoch.
 pub fn system_clock() -> Clock {
-    Arc::new(crate::unix_now)
+    Arc::new(prep_inbox::unix_now)
 }
 
 /// Opens `path` for appending; `today` is the day of a new or empty file, else the day the

@@ -154,7 +154,7 @@ impl Audit {
         let entry = HashMap::from([
             (MANIFEST_PATH, Bytes::from(record.manifest.into_bytes())),
             (
-                crate::SIGNATURE_PATH,
+                prep_inbox::SIGNATURE_PATH,
                 Bytes::from(record.minisig.into_bytes()),
             ),
             (POINTER_PATH, Bytes::from(record.pointer.into_bytes())),

@@ -13,7 +13,7 @@ use crate::compress::Variants;
 use crate::corte::Corte;
 use crate::events::EventLog;
 use crate::store::Store;
-use serde_json::json;
+use prep_inbox::events::NodeEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 
@@ -118,15 +118,12 @@ fn run(shared: &Shared, active: &RwLock<Option<Arc<Corte>>>, store: &Store, even
                 }
                 current
             };
-            events.record(
-                "compressed",
-                json!({
-                    "sequence": corte.sequence,
-                    "files": corte.awaiting_compression(),
-                    "ms": started.elapsed().as_millis() as u64,
-                    "installed": installed,
-                }),
-            );
+            events.record(NodeEvent::Compressed {
+                sequence: corte.sequence,
+                files: corte.awaiting_compression() as u64,
+                ms: started.elapsed().as_millis() as u64,
+                installed,
+            });
             compressed
         } else {
             corte
@@ -137,7 +134,7 @@ fn run(shared: &Shared, active: &RwLock<Option<Arc<Corte>>>, store: &Store, even
         }
         done.clear();
         if let Err(e) = corte.cache_variants(store) {
-            eprintln!("prep node: cannot cache compressed variants: {e:#}");
+            log::warn!("cannot cache compressed variants: {e:#}");
         }
     }
 }

@@ -6,42 +6,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Size limits a package must stay within, checked on the directory before anything is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// The largest total of all the package's files, in bytes.
-    #[serde(default = "Limits::default_total")]
-    pub max_total_bytes: u64,
-    /// The most files a package may hold.
-    #[serde(default = "Limits::default_files")]
-    pub max_files: u64,
-    /// The largest single file, in bytes.
-    #[serde(default = "Limits::default_file")]
-    pub max_file_bytes: u64,
-}
-
-impl Limits {
-    fn default_total() -> u64 {
-        4 * 1024 * 1024 * 1024
-    }
-    fn default_files() -> u64 {
-        1_000_000
-    }
-    fn default_file() -> u64 {
-        1024 * 1024 * 1024
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_total_bytes: Limits::default_total(),
-            max_files: Limits::default_files(),
-            max_file_bytes: Limits::default_file(),
-        }
-    }
-}
+use prep_inbox::Limits;
 
 /// The server's limits against slow and greedy clients, and its TLS (`[server]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

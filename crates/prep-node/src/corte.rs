@@ -2,12 +2,14 @@
 //! package or loaded from the store and verified again.
 
 use crate::compress::{Head, Variants, compressible, variants, variants_on_this_thread};
-use crate::package_dir::{SIGNATURE_PATH, VerifiedPackage, check_pointer};
+use crate::package_dir::VerifiedPackage;
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use hyper::http::HeaderValue;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_inbox::SIGNATURE_PATH;
+use prep_package::check_pointer;
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package, sha256_hex};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};

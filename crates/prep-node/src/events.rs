@@ -1,9 +1,10 @@
 //! The event log: one JSON object per line in `data/events.jsonl` — every receive, accept,
-//! reject (with its reason), activation, and server start and stop — appended and fsynced, so
-//! the memoria técnica can read it as the incident record.
+//! reject (with its reason), activation, and server start and stop, each a
+//! [`prep_inbox::events::NodeEvent`] — appended and fsynced, so the memoria técnica can read it
+//! as the incident record with the same type.
 
 use anyhow::Context;
-use serde_json::{Map, Value};
+use prep_inbox::events::{EventRecord, NodeEvent};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,16 +30,19 @@ impl EventLog {
         })
     }
 
-    /// Appends `{"time": now, "event": event, ...fields}` and fsyncs. A failure to log is
-    /// reported on stderr, never hidden, but does not stop the node.
-    pub fn record(&self, event: &str, fields: Value) {
-        let mut obj = Map::new();
-        obj.insert("time".into(), Value::String(crate::now_rfc3339()));
-        obj.insert("event".into(), Value::String(event.into()));
-        if let Value::Object(extra) = fields {
-            obj.extend(extra);
-        }
-        let mut line = Value::Object(obj).to_string();
+    /// Appends `{"time": now, "event": kind, ...fields}` (keys sorted) and fsyncs. A failure
+    /// to log is reported, never hidden, but does not stop the node.
+    pub fn record(&self, event: NodeEvent) {
+        let mut line = match EventRecord::now(event).to_line() {
+            Ok(line) => line,
+            Err(e) => {
+                log::warn!(
+                    "cannot write an event to the event log {}: {e}",
+                    self.path.display()
+                );
+                return;
+            }
+        };
         line.push('\n');
         let mut file = match self.file.lock() {
             Ok(f) => f,
@@ -48,8 +52,8 @@ impl EventLog {
             .write_all(line.as_bytes())
             .and_then(|()| file.sync_data())
         {
-            eprintln!(
-                "prep node: cannot append to the event log {}: {e}",
+            log::warn!(
+                "cannot append to the event log {}: {e}",
                 self.path.display()
             );
         }

@@ -25,7 +25,7 @@ use prep_fs::sync_dir;
 use prep_package::Manifest;
 use std::path::{Component, Path, PathBuf};
 
-use crate::package_dir::SIGNATURE_PATH;
+use prep_inbox::SIGNATURE_PATH;
 
 /// The name of the symlink the web server's root points through.
 pub const CURRENT: &str = "current";

@@ -6,7 +6,7 @@
 
 use crate::node::Node;
 use anyhow::Context;
-use serde_json::json;
+use prep_inbox::events::NodeEvent;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -43,10 +43,10 @@ pub fn tidy(node: &Node, now: SystemTime) -> anyhow::Result<Tidied> {
             let age = newest.and_then(|t| now.duration_since(t).ok());
             if age.is_some_and(|a| a >= max_age) {
                 remove(&entry.path())?;
-                node.events().record(
-                    "remove_stale",
-                    json!({"entry": name, "age_s": age.map_or(0, |a| a.as_secs())}),
-                );
+                node.events().record(NodeEvent::RemoveStale {
+                    entry: name.clone(),
+                    age_s: age.map_or(0, |a| a.as_secs()),
+                });
                 tidied.stale.push(name);
             }
         }
@@ -69,10 +69,10 @@ pub fn tidy(node: &Node, now: SystemTime) -> anyhow::Result<Tidied> {
             tidied.rejected.push(name);
         }
         if !tidied.rejected.is_empty() {
-            node.events().record(
-                "prune_rejected",
-                json!({"removed": tidied.rejected, "kept": config.rejected_keep}),
-            );
+            node.events().record(NodeEvent::PruneRejected {
+                removed: tidied.rejected.clone(),
+                kept: config.rejected_keep as u64,
+            });
         }
     }
     Ok(tidied)

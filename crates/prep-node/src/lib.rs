@@ -4,7 +4,7 @@
 //! Principal types, in the order a package meets them:
 //!
 //! - [`NodeConfig`]: the TOML configuration (`docs/node.md`): the institute's public key,
-//!   inbox, data directory, listen address, size [`Limits`], `frame-ancestors`.
+//!   inbox, data directory, listen address, size [`prep_inbox::Limits`], `frame-ancestors`.
 //! - [`Node`]: [`Node::poll_inbox`] takes complete packages from the inbox (the protocol is
 //!   in [`node`]), checks each with [`verify_package`] — the listing and limits here, then
 //!   [`prep_package::check_package`] for signature, chain, expiry and files, then the pointer
@@ -21,15 +21,15 @@
 //! - [`EventLog`] (`events.jsonl`), [`Metrics`] (`/metrics`), [`AccessLog`] (combined format).
 //! - [`export`]: the web-root export for nginx or Apache: each activated corte as files
 //!   under `<export_root>/cortes/<sequence>/`, `current` switched by rename.
-//! - [`notice`]: the institute's signed suspension notice, delivered through the inbox;
-//!   while in force the site is the notice page and `json/main.json` says `suspended`.
+//! - The institute's signed suspension notice ([`prep_inbox::Notice`]), delivered through the
+//!   inbox: while in force the site is the notice page and `json/main.json` says `suspended`.
 //! - [`serve`]: the HTTP server (handlers in [`server`]; connections, TLS, timeouts and the
 //!   connection limit in [`listener`]; [`compress`] for the precompressed variants,
 //!   [`rate_limit`] for the per-IP token bucket); [`run`] puts the inbox poller and the
 //!   server together.
-//! - [`deliver()`]: the sender's side of the inbox protocol, for a local directory;
-//!   [`deliver_delta`] sends a delta package (only the files the node lacks, marked
-//!   [`DELTA_MARKER`]), which [`verify_package_with`] fills from the node's [`Store`];
+//! - The inbox protocol (file names, the bounded listing, the sender's side) is
+//!   `prep-inbox`'s: a delta package (only the files the node lacks, marked
+//!   [`prep_inbox::DELTA_MARKER`]) is filled by [`verify_package_with`] from the node's [`Store`];
 //!   [`patched`]: a delta package may instead carry zstd patches against a corte the node
 //!   holds (the manifest and the changed files), rebuilt before the same checks;
 //!   [`hygiene`]: abandoned deliveries and old refused packages removed.
@@ -39,11 +39,12 @@
 //! - [`history()`] and [`check_history`]: the stored history, read and verified offline;
 //!   [`audit`]: every accepted corte served read-only under `/historial/<sequence>/`.
 //!
-//! Crates used: `prep-package` for every check of a package, `http-body-util` for bodies,
+//! Crates used: `prep-inbox` for the inbox protocol, `prep-package` for every check of a package, `http-body-util` for bodies,
 //! `hyper`/`hyper-util` (on `tokio`) for HTTP/1.1 and HTTP/2 connections, `tokio-rustls`
 //! (rustls with `ring`) for TLS, `flate2` and `brotli` for precompression with `rayon` to
 //! do it in parallel, `ureq` for the pull channel's requests, `toml` for the configuration, `serde_json` for records and events,
-//! `bytes` to share file bytes between the corte and responses without copies.
+//! `bytes` to share file bytes between the corte and responses without copies, `log` for its
+//! warnings and notes (target `prep_node`; the binary chooses the logger).
 
 pub mod access_log;
 pub mod activity;
@@ -53,7 +54,6 @@ pub mod compress;
 mod compressor;
 pub mod config;
 pub mod corte;
-pub mod deliver;
 pub mod events;
 pub mod export;
 pub mod history;
@@ -63,7 +63,6 @@ pub mod metrics;
 pub mod node;
 mod node_notice;
 mod node_trust;
-pub mod notice;
 pub mod pack;
 pub mod package_dir;
 pub mod patched;
@@ -75,18 +74,13 @@ pub mod store;
 pub mod trust;
 
 pub use access_log::AccessLog;
-pub use config::{Limits, NodeConfig, ServerConfig};
+pub use config::{NodeConfig, ServerConfig};
 pub use corte::{Corte, ServedFile};
-pub use deliver::{Sent, deliver, deliver_delta};
 pub use events::EventLog;
 pub use history::{CheckReport, History, HistoryEntry, check_history, check_history_with, history};
 pub use metrics::Metrics;
 pub use node::{Node, Outcome};
-pub use notice::Notice;
-pub use package_dir::{
-    COMPLETE_MARKER, DELTA_MARKER, Held, Refusal, SIGNATURE_PATH, VerifiedPackage, verify_package,
-    verify_package_with,
-};
+pub use package_dir::{Held, Refusal, VerifiedPackage, verify_package, verify_package_with};
 pub use pull::{PullConfig, Pulled, Puller};
 pub use server::serve;
 pub use store::{CorteRecord, Store};
@@ -94,18 +88,6 @@ pub use store::{CorteRecord, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Seconds since the epoch now.
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Now, RFC 3339 in UTC.
-pub fn now_rfc3339() -> String {
-    prep_package::rfc3339_utc(unix_now())
-}
 
 /// Runs the node until SIGINT or SIGTERM: opens it (recovering and verifying the active
 /// corte), binds the listen address and calls `on_listening` with the bound address, polls
@@ -146,13 +128,13 @@ fn receive(node: &Node) {
                 .name("pull-events".into())
                 .spawn(move || pull::Puller::listen(&listen_config, &wake));
             if let Err(e) = spawned {
-                eprintln!("prep node: cannot listen to the origin's events: {e}");
+                log::warn!("cannot listen to the origin's events: {e}");
             }
         }
         match pull::Puller::new(config.clone()) {
             Ok(p) => Some((p, Duration::from_millis(config.interval_ms))),
             Err(e) => {
-                eprintln!("prep node: cannot start pulling: {e:#}");
+                log::warn!("cannot start pulling: {e:#}");
                 None
             }
         }
@@ -170,7 +152,7 @@ fn receive(node: &Node) {
         if tidied.is_none_or(|t| t.elapsed() >= hygiene::TIDY_INTERVAL) {
             tidied = Some(std::time::Instant::now());
             if let Err(e) = hygiene::tidy(node, std::time::SystemTime::now()) {
-                eprintln!("prep node: tidying the inbox: {e:#}");
+                log::warn!("tidying the inbox: {e:#}");
             }
         }
         let mut result = Ok(());
@@ -187,9 +169,10 @@ fn receive(node: &Node) {
             Err(e) => {
                 let reason = format!("{e:#}");
                 if last_error.as_ref() != Some(&reason) {
-                    eprintln!("prep node: {reason}");
-                    node.events()
-                        .record("error", serde_json::json!({"reason": reason}));
+                    log::warn!("{reason}");
+                    node.events().record(prep_inbox::events::NodeEvent::Error {
+                        reason: reason.clone(),
+                    });
                     last_error = Some(reason);
                 }
             }

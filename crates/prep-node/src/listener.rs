@@ -124,7 +124,7 @@ where
                 Ok(a) => a,
                 Err(e) => {
                     // Out of file descriptors and the like: wait rather than spin.
-                    eprintln!("prep node: accept: {e}");
+                    log::warn!("accept: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

@@ -14,16 +14,15 @@ use crate::config::NodeConfig;
 use crate::corte::Corte;
 use crate::events::EventLog;
 use crate::metrics::Metrics;
-use crate::now_rfc3339;
 use crate::package_dir::{
-    Held, Refusal, VerifiedPackage, claimed_sequence, is_complete, read_bounded,
-    verify_package_with,
+    Held, Refusal, VerifiedPackage, claimed_sequence, read_bounded, verify_package_with,
 };
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use prep_corte::MANIFEST_PATH;
+use prep_inbox::events::NodeEvent;
+use prep_inbox::{is_complete, now_rfc3339};
 use prep_package::{Expectations, PackageError, sha256_hex};
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -186,26 +185,24 @@ impl Node {
                 Ok(corte) => {
                     if Some(sequence) != active {
                         self.store.set_active(sequence)?;
-                        self.events.record(
-                            "activate",
-                            json!({
-                                "sequence": sequence,
-                                "corte": corte.corte_time,
-                                "previous": active,
-                                "recovered": true,
-                            }),
-                        );
+                        self.events.record(NodeEvent::Activate {
+                            sequence,
+                            corte: corte.corte_time.clone(),
+                            previous: active,
+                            recovered: true,
+                        });
                     }
                     self.install(corte);
                     self.cache_variants();
                     break;
                 }
                 Err(e) => {
-                    eprintln!("prep node: corte {sequence} cannot be served: {e:#}");
-                    self.events.record(
-                        "verify_failed",
-                        json!({"sequence": sequence, "reason": format!("{e:#}")}),
-                    );
+                    log::warn!("corte {sequence} cannot be served: {e:#}");
+                    self.events.record(NodeEvent::VerifyFailed {
+                        sequence: Some(sequence),
+                        notice: None,
+                        reason: format!("{e:#}"),
+                    });
                 }
             }
         }
@@ -214,16 +211,14 @@ impl Node {
         self.sync_export()?;
         let leftovers = self.clear_incoming_accepted()?;
         let current = self.current().map(|c| c.sequence);
-        self.events.record(
-            "start",
-            json!({
-                "version": env!("CARGO_PKG_VERSION"),
-                "active": current,
-                "last_accepted": self.lock_last().as_ref().map(|l| l.sequence),
-                "removed_temporary_files": removed,
-                "removed_accepted_leftovers": leftovers,
-            }),
-        );
+        let last_accepted = self.lock_last().as_ref().map(|l| l.sequence);
+        self.events.record(NodeEvent::Start {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            active: current,
+            last_accepted,
+            removed_temporary_files: removed as u64,
+            removed_accepted_leftovers: leftovers as u64,
+        });
         Ok(())
     }
 
@@ -265,7 +260,7 @@ impl Node {
             .name("discard".into())
             .spawn(move || {
                 if let Err(e) = std::fs::remove_dir_all(&trash) {
-                    eprintln!("prep node: cannot remove {}: {e}", trash.display());
+                    log::warn!("cannot remove {}: {e}", trash.display());
                 }
             })
             .context("cannot start a thread")?;
@@ -401,11 +396,11 @@ impl Node {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(name.to_owned());
         if first {
-            self.events.record(
-                "inbox_error",
-                json!({"package": name, "reason": format!("{error:#}")}),
-            );
-            eprintln!("prep node: cannot handle inbox entry {name}: {error:#}");
+            self.events.record(NodeEvent::InboxError {
+                package: name.to_owned(),
+                reason: format!("{error:#}"),
+            });
+            log::warn!("cannot handle inbox entry {name}: {error:#}");
         }
     }
 
@@ -433,10 +428,11 @@ impl Node {
             Some(n) => crate::export::export_suspended(&self.store, &record, &corte, n, root)?,
             None => crate::export::export(&self.store, &record, root)?,
         }
-        self.events.record(
-            "export",
-            json!({"sequence": corte.sequence, "notice": notice, "dir": root.join("cortes").join(&wanted)}),
-        );
+        self.events.record(NodeEvent::Export {
+            sequence: corte.sequence,
+            notice,
+            dir: root.join("cortes").join(&wanted),
+        });
         Ok(())
     }
 
@@ -460,7 +456,10 @@ impl Node {
                 Err(e) => Some(Refusal::Unreadable(format!("{name}: {e}"))),
             };
             if let Some(refusal) = refusal {
-                self.events.record("receive", json!({"package": name}));
+                self.events.record(NodeEvent::Receive {
+                    package: name.to_string(),
+                    kind: None,
+                });
                 match self.reject(&path, &name, &refusal) {
                     Ok(outcome) => outcomes.push(outcome),
                     Err(e) => self.inbox_error(&name, &e),
@@ -468,7 +467,7 @@ impl Node {
                 continue;
             }
             if !is_complete(&path)
-                && !crate::notice::is_complete_notice(&path)
+                && !prep_inbox::notice::is_complete_notice(&path)
                 && !crate::trust::is_complete_delegation(&path)
             {
                 continue;
@@ -505,7 +504,10 @@ impl Node {
     }
 
     fn receive(&self, dir: &Path, name: &str) -> anyhow::Result<Outcome> {
-        self.events.record("receive", json!({"package": name}));
+        self.events.record(NodeEvent::Receive {
+            package: name.to_string(),
+            kind: None,
+        });
         let last = self.lock_last().clone();
         let now = now_rfc3339();
         let expect = Expectations {
@@ -576,37 +578,36 @@ impl Node {
         });
         stored?;
         let corte = corte.map_err(|_| anyhow::anyhow!("building corte {sequence} panicked"))?;
-        self.events.record(
-            "accept",
-            json!({
-                "package": name,
-                "sequence": sequence,
-                "corte": package.manifest.corte,
-                "files": package.manifest.files.len(),
-                "bytes": package.manifest.total_size(),
-                "resync": last.is_none(),
-                "verify_ms": verify_ms,
-                "store_ms": store_ms,
-                "build_ms": build_ms,
-            }),
-        );
+        self.events.record(NodeEvent::Accept {
+            package: name.to_owned(),
+            sequence,
+            corte: package.manifest.corte.clone(),
+            files: package.manifest.files.len() as u64,
+            bytes: package.manifest.total_size(),
+            resync: last.is_none(),
+            verify_ms,
+            store_ms,
+            build_ms,
+        });
         if last.is_none() {
-            eprintln!("prep node: resynchronised: corte {sequence} starts this node's chain");
+            log::info!("resynchronised: corte {sequence} starts this node's chain");
         }
         let previous = previous_corte.as_ref().map(|c| c.sequence);
         self.store.set_active(sequence)?;
         self.install(corte);
-        self.events.record(
-            "activate",
-            json!({"sequence": sequence, "corte": package.manifest.corte, "previous": previous}),
-        );
+        self.events.record(NodeEvent::Activate {
+            sequence,
+            corte: package.manifest.corte.clone(),
+            previous,
+            recovered: false,
+        });
         self.lift_notice(sequence)?;
         if let Err(e) = self.sync_export() {
             // Retried at the end of this poll and of every poll until it succeeds.
-            self.events.record(
-                "export_failed",
-                json!({"sequence": sequence, "reason": format!("{e:#}")}),
-            );
+            self.events.record(NodeEvent::ExportFailed {
+                sequence,
+                reason: format!("{e:#}"),
+            });
         }
         self.cache_variants();
         self.discard(dir)?;
@@ -675,11 +676,12 @@ impl Node {
             .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
         prep_fs::sync_dir(self.store.rejected())?;
         self.metrics.rejected(refusal.code());
-        self.events.record(
-            "reject",
-            json!({"package": name, "code": refusal.code(), "reason": reason}),
-        );
-        eprintln!("prep node: refused {name}: {reason}");
+        self.events.record(NodeEvent::Reject {
+            package: name.to_owned(),
+            code: refusal.code().to_owned(),
+            reason: reason.clone(),
+        });
+        log::warn!("refused {name}: {reason}");
         Ok(Outcome::Rejected {
             package: name.to_owned(),
             code: refusal.code(),
@@ -697,7 +699,7 @@ impl Node {
 
     /// Records the server's stop in the event log.
     pub fn stopped(&self) {
-        self.events.record("stop", json!({}));
+        self.events.record(NodeEvent::Stop {});
     }
 }
 

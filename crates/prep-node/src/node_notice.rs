@@ -1,19 +1,21 @@
-//! The node's side of the suspension notice ([`crate::notice`]): receiving one from the
+//! The node's side of the suspension notice ([`prep_inbox::notice`]): receiving one from the
 //! inbox, keeping it (`data/notices/<n>.json` and its signature, and `data/notice-active`
 //! holding `<notice> <corte>`: the notice in force and the corte it suspends), lifting it when
-//! a newer corte is activated, and putting it back in force after a restart.
+//! a newer corte is activated, and putting it back in force after a restart; the notice page
+//! and the suspended `json/main.json` served meanwhile.
 
+use crate::config::NOTICE_CSS;
 use crate::corte::Corte;
 use crate::node::{Node, Outcome};
-use crate::notice::{
-    MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, NoticeContext,
-    check_notice_binding, page, suspended_pointer, verify_notice,
-};
 use crate::package_dir::{Refusal, read_signed_document};
 use anyhow::Context;
-use prep_corte::POINTER_PATH;
 use prep_fs::sync_dir;
-use serde_json::json;
+use prep_inbox::POINTER_PATH;
+use prep_inbox::events::{NodeEvent, Received};
+use prep_inbox::notice::{
+    MAX_NOTICE_BYTES, NOTICE_PATH, NOTICE_SIGNATURE_PATH, Notice, NoticeContext,
+    check_notice_binding, verify_notice,
+};
 use std::path::{Path, PathBuf};
 
 impl Node {
@@ -81,7 +83,7 @@ impl Node {
             "no key trusted for corte {claimed} may sign this notice"
         ));
         for key in self.keys_for(claimed) {
-            result = verify_notice(&key, bytes, minisig);
+            result = verify_notice(&key, bytes, minisig).map_err(|e| e.to_string());
             if result.is_ok() {
                 break;
             }
@@ -102,18 +104,20 @@ impl Node {
                 .unwrap_or_default();
             (process, c.sequence)
         });
-        let now = prep_package::rfc3339_seconds(&crate::now_rfc3339()).unwrap_or_default();
+        let now = prep_package::rfc3339_seconds(&prep_inbox::now_rfc3339()).unwrap_or_default();
         let context = NoticeContext {
             serving: serving.as_ref().map(|(p, s)| (p.as_str(), *s)),
             now,
         };
-        check_notice_binding(notice, &context)
+        check_notice_binding(notice, &context).map_err(|e| e.to_string())
     }
 
     /// Receives a notice delivery: refused with its reason, or kept and put in force.
     pub(crate) fn receive_notice(&self, dir: &Path, name: &str) -> anyhow::Result<Outcome> {
-        self.events()
-            .record("receive", json!({"package": name, "kind": "notice"}));
+        self.events().record(NodeEvent::Receive {
+            package: name.to_owned(),
+            kind: Some(Received::Notice),
+        });
         let (notice, bytes, minisig) = match self.check_notice(dir) {
             Ok(checked) => checked,
             Err(reason) => return self.reject(dir, name, &Refusal::Notice(reason)),
@@ -134,10 +138,11 @@ impl Node {
             format!("{n} {suspends}\n").as_bytes(),
         )?;
         self.put_in_force(&notice)?;
-        self.events().record(
-            "suspend",
-            json!({"notice": n, "sequence": suspends, "title": notice.title}),
-        );
+        self.events().record(NodeEvent::Suspend {
+            notice: n,
+            sequence: suspends,
+            title: notice.title.clone(),
+        });
         self.discard(dir)?;
         Ok(Outcome::Suspended {
             package: name.to_owned(),
@@ -175,10 +180,10 @@ impl Node {
         };
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         sync_dir(self.config().data.as_path())?;
-        self.events().record(
-            "resume",
-            json!({"notice": text.split_whitespace().next(), "sequence": sequence}),
-        );
+        self.events().record(NodeEvent::Resume {
+            notice: text.split_whitespace().next().map(str::to_owned),
+            sequence,
+        });
         Ok(())
     }
 
@@ -211,11 +216,142 @@ impl Node {
         {
             Ok(notice) => self.put_in_force(&notice),
             Err(reason) => {
-                eprintln!("prep node: notice {n} cannot be served: {reason}");
-                self.events()
-                    .record("verify_failed", json!({"notice": n, "reason": reason}));
+                log::warn!("notice {n} cannot be served: {reason}");
+                self.events().record(NodeEvent::VerifyFailed {
+                    sequence: None,
+                    notice: Some(n),
+                    reason,
+                });
                 Ok(())
             }
         }
+    }
+}
+
+/// The notice page (es-MX), every text of the notice escaped.
+pub fn page(notice: &Notice) -> String {
+    let paragraphs: String = notice
+        .message
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>\n", escape(p.trim()).replace('\n', "<br>")))
+        .collect();
+    format!(
+        "<!doctype html>\n<html lang=\"es-MX\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · PREP</title>\n\
+         <style>{NOTICE_CSS}</style>\n\
+         </head>\n<body>\n<main>\n<p><strong>Aviso oficial de {institute}</strong></p>\n<h1>{title}</h1>\n{paragraphs}\
+         <p>La publicación de resultados del PREP está suspendida. Se reanudará cuando el Instituto publique un nuevo corte.</p>\n\
+         <p><small>Aviso número {sequence}, emitido el {issued}, firmado por el Instituto.</small></p>\n\
+         </main>\n</body>\n</html>\n",
+        title = escape(&notice.title),
+        institute = escape(&notice.institute),
+        sequence = notice.sequence,
+        issued = escape(&notice.issued),
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `json/main.json` while a notice is in force: the corte's pointer (if any) with
+/// `"suspended": true` and the notice's sequence and title added.
+pub fn suspended_pointer(pointer: Option<&[u8]>, notice: &Notice) -> anyhow::Result<Vec<u8>> {
+    let mut value = match pointer {
+        Some(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+            .context("the active corte's json/main.json")?,
+        None => serde_json::json!({}),
+    };
+    let object = value
+        .as_object_mut()
+        .context("the active corte's json/main.json is not an object")?;
+    object.insert("suspended".into(), serde_json::Value::Bool(true));
+    object.insert(
+        "notice".into(),
+        serde_json::json!({"sequence": notice.sequence, "title": notice.title, "issued": notice.issued}),
+    );
+    Ok(serde_json::to_vec(&value)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::notice_style_source;
+    use prep_inbox::notice::NOTICE_FORMAT;
+
+    fn notice(sequence: u64) -> Notice {
+        Notice {
+            format: NOTICE_FORMAT.into(),
+            institute: "Instituto Electoral del Estado de Puebla".into(),
+            process: "PEL2024".into(),
+            corte_sequence: 7,
+            sequence,
+            issued: "2024-06-02T23:00:00-06:00".into(),
+            expires: "2024-06-03T23:00:00-06:00".into(),
+            title: "Suspensión <temporal>".into(),
+            message: "Por causas de fuerza mayor.\n\nGracias & disculpe.".into(),
+        }
+    }
+
+    #[test]
+    fn the_notice_style_is_allowed_by_hash_wherever_the_page_is_served() {
+        let html = page(&notice(1));
+        assert!(html.contains(&format!("<style>{NOTICE_CSS}</style>")));
+        let source = notice_style_source();
+        assert_eq!(
+            source,
+            "'sha256-lQgWvw7JURyPM0bqj1Nb2CxYoNQ+JjkCuhPQhfbezEQ='"
+        );
+        let config = crate::NodeConfig::parse(
+            "public_key = \"RWQOHIr0mEga7bz1SMv9SkAfsMrBDpIorjASJ7bGTwCCdv1MsI7ErvBn\"\ninbox = \"i\"\ndata = \"d\"\n",
+            std::path::Path::new("/srv"),
+        )
+        .expect("config");
+        assert!(
+            config
+                .content_security_policy()
+                .contains(&format!("style-src 'self' {source};"))
+        );
+        for snippet in [
+            include_str!("../../../deploy/nginx/prep.conf"),
+            include_str!("../../../deploy/apache/prep.conf"),
+        ] {
+            for line in snippet
+                .lines()
+                .filter(|l| l.contains("Content-Security-Policy"))
+            {
+                assert!(
+                    line.contains(&format!("style-src 'self' {source};")),
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn page_escapes_and_pointer_says_suspended() {
+        let n = notice(1);
+        let html = page(&n);
+        assert!(html.contains("<h1>Suspensión &lt;temporal&gt;</h1>"));
+        assert!(html.contains("<p>Gracias &amp; disculpe.</p>"));
+        assert!(html.contains("lang=\"es-MX\""));
+        let p = suspended_pointer(Some(br#"{"sequence":7}"#), &n).expect("pointer");
+        let v: serde_json::Value = serde_json::from_slice(&p).expect("json");
+        assert_eq!(v["suspended"], true);
+        assert_eq!(v["sequence"], 7);
+        assert_eq!(v["notice"]["sequence"], 1);
     }
 }

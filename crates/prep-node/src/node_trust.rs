@@ -3,11 +3,11 @@
 
 use crate::node::{Node, Outcome};
 use crate::package_dir::{Refusal, read_signed_document};
+use prep_inbox::events::{NodeEvent, Received};
 use prep_package::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, Delegation, VerifyingKey, delegation,
     verify_delegation,
 };
-use serde_json::json;
 use std::path::Path;
 
 impl Node {
@@ -22,8 +22,10 @@ impl Node {
     /// Receives a delegation delivery: refused with its reason, or kept and in force from
     /// the next package on.
     pub(crate) fn receive_delegation(&self, dir: &Path, name: &str) -> anyhow::Result<Outcome> {
-        self.events()
-            .record("receive", json!({"package": name, "kind": "keys"}));
+        self.events().record(NodeEvent::Receive {
+            package: name.to_owned(),
+            kind: Some(Received::Keys),
+        });
         let checked = self.check_delegation(dir);
         let (d, bytes, minisig) = match checked {
             Ok(found) => found,
@@ -39,8 +41,7 @@ impl Node {
         let version = d.version;
         let keys: Vec<String> = d.keys.iter().map(|k| k.key.clone()).collect();
         *self.delegation_mut() = Some(d);
-        self.events()
-            .record("keys", json!({"version": version, "keys": keys}));
+        self.events().record(NodeEvent::Keys { version, keys });
         self.discard(dir)?;
         Ok(Outcome::Keys {
             package: name.to_owned(),

@@ -1,41 +1,27 @@
-//! A package directory as it arrives: listed (regular files only, within the limits) before
-//! any file is read, then checked with [`prep_package::check_package`], its pointer compared
-//! with the manifest. Every refusal is a [`Refusal`] with its own reason.
+//! A package directory as it arrives: listed (regular files only, within the limits) by
+//! [`prep_inbox::list_package`] before any file is read, then checked with
+//! [`prep_package::check_package`], its pointer compared with the manifest. Every refusal is a
+//! [`Refusal`] with its own reason.
 
 use crate::bounded::open_regular;
 pub use crate::bounded::read_bounded;
-use crate::config::Limits;
 use crate::patched;
 pub use crate::refusal::Refusal;
 use crate::store::Store;
 use bytes::Bytes;
-use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_inbox::{
+    COMPLETE_MARKER, DELTA_MARKER, Limits, MANIFEST_PATH, PACKAGE_MARKERS, POINTER_PATH,
+    SIGNATURE_PATH, UNLISTED_FILES, list_package,
+};
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package_with};
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The signature's path in a package.
-pub const SIGNATURE_PATH: &str = "manifest.json.minisig";
-/// The marker a sender writes last, inside the package directory, once every file is there.
-pub const COMPLETE_MARKER: &str = ".prep-complete";
-/// The marker of a delta package: listed files the node's object store already holds (same
-/// SHA-256 and size) may be left out; the node fills them from the store before checking.
-pub const DELTA_MARKER: &str = ".prep-delta";
 /// The largest pointer (`json/main.json`) read.
 const MAX_POINTER_BYTES: u64 = prep_package::MAX_POINTER_BYTES;
-/// The files at a package's top that are the delivery's, not the corte's: their names start
-/// with a dot, which no package path may.
-const PACKAGE_MARKERS: [&str; 4] = [
-    COMPLETE_MARKER,
-    DELTA_MARKER,
-    patched::MANIFEST_PATCH,
-    patched::FILES_PATCH,
-];
 /// The largest signature read.
 const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
-/// Directory nesting beyond this is refused.
-const MAX_DEPTH: usize = 32;
 
 /// A package that passed every check: its manifest, signature, pointer and files' bytes.
 #[derive(Debug)]
@@ -50,84 +36,6 @@ pub struct VerifiedPackage {
     pub pointer: Vec<u8>,
     /// Every listed file's bytes, by path.
     pub files: HashMap<String, Bytes>,
-}
-
-/// Every regular file under `dir` with its size, relative and `/`-separated, refusing links,
-/// special files and anything beyond `limits` before a byte is read.
-pub fn list_package(dir: &Path, limits: &Limits) -> Result<Vec<(String, u64)>, Refusal> {
-    let io =
-        |what: &Path, e: std::io::Error| Refusal::Unreadable(format!("{}: {e}", what.display()));
-    let mut out = Vec::new();
-    let mut total: u64 = 0;
-    let mut stack = vec![(PathBuf::new(), 0usize)];
-    while let Some((rel, depth)) = stack.pop() {
-        if depth > MAX_DEPTH {
-            return Err(Refusal::BadName(format!(
-                "{} is nested more than {MAX_DEPTH} directories deep",
-                rel.display()
-            )));
-        }
-        let full = dir.join(&rel);
-        for entry in std::fs::read_dir(&full).map_err(|e| io(&full, e))? {
-            let entry = entry.map_err(|e| io(&full, e))?;
-            let path = rel.join(entry.file_name());
-            let Some(name) = path.to_str().map(str::to_owned) else {
-                return Err(Refusal::BadName(format!(
-                    "{} is not a UTF-8 name",
-                    path.display()
-                )));
-            };
-            // Every name by the one path rule (a backslash is a character of a name on this
-            // disk, never a separator), the receiver's own dot-named markers apart.
-            if !(depth == 0 && PACKAGE_MARKERS.contains(&name.as_str())) {
-                prep_package::validate_path(&name).map_err(|e| Refusal::BadName(e.to_string()))?;
-            }
-            let kind = entry.file_type().map_err(|e| io(&path, e))?;
-            if kind.is_symlink() {
-                return Err(Refusal::Link(name));
-            } else if kind.is_dir() {
-                stack.push((path, depth + 1));
-            } else if kind.is_file() {
-                let size = entry.metadata().map_err(|e| io(&path, e))?.len();
-                if size > limits.max_file_bytes {
-                    return Err(Refusal::FileTooLarge {
-                        path: name,
-                        size,
-                        max: limits.max_file_bytes,
-                    });
-                }
-                total = total.saturating_add(size);
-                if total > limits.max_total_bytes {
-                    return Err(Refusal::TotalTooLarge {
-                        max: limits.max_total_bytes,
-                    });
-                }
-                out.push((name, size));
-                if out.len() as u64 > limits.max_files {
-                    return Err(Refusal::TooManyFiles {
-                        max: limits.max_files,
-                    });
-                }
-            } else {
-                return Err(Refusal::SpecialFile(name));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Whether a directory in the inbox is complete: its signature and the marker are there.
-pub fn is_complete(dir: &Path) -> bool {
-    holds_files(dir, &[SIGNATURE_PATH, COMPLETE_MARKER])
-}
-
-/// Whether `dir` holds each of `files` as a regular file (not following links): how every
-/// kind of delivery says it is complete (its signature and [`COMPLETE_MARKER`]).
-pub fn holds_files(dir: &Path, files: &[&str]) -> bool {
-    files
-        .iter()
-        .all(|f| std::fs::symlink_metadata(dir.join(f)).is_ok_and(|m| m.is_file()))
 }
 
 /// The largest signature of a notice or key delegation read (a minisig is about 300 bytes).
@@ -275,16 +183,7 @@ pub fn verify_package_with(
         .iter()
         .map(|(p, _)| p.clone())
         .filter(|p| {
-            ![
-                MANIFEST_PATH,
-                SIGNATURE_PATH,
-                POINTER_PATH,
-                COMPLETE_MARKER,
-                DELTA_MARKER,
-                patched::MANIFEST_PATCH,
-                patched::FILES_PATCH,
-            ]
-            .contains(&p.as_str())
+            !(UNLISTED_FILES.contains(&p.as_str()) || PACKAGE_MARKERS.contains(&p.as_str()))
         })
         .chain(patched.keys().cloned())
         .collect();
@@ -353,7 +252,8 @@ pub fn verify_package_with(
     let pointer = read_bounded(&dir.join(POINTER_PATH), MAX_POINTER_BYTES)
         .map_err(Refusal::Pointer)?
         .ok_or_else(|| Refusal::Pointer("missing".into()))?;
-    check_pointer(&pointer, &manifest, &manifest_bytes).map_err(Refusal::Pointer)?;
+    prep_package::check_pointer(&pointer, &manifest, &manifest_bytes)
+        .map_err(|e| Refusal::Pointer(e.to_string()))?;
     Ok(VerifiedPackage {
         manifest,
         manifest_bytes,
@@ -409,12 +309,6 @@ fn fillable(
         }
     }
     Ok(fill)
-}
-
-/// `json/main.json` must be exactly the pointer of this manifest ([`prep_package::Pointer::of`]):
-/// every field a browser or the monitor reads is signed.
-pub fn check_pointer(pointer: &[u8], m: &Manifest, manifest_bytes: &[u8]) -> Result<(), String> {
-    prep_package::check_pointer(pointer, m, manifest_bytes).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -1,26 +1,21 @@
 //! Patched delta packages: instead of `manifest.json` and the changed files, a delta package
 //! may carry [`MANIFEST_PATCH`] and [`FILES_PATCH`], zstd patches against a corte the node
 //! already holds ([`prep_package::delta`]), naming that corte's sequence in its
-//! [`crate::DELTA_MARKER`]. The node rebuilds the manifest from its own copy of the base
+//! [`prep_inbox::DELTA_MARKER`]. The node rebuilds the manifest from its own copy of the base
 //! corte's, checks the signature, rebuilds the changed files from its own objects, and then
 //! checks the whole like any package (every file's size and SHA-256 against the signed
 //! manifest). The sftp channel and the pull channel send an incremental corte this way.
 
 use crate::bounded::read_bounded;
-use crate::config::Limits;
 use crate::refusal::Refusal;
 use crate::store::Store;
 use bytes::Bytes;
+use prep_inbox::{FILES_PATCH, Limits, MANIFEST_PATCH};
 use prep_package::delta::{changes, decode_files, new_bytes};
 use prep_package::patch::apply_patch;
 use prep_package::{Manifest, VerifyingKey, verify_signature};
 use std::collections::HashMap;
 use std::path::Path;
-
-/// The new manifest as a patch of the base corte's manifest.
-pub const MANIFEST_PATCH: &str = ".prep-manifest.patch";
-/// The files the base corte lacks, as one patch of its files at the same paths.
-pub const FILES_PATCH: &str = ".prep-files.patch";
 
 /// A patched package rebuilt in memory.
 #[derive(Debug)]

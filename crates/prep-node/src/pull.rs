@@ -19,10 +19,10 @@
 
 pub use crate::config::PullConfig;
 use crate::node::Node;
-use crate::package_dir::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
-use crate::patched::{FILES_PATCH, MANIFEST_PATCH};
 use anyhow::{Context, bail};
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
+use prep_inbox::events::NodeEvent;
+use prep_inbox::{COMPLETE_MARKER, DELTA_MARKER, FILES_PATCH, MANIFEST_PATCH, SIGNATURE_PATH};
 use prep_package::delta::{changes, decode_files};
 use prep_package::patch::apply_patch;
 use prep_package::{Manifest, sha256_hex};
@@ -111,16 +111,13 @@ impl Puller {
             pulled.bytes += got.bytes;
             pulled.skipped += got.skipped;
             pulled.patched += got.patched;
-            node.events().record(
-                "pull",
-                serde_json::json!({
-                    "sequence": sequence,
-                    "files": got.files,
-                    "bytes": got.bytes,
-                    "skipped": got.skipped,
-                    "patched": got.patched == 1,
-                }),
-            );
+            node.events().record(NodeEvent::Pull {
+                sequence,
+                files: got.files,
+                bytes: got.bytes,
+                skipped: got.skipped,
+                patched: got.patched == 1,
+            });
             node.poll_inbox()?;
             if node.last_accepted() != Some(sequence) {
                 bail!(

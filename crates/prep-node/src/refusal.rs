@@ -66,6 +66,22 @@ pub enum Refusal {
     Keys(String),
 }
 
+impl From<prep_inbox::ListingError> for Refusal {
+    /// A listing refused by [`prep_inbox::list_package`], under the same reason and code.
+    fn from(e: prep_inbox::ListingError) -> Refusal {
+        use prep_inbox::ListingError as L;
+        match e {
+            L::Unreadable(reason) => Refusal::Unreadable(reason),
+            L::BadName(reason) => Refusal::BadName(reason),
+            L::Link(path) => Refusal::Link(path),
+            L::SpecialFile(path) => Refusal::SpecialFile(path),
+            L::TooManyFiles { max } => Refusal::TooManyFiles { max },
+            L::FileTooLarge { path, size, max } => Refusal::FileTooLarge { path, size, max },
+            L::TotalTooLarge { max } => Refusal::TotalTooLarge { max },
+        }
+    }
+}
+
 impl Refusal {
     /// A short code naming the reason, for metrics labels and the event log.
     pub fn code(&self) -> &'static str {

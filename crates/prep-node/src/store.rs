@@ -98,7 +98,7 @@ impl Store {
             };
             next = next.max(number + 1);
             if let Err(e) = objects.add_pack(number, &entry.path()) {
-                eprintln!("prep node: pack {} left out: {e:#}", entry.path().display());
+                log::warn!("pack {} left out: {e:#}", entry.path().display());
             }
         }
         *objects.next.lock().unwrap_or_else(PoisonError::into_inner) = next;

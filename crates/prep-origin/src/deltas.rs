@@ -9,7 +9,7 @@ use anyhow::Context;
 use bytes::Bytes;
 use prep_package::delta::{changes, encode_files};
 use prep_package::patch::make_patch;
-use prep_package::{FileEntry, Manifest};
+use prep_package::{FileEntry, MANIFEST_PATH, Manifest};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
@@ -85,8 +85,8 @@ impl DeltaCache {
 
 /// Makes the patch of `part` for corte `new` from corte `old` out of the election directory.
 pub fn make(dir: &OriginDir, new: u64, old: u64, part: Part) -> anyhow::Result<Vec<u8>> {
-    let new_bytes = dir.read_corte_file(new, "manifest.json")?;
-    let old_bytes = dir.read_corte_file(old, "manifest.json")?;
+    let new_bytes = dir.read_corte_file(new, MANIFEST_PATH)?;
+    let old_bytes = dir.read_corte_file(old, MANIFEST_PATH)?;
     if part == Part::Manifest {
         return make_patch(&old_bytes, &new_bytes)
             .with_context(|| format!("cannot patch manifest {old} into {new}"));

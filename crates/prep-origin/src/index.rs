@@ -5,7 +5,7 @@
 use crate::layout::CORTE_FILES;
 use anyhow::Context;
 use prep_package::layout::corte_sequence;
-use prep_package::{ElectionLayout, Manifest};
+use prep_package::{ElectionLayout, MANIFEST_PATH, Manifest};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -100,9 +100,9 @@ impl OriginDir {
 
     /// Reads and validates corte `sequence`'s manifest.
     pub fn manifest(&self, sequence: u64) -> anyhow::Result<Manifest> {
-        let bytes = self.read_corte_file(sequence, "manifest.json")?;
+        let bytes = self.read_corte_file(sequence, MANIFEST_PATH)?;
         Manifest::from_bytes(&bytes)
-            .with_context(|| format!("corte {sequence}: manifest.json is not valid"))
+            .with_context(|| format!("corte {sequence}: {MANIFEST_PATH} is not valid"))
     }
 }
 

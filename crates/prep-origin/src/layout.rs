@@ -17,7 +17,7 @@ pub const LATEST_PATH: &str = "latest.json";
 /// The path of the change notification stream (server-sent events).
 pub const EVENTS_PATH: &str = "events";
 /// The files of a corte served under `cortes/<N>/`: they are not listed in the manifest.
-pub const CORTE_FILES: [&str; 3] = ["manifest.json", "manifest.json.minisig", "json/main.json"];
+pub const CORTE_FILES: [&str; 3] = prep_package::UNLISTED_FILES;
 
 /// The body of `latest.json`, and the data of each `corte` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

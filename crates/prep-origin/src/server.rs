@@ -375,9 +375,9 @@ async fn serve_site(State(origin): State<Arc<Origin>>, path: String) -> Response
     let file = origin.dir.corte_dir(sequence).join(&path);
     match tokio::task::spawn_blocking(move || std::fs::read(file)).await {
         Ok(Ok(bytes)) => {
-            let mutable = path == "json/main.json"
+            let mutable = path == prep_package::POINTER_PATH
                 || path.ends_with(".html")
-                || path.starts_with("manifest.json");
+                || path.starts_with(prep_package::MANIFEST_PATH);
             let cache = if mutable { "no-cache" } else { IMMUTABLE };
             (
                 [

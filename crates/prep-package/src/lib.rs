@@ -140,6 +140,6 @@ pub use manifest::{
 pub use paths::{PathError, validate_path, validate_path_set};
 pub use pointer::{
     MANIFEST_PATH, MAX_POINTER_BYTES, POINTER_PATH, Pointer, PointerError, SIGNATURE_PATH,
-    check_pointer, check_pointer_hashed,
+    UNLISTED_FILES, check_pointer, check_pointer_hashed,
 };
 pub use time::{rfc3339_seconds, rfc3339_utc};

@@ -18,6 +18,9 @@ pub const POINTER_PATH: &str = "json/main.json";
 pub const MANIFEST_PATH: &str = "manifest.json";
 /// Path of the manifest's detached signature in a package.
 pub const SIGNATURE_PATH: &str = "manifest.json.minisig";
+/// The files of a package its manifest does not list: the manifest, its signature and the
+/// pointer (which names the manifest by hash).
+pub const UNLISTED_FILES: [&str; 3] = [MANIFEST_PATH, SIGNATURE_PATH, POINTER_PATH];
 /// The largest pointer a receiver reads: a canonical pointer of a manifest is far smaller
 /// (a few hundred bytes plus one line per election).
 pub const MAX_POINTER_BYTES: u64 = 64 * 1024;

@@ -1,6 +1,7 @@
 //! The integration tests of `prep-cli`, in one test binary: each module is one area of them.
 
 mod broken_pipe;
+mod channels;
 mod common;
 mod corte;
 mod deliver;

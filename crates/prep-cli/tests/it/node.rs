@@ -70,7 +70,7 @@ fn node_serves_real_cortes_that_prep_verify_accepts_over_http() {
     let pubkey = s(&keys.join("prep.pub"));
     let inbox = root.join("inbox");
     for (dir, seq) in [(&c1, 1), (&c2, 2)] {
-        prep_node::deliver(dir, &inbox, &format!("corte-{seq}")).expect("deliver");
+        prep_inbox::deliver(dir, &inbox, &format!("corte-{seq}")).expect("deliver");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let served = prep(&["verify", &url, "--key", &pubkey]);
@@ -301,7 +301,7 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
         }
     };
     for name in ["c1", "c2"] {
-        prep_node::deliver(&cortes.join(name), &inbox, name).expect("deliver");
+        prep_inbox::deliver(&cortes.join(name), &inbox, name).expect("deliver");
     }
     wait(2);
 
@@ -324,11 +324,11 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
         &s(&delegation),
     ]));
     assert!(said.contains("keys version 1 (2 keys)"), "{said}");
-    prep_node::deliver(&delegation, &inbox, "keys-1").expect("deliver");
+    prep_inbox::deliver(&delegation, &inbox, "keys-1").expect("deliver");
     // The leaked k1 signs corte 3: refused by the running node; k2's corte 3 is served.
     write(3, &k1, Some(&m2), "c3-k1");
     let m3 = write(3, &k2, Some(&m2), "c3");
-    prep_node::deliver(&cortes.join("c3-k1"), &inbox, "c3-k1").expect("deliver");
+    prep_inbox::deliver(&cortes.join("c3-k1"), &inbox, "c3-k1").expect("deliver");
     let events = node_dir.join("data/events.jsonl");
     let started = Instant::now();
     loop {
@@ -341,7 +341,7 @@ fn a_key_rotated_in_the_middle_of_the_night_refuses_the_old_key_on_a_running_nod
         std::thread::sleep(Duration::from_millis(25));
     }
     assert_eq!(served(&addr), Some(2));
-    prep_node::deliver(&cortes.join("c3"), &inbox, "c3").expect("deliver");
+    prep_inbox::deliver(&cortes.join("c3"), &inbox, "c3").expect("deliver");
     wait(3);
 
     // prep verify follows the rotation through the history with the root key and the

@@ -75,7 +75,7 @@ fn write_package(
 fn deliver<T>(inbox: &Path, name: &str, write: impl FnOnce(&Path) -> T) -> T {
     let tmp = inbox.join(format!(".tmp-{name}"));
     let out = write(&tmp);
-    std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::write(tmp.join(prep_inbox::COMPLETE_MARKER), b"").expect("marker");
     std::fs::rename(&tmp, inbox.join(name)).expect("rename");
     out
 }

@@ -59,7 +59,7 @@ fn goaccess_parses_every_line_of_the_node_access_log() {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line {first:?}"))
         .to_owned();
-    prep_node::deliver(&c1, &root.join("inbox"), "corte-1").expect("deliver");
+    prep_inbox::deliver(&c1, &root.join("inbox"), "corte-1").expect("deliver");
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut sent = 0u64;
     loop {

@@ -152,7 +152,7 @@ fn under_load_no_connection_sees_an_older_corte_while_one_activates_every_second
 
     // Corte 1 is served before the load starts.
     let first = write_package(&build.join("corte-1"), &key, 1, None);
-    prep_node::deliver(&build.join("corte-1"), &inbox, "corte-1").expect("deliver");
+    prep_inbox::deliver(&build.join("corte-1"), &inbox, "corte-1").expect("deliver");
     wait_active(&agent, &addr, 1);
 
     // The pointer, a page and a data file every corte shares.
@@ -187,7 +187,7 @@ fn under_load_no_connection_sees_an_older_corte_while_one_activates_every_second
         }
         let name = format!("corte-{sequence}");
         previous = write_package(&build.join(&name), &key, sequence, Some(&previous));
-        prep_node::deliver(&build.join(&name), &inbox, &name).expect("deliver");
+        prep_inbox::deliver(&build.join(&name), &inbox, &name).expect("deliver");
     }
     let out = wrk_run.wait_with_output().expect("wrk");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

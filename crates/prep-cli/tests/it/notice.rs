@@ -78,7 +78,7 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
         ("json/index.json".to_owned(), b"{\"sequence\": 1}".to_vec()),
     ];
     write_signed_package(&pkg, &key, 1, None, &files, "json/index.json");
-    prep_node::deliver(&pkg, &inbox, "corte-1").expect("deliver");
+    prep_inbox::deliver(&pkg, &inbox, "corte-1").expect("deliver");
     wait_for(&agent, &addr, "/", "corte 1 served", |r| {
         r.0 == 200 && r.1 == "1" && r.2.contains("<title>PREP</title>")
     });
@@ -111,7 +111,7 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
         .collect();
     names.sort();
     assert_eq!(names, ["notice.json", "notice.json.minisig"]);
-    prep_node::deliver(&notice, &inbox, "aviso-1").expect("deliver");
+    prep_inbox::deliver(&notice, &inbox, "aviso-1").expect("deliver");
     wait_for(&agent, &addr, "/", "the notice page", |r| {
         r.0 == 200 && r.2.contains("<h1>Suspensión temporal del PREP</h1>")
     });
@@ -153,7 +153,7 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
     // The same notice again (a replay) and one signed by another key are refused.
     let rejected = root.join("data/rejected");
     let before = count(&rejected);
-    prep_node::deliver(&notice, &inbox, "aviso-1-replay").expect("deliver");
+    prep_inbox::deliver(&notice, &inbox, "aviso-1-replay").expect("deliver");
     let forged = root.join("aviso-2-forged");
     ok(prep(&[
         "notice",
@@ -170,7 +170,7 @@ fn a_notice_signed_by_prep_notice_suspends_a_running_node() {
         "--out",
         &s(&forged),
     ]));
-    prep_node::deliver(&forged, &inbox, "aviso-2-forged").expect("deliver");
+    prep_inbox::deliver(&forged, &inbox, "aviso-2-forged").expect("deliver");
     let deadline = Instant::now() + Duration::from_secs(30);
     // Each refused delivery leaves the package and its `.reason` in rejected/.
     while count(&rejected) < before + 4 {

@@ -208,6 +208,56 @@ fn verify_accepts_a_good_package_and_names_each_refusal() {
     assert!(text(&out).contains("signature"), "{}", text(&out));
 }
 
+/// `prep verify` lists a package directory as a difusor node does, before reading a file: a
+/// name that is not UTF-8, a file larger than a node takes (1 GiB) or files adding up to more
+/// (4 GiB) are refused for that reason, not read (the large files are sparse: nothing is
+/// written but their sizes).
+#[test]
+fn verify_refuses_what_a_node_refuses_before_reading_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let (pk, sk) = generate_keys(None).expect("keys");
+    let key = SigningKey::from_secret_key_file(&sk, None).expect("key");
+    let root = tempfile::tempdir().expect("tempdir");
+    let sparse = |path: &Path, size: u64| {
+        std::fs::File::create(path)
+            .and_then(|f| f.set_len(size))
+            .expect("sparse file");
+    };
+    let cases: Vec<(&str, Tamper)> = vec![
+        (
+            "not a UTF-8 name",
+            Box::new(|d: &Path| {
+                let name = std::ffi::OsStr::from_bytes(b"json/x\xff.json");
+                std::fs::write(d.join(name), b"{}").expect("w")
+            }),
+        ),
+        (
+            "max_file_bytes",
+            Box::new(move |d: &Path| sparse(&d.join("json/big.bin"), (1 << 30) + 1)),
+        ),
+        (
+            "max_total_bytes",
+            Box::new(move |d: &Path| {
+                for i in 0..5 {
+                    sparse(&d.join(format!("json/part{i}.bin")), 1 << 30);
+                }
+            }),
+        ),
+    ];
+    for (reason, tamper) in cases {
+        let dir = root.path().join(reason.replace(' ', "-"));
+        write_package(&dir, &key, 1, None, FILES);
+        tamper(&dir);
+        let out = prep(&["verify", dir.to_str().expect("dir"), "--key", &pk], &[]);
+        assert_eq!(out.status.code(), Some(1), "{reason}: {}", text(&out));
+        assert!(
+            text(&out).contains("REFUSED") && text(&out).contains(reason),
+            "{reason}: {}",
+            text(&out)
+        );
+    }
+}
+
 #[test]
 fn keys_generate_encrypts_and_never_overwrites() {
     let root = tempfile::tempdir().expect("tempdir");

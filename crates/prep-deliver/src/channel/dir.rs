@@ -1,4 +1,4 @@
-//! `dir`: the node's inbox is a local directory; [`prep_node::deliver_delta`] writes the
+//! `dir`: the node's inbox is a local directory; [`prep_inbox::deliver_delta`] writes the
 //! package under a temporary name and renames it.
 
 use super::{Channel, Delivery, Job};
@@ -26,7 +26,7 @@ impl Channel for DirChannel {
                 if !inbox.is_dir() {
                     anyhow::bail!("the inbox {} is not a directory", inbox.display());
                 }
-                prep_node::deliver_delta(&src, &inbox, &name, |h| {
+                prep_inbox::deliver_delta(&src, &inbox, &name, |h| {
                     have.as_ref().is_some_and(|have| have.contains(h))
                 })
             })
@@ -41,7 +41,7 @@ impl Channel for DirChannel {
                 if !inbox.is_dir() {
                     anyhow::bail!("the inbox {} is not a directory", inbox.display());
                 }
-                prep_node::deliver(&src, &inbox, &name)?;
+                prep_inbox::deliver(&src, &inbox, &name)?;
                 super::notice_size(&src)
             })
             .await?

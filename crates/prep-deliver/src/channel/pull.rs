@@ -15,7 +15,7 @@ impl Channel for PullChannel {
     fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
         Box::pin(async move {
             // The corte must be a complete package at the origin for a pull node to fetch it.
-            let sig = job.corte_dir.join(prep_node::SIGNATURE_PATH);
+            let sig = job.corte_dir.join(prep_inbox::SIGNATURE_PATH);
             if !sig.is_file() {
                 anyhow::bail!("{} is missing: the corte is not complete", sig.display());
             }

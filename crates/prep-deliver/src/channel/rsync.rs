@@ -8,7 +8,7 @@
 use super::{AFTER_CONTENT, Channel, Delivery, Job, Sent};
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
-use prep_node::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use prep_inbox::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
 use std::path::Path;
 
 /// Delivers with rsync over ssh.

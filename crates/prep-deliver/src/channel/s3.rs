@@ -22,7 +22,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as Key;
 use object_store::{GetOptions, ObjectStore, PutOptions, PutPayload};
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
-use prep_node::SIGNATURE_PATH;
+use prep_inbox::SIGNATURE_PATH;
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 //! renamed to `<inbox>/<name>/`. Only the files the difusor lacks are sent, zlib-compressed
 //! on the wire when the server allows it; when the difusor holds the corte before, the
 //! manifest and those files go as two zstd patches against it instead (a patched delta
-//! package, [`prep_node::patched`], sent without wire compression: zstd output does not
+//! package, [`prep_inbox::MANIFEST_PATCH`] and [`prep_inbox::FILES_PATCH`], sent without wire compression: zstd output does not
 //! shrink again); the bytes reported are those written to the TCP
 //! connection (handshake, compression and encryption included), comparable with rsync's.
 
@@ -14,8 +14,8 @@ use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, Sent};
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
 use prep_corte::POINTER_PATH;
-use prep_node::patched::{FILES_PATCH, MANIFEST_PATCH};
-use prep_node::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use prep_inbox::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use prep_inbox::{FILES_PATCH, MANIFEST_PATCH};
 use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
@@ -180,8 +180,8 @@ impl SftpChannel {
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let tmp = stage(&sftp, inbox, name).await?;
         for f in [
-            prep_node::notice::NOTICE_PATH,
-            prep_node::notice::NOTICE_SIGNATURE_PATH,
+            prep_inbox::notice::NOTICE_PATH,
+            prep_inbox::notice::NOTICE_SIGNATURE_PATH,
         ] {
             let bytes = tokio::fs::read(notice_dir.join(f))
                 .await

@@ -28,7 +28,7 @@ fn every_stored_corte_is_served_read_only_under_its_sequence() {
     for (name, p) in [("p1", &p1), ("p2", &p2)] {
         let dir = root.path().join(name);
         p.write(&dir);
-        prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");
+        prep_inbox::deliver(&dir, &node.config().inbox, name).expect("deliver");
         node.poll_inbox().expect("poll");
     }
     let server = Server::start(Arc::clone(&node));
@@ -145,7 +145,7 @@ fn node_with_zip(zip: &[u8]) -> (tempfile::TempDir, Arc<Node>) {
     let p1 = package(&key, 1, None, &[("datos/PUE.zip", zip.to_vec())]);
     let dir = root.path().join("p1");
     p1.write(&dir);
-    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
     node.poll_inbox().expect("poll");
     (root, node)
 }

@@ -44,7 +44,7 @@ fn fixture() -> Fixture {
     let scratch = root.path().join("scratch");
     let p1 = package(&key, 1, None, &data(1));
     p1.write(&scratch.join("p1"));
-    prep_node::deliver(&scratch.join("p1"), &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&scratch.join("p1"), &node.config().inbox, "p1").expect("deliver");
     assert!(matches!(
         only(node.poll_inbox().expect("poll")),
         Outcome::Accepted { sequence: 1, .. }
@@ -52,7 +52,7 @@ fn fixture() -> Fixture {
     let p2 = package(&key, 2, Some(&p1.manifest), &data(2));
     p2.write(&scratch.join("p2"));
     let have = hashes(&p1);
-    let sent = prep_node::deliver_delta(&scratch.join("p2"), &node.config().inbox, "p2", |h| {
+    let sent = prep_inbox::deliver_delta(&scratch.join("p2"), &node.config().inbox, "p2", |h| {
         have.contains(h)
     })
     .expect("deliver delta");
@@ -97,7 +97,7 @@ fn deliver_edited(f: &Fixture, p3: &TestPackage, name: &str, edit: impl FnOnce(&
     let tmp = inbox.join(format!(".tmp-{name}"));
     p3.write(&tmp);
     edit(&tmp);
-    std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::write(tmp.join(prep_inbox::COMPLETE_MARKER), b"").expect("marker");
     std::fs::rename(&tmp, inbox.join(name)).expect("rename");
     only(f.node.poll_inbox().expect("poll"))
 }
@@ -121,7 +121,7 @@ fn a_delta_leaving_out_a_file_the_store_lacks_is_refused_naming_it() {
     let f = fixture();
     let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(3));
     let o = deliver_edited(&f, &p3, "delta-new", |d| {
-        std::fs::write(d.join(prep_node::DELTA_MARKER), b"").expect("marker");
+        std::fs::write(d.join(prep_inbox::DELTA_MARKER), b"").expect("marker");
         // area.json changed in corte 3: the store has never seen these bytes.
         std::fs::remove_file(d.join("json/gub/area.json")).expect("rm");
     });
@@ -133,7 +133,7 @@ fn a_delta_leaving_out_a_file_the_store_lacks_is_refused_naming_it() {
     // The same corte sent properly is then accepted.
     p3.write(&f.scratch.join("p3"));
     let have = hashes(&f.p2);
-    prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
+    prep_inbox::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
         have.contains(h)
     })
     .expect("deliver");
@@ -159,10 +159,11 @@ fn a_filled_file_is_verified_by_its_hash() {
     crate::common::damage_object(&data_dir, &hash, &damaged);
     let p3 = package(&f.key, 3, Some(&f.p2.manifest), &data(1));
     p3.write(&f.scratch.join("p3"));
-    let sent = prep_node::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
-        f.node.holds_object(h)
-    })
-    .expect("deliver");
+    let sent =
+        prep_inbox::deliver_delta(&f.scratch.join("p3"), &f.node.config().inbox, "p3", |h| {
+            f.node.holds_object(h)
+        })
+        .expect("deliver");
     assert!(sent.skipped >= 4, "{sent:?}");
     let o = only(f.node.poll_inbox().expect("poll"));
     assert!(
@@ -180,7 +181,7 @@ fn a_delta_with_a_forged_hash_is_refused_by_the_manifest_check() {
     p3.manifest.files[0].sha256 = "../../../../etc/passwd".into();
     p3.resign(&f.key);
     let o = deliver_edited(&f, &p3, "forged", |d| {
-        std::fs::write(d.join(prep_node::DELTA_MARKER), b"").expect("marker");
+        std::fs::write(d.join(prep_inbox::DELTA_MARKER), b"").expect("marker");
     });
     assert!(
         matches!(
@@ -227,13 +228,13 @@ fn deliver_patched(
             .ok_or("no such file")
     };
     let files_patch = encode_files(&changed, |e| bytes_of(&e.sha256)).expect("files patch");
-    std::fs::write(tmp.join(prep_node::patched::MANIFEST_PATCH), manifest_patch).expect("w");
-    std::fs::write(tmp.join(prep_node::patched::FILES_PATCH), files_patch).expect("w");
-    std::fs::write(tmp.join(prep_node::DELTA_MARKER), format!("{base}\n")).expect("w");
-    std::fs::write(tmp.join(prep_node::SIGNATURE_PATH), &p3.minisig).expect("w");
+    std::fs::write(tmp.join(prep_inbox::MANIFEST_PATCH), manifest_patch).expect("w");
+    std::fs::write(tmp.join(prep_inbox::FILES_PATCH), files_patch).expect("w");
+    std::fs::write(tmp.join(prep_inbox::DELTA_MARKER), format!("{base}\n")).expect("w");
+    std::fs::write(tmp.join(prep_inbox::SIGNATURE_PATH), &p3.minisig).expect("w");
     std::fs::write(tmp.join("json/main.json"), p3.pointer.to_bytes()).expect("w");
     edit(&tmp);
-    std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::write(tmp.join(prep_inbox::COMPLETE_MARKER), b"").expect("marker");
     std::fs::rename(&tmp, inbox.join(name)).expect("rename");
     only(f.node.poll_inbox().expect("poll"))
 }
@@ -264,7 +265,7 @@ fn a_patched_delta_against_a_corte_the_node_lacks_or_damaged_is_refused() {
     );
     // A marker that names no sequence.
     let o = deliver_patched(&f, &p3, 2, "p3-marker", |d| {
-        std::fs::write(d.join(prep_node::DELTA_MARKER), "two").expect("w");
+        std::fs::write(d.join(prep_inbox::DELTA_MARKER), "two").expect("w");
     });
     assert!(
         matches!(&o, Outcome::Rejected { code: "delta", reason, .. } if reason.contains("\"two\"")),
@@ -272,19 +273,19 @@ fn a_patched_delta_against_a_corte_the_node_lacks_or_damaged_is_refused() {
     );
     // A damaged files patch.
     let o = deliver_patched(&f, &p3, 2, "p3-damaged", |d| {
-        let path = d.join(prep_node::patched::FILES_PATCH);
+        let path = d.join(prep_inbox::FILES_PATCH);
         let mut bytes = std::fs::read(&path).expect("read");
         let last = bytes.len() - 1;
         bytes.truncate(last);
         std::fs::write(&path, bytes).expect("w");
     });
     assert!(
-        matches!(&o, Outcome::Rejected { code: "delta", reason, .. } if reason.contains(prep_node::patched::FILES_PATCH)),
+        matches!(&o, Outcome::Rejected { code: "delta", reason, .. } if reason.contains(prep_inbox::FILES_PATCH)),
         "{o:?}"
     );
     // The manifest patch left out.
     let o = deliver_patched(&f, &p3, 2, "p3-nomanifest", |d| {
-        std::fs::remove_file(d.join(prep_node::patched::MANIFEST_PATCH)).expect("rm");
+        std::fs::remove_file(d.join(prep_inbox::MANIFEST_PATCH)).expect("rm");
     });
     assert!(
         matches!(&o, Outcome::Rejected { code: "delta", .. }),

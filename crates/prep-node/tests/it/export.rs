@@ -78,7 +78,7 @@ fn each_activation_is_exported_and_current_switches_to_it() {
         let p = package(&key, seq, previous.as_ref(), &extra);
         let dir = root.path().join(format!("p{seq}"));
         p.write(&dir);
-        prep_node::deliver(&dir, &cfg.inbox, &format!("p{seq}")).expect("deliver");
+        prep_inbox::deliver(&dir, &cfg.inbox, &format!("p{seq}")).expect("deliver");
         assert_eq!(
             node.poll_inbox().expect("poll"),
             vec![Outcome::Accepted {

@@ -18,7 +18,7 @@ fn deliver_and_poll(node: &Node, name: &str, write: impl FnOnce(&Path)) -> Vec<O
     let inbox = &node.config().inbox;
     let tmp = inbox.join(format!(".tmp-{name}"));
     write(&tmp);
-    std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::write(tmp.join(prep_inbox::COMPLETE_MARKER), b"").expect("marker");
     std::fs::rename(&tmp, inbox.join(name)).expect("rename");
     node.poll_inbox().expect("poll")
 }
@@ -485,7 +485,7 @@ fn every_hostile_package_is_refused_with_its_reason_and_the_corte_stays_online()
     let inbox = node.config().inbox.clone();
     p3.write(&inbox.join(".tmp-half"));
     std::fs::write(
-        inbox.join(".tmp-half").join(prep_node::COMPLETE_MARKER),
+        inbox.join(".tmp-half").join(prep_inbox::COMPLETE_MARKER),
         b"",
     )
     .expect("marker");
@@ -575,7 +575,7 @@ fn a_corrupted_store_is_caught_on_start_and_by_check() {
     let p1 = package(&key, 1, None, &[("json/a.json", b"{\"a\":1}".to_vec())]);
     let scratch = root.join("scratch");
     p1.write(&scratch);
-    prep_node::deliver(&scratch, &cfg.inbox, "by-deliver").expect("deliver");
+    prep_inbox::deliver(&scratch, &cfg.inbox, "by-deliver").expect("deliver");
     let o = only(node.poll_inbox().expect("poll"));
     assert_eq!(
         o,
@@ -638,7 +638,7 @@ fn hostile_inbox_entries_never_stop_the_poll() {
     let put = |name: &str, p: &TestPackage| {
         let tmp = inbox.join(".tmp-put");
         p.write(&tmp);
-        std::fs::write(tmp.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+        std::fs::write(tmp.join(prep_inbox::COMPLETE_MARKER), b"").expect("marker");
         std::fs::rename(&tmp, inbox.join(name)).expect("rename");
     };
     // A 240-byte name (its rejection's reason file would pass 255 bytes), a name with a
@@ -653,7 +653,7 @@ fn hostile_inbox_entries_never_stop_the_poll() {
         .and_then(|f| f.set_len(1 << 30))
         .expect("sparse manifest");
     std::fs::write(junk.join("manifest.json.minisig"), b"x").expect("sig");
-    std::fs::write(junk.join(prep_node::COMPLETE_MARKER), b"").expect("marker");
+    std::fs::write(junk.join(prep_inbox::COMPLETE_MARKER), b"").expect("marker");
     std::fs::rename(&junk, inbox.join("junk")).expect("rename");
     put("z-valid", &p1);
     let outcomes = node.poll_inbox().expect("one poll handles every entry");

@@ -24,7 +24,7 @@ fn serves_the_active_corte_with_its_headers() {
     );
     let dir = root.path().join("p1");
     p1.write(&dir);
-    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
     assert_eq!(
         node.poll_inbox().expect("poll"),
         vec![Outcome::Accepted {
@@ -188,7 +188,7 @@ fn a_request_in_flight_finishes_on_the_corte_it_started_on() {
     let deliver = |p: &crate::common::TestPackage, name: &str| {
         let dir = root.path().join(name);
         p.write(&dir);
-        prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");
+        prep_inbox::deliver(&dir, &node.config().inbox, name).expect("deliver");
         let outcomes = node.poll_inbox().expect("poll");
         assert!(
             matches!(outcomes[..], [Outcome::Accepted { .. }]),
@@ -247,7 +247,7 @@ fn compressible_files_are_served_precompressed_by_accept_encoding() {
     );
     let dir = root.path().join("p1");
     p1.write(&dir);
-    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
     node.poll_inbox().expect("poll");
     let server = Server::start(Arc::clone(&node));
     let sha = format!("\"{}\"", prep_package::sha256_hex(&csv));

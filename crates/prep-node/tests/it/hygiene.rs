@@ -51,7 +51,7 @@ fn stale_deliveries_and_old_refusals_are_removed() {
         let dir = root.path().join(format!("bad{n}"));
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::write(dir.join("manifest.json.minisig"), "x").expect("write");
-        prep_node::deliver(&dir, &inbox, &format!("bad{n}")).expect("deliver");
+        prep_inbox::deliver(&dir, &inbox, &format!("bad{n}")).expect("deliver");
         node.poll_inbox().expect("poll");
     }
     let rejected = node.store().rejected();

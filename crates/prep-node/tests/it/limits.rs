@@ -17,7 +17,7 @@ fn node_with(extra: &str) -> (tempfile::TempDir, Arc<Node>) {
     let p1 = package(&key, 1, None, &[("datos/a.txt", b"hola".to_vec())]);
     let dir = root.path().join("p1");
     p1.write(&dir);
-    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
     node.poll_inbox().expect("poll");
     (root, node)
 }

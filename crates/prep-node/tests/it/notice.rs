@@ -4,8 +4,9 @@
 //! refused and change nothing.
 
 use crate::common::{Server, config, keys, package};
-use prep_node::notice::{NOTICE_FORMAT, trusted_comment};
-use prep_node::{Node, NodeConfig, Notice, Outcome};
+use prep_inbox::Notice;
+use prep_inbox::notice::{NOTICE_FORMAT, trusted_comment};
+use prep_node::{Node, NodeConfig, Outcome};
 use prep_package::{SigningKey, sign_detached};
 use std::path::Path;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ fn notice(sequence: u64) -> Notice {
         process: "PEL2024".into(),
         corte_sequence: 1_000,
         sequence,
-        issued: prep_node::now_rfc3339(),
+        issued: prep_inbox::now_rfc3339(),
         expires: prep_package::rfc3339_utc(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -48,7 +49,7 @@ fn deliver_notice(
     for e in extra {
         std::fs::write(dir.join(e), "x").expect("write");
     }
-    prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, name).expect("deliver");
     let mut outcomes = node.poll_inbox().expect("poll");
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");
     outcomes.remove(0)
@@ -92,7 +93,7 @@ fn a_signed_notice_suspends_the_site_until_a_newer_corte() {
     let node = open(cfg.clone());
     let p1 = package(&key, 1, None, &[]);
     p1.write(&root.path().join("p1"));
-    prep_node::deliver(&root.path().join("p1"), &cfg.inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&root.path().join("p1"), &cfg.inbox, "p1").expect("deliver");
     node.poll_inbox().expect("poll");
     let server = Server::start(Arc::clone(&node));
     assert_not_suspended(&server, &p1);
@@ -166,7 +167,7 @@ fn a_signed_notice_suspends_the_site_until_a_newer_corte() {
     // A newer corte lifts it, also across a restart.
     let p2 = package(&key, 2, Some(&p1.manifest), &[]);
     p2.write(&root.path().join("p2"));
-    prep_node::deliver(&root.path().join("p2"), &cfg.inbox, "p2").expect("deliver");
+    prep_inbox::deliver(&root.path().join("p2"), &cfg.inbox, "p2").expect("deliver");
     node.poll_inbox().expect("poll");
     assert_not_suspended(&server, &p2);
     assert_eq!(
@@ -199,7 +200,7 @@ fn a_notice_of_another_process_an_older_corte_or_past_its_expiry_is_refused() {
     for (name, p) in [("c1", &p1), ("c2", &p2)] {
         let dir = root.join(name);
         p.write(&dir);
-        prep_node::deliver(&dir, &node.config().inbox, name).expect("deliver");
+        prep_inbox::deliver(&dir, &node.config().inbox, name).expect("deliver");
         node.poll_inbox().expect("poll");
     }
     assert_eq!(node.current().map(|c| c.sequence), Some(2));

@@ -112,7 +112,7 @@ fn https_with_http2_by_alpn_and_hsts() {
     let p1 = package(&key, 1, None, &[("datos/a.txt", b"hola".to_vec())]);
     let dir = root.path().join("p1");
     p1.write(&dir);
-    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
     node.poll_inbox().expect("poll");
     let server = Server::start(Arc::clone(&node));
 

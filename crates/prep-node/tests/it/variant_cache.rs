@@ -42,7 +42,7 @@ fn a_restart_takes_verified_variants_from_the_cache() {
     p1.write(&dir);
     {
         let node = Node::open(cfg.clone(), false).expect("open");
-        prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+        prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
         node.poll_inbox().expect("poll");
     }
     // The cache is written on a thread of its own, after the activation.
@@ -120,7 +120,7 @@ fn a_restart_takes_verified_variants_from_the_cache() {
     );
     let dir = root.path().join("p2");
     p2.write(&dir);
-    prep_node::deliver(&dir, &node.config().inbox, "p2").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p2").expect("deliver");
     node.poll_inbox().expect("poll");
     let deadline = Instant::now() + Duration::from_secs(30);
     while store.has_variant_pack(1) || !store.has_variant_pack(2) {
@@ -180,7 +180,7 @@ fn a_large_corte_is_served_at_once_and_compressed_after() {
     assert!(variants.brotli.is_some());
 
     let node = Arc::new(Node::open(cfg, false).expect("open"));
-    prep_node::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
+    prep_inbox::deliver(&dir, &node.config().inbox, "p1").expect("deliver");
     node.poll_inbox().expect("poll");
     let server = Server::start(Arc::clone(&node));
     // Served at once (compressed or not: the compression may already be done).

@@ -149,7 +149,7 @@ impl Exporter {
         );
         let dir = self.root.path().join(format!("p{sequence}"));
         p.write(&dir);
-        prep_node::deliver(&dir, &self.node.config().inbox, &format!("p{sequence}"))
+        prep_inbox::deliver(&dir, &self.node.config().inbox, &format!("p{sequence}"))
             .expect("deliver");
         assert_eq!(
             self.node.poll_inbox().expect("poll"),

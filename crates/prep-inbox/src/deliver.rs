@@ -3,9 +3,8 @@
 //! to `inbox/<name>/`. [`deliver_delta`] sends a delta package: only the listed files the
 //! node does not hold, with the marker `.prep-delta`.
 
-use crate::package_dir::{COMPLETE_MARKER, DELTA_MARKER, SIGNATURE_PATH};
+use crate::names::{COMPLETE_MARKER, DELTA_MARKER, MANIFEST_PATH, POINTER_PATH, SIGNATURE_PATH};
 use anyhow::{Context, bail};
-use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_package::Manifest;
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! after the first, a disabled and a suspended difusor that get nothing, a broken channel
 //! retried with back-off and recorded, and a difusor that missed a corte caught up in order.
 
-use crate::common::{Election, activates, deliver, node, of};
+use super::common::{Election, activates, deliver, node, of};
 use prep_deliver::{Outcome, difusores};
 
 #[test]
@@ -202,7 +202,7 @@ fn a_difusor_with_nothing_on_record_gets_every_corte_from_the_first() {
     let all = difusores::load(&election.dir).expect("difusores");
     let s1 = election.cut();
     // Corte 1 reaches the node off the record.
-    prep_node::deliver(
+    prep_inbox::deliver(
         &prep_deliver::corte_dir(&election.dir, s1),
         &inbox,
         "off-record",

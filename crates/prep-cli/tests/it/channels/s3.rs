@@ -5,7 +5,7 @@
 //! origin is the bucket's URL, no event stream) activates each corte, fetching only the
 //! files it lacks. Under CI=true a missing moto fails.
 
-use crate::common::{Election, deliver, node, of};
+use super::common::{Election, deliver, node, of};
 use futures::TryStreamExt;
 use object_store::{GetOptions, ObjectStore};
 use prep_deliver::channel::s3::S3Channel;

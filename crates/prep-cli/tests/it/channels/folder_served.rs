@@ -4,7 +4,7 @@
 //! without asking, every other file cached for good, temporaries never served, every file of
 //! the corte the pointer names served with its bytes. The IIS `web.config` says the same.
 
-use crate::common::Election;
+use super::common::Election;
 use prep_deliver::channel::{Job, read_manifest};
 use prep_deliver::corte_dir;
 use prep_deliver::folder::{self, local::LocalFolder};

@@ -4,7 +4,7 @@
 //! are sent. Unknown and changed host keys are refused. Needs root and openssh-server; under
 //! CI=true a missing one fails the test.
 
-use crate::common::{Election, activates, deliver, node, of};
+use super::common::{Election, activates, deliver, node, of};
 use prep_deliver::{DeliveryRecord, Outcome, difusores};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! required), where plain FTP and an unknown certificate authority are refused, and into an
 //! rsync daemon's module (`scripts/rsyncd.sh`), where a wrong password is refused.
 
-use crate::common::Election;
+use super::common::Election;
 use prep_deliver::channel::{Job, read_manifest};
 use prep_deliver::corte_dir;
 use prep_deliver::folder::ftps::{FtpsFolder, FtpsSettings};

@@ -8,13 +8,11 @@
 //! the notice page (Spanish) and `json/main.json` carries `"suspended": true`; the next corte
 //! activated lifts it.
 
+use crate::names::COMPLETE_MARKER;
 use anyhow::{Context, bail};
 use prep_package::{SigningKey, VerifyingKey, sign_detached, verify_signature};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-// The page's style lives with the `Content-Security-Policy` that allows it.
-pub use crate::config::{NOTICE_CSS, notice_style_source};
 
 /// The notice's file in a notice directory.
 pub const NOTICE_PATH: &str = "notice.json";
@@ -54,6 +52,94 @@ pub struct Notice {
     pub message: String,
 }
 
+/// Why a notice is refused: by its signature or fields ([`verify_notice`]), or by what the
+/// receiving node serves and the time ([`check_notice_binding`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoticeError {
+    /// `notice.json` is larger than [`MAX_NOTICE_BYTES`].
+    #[error("{NOTICE_PATH} has {size} bytes, more than {MAX_NOTICE_BYTES}")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+    },
+    /// The signature does not verify with the key.
+    #[error("{NOTICE_SIGNATURE_PATH}: {0}")]
+    Signature(String),
+    /// The signed bytes are not a notice.
+    #[error("{NOTICE_PATH} is not a notice: {0}")]
+    NotANotice(String),
+    /// A `format` other than [`NOTICE_FORMAT`].
+    #[error("{NOTICE_PATH}: format {0:?}, expected {NOTICE_FORMAT:?}")]
+    Format(String),
+    /// The signature's trusted comment does not name the notice's sequence.
+    #[error("the signature's trusted comment {got:?} is not {expected:?}")]
+    TrustedComment {
+        /// The comment signed.
+        got: String,
+        /// The comment the notice's sequence requires ([`trusted_comment`]).
+        expected: String,
+    },
+    /// A text field empty or too long.
+    #[error("{NOTICE_PATH}: {field} must hold between 1 and {max} characters")]
+    FieldLength {
+        /// The field.
+        field: &'static str,
+        /// Its most characters.
+        max: usize,
+    },
+    /// A control character (other than a line feed) in a text field.
+    #[error("{NOTICE_PATH}: {0} holds a control character")]
+    ControlCharacter(&'static str),
+    /// `issued` or `expires` is not an RFC 3339 time.
+    #[error("{NOTICE_PATH}: {field} {value:?} is not an RFC 3339 time")]
+    Time {
+        /// The field.
+        field: &'static str,
+        /// Its text.
+        value: String,
+    },
+    /// `expires` is not after `issued`, or too long after.
+    #[error(
+        "{NOTICE_PATH}: expires {expires} must be after issued {issued} and at most {MAX_NOTICE_HOURS} hours later"
+    )]
+    Validity {
+        /// When the notice was issued.
+        issued: String,
+        /// When it expires.
+        expires: String,
+    },
+    /// The notice has expired.
+    #[error("notice {sequence} expired at {expires}")]
+    Expired {
+        /// The notice's sequence.
+        sequence: u64,
+        /// When it expired.
+        expires: String,
+    },
+    /// The notice is for another election process than the node serves.
+    #[error("notice {sequence} is for process {process:?}, this node serves process {serving:?}")]
+    Process {
+        /// The notice's sequence.
+        sequence: u64,
+        /// Its process.
+        process: String,
+        /// The process of the corte the node serves.
+        serving: String,
+    },
+    /// The notice was issued before the corte the node serves.
+    #[error(
+        "notice {sequence} was issued at corte {corte_sequence}, older than corte {serving} this node serves"
+    )]
+    Older {
+        /// The notice's sequence.
+        sequence: u64,
+        /// The newest corte when it was issued.
+        corte_sequence: u64,
+        /// The corte the node serves.
+        serving: u64,
+    },
+}
+
 /// The trusted comment a notice's signature must carry.
 pub fn trusted_comment(sequence: u64) -> String {
     format!("prep notice sequence:{sequence}")
@@ -71,37 +157,44 @@ pub struct NoticeContext<'a> {
 
 /// Checks a verified notice against what the node serves and the time: same process, not
 /// older than the corte served, not expired. The reason on failure names the rule.
-pub fn check_notice_binding(notice: &Notice, context: &NoticeContext<'_>) -> Result<(), String> {
-    let seconds = |field: &str, t: &str| {
-        prep_package::rfc3339_seconds(t)
-            .ok_or_else(|| format!("{NOTICE_PATH}: {field} {t:?} is not an RFC 3339 time"))
+pub fn check_notice_binding(
+    notice: &Notice,
+    context: &NoticeContext<'_>,
+) -> Result<(), NoticeError> {
+    let seconds = |field: &'static str, t: &str| {
+        prep_package::rfc3339_seconds(t).ok_or_else(|| NoticeError::Time {
+            field,
+            value: t.to_owned(),
+        })
     };
     let issued = seconds("issued", &notice.issued)?;
     let expires = seconds("expires", &notice.expires)?;
     if expires <= issued || expires - issued > MAX_NOTICE_HOURS * 3600 {
-        return Err(format!(
-            "{NOTICE_PATH}: expires {} must be after issued {} and at most {MAX_NOTICE_HOURS} hours later",
-            notice.expires, notice.issued
-        ));
+        return Err(NoticeError::Validity {
+            issued: notice.issued.clone(),
+            expires: notice.expires.clone(),
+        });
     }
     if expires <= context.now {
-        return Err(format!(
-            "notice {} expired at {}",
-            notice.sequence, notice.expires
-        ));
+        return Err(NoticeError::Expired {
+            sequence: notice.sequence,
+            expires: notice.expires.clone(),
+        });
     }
     if let Some((process, sequence)) = context.serving {
         if notice.process != process {
-            return Err(format!(
-                "notice {} is for process {:?}, this node serves process {process:?}",
-                notice.sequence, notice.process
-            ));
+            return Err(NoticeError::Process {
+                sequence: notice.sequence,
+                process: notice.process.clone(),
+                serving: process.to_owned(),
+            });
         }
         if sequence > notice.corte_sequence {
-            return Err(format!(
-                "notice {} was issued at corte {}, older than corte {sequence} this node serves",
-                notice.sequence, notice.corte_sequence
-            ));
+            return Err(NoticeError::Older {
+                sequence: notice.sequence,
+                corte_sequence: notice.corte_sequence,
+                serving: sequence,
+            });
         }
     }
     Ok(())
@@ -109,33 +202,33 @@ pub fn check_notice_binding(notice: &Notice, context: &NoticeContext<'_>) -> Res
 
 /// Whether `dir` is a complete notice delivery (its signature and the marker are there).
 pub fn is_complete_notice(dir: &Path) -> bool {
-    crate::package_dir::holds_files(dir, &[NOTICE_SIGNATURE_PATH, crate::COMPLETE_MARKER])
+    crate::listing::holds_files(dir, &[NOTICE_SIGNATURE_PATH, COMPLETE_MARKER])
 }
 
 /// Checks a notice: the signature by `key` over its exact bytes, the trusted comment naming
 /// its sequence, its fields and their sizes. The reason on failure says what is wrong.
-pub fn verify_notice(key: &VerifyingKey, bytes: &[u8], minisig: &str) -> Result<Notice, String> {
+pub fn verify_notice(
+    key: &VerifyingKey,
+    bytes: &[u8],
+    minisig: &str,
+) -> Result<Notice, NoticeError> {
     if bytes.len() as u64 > MAX_NOTICE_BYTES {
-        return Err(format!(
-            "{NOTICE_PATH} has {} bytes, more than {MAX_NOTICE_BYTES}",
-            bytes.len()
-        ));
+        return Err(NoticeError::TooLarge {
+            size: bytes.len() as u64,
+        });
     }
-    let comment = verify_signature(key, bytes, minisig)
-        .map_err(|e| format!("{NOTICE_SIGNATURE_PATH}: {e}"))?;
+    let comment =
+        verify_signature(key, bytes, minisig).map_err(|e| NoticeError::Signature(e.to_string()))?;
     let notice: Notice =
-        serde_json::from_slice(bytes).map_err(|e| format!("{NOTICE_PATH} is not a notice: {e}"))?;
+        serde_json::from_slice(bytes).map_err(|e| NoticeError::NotANotice(e.to_string()))?;
     if notice.format != NOTICE_FORMAT {
-        return Err(format!(
-            "{NOTICE_PATH}: format {:?}, expected {NOTICE_FORMAT:?}",
-            notice.format
-        ));
+        return Err(NoticeError::Format(notice.format));
     }
     if comment != trusted_comment(notice.sequence) {
-        return Err(format!(
-            "the signature's trusted comment {comment:?} is not {:?}",
-            trusted_comment(notice.sequence)
-        ));
+        return Err(NoticeError::TrustedComment {
+            got: comment,
+            expected: trusted_comment(notice.sequence),
+        });
     }
     for (field, text, max) in [
         ("institute", &notice.institute, 200),
@@ -146,12 +239,10 @@ pub fn verify_notice(key: &VerifyingKey, bytes: &[u8], minisig: &str) -> Result<
         ("message", &notice.message, 8000),
     ] {
         if text.trim().is_empty() || text.chars().count() > max {
-            return Err(format!(
-                "{NOTICE_PATH}: {field} must hold between 1 and {max} characters"
-            ));
+            return Err(NoticeError::FieldLength { field, max });
         }
         if text.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(format!("{NOTICE_PATH}: {field} holds a control character"));
+            return Err(NoticeError::ControlCharacter(field));
         }
     }
     Ok(notice)
@@ -201,64 +292,6 @@ pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Re
     Ok(())
 }
 
-/// The notice page (es-MX), every text of the notice escaped.
-pub fn page(notice: &Notice) -> String {
-    let paragraphs: String = notice
-        .message
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>\n", escape(p.trim()).replace('\n', "<br>")))
-        .collect();
-    format!(
-        "<!doctype html>\n<html lang=\"es-MX\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · PREP</title>\n\
-         <style>{NOTICE_CSS}</style>\n\
-         </head>\n<body>\n<main>\n<p><strong>Aviso oficial de {institute}</strong></p>\n<h1>{title}</h1>\n{paragraphs}\
-         <p>La publicación de resultados del PREP está suspendida. Se reanudará cuando el Instituto publique un nuevo corte.</p>\n\
-         <p><small>Aviso número {sequence}, emitido el {issued}, firmado por el Instituto.</small></p>\n\
-         </main>\n</body>\n</html>\n",
-        title = escape(&notice.title),
-        institute = escape(&notice.institute),
-        sequence = notice.sequence,
-        issued = escape(&notice.issued),
-    )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `json/main.json` while a notice is in force: the corte's pointer (if any) with
-/// `"suspended": true` and the notice's sequence and title added.
-pub fn suspended_pointer(pointer: Option<&[u8]>, notice: &Notice) -> anyhow::Result<Vec<u8>> {
-    let mut value = match pointer {
-        Some(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
-            .context("the active corte's json/main.json")?,
-        None => serde_json::json!({}),
-    };
-    let object = value
-        .as_object_mut()
-        .context("the active corte's json/main.json is not an object")?;
-    object.insert("suspended".into(), serde_json::Value::Bool(true));
-    object.insert(
-        "notice".into(),
-        serde_json::json!({"sequence": notice.sequence, "title": notice.title, "issued": notice.issued}),
-    );
-    Ok(serde_json::to_vec(&value)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,17 +321,22 @@ mod tests {
         assert_eq!(verify_notice(&pk, &bytes, &sig), Ok(n.clone()));
         // Another sequence in the trusted comment than in the notice.
         let wrong = prep_package::sign_detached(&key, &bytes, &trusted_comment(4)).expect("sign");
-        assert!(verify_notice(&pk, &bytes, &wrong).is_err_and(|e| e.contains("trusted comment")));
+        assert!(
+            verify_notice(&pk, &bytes, &wrong)
+                .is_err_and(|e| e.to_string().contains("trusted comment"))
+        );
         // Edited after signing.
         let mut edited = bytes.clone();
         edited[10] ^= 1;
-        assert!(verify_notice(&pk, &edited, &sig).is_err_and(|e| e.contains("minisig")));
+        assert!(
+            verify_notice(&pk, &edited, &sig).is_err_and(|e| e.to_string().contains("minisig"))
+        );
         // Signed, but a control character in the message.
         let mut bad = n.clone();
         bad.message = "a\u{7}".into();
         let bytes = serde_json::to_vec(&bad).expect("json");
         let sig = prep_package::sign_detached(&key, &bytes, &trusted_comment(3)).expect("sign");
-        assert!(verify_notice(&pk, &bytes, &sig).is_err_and(|e| e.contains("control")));
+        assert!(verify_notice(&pk, &bytes, &sig).is_err_and(|e| e.to_string().contains("control")));
     }
 
     #[test]
@@ -311,69 +349,28 @@ mod tests {
         };
         assert_eq!(check_notice_binding(&n, &serving("PEL2024", 7)), Ok(()));
         assert_eq!(check_notice_binding(&n, &serving("PEL2024", 3)), Ok(()));
-        let e = check_notice_binding(&n, &serving("PEL2027", 7)).expect_err("process");
+        let e = check_notice_binding(&n, &serving("PEL2027", 7))
+            .expect_err("process")
+            .to_string();
         assert!(e.contains("process \"PEL2027\""), "{e}");
         // Issued in 2024 at corte 7: refused by a node serving corte 8 (or a 2026 corte).
-        let e = check_notice_binding(&n, &serving("PEL2024", 8)).expect_err("older");
+        let e = check_notice_binding(&n, &serving("PEL2024", 8))
+            .expect_err("older")
+            .to_string();
         assert!(e.contains("older than corte 8"), "{e}");
         let later = NoticeContext {
             serving: Some(("PEL2024", 7)),
             now: at("2026-06-07T20:00:00-06:00"),
         };
-        let e = check_notice_binding(&n, &later).expect_err("expired");
+        let e = check_notice_binding(&n, &later)
+            .expect_err("expired")
+            .to_string();
         assert!(e.contains("expired at"), "{e}");
         let mut long = n.clone();
         long.expires = "2025-06-03T23:00:00-06:00".into();
-        let e = check_notice_binding(&long, &serving("PEL2024", 7)).expect_err("too long");
+        let e = check_notice_binding(&long, &serving("PEL2024", 7))
+            .expect_err("too long")
+            .to_string();
         assert!(e.contains("at most 168 hours"), "{e}");
-    }
-
-    #[test]
-    fn the_notice_style_is_allowed_by_hash_wherever_the_page_is_served() {
-        let html = page(&notice(1));
-        assert!(html.contains(&format!("<style>{NOTICE_CSS}</style>")));
-        let source = notice_style_source();
-        assert_eq!(
-            source,
-            "'sha256-lQgWvw7JURyPM0bqj1Nb2CxYoNQ+JjkCuhPQhfbezEQ='"
-        );
-        let config = crate::NodeConfig::parse(
-            "public_key = \"RWQOHIr0mEga7bz1SMv9SkAfsMrBDpIorjASJ7bGTwCCdv1MsI7ErvBn\"\ninbox = \"i\"\ndata = \"d\"\n",
-            std::path::Path::new("/srv"),
-        )
-        .expect("config");
-        assert!(
-            config
-                .content_security_policy()
-                .contains(&format!("style-src 'self' {source};"))
-        );
-        for snippet in [
-            include_str!("../../../deploy/nginx/prep.conf"),
-            include_str!("../../../deploy/apache/prep.conf"),
-        ] {
-            for line in snippet
-                .lines()
-                .filter(|l| l.contains("Content-Security-Policy"))
-            {
-                assert!(
-                    line.contains(&format!("style-src 'self' {source};")),
-                    "{line}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn page_escapes_and_pointer_says_suspended() {
-        let n = notice(1);
-        let html = page(&n);
-        assert!(html.contains("<h1>Suspensión &lt;temporal&gt;</h1>"));
-        assert!(html.contains("<p>Gracias &amp; disculpe.</p>"));
-        assert!(html.contains("lang=\"es-MX\""));
-        let p = suspended_pointer(Some(br#"{"sequence":7}"#), &n).expect("pointer");
-        let v: serde_json::Value = serde_json::from_slice(&p).expect("json");
-        assert_eq!(v["suspended"], true);
-        assert_eq!(v["sequence"], 7);
-        assert_eq!(v["notice"]["sequence"], 1);
     }
 }
