@@ -35,7 +35,7 @@ pub struct SftpChannel {
 }
 
 /// Checks the server's host key against the known_hosts file; remembers why it refused.
-struct HostKeyCheck {
+pub(crate) struct HostKeyCheck {
     ssh: Ssh,
     refused: Arc<Mutex<Option<String>>>,
 }
@@ -98,85 +98,94 @@ impl Channel for SftpChannel {
     }
 }
 
-impl SftpChannel {
-    /// Connects, authenticates and opens the SFTP subsystem, asking for the `wire`
-    /// compression.
-    async fn connect(
-        &self,
-        written: Arc<AtomicU64>,
-        wire: Wire,
-    ) -> anyhow::Result<(client::Handle<HostKeyCheck>, SftpSession)> {
-        let ssh = &self.ssh;
-        if !ssh.known_hosts.is_file() {
-            bail!(
-                "the known_hosts file {} is missing; host keys are always checked",
-                ssh.known_hosts.display()
-            );
-        }
-        let key = russh::keys::load_secret_key(&ssh.key_file, None)
-            .with_context(|| format!("cannot load the key {}", ssh.key_file.display()))?;
-        let refused = Arc::new(Mutex::new(None));
-        let handler = HostKeyCheck {
-            ssh: ssh.clone(),
-            refused: Arc::clone(&refused),
-        };
-        let mut config = client::Config::default();
-        config.preferred.compression = std::borrow::Cow::Borrowed(match wire {
-            Wire::Zlib => &[
-                russh::compression::ZLIB_LEGACY,
-                russh::compression::ZLIB,
-                russh::compression::NONE,
-            ],
-            Wire::Plain => &[russh::compression::NONE],
-        });
-        let config = Arc::new(config);
-        let socket = tokio::net::TcpStream::connect((ssh.host.as_str(), ssh.port))
-            .await
-            .with_context(|| format!("cannot connect to {}:{}", ssh.host, ssh.port))?;
-        socket.set_nodelay(true)?;
-        let counted = Counting {
-            inner: socket,
-            written,
-        };
-        let connected = client::connect_stream(config, counted, handler).await;
-        let mut handle = match connected {
-            Ok(h) => h,
-            Err(e) => {
-                let why = refused.lock().ok().and_then(|r| r.clone());
-                return Err(match why {
-                    Some(why) => anyhow::anyhow!("{why}"),
-                    None => anyhow::anyhow!("cannot connect to {}:{}: {e}", ssh.host, ssh.port),
-                });
-            }
-        };
-        let hash = handle.best_supported_rsa_hash().await?.flatten();
-        let auth = handle
-            .authenticate_publickey(
-                ssh.user.clone(),
-                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
-            )
-            .await?;
-        if !auth.success() {
-            bail!(
-                "{}@{}:{} refused the key {}",
-                ssh.user,
-                ssh.host,
-                ssh.port,
-                ssh.key_file.display()
-            );
-        }
-        let channel = handle.channel_open_session().await?;
-        channel.request_subsystem(true, "sftp").await?;
-        let sftp = SftpSession::new(channel.into_stream())
-            .await
-            .context("the server did not start its SFTP subsystem")?;
-        Ok((handle, sftp))
-    }
+/// An authenticated SSH connection with its SFTP session open; more channels (another SFTP
+/// session) may be opened on `handle`.
+pub(crate) struct Connection {
+    /// The SSH connection.
+    pub(crate) handle: client::Handle<HostKeyCheck>,
+    /// The SFTP session on its first channel.
+    pub(crate) sftp: SftpSession,
+}
 
+/// Connects to the server `ssh` names, authenticates and opens the SFTP subsystem, asking
+/// for the `wire` compression; every byte written to the connection is counted in `written`.
+pub(crate) async fn connect(
+    ssh: &Ssh,
+    written: Arc<AtomicU64>,
+    wire: Wire,
+) -> anyhow::Result<Connection> {
+    if !ssh.known_hosts.is_file() {
+        bail!(
+            "the known_hosts file {} is missing; host keys are always checked",
+            ssh.known_hosts.display()
+        );
+    }
+    let key = russh::keys::load_secret_key(&ssh.key_file, None)
+        .with_context(|| format!("cannot load the key {}", ssh.key_file.display()))?;
+    let refused = Arc::new(Mutex::new(None));
+    let handler = HostKeyCheck {
+        ssh: ssh.clone(),
+        refused: Arc::clone(&refused),
+    };
+    let mut config = client::Config::default();
+    config.preferred.compression = std::borrow::Cow::Borrowed(match wire {
+        Wire::Zlib => &[
+            russh::compression::ZLIB_LEGACY,
+            russh::compression::ZLIB,
+            russh::compression::NONE,
+        ],
+        Wire::Plain => &[russh::compression::NONE],
+    });
+    let config = Arc::new(config);
+    let socket = tokio::net::TcpStream::connect((ssh.host.as_str(), ssh.port))
+        .await
+        .with_context(|| format!("cannot connect to {}:{}", ssh.host, ssh.port))?;
+    socket.set_nodelay(true)?;
+    let counted = Counting {
+        inner: socket,
+        written,
+    };
+    let connected = client::connect_stream(config, counted, handler).await;
+    let mut handle = match connected {
+        Ok(h) => h,
+        Err(e) => {
+            let why = refused.lock().ok().and_then(|r| r.clone());
+            return Err(match why {
+                Some(why) => anyhow::anyhow!("{why}"),
+                None => anyhow::anyhow!("cannot connect to {}:{}: {e}", ssh.host, ssh.port),
+            });
+        }
+    };
+    let hash = handle.best_supported_rsa_hash().await?.flatten();
+    let auth = handle
+        .authenticate_publickey(
+            ssh.user.clone(),
+            PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+        )
+        .await?;
+    if !auth.success() {
+        bail!(
+            "{}@{}:{} refused the key {}",
+            ssh.user,
+            ssh.host,
+            ssh.port,
+            ssh.key_file.display()
+        );
+    }
+    let channel = handle.channel_open_session().await?;
+    channel.request_subsystem(true, "sftp").await?;
+    let sftp = SftpSession::new(channel.into_stream())
+        .await
+        .context("the server did not start its SFTP subsystem")?;
+    Ok(Connection { handle, sftp })
+}
+
+impl SftpChannel {
     /// Uploads a notice directory under `.tmp-<name>`, the marker last, then renames it.
     async fn upload_notice(&self, notice_dir: &Path, name: &str) -> anyhow::Result<Sent> {
         let written = Arc::new(AtomicU64::new(0));
-        let (handle, sftp) = self.connect(Arc::clone(&written), Wire::Zlib).await?;
+        let Connection { handle, sftp } =
+            connect(&self.ssh, Arc::clone(&written), Wire::Zlib).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let tmp = stage(&sftp, inbox, name).await?;
         for f in [
@@ -205,7 +214,7 @@ impl SftpChannel {
         } else {
             Wire::Zlib
         };
-        let (handle, sftp) = self.connect(Arc::clone(&written), wire).await?;
+        let Connection { handle, sftp } = connect(&self.ssh, Arc::clone(&written), wire).await?;
         let inbox = self.ssh.inbox.trim_end_matches('/');
         let name = job.package_name();
         let tmp = stage(&sftp, inbox, &name).await?;
@@ -271,7 +280,7 @@ impl SftpChannel {
 
 /// Whether a connection asks for zlib compression on the wire.
 #[derive(Debug, Clone, Copy)]
-enum Wire {
+pub(crate) enum Wire {
     /// zlib when the server allows it (OpenSSH's default does): the CSV and JSON of a whole
     /// corte shrink several times.
     Zlib,

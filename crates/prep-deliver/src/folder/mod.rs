@@ -5,7 +5,8 @@
 //! files the folder lacks, each corte's own manifest and signature, the pages, the folder's
 //! manifest, and last `json/main.json`. A [`Folder`] is one way of reaching such a folder
 //! (one module per protocol: [`local`] for a directory on this machine, [`ftps`] for an FTP
-//! server over explicit TLS, [`rsync`] for an rsync daemon); [`deliver`] lists
+//! server over explicit TLS, [`rsync`] for an rsync daemon, [`sftp`] for OpenSSH's SFTP);
+//! [`deliver`] lists
 //! what the folder holds and writes one stage after another through it, so that the stage
 //! that switches the corte starts only when everything it names is in place. Every file
 //! goes to a temporary dot-name beside its place and is renamed over it: a reader never
@@ -15,6 +16,7 @@
 pub mod ftps;
 pub mod local;
 pub mod rsync;
+pub mod sftp;
 
 use crate::channel::{Job, Sent};
 use prep_package::folder::{Remote, RemoteFile, Stage, Upload, plan};

@@ -2,13 +2,15 @@
 //! written last, earlier cortes never removed, and only what the folder lacks sent again;
 //! into a folder on this machine, over FTPS into Debian's vsftpd (`scripts/ftps.sh`, TLS
 //! required), where plain FTP and an unknown certificate authority are refused, and into an
-//! rsync daemon's module (`scripts/rsyncd.sh`), where a wrong password is refused.
+//! rsync daemon's module (`scripts/rsyncd.sh`), where a wrong password is refused, and over
+//! SFTP into a web root OpenSSH chroots its account to (`scripts/sshd.sh`).
 
 use super::common::Election;
 use prep_deliver::channel::{Job, read_manifest};
 use prep_deliver::corte_dir;
 use prep_deliver::folder::ftps::{FtpsFolder, FtpsSettings};
 use prep_deliver::folder::rsync::{RsyncDaemon, RsyncFolder};
+use prep_deliver::folder::sftp::SftpFolder;
 use prep_deliver::folder::{self, Folder, local::LocalFolder};
 use prep_package::folder::{corte_manifest_path, corte_signature_path};
 use prep_package::{MANIFEST_PATH, Manifest, POINTER_PATH, SIGNATURE_PATH, sha256_hex};
@@ -245,4 +247,21 @@ fn cortes_land_whole_through_an_rsync_daemon_and_a_wrong_password_is_refused() {
     assert!(format!("{e:#}").contains("auth failed"), "{e:#}");
 
     three_cortes_into(&mut RsyncFolder { daemon }, &www, true);
+}
+
+#[test]
+fn cortes_land_whole_over_sftp_into_a_chrooted_web_root() {
+    let Some(sshd) = super::ssh::Sshd::start() else {
+        return;
+    };
+    let ssh = prep_deliver::difusores::Ssh {
+        host: "127.0.0.1".into(),
+        port: sshd.get("port").parse().expect("port"),
+        user: sshd.get("www_sftp_user").into(),
+        key_file: sshd.get("key").into(),
+        known_hosts: sshd.get("known_hosts").into(),
+        inbox: String::new(),
+    };
+    let www = std::path::PathBuf::from(sshd.get("www_sftp_folder"));
+    three_cortes_into(&mut SftpFolder::new(ssh, "/www".into()), &www, false);
 }

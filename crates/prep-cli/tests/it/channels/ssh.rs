@@ -6,74 +6,43 @@
 
 use super::common::{Election, activates, deliver, node, of};
 use prep_deliver::{DeliveryRecord, Outcome, difusores};
+use prep_testdata::component::{Component, Needs};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A running sshd from `scripts/sshd.sh`; stopped and removed when dropped.
-struct Sshd {
-    base: PathBuf,
-    info: HashMap<String, String>,
-}
+pub(super) struct Sshd(Component);
 
 impl Sshd {
     /// `None` (with a note) when sshd cannot run here and the tests are not under CI.
-    fn start() -> Option<Sshd> {
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-        let installed = Path::new("/usr/sbin/sshd").is_file();
-        if !(root && installed) {
-            assert!(
-                !prep_testdata::in_ci(),
-                "the ssh tests need root and /usr/sbin/sshd (apt-get install openssh-server rsync); CI must provide them"
-            );
-            eprintln!(
-                "SKIPPED: the ssh tests need root and /usr/sbin/sshd (apt-get install openssh-server rsync)"
-            );
-            return None;
-        }
-        // One start at a time: the script may create the two accounts.
-        static STARTING: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
-        let mut started = STARTING.lock().unwrap_or_else(|p| p.into_inner());
-        *started += 1;
+    pub(super) fn start() -> Option<Sshd> {
         // sshd refuses a chroot below a directory that is not root's or that others can
         // write (/tmp): target/tmp when the checkout allows it, else /var/lib/prep-tests.
-        let name = format!("sshd-{}-{started}", std::process::id());
         let target_tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let base = if chroot_safe(target_tmp) {
-            target_tmp.join(name)
+        let tmp = if chroot_safe(target_tmp) {
+            target_tmp.to_path_buf()
         } else {
-            let dir = Path::new("/var/lib/prep-tests");
-            std::fs::create_dir_all(dir).expect("mkdir /var/lib/prep-tests");
-            dir.join(name)
+            let dir = PathBuf::from("/var/lib/prep-tests");
+            std::fs::create_dir_all(&dir).expect("mkdir /var/lib/prep-tests");
+            dir
         };
-        let _ = std::fs::remove_dir_all(&base);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sshd.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(&base)
-            .output()
-            .expect("run sshd.sh");
-        assert!(
-            out.status.success(),
-            "scripts/sshd.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let info = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        Some(Sshd { base, info })
+        let needs = Needs {
+            root: true,
+            programs: &["/usr/sbin/sshd", "/usr/bin/rsync"],
+            install: "apt-get install openssh-server rsync",
+        };
+        Component::start("sshd.sh", &tmp, needs, &[]).map(Sshd)
     }
 
-    fn get(&self, key: &str) -> &str {
-        self.info
-            .get(key)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("sshd.sh printed no {key}"))
+    /// What `scripts/sshd.sh` printed for `key`.
+    pub(super) fn get(&self, key: &str) -> &str {
+        self.0.get(key)
+    }
+
+    /// The directory the server's files are in.
+    pub(super) fn base(&self) -> &Path {
+        self.0.base()
     }
 
     /// A `[[difusor]]` entry for `kind` through this server, with `known_hosts`.
@@ -96,15 +65,6 @@ fn chroot_safe(dir: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     dir.ancestors()
         .all(|d| std::fs::metadata(d).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o022 == 0))
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.base.join("sshd.pid")) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
-        }
-        let _ = std::fs::remove_dir_all(&self.base);
-    }
 }
 
 fn one<'a>(records: &'a [DeliveryRecord], id: &str) -> &'a DeliveryRecord {
@@ -167,7 +127,7 @@ fn sftp_and_rsync_deliver_cortes_through_a_real_sshd_sending_only_what_changed()
     std::fs::write(election.dir.join(difusores::DIFUSORES_FILE), text).expect("write");
     let all = difusores::load(&election.dir).expect("difusores");
     let key = election.public_key();
-    let base = &sshd.base;
+    let base = sshd.base();
     let sftp_node = node(base, "sftp-node", Path::new(sshd.get("sftp_inbox")), &key);
     let rsync_node = node(base, "rsync-node", Path::new(sshd.get("rsync_inbox")), &key);
     let reference = base.join("rsync-root/reference");
