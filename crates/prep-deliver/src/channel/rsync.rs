@@ -56,28 +56,28 @@ pub fn parse_stats(out: &str) -> Option<Stats> {
     })
 }
 
-impl RsyncChannel {
-    /// The `-e` command: ssh with the key and strict host-key checking against the file. rsync
-    /// splits it on spaces, honouring quotes: the paths are single-quoted.
-    fn ssh_command(&self) -> anyhow::Result<String> {
-        let s = &self.ssh;
-        let quoted = |p: &Path| -> anyhow::Result<String> {
-            let text = p
-                .to_str()
-                .context("a key or known_hosts path that is not UTF-8")?;
-            if text.contains('\'') {
-                bail!("{text}: a path with a single quote cannot be passed to ssh through rsync");
-            }
-            Ok(format!("'{text}'"))
-        };
-        Ok(format!(
-            "ssh -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile={} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o ConnectTimeout=10",
-            s.port,
-            quoted(&s.key_file)?,
-            quoted(&s.known_hosts)?
-        ))
-    }
+/// The `-e` command for rsync to reach `ssh`'s server: ssh with the key and strict host-key
+/// checking against the file. rsync splits it on spaces, honouring quotes: the paths are
+/// single-quoted.
+pub(crate) fn ssh_command(s: &Ssh) -> anyhow::Result<String> {
+    let quoted = |p: &Path| -> anyhow::Result<String> {
+        let text = p
+            .to_str()
+            .context("a key or known_hosts path that is not UTF-8")?;
+        if text.contains('\'') {
+            bail!("{text}: a path with a single quote cannot be passed to ssh through rsync");
+        }
+        Ok(format!("'{text}'"))
+    };
+    Ok(format!(
+        "ssh -p {} -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile={} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o ConnectTimeout=10",
+        s.port,
+        quoted(&s.key_file)?,
+        quoted(&s.known_hosts)?
+    ))
+}
 
+impl RsyncChannel {
     /// Runs rsync once from `src` (a directory) with `extra` arguments; returns its stats.
     async fn rsync(&self, src: &Path, extra: &[&str], target: &str) -> anyhow::Result<Stats> {
         let mut src_arg = src.as_os_str().to_owned();
@@ -91,7 +91,7 @@ impl RsyncChannel {
                 "--stats",
             ])
             .arg("-e")
-            .arg(self.ssh_command()?)
+            .arg(ssh_command(&self.ssh)?)
             .args(extra)
             .arg(&src_arg)
             .arg(target)
@@ -195,7 +195,7 @@ mod tests {
                 inbox: "inbox".into(),
             },
         };
-        let cmd = channel.ssh_command().expect("command");
+        let cmd = ssh_command(&channel.ssh).expect("command");
         assert!(
             cmd.contains("-p 2222 -i '/mis elecciones/pue/keys/k' "),
             "{cmd}"
@@ -206,6 +206,6 @@ mod tests {
         );
         assert!(cmd.contains("StrictHostKeyChecking=yes"), "{cmd}");
         channel.ssh.key_file = "/o'brien/k".into();
-        assert!(channel.ssh_command().is_err());
+        assert!(ssh_command(&channel.ssh).is_err());
     }
 }

@@ -1,12 +1,14 @@
-//! A publication folder written by the rsync binary into the difusor's rsync daemon
-//! (`rsync://user@host:873/module/folder/`, the password in a file only the institute can
-//! read). rsync writes each file under a temporary dot-name beside its place and renames it;
+//! A publication folder written by the rsync binary, either over ssh (the key, and the host
+//! key checked against known_hosts, as the `rsync` channel does) or into the difusor's rsync
+//! daemon (`rsync://user@host:873/module/folder/`, the password in a file only the institute
+//! can read). rsync writes each file under a temporary dot-name beside its place and renames it;
 //! one run per stage, so the pointer's run starts only when everything before it is in
 //! place. The listing is rsync's own (`--list-only`); bytes are rsync's `--stats` figure.
 
 use super::{Folder, FolderFuture, MAX_LISTED_FILES};
 use crate::channel::Sent;
-use crate::channel::rsync::{Stats, parse_stats};
+use crate::channel::rsync::{Stats, parse_stats, ssh_command};
+use crate::difusores::Ssh;
 use anyhow::{Context, bail};
 use prep_package::folder::Upload;
 use std::ffi::OsString;
@@ -63,25 +65,68 @@ impl RsyncDaemon {
     }
 }
 
-/// A folder on an rsync daemon.
+/// How rsync reaches the folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RsyncTarget {
+    /// Over ssh: `user@host:folder/`, `folder` as the account sees it (relative to its home
+    /// or to the directory its forced `rrsync` command allows).
+    Ssh {
+        /// Where and as whom (its `inbox` is not used).
+        ssh: Ssh,
+        /// The publication folder.
+        folder: String,
+    },
+    /// An rsync daemon's module.
+    Daemon(RsyncDaemon),
+}
+
+impl RsyncTarget {
+    /// The destination argument, ending in `/`.
+    fn destination(&self) -> anyhow::Result<String> {
+        match self {
+            RsyncTarget::Daemon(d) => d.url(),
+            RsyncTarget::Ssh { ssh, folder } => {
+                let folder = folder.trim_end_matches('/');
+                if folder.is_empty()
+                    || folder.contains(':')
+                    || folder.starts_with('-')
+                    || folder.split('/').any(|part| part == "..")
+                {
+                    bail!("the rsync folder {folder:?} must be a plain path on the server");
+                }
+                Ok(format!("{}@{}:{folder}/", ssh.user, ssh.host))
+            }
+        }
+    }
+
+    /// The options that say how to connect.
+    fn connection(&self) -> anyhow::Result<Vec<OsString>> {
+        Ok(match self {
+            RsyncTarget::Daemon(d) => vec![
+                format!("--password-file={}", d.password_file.display()).into(),
+                "--contimeout=10".into(),
+            ],
+            RsyncTarget::Ssh { ssh, .. } => vec!["-e".into(), ssh_command(ssh)?.into()],
+        })
+    }
+}
+
+/// A folder written with rsync.
 #[derive(Debug, Clone)]
 pub struct RsyncFolder {
     /// Where.
-    pub daemon: RsyncDaemon,
+    pub target: RsyncTarget,
 }
 
 impl RsyncFolder {
-    /// Runs rsync with the password file and `args`; returns its status and what it printed.
+    /// Runs rsync with the connection options and `args`; returns its status and what it
+    /// printed.
     async fn run(
         &self,
         args: Vec<OsString>,
     ) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
         let out = tokio::process::Command::new("rsync")
-            .arg(format!(
-                "--password-file={}",
-                self.daemon.password_file.display()
-            ))
-            .arg("--contimeout=10")
+            .args(self.target.connection()?)
             .args(args)
             .kill_on_drop(true)
             .output()
@@ -108,7 +153,7 @@ impl RsyncFolder {
             .with_context(|| format!("cannot write {}", list_file.display()))?;
         let mut src_arg = src.as_os_str().to_owned();
         src_arg.push("/");
-        let url = self.daemon.url()?;
+        let url = self.target.destination()?;
         let args: Vec<OsString> = vec![
             "-rtz".into(),
             "--omit-dir-times".into(),
@@ -130,7 +175,7 @@ impl RsyncFolder {
 impl Folder for RsyncFolder {
     fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>> {
         Box::pin(async move {
-            let url = self.daemon.url()?;
+            let url = self.target.destination()?;
             let args: Vec<OsString> = vec![
                 "--list-only".into(),
                 "-r".into(),
@@ -271,5 +316,28 @@ mod tests {
         }
         d.folder = "../fuera".into();
         assert!(d.url().is_err());
+    }
+
+    #[test]
+    fn an_ssh_folder_is_a_plain_path_on_the_server() {
+        let ssh = Ssh {
+            host: "sftp.medio.mx".into(),
+            port: 22,
+            user: "ieepue".into(),
+            key_file: "/k".into(),
+            known_hosts: "/kh".into(),
+            inbox: String::new(),
+        };
+        let target = |folder: &str| RsyncTarget::Ssh {
+            ssh: ssh.clone(),
+            folder: folder.into(),
+        };
+        assert_eq!(
+            target("www/prep/").destination().expect("plain"),
+            "ieepue@sftp.medio.mx:www/prep/"
+        );
+        for bad in ["", "host:www", "-e sh", "www/../etc"] {
+            assert!(target(bad).destination().is_err(), "{bad:?}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::common::Election;
 use prep_deliver::channel::{Job, read_manifest};
 use prep_deliver::corte_dir;
 use prep_deliver::folder::ftps::{FtpsFolder, FtpsSettings};
-use prep_deliver::folder::rsync::{RsyncDaemon, RsyncFolder};
+use prep_deliver::folder::rsync::{RsyncDaemon, RsyncFolder, RsyncTarget};
 use prep_deliver::folder::sftp::SftpFolder;
 use prep_deliver::folder::{self, Folder, local::LocalFolder};
 use prep_package::folder::{corte_manifest_path, corte_signature_path};
@@ -236,17 +236,47 @@ fn cortes_land_whole_through_an_rsync_daemon_and_a_wrong_password_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrong, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let mut refused = RsyncFolder {
-        daemon: RsyncDaemon {
+        target: RsyncTarget::Daemon(RsyncDaemon {
             password_file: wrong,
             ..daemon.clone()
-        },
+        }),
     };
     let e = runtime
         .block_on(refused.list())
         .expect_err("a wrong password");
     assert!(format!("{e:#}").contains("auth failed"), "{e:#}");
 
-    three_cortes_into(&mut RsyncFolder { daemon }, &www, true);
+    let mut target = RsyncFolder {
+        target: RsyncTarget::Daemon(daemon),
+    };
+    three_cortes_into(&mut target, &www, true);
+}
+
+/// The account of `sshd` that `user` names, as the channels' settings say it.
+fn ssh_account(sshd: &super::ssh::Sshd, user: &str) -> prep_deliver::difusores::Ssh {
+    prep_deliver::difusores::Ssh {
+        host: "127.0.0.1".into(),
+        port: sshd.get("port").parse().expect("port"),
+        user: sshd.get(user).into(),
+        key_file: sshd.get("key").into(),
+        known_hosts: sshd.get("known_hosts").into(),
+        inbox: String::new(),
+    }
+}
+
+#[test]
+fn cortes_land_whole_with_rsync_over_ssh() {
+    let Some(sshd) = super::ssh::Sshd::start() else {
+        return;
+    };
+    let mut target = RsyncFolder {
+        target: RsyncTarget::Ssh {
+            ssh: ssh_account(&sshd, "www_rsync_user"),
+            folder: "www".into(),
+        },
+    };
+    let www = std::path::PathBuf::from(sshd.get("www_rsync_folder"));
+    three_cortes_into(&mut target, &www, true);
 }
 
 #[test]
@@ -254,14 +284,7 @@ fn cortes_land_whole_over_sftp_into_a_chrooted_web_root() {
     let Some(sshd) = super::ssh::Sshd::start() else {
         return;
     };
-    let ssh = prep_deliver::difusores::Ssh {
-        host: "127.0.0.1".into(),
-        port: sshd.get("port").parse().expect("port"),
-        user: sshd.get("www_sftp_user").into(),
-        key_file: sshd.get("key").into(),
-        known_hosts: sshd.get("known_hosts").into(),
-        inbox: String::new(),
-    };
+    let ssh = ssh_account(&sshd, "www_sftp_user");
     let www = std::path::PathBuf::from(sshd.get("www_sftp_folder"));
     three_cortes_into(&mut SftpFolder::new(ssh, "/www".into()), &www, false);
 }
