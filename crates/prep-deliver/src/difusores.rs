@@ -13,13 +13,40 @@
 //! retries = 3                       # optional: attempts after the first (0-10)
 //!
 //! [difusor.channel]
-//! kind = "sftp"                     # dir | sftp | rsync | s3 | pull
+//! kind = "sftp"                     # dir | sftp | rsync | s3 | pull, or a publication
+//!                                   # folder: sftp-folder | rsync-folder | rsyncd-folder | ftps-folder
 //! host = "sftp.medio-a.mx"
 //! port = 22
 //! user = "prep"
 //! key_file = "keys/medio-a"         # relative to the election directory
 //! known_hosts = "keys/known_hosts"
 //! inbox = "inbox"                   # the node's inbox as the server sees it
+//! ```
+//!
+//! A difusor without a node gets its cortes straight into the folder its web server
+//! publishes (`docs/publication-folder.md`): `sftp-folder` and `rsync-folder` take the keys of
+//! `sftp` and `rsync` with `folder` (the publication folder as the server shows it) in place
+//! of `inbox`;
+//!
+//! ```toml
+//! [difusor.channel]
+//! kind = "rsyncd-folder"            # the difusor's rsync daemon
+//! host = "rsync.medio-b.mx"
+//! port = 873
+//! module = "prep"
+//! folder = ""                       # inside the module; "" is its root
+//! user = "ieepue"
+//! password_file = "keys/medio-b.rsync"   # mode 600
+//!
+//! [difusor.channel]
+//! kind = "ftps-folder"              # FTP over explicit TLS (AUTH TLS), TLS required
+//! host = "ftp.medio-c.mx"
+//! port = 21
+//! user = "ieepue"
+//! password_file = "keys/medio-c.ftp"
+//! folder = "/www"
+//! ca_file = "keys/medio-c-ca.pem"   # optional: trust this authority, not the system's
+//! plain_ftp = false                 # true: plain FTP, password in clear (warned)
 //! ```
 
 use serde::Deserialize;
@@ -77,6 +104,24 @@ pub enum Channel {
     S3(S3),
     /// Nothing is pushed: the difusor's node pulls from the origin.
     Pull,
+    /// A publication folder over SFTP (`ssh.inbox` is empty: the folder is `folder`).
+    SftpFolder {
+        /// Where and as whom.
+        ssh: Ssh,
+        /// The publication folder as the server shows it.
+        folder: String,
+    },
+    /// A publication folder written with rsync over SSH.
+    RsyncFolder {
+        /// Where and as whom.
+        ssh: Ssh,
+        /// The publication folder as the server shows it.
+        folder: String,
+    },
+    /// A publication folder in a module of the difusor's rsync daemon.
+    RsyncdFolder(crate::folder::rsync::RsyncDaemon),
+    /// A publication folder on an FTP server over explicit TLS.
+    FtpsFolder(crate::folder::ftps::FtpsSettings),
 }
 
 impl Channel {
@@ -88,6 +133,10 @@ impl Channel {
             Channel::Rsync(_) => "rsync",
             Channel::S3(_) => "s3",
             Channel::Pull => "pull",
+            Channel::SftpFolder { .. } => "sftp-folder",
+            Channel::RsyncFolder { .. } => "rsync-folder",
+            Channel::RsyncdFolder(_) => "rsyncd-folder",
+            Channel::FtpsFolder(_) => "ftps-folder",
         }
     }
 }
@@ -200,16 +249,18 @@ pub enum DifusorProblem {
     #[error("retries: {0} is too many; write 0 to 10")]
     Retries(u32),
     /// `channel.kind` is not a string.
-    #[error("channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\"")]
+    #[error(
+        "channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\", \"pull\", \"sftp-folder\", \"rsync-folder\", \"rsyncd-folder\" or \"ftps-folder\""
+    )]
     KindNotString,
     /// `channel.kind` is missing.
     #[error(
-        "channel.kind is missing: write kind = \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\""
+        "channel.kind is missing: write kind = \"dir\", \"sftp\", \"rsync\", \"s3\", \"pull\", \"sftp-folder\", \"rsync-folder\", \"rsyncd-folder\" or \"ftps-folder\""
     )]
     KindMissing,
     /// `channel.kind` names no channel.
     #[error(
-        "channel.kind: {0:?} is not a channel; write \"dir\", \"sftp\", \"rsync\", \"s3\" or \"pull\""
+        "channel.kind: {0:?} is not a channel; write \"dir\", \"sftp\", \"rsync\", \"s3\", \"pull\", \"sftp-folder\", \"rsync-folder\", \"rsyncd-folder\" or \"ftps-folder\""
     )]
     KindUnknown(String),
     /// The channel's keys are not its kind's (toml's message).
@@ -258,6 +309,12 @@ pub enum DifusorProblem {
     /// `channel.region` is empty or has spaces.
     #[error("channel.region: write a region such as \"us-east-1\"")]
     Region,
+    /// `channel.folder` climbs out with `..` or is not a plain path.
+    #[error("channel.folder: {0:?} must be a plain path on the server, without '..'")]
+    Folder(String),
+    /// `channel.module` is not an rsync module name.
+    #[error("channel.module: {0:?} is not a module name; write letters, digits, '.', '_', '-'")]
+    Module(String),
     /// `channel.prefix` is not a key prefix.
     #[error(
         "channel.prefix: {0:?} is not valid; write path segments like \"prep/2024\" (no leading or trailing '/', no '..')"
@@ -297,6 +354,55 @@ struct RawDir {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPull {}
+
+/// `sftp-folder` and `rsync-folder`: an SSH login and the folder.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSshFolder {
+    host: String,
+    #[serde(default = "default_ssh_port")]
+    port: u16,
+    user: String,
+    key_file: PathBuf,
+    known_hosts: PathBuf,
+    folder: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRsyncd {
+    host: String,
+    #[serde(default = "default_rsyncd_port")]
+    port: u16,
+    module: String,
+    #[serde(default)]
+    folder: String,
+    user: String,
+    password_file: PathBuf,
+}
+
+fn default_rsyncd_port() -> u16 {
+    873
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFtps {
+    host: String,
+    #[serde(default = "default_ftp_port")]
+    port: u16,
+    user: String,
+    password_file: PathBuf,
+    folder: String,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    #[serde(default)]
+    plain_ftp: bool,
+}
+
+fn default_ftp_port() -> u16 {
+    21
+}
 
 /// Reads and validates `<election_dir>/difusores.toml`; relative paths are resolved against
 /// the election directory.
@@ -404,6 +510,77 @@ fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, DifusorProble
             let _: RawPull = settings.try_into().map_err(typed)?;
             Ok(Channel::Pull)
         }
+        "sftp-folder" | "rsync-folder" => {
+            let r: RawSshFolder = settings.try_into().map_err(typed)?;
+            let ssh = Ssh {
+                host: r.host,
+                port: r.port,
+                user: r.user,
+                key_file: r.key_file,
+                known_hosts: r.known_hosts,
+                inbox: String::new(),
+            };
+            check_login(&ssh)?;
+            check_folder(&r.folder, false)?;
+            let ssh = Ssh {
+                key_file: base.join(&ssh.key_file),
+                known_hosts: base.join(&ssh.known_hosts),
+                ..ssh
+            };
+            Ok(if kind == "sftp-folder" {
+                Channel::SftpFolder {
+                    ssh,
+                    folder: r.folder,
+                }
+            } else {
+                Channel::RsyncFolder {
+                    ssh,
+                    folder: r.folder,
+                }
+            })
+        }
+        "rsyncd-folder" => {
+            let r: RawRsyncd = settings.try_into().map_err(typed)?;
+            check_host_port(&r.host, r.port)?;
+            check_user(&r.user)?;
+            let module_ok = !r.module.is_empty()
+                && r.module
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if !module_ok {
+                return Err(DifusorProblem::Module(r.module));
+            }
+            check_folder(&r.folder, true)?;
+            check_path("password_file", &r.password_file)?;
+            Ok(Channel::RsyncdFolder(crate::folder::rsync::RsyncDaemon {
+                host: r.host,
+                port: r.port,
+                module: r.module,
+                folder: r.folder,
+                user: r.user,
+                password_file: base.join(r.password_file),
+            }))
+        }
+        "ftps-folder" => {
+            let r: RawFtps = settings.try_into().map_err(typed)?;
+            check_host_port(&r.host, r.port)?;
+            check_user(&r.user)?;
+            check_folder(&r.folder, false)?;
+            check_path("password_file", &r.password_file)?;
+            if let Some(ca) = &r.ca_file {
+                check_path("ca_file", ca)?;
+            }
+            Ok(Channel::FtpsFolder(crate::folder::ftps::FtpsSettings {
+                host: r.host,
+                port: r.port,
+                user: r.user,
+                password_file: base.join(r.password_file),
+                folder: r.folder,
+                ca_file: r.ca_file.map(|f| base.join(f)),
+                insecure_plain: r.plain_ftp,
+                timeout: std::time::Duration::from_secs(30),
+            }))
+        }
         _ => Err(DifusorProblem::KindUnknown(kind.clone())),
     }
 }
@@ -460,27 +637,59 @@ fn plain(key: &'static str, value: &str, what: &'static str) -> Result<(), Difus
 }
 
 fn check_ssh(s: &Ssh) -> Result<(), DifusorProblem> {
-    plain("host", &s.host, "a host name or address")?;
-    if s.host.contains([':', '@', '/']) {
-        return Err(DifusorProblem::Host(s.host.clone()));
-    }
-    if s.port == 0 {
-        return Err(DifusorProblem::Port);
-    }
-    let user_ok = s
-        .user
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if !user_ok || s.user.is_empty() || s.user.starts_with('-') {
-        return Err(DifusorProblem::User(s.user.clone()));
-    }
-    for (key, path) in [("key_file", &s.key_file), ("known_hosts", &s.known_hosts)] {
-        let text = path.to_str().ok_or(DifusorProblem::NotUtf8(key))?;
-        plain(key, text, "a file path")?;
-    }
+    check_login(s)?;
     plain("inbox", &s.inbox, "the inbox path on the server")?;
     if s.inbox.split('/').any(|c| c == "..") {
         return Err(DifusorProblem::InboxClimbs(s.inbox.clone()));
+    }
+    Ok(())
+}
+
+/// The host, port, user and key files of an SSH login.
+fn check_login(s: &Ssh) -> Result<(), DifusorProblem> {
+    check_host_port(&s.host, s.port)?;
+    check_user(&s.user)?;
+    for (key, path) in [("key_file", &s.key_file), ("known_hosts", &s.known_hosts)] {
+        check_path(key, path)?;
+    }
+    Ok(())
+}
+
+fn check_host_port(host: &str, port: u16) -> Result<(), DifusorProblem> {
+    plain("host", host, "a host name or address")?;
+    if host.contains([':', '@', '/']) {
+        return Err(DifusorProblem::Host(host.to_owned()));
+    }
+    if port == 0 {
+        return Err(DifusorProblem::Port);
+    }
+    Ok(())
+}
+
+fn check_user(user: &str) -> Result<(), DifusorProblem> {
+    let user_ok = user
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !user_ok || user.is_empty() || user.starts_with('-') {
+        return Err(DifusorProblem::User(user.to_owned()));
+    }
+    Ok(())
+}
+
+fn check_path(key: &'static str, path: &Path) -> Result<(), DifusorProblem> {
+    let text = path.to_str().ok_or(DifusorProblem::NotUtf8(key))?;
+    plain(key, text, "a file path")
+}
+
+/// A publication folder on the server: plain, no `..`, nothing rsync or FTP reads as a
+/// host or an option; empty only where `may_be_empty` (an rsync module's root).
+fn check_folder(folder: &str, may_be_empty: bool) -> Result<(), DifusorProblem> {
+    if folder.is_empty() && may_be_empty {
+        return Ok(());
+    }
+    plain("folder", folder, "the publication folder on the server")?;
+    if folder.contains(':') || folder.split('/').any(|c| c == "..") {
+        return Err(DifusorProblem::Folder(folder.to_owned()));
     }
     Ok(())
 }
@@ -639,5 +848,70 @@ kind = "pull"
         );
         let e = err(&twice);
         assert!(e.contains("used twice"), "{e}");
+    }
+
+    #[test]
+    fn publication_folders_parse_with_paths_resolved_and_hostile_values_refused() {
+        let sftp = one(
+            "kind = \"sftp-folder\"\nhost = \"sftp.medio.mx\"\nuser = \"prep\"\nkey_file = \"keys/k\"\nknown_hosts = \"keys/kh\"\nfolder = \"/www\"",
+            "",
+        );
+        let d = parse(&sftp, Path::new("/e")).expect("parses");
+        let Channel::SftpFolder { ssh, folder } = &d[0].channel else {
+            panic!("sftp-folder: {:?}", d[0].channel)
+        };
+        assert_eq!((ssh.port, folder.as_str()), (22, "/www"));
+        assert_eq!(ssh.key_file, Path::new("/e/keys/k"));
+        assert_eq!(d[0].channel.kind(), "sftp-folder");
+
+        let rsyncd = one(
+            "kind = \"rsyncd-folder\"\nhost = \"rsync.medio.mx\"\nmodule = \"prep\"\nuser = \"ieepue\"\npassword_file = \"keys/p\"",
+            "",
+        );
+        let d = parse(&rsyncd, Path::new("/e")).expect("parses");
+        let Channel::RsyncdFolder(r) = &d[0].channel else {
+            panic!("rsyncd-folder")
+        };
+        assert_eq!((r.port, r.folder.as_str()), (873, ""));
+        assert_eq!(r.password_file, Path::new("/e/keys/p"));
+
+        let ftps = one(
+            "kind = \"ftps-folder\"\nhost = \"ftp.medio.mx\"\nuser = \"ieepue\"\npassword_file = \"keys/f\"\nfolder = \"/www\"\nca_file = \"keys/ca.pem\"",
+            "",
+        );
+        let d = parse(&ftps, Path::new("/e")).expect("parses");
+        let Channel::FtpsFolder(f) = &d[0].channel else {
+            panic!("ftps-folder")
+        };
+        assert_eq!(
+            (f.port, f.insecure_plain),
+            (21, false),
+            "TLS unless asked otherwise"
+        );
+        assert_eq!(f.ca_file.as_deref(), Some(Path::new("/e/keys/ca.pem")));
+
+        for (text, says) in [
+            (
+                sftp.replace("\"/www\"", "\"/www/../etc\""),
+                "channel.folder",
+            ),
+            (sftp.replace("\"/www\"", "\"h:/www\""), "channel.folder"),
+            (
+                sftp.replace("folder = \"/www\"", "inbox = \"/www\""),
+                "channel (sftp-folder)",
+            ),
+            (
+                rsyncd.replace("\"prep\"", "\"prep/../x\""),
+                "channel.module",
+            ),
+            (ftps.replace("\"/www\"", "\"-www\""), "channel.folder"),
+            (
+                ftps.replace("\"ftp.medio.mx\"", "\"u@ftp.medio.mx\""),
+                "channel.host",
+            ),
+        ] {
+            let e = err(&text);
+            assert!(e.contains(says), "{says}: {e}");
+        }
     }
 }

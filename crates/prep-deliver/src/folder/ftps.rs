@@ -226,6 +226,9 @@ async fn connect(settings: &FtpsSettings) -> anyhow::Result<AsyncRustlsFtpStream
         .await
         .with_context(|| format!("cannot connect to {address}"))?;
     let mut stream = if settings.insecure_plain {
+        log::warn!(
+            "{address}: plain FTP, as the difusor's entry asks (plain_ftp = true): the password and every file cross the network in clear"
+        );
         plain
     } else {
         plain

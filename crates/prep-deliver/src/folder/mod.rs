@@ -18,7 +18,7 @@ pub mod local;
 pub mod rsync;
 pub mod sftp;
 
-use crate::channel::{Job, Sent};
+use crate::channel::{Channel, Delivery, Job, Sent};
 use prep_package::folder::{Remote, RemoteFile, Stage, Upload, plan};
 use prep_package::{FileEntry, Manifest};
 use std::collections::HashMap;
@@ -106,4 +106,37 @@ pub async fn deliver(folder: &mut dyn Folder, job: &Job) -> anyhow::Result<Sent>
         sent.bytes += s.bytes;
     }
     Ok(sent)
+}
+
+/// The channel of a publication folder: a fresh [`Folder`] (a new connection) for each
+/// delivery, through which [`deliver`] writes the corte.
+pub struct FolderChannel {
+    kind: &'static str,
+    open: Box<dyn Fn() -> Box<dyn Folder> + Send + Sync>,
+}
+
+impl FolderChannel {
+    /// The channel of `kind` (as in `difusores.toml`) whose folders `open` makes.
+    pub fn new(
+        kind: &'static str,
+        open: impl Fn() -> Box<dyn Folder> + Send + Sync + 'static,
+    ) -> FolderChannel {
+        FolderChannel {
+            kind,
+            open: Box::new(open),
+        }
+    }
+}
+
+impl Channel for FolderChannel {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
+        Box::pin(async move {
+            let mut folder = (self.open)();
+            deliver(folder.as_mut(), job).await
+        })
+    }
 }
