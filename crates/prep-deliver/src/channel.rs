@@ -7,11 +7,6 @@ pub mod rsync;
 pub mod s3;
 pub mod sftp;
 
-use crate::difusores::Channel as Settings;
-use crate::folder::FolderChannel;
-use crate::folder::ftps::FtpsFolder;
-use crate::folder::rsync::{RsyncFolder, RsyncTarget};
-use crate::folder::sftp::SftpFolder;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
 use prep_inbox::{DELTA_MARKER, SIGNATURE_PATH};
@@ -178,49 +173,5 @@ pub trait Channel: Send + Sync {
                  another way (the calls' telephone procedure)"
             )
         })
-    }
-}
-
-/// The channel for a difusor's settings.
-pub fn open(settings: &Settings) -> Box<dyn Channel> {
-    match settings {
-        Settings::Dir { inbox } => Box::new(dir::DirChannel {
-            inbox: inbox.clone(),
-        }),
-        Settings::Sftp(ssh) => Box::new(sftp::SftpChannel { ssh: ssh.clone() }),
-        Settings::Rsync(ssh) => Box::new(rsync::RsyncChannel { ssh: ssh.clone() }),
-        Settings::S3(s3) => Box::new(s3::S3Channel { s3: s3.clone() }),
-        Settings::Pull => Box::new(pull::PullChannel),
-        Settings::SftpFolder { ssh, folder } => {
-            let (ssh, folder) = (ssh.clone(), folder.clone());
-            Box::new(FolderChannel::new(settings.kind(), move || {
-                Box::new(SftpFolder::new(ssh.clone(), folder.clone()))
-            }))
-        }
-        Settings::RsyncFolder { ssh, folder } => {
-            let target = RsyncTarget::Ssh {
-                ssh: ssh.clone(),
-                folder: folder.clone(),
-            };
-            Box::new(FolderChannel::new(settings.kind(), move || {
-                Box::new(RsyncFolder {
-                    target: target.clone(),
-                })
-            }))
-        }
-        Settings::RsyncdFolder(daemon) => {
-            let target = RsyncTarget::Daemon(daemon.clone());
-            Box::new(FolderChannel::new(settings.kind(), move || {
-                Box::new(RsyncFolder {
-                    target: target.clone(),
-                })
-            }))
-        }
-        Settings::FtpsFolder(ftps) => {
-            let ftps = ftps.clone();
-            Box::new(FolderChannel::new(settings.kind(), move || {
-                Box::new(FtpsFolder::new(ftps.clone()))
-            }))
-        }
     }
 }

@@ -119,9 +119,9 @@ pub enum Channel {
         folder: String,
     },
     /// A publication folder in a module of the difusor's rsync daemon.
-    RsyncdFolder(crate::folder::rsync::RsyncDaemon),
+    RsyncdFolder(RsyncDaemon),
     /// A publication folder on an FTP server over explicit TLS.
-    FtpsFolder(crate::folder::ftps::FtpsSettings),
+    FtpsFolder(FtpsSettings),
 }
 
 impl Channel {
@@ -158,6 +158,47 @@ pub struct Ssh {
     pub known_hosts: PathBuf,
     /// The node's inbox as the server sees it (relative to the login or chroot directory).
     pub inbox: String,
+}
+
+/// Where and as whom, on an rsync daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsyncDaemon {
+    /// The server's host name or address.
+    pub host: String,
+    /// Its port (873 usually).
+    pub port: u16,
+    /// The daemon's module (`[prep]` in its rsyncd.conf).
+    pub module: String,
+    /// The folder inside the module (empty: the module's root).
+    pub folder: String,
+    /// The user the module's `auth users` names.
+    pub user: String,
+    /// A file holding the user's password (mode 600: rsync refuses one others can read).
+    pub password_file: PathBuf,
+}
+
+/// An FTP server over explicit TLS, where and as whom (`ftps-folder`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtpsSettings {
+    /// The server's host name (checked against its certificate) or address.
+    pub host: String,
+    /// Its port (21 usually).
+    pub port: u16,
+    /// The account.
+    pub user: String,
+    /// A file holding the account's password (its first line), readable by the institute
+    /// only.
+    pub password_file: PathBuf,
+    /// The publication folder as the account sees it (`/www`).
+    pub folder: String,
+    /// A PEM file of the certificate authority to trust instead of the system's roots (a
+    /// difusor with its own authority, or a test).
+    pub ca_file: Option<PathBuf>,
+    /// Plain FTP: the password and every file in clear. Only when the difusor's entry asks
+    /// for it explicitly.
+    pub insecure_plain: bool,
+    /// How long connecting and each command may take.
+    pub timeout: std::time::Duration,
 }
 
 fn default_ssh_port() -> u16 {
@@ -552,7 +593,7 @@ fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, DifusorProble
             }
             check_folder(&r.folder, true)?;
             check_path("password_file", &r.password_file)?;
-            Ok(Channel::RsyncdFolder(crate::folder::rsync::RsyncDaemon {
+            Ok(Channel::RsyncdFolder(RsyncDaemon {
                 host: r.host,
                 port: r.port,
                 module: r.module,
@@ -570,7 +611,7 @@ fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, DifusorProble
             if let Some(ca) = &r.ca_file {
                 check_path("ca_file", ca)?;
             }
-            Ok(Channel::FtpsFolder(crate::folder::ftps::FtpsSettings {
+            Ok(Channel::FtpsFolder(FtpsSettings {
                 host: r.host,
                 port: r.port,
                 user: r.user,

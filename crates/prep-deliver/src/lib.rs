@@ -12,6 +12,7 @@
 //!   (object_store's S3 client, origin layout) and [`channel::pull`] (nothing pushed).
 //!   Inbox channels send delta packages (`.prep-delta`, `docs/node.md`): only the files the
 //!   node lacks; the node fills the rest from its store and verifies everything.
+//! - [`kinds::channel_for`]: the channel for a difusor's settings, of either family.
 //! - [`runner::deliver_all`]: every difusor at once, each with its timeout, retries and
 //!   back-off, catching up on cortes it missed in order; every attempt is a
 //!   [`record::DeliveryRecord`] appended to `deliveries.jsonl` ([`record::Journal`]).
@@ -31,6 +32,7 @@
 pub mod channel;
 pub mod difusores;
 pub mod folder;
+pub mod kinds;
 pub mod record;
 pub mod runner;
 pub mod suspension;

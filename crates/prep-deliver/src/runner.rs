@@ -182,7 +182,7 @@ async fn deliver_one(
         records.push(r);
         return Ok(records);
     }
-    let channel = channel::open(&d.channel);
+    let channel = crate::kinds::channel_for(&d.channel);
     let mut have = known.and_then(|k| manifests.get(k).ok()).map(|l| l.hashes);
     let mut base = known;
     for seq in pending_cortes(election_dir, known, sequence) {

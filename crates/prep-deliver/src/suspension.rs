@@ -14,7 +14,6 @@
 //! A channel with no inbox (s3, pull) cannot carry the notice: the failure is recorded, and
 //! the calls' telephone procedure applies.
 
-use crate::channel;
 use crate::difusores::Difusor;
 use crate::record::{DeliveryRecord, Journal, Outcome};
 use anyhow::Context;
@@ -112,7 +111,7 @@ pub async fn deliver_notices(
         let Some(d) = difusores.iter().find(|d| d.id == p.difusor) else {
             continue;
         };
-        let channel = channel::open(&d.channel);
+        let channel = crate::kinds::channel_for(&d.channel);
         let name = format!("aviso-{}-{}", d.id, p.sequence);
         let start = prep_inbox::now_rfc3339();
         let t0 = Instant::now();

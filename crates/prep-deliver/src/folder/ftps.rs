@@ -12,42 +12,18 @@
 
 use super::{Folder, FolderFuture, MAX_LISTED_FILES};
 use crate::channel::Sent;
+pub use crate::difusores::FtpsSettings;
 use anyhow::{Context, bail};
 use prep_package::folder::Upload;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream};
 use suppaftp::tokio_rustls::TlsConnector;
 use suppaftp::tokio_rustls::rustls;
 use suppaftp::types::FileType;
-
-/// Where and as whom.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FtpsSettings {
-    /// The server's host name (checked against its certificate) or address.
-    pub host: String,
-    /// Its port (21 usually).
-    pub port: u16,
-    /// The account.
-    pub user: String,
-    /// A file holding the account's password (its first line), readable by the institute
-    /// only.
-    pub password_file: PathBuf,
-    /// The publication folder as the account sees it (`/www`).
-    pub folder: String,
-    /// A PEM file of the certificate authority to trust instead of the system's roots (a
-    /// difusor with its own authority, or a test).
-    pub ca_file: Option<PathBuf>,
-    /// Plain FTP: the password and every file in clear. Only when the difusor's entry asks
-    /// for it explicitly.
-    pub insecure_plain: bool,
-    /// How long connecting and each command may take.
-    pub timeout: Duration,
-}
 
 /// A folder over FTPS (or, when asked, plain FTP).
 pub struct FtpsFolder {

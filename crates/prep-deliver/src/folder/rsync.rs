@@ -8,28 +8,12 @@
 use super::{Folder, FolderFuture, MAX_LISTED_FILES};
 use crate::channel::Sent;
 use crate::channel::rsync::{Stats, parse_stats, ssh_command};
+pub use crate::difusores::RsyncDaemon;
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
 use prep_package::folder::Upload;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-
-/// Where and as whom, on an rsync daemon.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RsyncDaemon {
-    /// The server's host name or address.
-    pub host: String,
-    /// Its port (873 usually).
-    pub port: u16,
-    /// The daemon's module (`[prep]` in its rsyncd.conf).
-    pub module: String,
-    /// The folder inside the module (empty: the module's root).
-    pub folder: String,
-    /// The user the module's `auth users` names.
-    pub user: String,
-    /// A file holding the user's password (mode 600: rsync refuses one others can read).
-    pub password_file: PathBuf,
-}
+use std::path::Path;
 
 impl RsyncDaemon {
     /// `rsync://user@host:port/module/folder/`, after checking that no part can change
