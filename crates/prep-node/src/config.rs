@@ -355,7 +355,7 @@ impl NodeConfig {
         };
         format!(
             "default-src 'self'; style-src 'self' {}; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}",
-            notice_style_source()
+            prep_site::notice_style_source()
         )
     }
 }
@@ -465,21 +465,6 @@ impl PullConfig {
         }
         Ok(self)
     }
-}
-
-/// The notice page's only style, inline: allowed by its hash in the node's (and the deploy
-/// snippets') `Content-Security-Policy`, which allows no other inline style.
-pub const NOTICE_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}";
-
-/// The CSP source that allows [`NOTICE_CSS`]: `'sha256-<base64>'`.
-pub fn notice_style_source() -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(NOTICE_CSS.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! a newer corte is activated, and putting it back in force after a restart; the notice page
 //! and the suspended `json/main.json` served meanwhile.
 
-use crate::config::NOTICE_CSS;
 use crate::corte::Corte;
 use crate::node::{Node, Outcome};
 use crate::package_dir::{Refusal, read_signed_document};
@@ -228,43 +227,15 @@ impl Node {
     }
 }
 
-/// The notice page (es-MX), every text of the notice escaped.
+/// The notice page (es-MX, the site's embedded template), every text of the notice escaped.
 pub fn page(notice: &Notice) -> String {
-    let paragraphs: String = notice
-        .message
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>\n", escape(p.trim()).replace('\n', "<br>")))
-        .collect();
-    format!(
-        "<!doctype html>\n<html lang=\"es-MX\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · PREP</title>\n\
-         <style>{NOTICE_CSS}</style>\n\
-         </head>\n<body>\n<main>\n<p><strong>Aviso oficial de {institute}</strong></p>\n<h1>{title}</h1>\n{paragraphs}\
-         <p>La publicación de resultados del PREP está suspendida. Se reanudará cuando el Instituto publique un nuevo corte.</p>\n\
-         <p><small>Aviso número {sequence}, emitido el {issued}, firmado por el Instituto.</small></p>\n\
-         </main>\n</body>\n</html>\n",
-        title = escape(&notice.title),
-        institute = escape(&notice.institute),
-        sequence = notice.sequence,
-        issued = escape(&notice.issued),
-    )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    prep_site::notice_page(&prep_site::NoticePage {
+        institute: &notice.institute,
+        title: &notice.title,
+        message: &notice.message,
+        sequence: notice.sequence,
+        issued: &notice.issued,
+    })
 }
 
 /// `json/main.json` while a notice is in force: the corte's pointer (if any) with
@@ -289,8 +260,8 @@ pub fn suspended_pointer(pointer: Option<&[u8]>, notice: &Notice) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::notice_style_source;
     use prep_inbox::notice::NOTICE_FORMAT;
+    use prep_site::{NOTICE_CSS, notice_style_source};
 
     fn notice(sequence: u64) -> Notice {
         Notice {
@@ -328,6 +299,8 @@ mod tests {
         for snippet in [
             include_str!("../../../deploy/nginx/prep.conf"),
             include_str!("../../../deploy/apache/prep.conf"),
+            include_str!("../../../deploy/nginx/folder.conf"),
+            include_str!("../../../deploy/apache/folder.conf"),
         ] {
             for line in snippet
                 .lines()
