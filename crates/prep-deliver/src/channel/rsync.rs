@@ -77,34 +77,50 @@ pub(crate) fn ssh_command(s: &Ssh) -> anyhow::Result<String> {
     ))
 }
 
+/// The options every copy with rsync takes: recursive, modification times kept (rsync's
+/// quick check), directory times and permissions not (the receiver's umask decides),
+/// compressed, and `--stats` for the figures.
+pub(crate) const COPY_OPTIONS: [&str; 5] = [
+    "-rtz",
+    "--omit-dir-times",
+    "--no-perms",
+    "--chmod=ugo=rwX",
+    "--stats",
+];
+
+/// Runs the rsync binary with `args` and waits for it (killed if the future is dropped);
+/// a missing binary is said so.
+pub(crate) async fn run_rsync<I, A>(args: I) -> anyhow::Result<std::process::Output>
+where
+    I: IntoIterator<Item = A>,
+    A: AsRef<std::ffi::OsStr>,
+{
+    tokio::process::Command::new("rsync")
+        .args(args)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                anyhow::anyhow!("rsync is not installed (apt-get install rsync)")
+            } else {
+                anyhow::anyhow!("cannot run rsync: {e}")
+            }
+        })
+}
+
 impl RsyncChannel {
     /// Runs rsync once from `src` (a directory) with `extra` arguments; returns its stats.
     async fn rsync(&self, src: &Path, extra: &[&str], target: &str) -> anyhow::Result<Stats> {
         let mut src_arg = src.as_os_str().to_owned();
         src_arg.push("/");
-        let out = tokio::process::Command::new("rsync")
-            .args([
-                "-rtz",
-                "--omit-dir-times",
-                "--no-perms",
-                "--chmod=ugo=rwX",
-                "--stats",
-            ])
-            .arg("-e")
-            .arg(ssh_command(&self.ssh)?)
-            .args(extra)
-            .arg(&src_arg)
-            .arg(target)
-            .kill_on_drop(true)
-            .output()
-            .await
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    anyhow::anyhow!("rsync is not installed (apt-get install rsync)")
-                } else {
-                    anyhow::anyhow!("cannot run rsync: {e}")
-                }
-            })?;
+        let mut args: Vec<std::ffi::OsString> = COPY_OPTIONS.iter().map(Into::into).collect();
+        args.push("-e".into());
+        args.push(ssh_command(&self.ssh)?.into());
+        args.extend(extra.iter().map(Into::into));
+        args.push(src_arg);
+        args.push(target.into());
+        let out = run_rsync(args).await?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);

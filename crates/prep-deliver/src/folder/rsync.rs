@@ -7,7 +7,7 @@
 
 use super::{Folder, FolderFuture, MAX_LISTED_FILES};
 use crate::channel::Sent;
-use crate::channel::rsync::{Stats, parse_stats, ssh_command};
+use crate::channel::rsync::{COPY_OPTIONS, Stats, parse_stats, run_rsync, ssh_command};
 pub use crate::difusores::RsyncDaemon;
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
@@ -109,19 +109,9 @@ impl RsyncFolder {
         &self,
         args: Vec<OsString>,
     ) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
-        let out = tokio::process::Command::new("rsync")
-            .args(self.target.connection()?)
-            .args(args)
-            .kill_on_drop(true)
-            .output()
-            .await
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    anyhow::anyhow!("rsync is not installed (apt-get install rsync)")
-                } else {
-                    anyhow::anyhow!("cannot run rsync: {e}")
-                }
-            })?;
+        let mut all = self.target.connection()?;
+        all.extend(args);
+        let out = run_rsync(all).await?;
         Ok((
             out.status,
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -138,16 +128,10 @@ impl RsyncFolder {
         let mut src_arg = src.as_os_str().to_owned();
         src_arg.push("/");
         let url = self.target.destination()?;
-        let args: Vec<OsString> = vec![
-            "-rtz".into(),
-            "--omit-dir-times".into(),
-            "--no-perms".into(),
-            "--chmod=ugo=rwX".into(),
-            "--stats".into(),
-            format!("--files-from={}", list_file.display()).into(),
-            src_arg,
-            url.clone().into(),
-        ];
+        let mut args: Vec<OsString> = COPY_OPTIONS.iter().map(Into::into).collect();
+        args.push(format!("--files-from={}", list_file.display()).into());
+        args.push(src_arg);
+        args.push(url.clone().into());
         let (status, stdout, stderr) = self.run(args).await?;
         if !status.success() {
             bail!("rsync to {url} failed ({status}): {}", stderr.trim());
