@@ -35,7 +35,7 @@ const FLUSH_BYTES: usize = 64 * 1024;
 /// files are renamed `access.log.N-1` to `.N`, …, `access.log` to `.1` and a new file is
 /// opened, all under the writer's lock, so no line is lost or split. Lines are gathered in
 /// memory and written together, at the latest [`FLUSH_INTERVAL`] later (by a thread of the
-/// log's own), when [`FLUSH_BYTES`] have gathered, before a rotation, and on
+/// log's own), when `FLUSH_BYTES` (64 KiB) have gathered, before a rotation, and on
 /// [`AccessLog::flush`] and drop (the server flushes when it stops) — one write for many
 /// requests instead of one each. A SIGKILL loses at most the last [`FLUSH_INTERVAL`].
 pub struct AccessLog {

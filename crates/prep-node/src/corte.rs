@@ -33,7 +33,7 @@ pub struct ServedFile {
 }
 
 /// When a corte brings more new compressible bytes than this, it is served as soon as it is
-/// checked and stored, its new files compressed afterwards ([`Corte::compressed`]): a large
+/// checked and stored, its new files compressed afterwards ([`Corte::compressed_with`]): a large
 /// corte (the first of a national election: hundreds of megabytes) goes live without
 /// waiting for gzip and brotli; the few hundred milliseconds meanwhile it is sent
 /// uncompressed. Smaller changes are compressed before activation.

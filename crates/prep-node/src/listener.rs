@@ -78,7 +78,7 @@ pub enum Answer {
 
 /// Accepts connections on `listener` and answers each request on them with `handler`
 /// (given the client's address) until `shutdown` resolves, then lets open connections finish
-/// (at most [`DRAIN`]).
+/// (at most `DRAIN`, 10 s).
 pub async fn accept_loop<H>(
     listener: std::net::TcpListener,
     handler: H,
