@@ -9,7 +9,7 @@
 # Stop the server with `kill $(cat BASE/vsftpd.pid)`.
 #
 # Needs root (vsftpd's chroot, useradd, chpasswd), /usr/sbin/vsftpd (apt-get install
-# vsftpd), openssl and python3.
+# vsftpd), openssl, flock (util-linux) and python3.
 #
 # Usage: scripts/ftps.sh BASE
 set -euo pipefail
@@ -24,21 +24,43 @@ fail() {
 vsftpd=/usr/sbin/vsftpd
 [ -x "$vsftpd" ] || fail "$vsftpd is missing: apt-get install vsftpd"
 command -v openssl >/dev/null || fail "openssl is missing: apt-get install openssl"
+command -v flock >/dev/null || fail "flock is missing: apt-get install util-linux"
 command -v python3 >/dev/null || fail "python3 is missing (the port choice uses it)"
 
 mkdir -p "$1"
 base="$(cd "$1" && pwd)"
 [ -z "$(ls -A "$base")" ] || fail "$base is not empty"
 
+# One system account serves every instance on this machine (tests start several at once):
+# its password is made once, under a lock, and kept root-only in $state; each instance
+# chroots it to its own folder with `local_root`, so neither the password nor the home
+# directory changes under a running instance.
 user=prep-ftps
+state=/var/lib/prep-test
+mkdir -p "$state"
+chmod 700 "$state"
+exec 9>"$state/ftps.lock"
+flock 9
+# vsftpd changes into the account's home at login (before `local_root`): an empty one.
+home=/var/lib/prep-ftps-home
+mkdir -p "$home"
+chmod 755 "$home"
 if ! id "$user" >/dev/null 2>&1; then
-  useradd --system --no-create-home --home-dir "$base/ftp-root" --shell /usr/sbin/nologin "$user"
+  useradd --system --no-create-home --home-dir "$home" --shell /usr/sbin/nologin "$user"
+elif [ "$(getent passwd "$user" | cut -d: -f6)" != "$home" ]; then
+  usermod -d "$home" "$user" >&2
 fi
-usermod -d "$base/ftp-root" "$user" >&2
-password="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-echo "$user:$password" | chpasswd
+if [ ! -s "$state/ftps-password" ]; then
+  python3 -c 'import secrets; print(secrets.token_hex(16))' >"$state/ftps-password.tmp"
+  chmod 600 "$state/ftps-password.tmp"
+  echo "$user:$(cat "$state/ftps-password.tmp")" | chpasswd
+  mv "$state/ftps-password.tmp" "$state/ftps-password"
+fi
+password="$(cat "$state/ftps-password")"
 # vsftpd's PAM service asks that the login shell be listed in /etc/shells.
 grep -qx /usr/sbin/nologin /etc/shells || echo /usr/sbin/nologin >>/etc/shells
+flock -u 9
+exec 9>&-
 
 mkdir -p "$base/etc" "$base/ftp-root/www" "$base/empty"
 chmod 755 "$base" "$base/etc" "$base/ftp-root" "$base/empty"
@@ -78,6 +100,7 @@ userlist_enable=YES
 userlist_deny=NO
 userlist_file=$base/etc/users
 chroot_local_user=YES
+local_root=$base/ftp-root
 secure_chroot_dir=$base/empty
 pam_service_name=vsftpd
 ssl_enable=YES

@@ -1,6 +1,6 @@
 //! A publication folder on the difusor's FTP server, over explicit TLS (`AUTH TLS`, then
 //! `PBSZ 0` and `PROT P`: the control and the data connections encrypted), with suppaftp's
-//! tokio client on rustls (ring). The server's certificate is checked against the system's
+//! tokio client on rustls (ring) through tokio-rustls. The server's certificate is checked against the system's
 //! roots, or against the one certificate authority the difusor's entry names. Plain FTP is
 //! used only when the entry says so explicitly (`insecure_plain`).
 //!
@@ -9,6 +9,15 @@
 //! is deleted first (`DELE`) and the rename made again, and [`FtpsFolder::overwrite_deletes`]
 //! says so. Listing reads `LIST -a` folder by folder (vsftpd, like many servers, has no
 //! `MLSD`).
+//!
+//! The TLS stream is [`tls`]'s, which sends a written command before waiting for its reply
+//! (suppaftp does not flush; on rustls a command could stay in the client's buffer while the
+//! server waited for it). Every command waits at most the entry's timeout for its reply, and
+//! a file whose commands fail or stall (a server or a network that stops answering) is tried
+//! again on a new connection, up to [`ATTEMPTS`] times: the one temporary name makes a
+//! repeated upload harmless.
+
+mod tls;
 
 use super::{Folder, FolderFuture, MAX_LISTED_FILES};
 use crate::channel::Sent;
@@ -20,20 +29,62 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream};
+use suppaftp::tokio::ImplAsyncFtpStream;
 use suppaftp::tokio_rustls::TlsConnector;
 use suppaftp::tokio_rustls::rustls;
 use suppaftp::types::FileType;
+use tls::{FlushingTlsConnector, FlushingTlsStream};
+
+/// The control connection, over [`tls`]'s rustls stream.
+type FtpsStream = ImplAsyncFtpStream<FlushingTlsStream>;
 
 /// A folder over FTPS (or, when asked, plain FTP).
 pub struct FtpsFolder {
     settings: FtpsSettings,
-    stream: Option<AsyncRustlsFtpStream>,
+    stream: Option<FtpsStream>,
     created: HashSet<String>,
     overwrite_deletes: Arc<AtomicU64>,
 }
 
 static TEMPORARIES: AtomicU64 = AtomicU64::new(0);
+
+/// The context of an error met while opening a connection (resolving, connecting, TLS,
+/// login): a new connection would meet it again, so the operation is not tried again.
+#[derive(Debug)]
+struct NotConnected;
+
+impl std::fmt::Display for NotConnected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cannot open the FTP connection")
+    }
+}
+
+/// Whether `e` arose opening a connection (see [`NotConnected`]).
+fn is_refusal(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<NotConnected>().is_some()
+}
+
+/// How many connections one file (or one listing) is tried on before the delivery fails.
+pub const ATTEMPTS: u32 = 3;
+
+/// `operation`, failed with `what` when it takes longer than `limit`.
+async fn within<T, E>(
+    limit: std::time::Duration,
+    what: impl FnOnce() -> String,
+    operation: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(limit, operation).await {
+        Ok(done) => done.with_context(what),
+        Err(_) => Err(anyhow::anyhow!(
+            "{}: no answer within {} s",
+            what(),
+            limit.as_secs_f64()
+        )),
+    }
+}
 
 impl FtpsFolder {
     /// A folder reached with `settings`; connects at the first use.
@@ -53,9 +104,10 @@ impl FtpsFolder {
     }
 
     /// The logged-in control connection, opened on first use.
-    async fn stream(&mut self) -> anyhow::Result<&mut AsyncRustlsFtpStream> {
+    async fn stream(&mut self) -> anyhow::Result<&mut FtpsStream> {
         if self.stream.is_none() {
-            self.stream = Some(connect(&self.settings).await?);
+            let opened = connect(&self.settings).await.context(NotConnected)?;
+            self.stream = Some(opened);
         }
         self.stream
             .as_mut()
@@ -85,18 +137,28 @@ impl FtpsFolder {
                 continue;
             }
             let remote = self.remote(&parent);
+            let limit = self.settings.timeout;
             let stream = self.stream().await?;
-            // An existing folder answers 550; whether it is one shows when a file goes in.
-            let _ = stream.mkdir(&remote).await;
+            // An existing folder answers 550; whether it is one shows when a file goes in. A
+            // stalled answer is not: the connection cannot be trusted with the next command.
+            match tokio::time::timeout(limit, stream.mkdir(&remote)).await {
+                Ok(_) => {}
+                Err(_) => bail!(
+                    "creating {remote}: no answer within {} s",
+                    limit.as_secs_f64()
+                ),
+            }
             self.created.insert(parent.clone());
         }
         Ok(())
     }
 
-    /// Stores `source` as `path`, under a temporary name first; returns the bytes sent.
+    /// Stores `source` as `path`, on a new connection again when one attempt fails, up to
+    /// [`ATTEMPTS`] times; returns the bytes sent.
     async fn put_one(&mut self, source: &Path, path: &str) -> anyhow::Result<u64> {
         prep_package::validate_path(path).with_context(|| format!("refused to write {path:?}"))?;
-        self.make_parents(path).await?;
+        // One temporary name for every attempt: a later attempt overwrites what an abandoned
+        // one left there, and renames it.
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         let n = TEMPORARIES.fetch_add(1, Ordering::Relaxed);
         let tmp_rel = if dir.is_empty() {
@@ -104,40 +166,117 @@ impl FtpsFolder {
         } else {
             format!("{dir}/.tmp-prep-{}-{n}-{name}", std::process::id())
         };
-        let (tmp, target) = (self.remote(&tmp_rel), self.remote(path));
+        let mut attempt = 1;
+        loop {
+            match self.put_once(source, path, &tmp_rel).await {
+                Ok(sent) => return Ok(sent),
+                Err(e) if attempt < ATTEMPTS && !is_refusal(&e) => {
+                    log::warn!(
+                        "{}:{}: {e:#}; trying {path} again on a new connection ({}/{ATTEMPTS})",
+                        self.settings.host,
+                        self.settings.port,
+                        attempt + 1
+                    );
+                    self.reconnect();
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Forgets the control connection (and what it learnt of the folders): the next command
+    /// opens a new one.
+    fn reconnect(&mut self) {
+        self.stream = None;
+        self.created.clear();
+    }
+
+    /// One attempt at storing `source` as `path`, as `tmp_rel` first.
+    async fn put_once(&mut self, source: &Path, path: &str, tmp_rel: &str) -> anyhow::Result<u64> {
+        self.make_parents(path).await?;
+        let (tmp, target) = (self.remote(tmp_rel), self.remote(path));
         let mut file = tokio::fs::File::open(source)
             .await
             .with_context(|| format!("cannot read {}", source.display()))?;
         let timeout = self.settings.timeout;
         let stream = self.stream().await?;
-        let sent = tokio::time::timeout(timeout * 10, stream.put_file(&tmp, &mut file))
-            .await
-            .with_context(|| format!("storing {tmp} timed out"))?
-            .with_context(|| format!("cannot store {tmp}"))?;
-        if let Err(first) = stream.rename(&tmp, &target).await {
-            // Some servers refuse to rename over an existing file: delete it, rename again.
-            if stream.rm(&target).await.is_ok() && stream.rename(&tmp, &target).await.is_ok() {
+        let sent = within(
+            timeout * 10,
+            || format!("cannot store {tmp}"),
+            stream.put_file(&tmp, &mut file),
+        )
+        .await?;
+        let renamed = tokio::time::timeout(timeout, stream.rename(&tmp, &target)).await;
+        let first = match renamed {
+            Ok(Ok(())) => return Ok(sent),
+            Ok(Err(refused)) => refused,
+            Err(_) => bail!(
+                "renaming {tmp} to {target}: no answer within {} s",
+                timeout.as_secs_f64()
+            ),
+        };
+        // Some servers refuse to rename over an existing file: delete it, rename again.
+        let replaced = async {
+            stream.rm(&target).await?;
+            stream.rename(&tmp, &target).await
+        };
+        match tokio::time::timeout(timeout * 2, replaced).await {
+            Ok(Ok(())) => {
                 self.overwrite_deletes.fetch_add(1, Ordering::Relaxed);
-            } else {
-                let _ = stream.rm(&tmp).await;
-                bail!("cannot rename {tmp} to {target}: {first}");
+                Ok(sent)
+            }
+            Ok(Err(_)) => {
+                let _ = tokio::time::timeout(timeout, stream.rm(&tmp)).await;
+                bail!("cannot rename {tmp} to {target}: {first}")
+            }
+            Err(_) => bail!(
+                "replacing {target}: no answer within {} s",
+                timeout.as_secs_f64()
+            ),
+        }
+    }
+
+    /// Every file under the folder, on a new connection again when one attempt fails, up to
+    /// [`ATTEMPTS`] times.
+    async fn list_all(&mut self) -> anyhow::Result<Vec<(String, u64)>> {
+        let mut attempt = 1;
+        loop {
+            match self.list_once().await {
+                Ok(listed) => return Ok(listed),
+                Err(e) if attempt < ATTEMPTS && !is_refusal(&e) => {
+                    log::warn!(
+                        "{}:{}: {e:#}; listing again on a new connection ({}/{ATTEMPTS})",
+                        self.settings.host,
+                        self.settings.port,
+                        attempt + 1
+                    );
+                    self.reconnect();
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
             }
         }
-        Ok(sent)
     }
 
     /// Every file under the folder, walking it `LIST -a` by `LIST -a`.
-    async fn list_all(&mut self) -> anyhow::Result<Vec<(String, u64)>> {
+    async fn list_once(&mut self) -> anyhow::Result<Vec<(String, u64)>> {
         let mut out = Vec::new();
         let mut pending = vec![String::new()];
         while let Some(dir) = pending.pop() {
             let remote = self.remote(&dir);
+            let limit = self.settings.timeout;
             let stream = self.stream().await?;
-            let lines = match stream.list(Some(&format!("-a {remote}"))).await {
-                Ok(lines) => lines,
+            let argument = format!("-a {remote}");
+            let lines = match tokio::time::timeout(limit, stream.list(Some(&argument))).await {
+                Ok(Ok(lines)) => lines,
                 // The folder itself may not exist before the first corte.
-                Err(_) if dir.is_empty() => return Ok(out),
-                Err(e) => return Err(e).with_context(|| format!("cannot list {remote}")),
+                Ok(Err(_)) if dir.is_empty() => return Ok(out),
+                Ok(Err(e)) => return Err(e).with_context(|| format!("cannot list {remote}")),
+                Err(_) => bail!(
+                    "listing {remote}: no answer within {} s",
+                    limit.as_secs_f64()
+                ),
             };
             for line in lines {
                 let Ok(entry) = suppaftp::list::File::from_str(&line) else {
@@ -188,7 +327,7 @@ impl Folder for FtpsFolder {
 
 /// Connects, secures the control connection (unless plain FTP was asked for), logs in and
 /// selects binary transfers.
-async fn connect(settings: &FtpsSettings) -> anyhow::Result<AsyncRustlsFtpStream> {
+async fn connect(settings: &FtpsSettings) -> anyhow::Result<FtpsStream> {
     let address = format!("{}:{}", settings.host, settings.port);
     let password = std::fs::read_to_string(&settings.password_file)
         .with_context(|| format!("cannot read {}", settings.password_file.display()))?;
@@ -198,33 +337,40 @@ async fn connect(settings: &FtpsSettings) -> anyhow::Result<AsyncRustlsFtpStream
         .with_context(|| format!("cannot resolve {address}"))?
         .next()
         .with_context(|| format!("{address} resolves to no address"))?;
-    let plain = AsyncRustlsFtpStream::connect_timeout(resolved, settings.timeout)
+    let plain = FtpsStream::connect_timeout(resolved, settings.timeout)
         .await
         .with_context(|| format!("cannot connect to {address}"))?;
+    let limit = settings.timeout;
     let mut stream = if settings.insecure_plain {
         log::warn!(
             "{address}: plain FTP, as the difusor's entry asks (plain_ftp = true): the password and every file cross the network in clear"
         );
         plain
     } else {
-        plain
-            .into_secure(tls_connector(settings)?, &settings.host)
-            .await
-            .with_context(|| format!("{address} refused TLS (AUTH TLS)"))?
+        within(
+            limit,
+            || format!("{address} refused TLS (AUTH TLS)"),
+            plain.into_secure(tls_connector(settings)?, &settings.host),
+        )
+        .await?
     };
-    stream
-        .login(settings.user.as_str(), password.as_str())
-        .await
-        .with_context(|| format!("{address} refused the login of {}", settings.user))?;
-    stream
-        .transfer_type(FileType::Binary)
-        .await
-        .with_context(|| format!("{address} refused binary transfers"))?;
+    within(
+        limit,
+        || format!("{address} refused the login of {}", settings.user),
+        stream.login(settings.user.as_str(), password.as_str()),
+    )
+    .await?;
+    within(
+        limit,
+        || format!("{address} refused binary transfers"),
+        stream.transfer_type(FileType::Binary),
+    )
+    .await?;
     Ok(stream)
 }
 
 /// The TLS client: the system's roots, or only the certificate authority of `ca_file`.
-fn tls_connector(settings: &FtpsSettings) -> anyhow::Result<AsyncRustlsConnector> {
+fn tls_connector(settings: &FtpsSettings) -> anyhow::Result<FlushingTlsConnector> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
@@ -256,7 +402,5 @@ fn tls_connector(settings: &FtpsSettings) -> anyhow::Result<AsyncRustlsConnector
     .context("rustls has no protocol version")?
     .with_root_certificates(roots)
     .with_no_client_auth();
-    Ok(AsyncRustlsConnector::from(TlsConnector::from(Arc::new(
-        config,
-    ))))
+    Ok(FlushingTlsConnector(TlsConnector::from(Arc::new(config))))
 }

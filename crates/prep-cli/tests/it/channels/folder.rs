@@ -1,7 +1,8 @@
 //! Publication-folder delivery: three real cortes, each whole in the folder with the pointer
 //! written last, earlier cortes never removed, and only what the folder lacks sent again;
 //! into a folder on this machine, over FTPS into Debian's vsftpd (`scripts/ftps.sh`, TLS
-//! required), where plain FTP and an unknown certificate authority are refused, and into an
+//! required), where plain FTP and an unknown certificate authority are refused and a control
+//! connection that stalls mid-delivery is replaced by a new one, and into an
 //! rsync daemon's module (`scripts/rsyncd.sh`), where a wrong password is refused, and over
 //! SFTP into a web root OpenSSH chroots its account to (`scripts/sshd.sh`).
 
@@ -202,6 +203,89 @@ fn cortes_land_whole_over_ftps_and_plain_ftp_or_an_unknown_authority_is_refused(
         target.overwrite_deletes(),
         0,
         "vsftpd renames over an existing file"
+    );
+}
+
+/// A TCP relay to `upstream` on a loopback port of its own: its first connection stops
+/// passing the server's bytes on after `stall_after` of them (the sockets stay open, as a
+/// stalled server's would); later connections pass everything. Returns the port and the
+/// count of connections taken.
+fn stalling_relay(
+    upstream: std::net::SocketAddr,
+    stall_after: usize,
+) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("relay port");
+    let port = listener.local_addr().expect("relay address").port();
+    let taken = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&taken);
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+            let Ok(server) = TcpStream::connect(upstream) else {
+                return;
+            };
+            // Commands and replies are small: without this each waits for a delayed ACK.
+            let _ = (client.set_nodelay(true), server.set_nodelay(true));
+            let pump = |mut from: TcpStream, mut to: TcpStream, limit: usize| {
+                std::thread::spawn(move || {
+                    let (mut passed, mut buf) = (0usize, [0u8; 4096]);
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        let n = n.min(limit - passed);
+                        if n == 0 || to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        passed += n;
+                    }
+                    if passed < limit {
+                        let _ = to.shutdown(Shutdown::Write);
+                    } else {
+                        // Stalled: hold both sockets open, passing nothing more.
+                        std::thread::sleep(Duration::from_secs(600));
+                    }
+                });
+            };
+            let (c, s) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            pump(c, server, usize::MAX);
+            pump(s, client, if first { stall_after } else { usize::MAX });
+        }
+    });
+    (port, taken)
+}
+
+#[test]
+fn a_stalled_ftps_control_connection_is_replaced_and_the_cortes_land_whole() {
+    let Some(server) = Component::start(
+        "ftps.sh",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        VSFTPD,
+        &[],
+    ) else {
+        return;
+    };
+    let www = std::path::PathBuf::from(server.get("folder"));
+    let upstream: std::net::SocketAddr = format!("127.0.0.1:{}", server.get("port"))
+        .parse()
+        .expect("address");
+    // Past the TLS handshake and the login (about 5 KB from the server), within the uploads.
+    let (port, taken) = stalling_relay(upstream, 12_000);
+    let mut target = ftps(&server, |s| {
+        s.port = port;
+        s.timeout = Duration::from_secs(1);
+    });
+    three_cortes_into(&mut target, &www, false);
+    assert!(
+        taken.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the stalled connection was replaced by a new one"
     );
 }
 
