@@ -96,7 +96,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         NodeCommand::Check { config } => {
             let config = NodeConfig::load(&config)?;
             let delegation = match &config.root_key {
-                Some(root) => prep_node::trust::load_delegation(&config.data, root)?,
+                Some(root) => prep_node::load_delegation(&config.data, root)?,
                 None => None,
             };
             let keys_for = |sequence: u64| match &delegation {

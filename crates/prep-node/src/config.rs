@@ -123,7 +123,7 @@ struct RawConfig {
     #[serde(default)]
     access_log_max_bytes: u64,
     #[serde(default = "default_rotation")]
-    access_log_rotate: crate::access_log::Rotation,
+    access_log_rotate: Rotation,
     #[serde(default = "default_log_keep")]
     access_log_keep: u32,
     #[serde(default)]
@@ -152,8 +152,8 @@ fn default_rejected_keep() -> usize {
     1000
 }
 
-fn default_rotation() -> crate::access_log::Rotation {
-    crate::access_log::Rotation::Size
+fn default_rotation() -> Rotation {
+    Rotation::Size
 }
 
 fn default_listen() -> String {
@@ -199,7 +199,7 @@ pub struct NodeConfig {
     pub access_log_max_bytes: u64,
     /// `size` (default): rotated by `access_log_max_bytes`; `daily`: at the first line of
     /// each new day (UTC), whatever its size.
-    pub access_log_rotate: crate::access_log::Rotation,
+    pub access_log_rotate: Rotation,
     /// How many rotated access logs are kept (`.1` … `.N`).
     pub access_log_keep: u32,
     /// The server's timeouts, limits and TLS.
@@ -465,6 +465,16 @@ impl PullConfig {
         }
         Ok(self)
     }
+}
+
+/// When the access log is rotated (`access_log_rotate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    /// Before a line would take the log past `access_log_max_bytes` (0: never).
+    Size,
+    /// At the first line of each new day (UTC, as the log's times are).
+    Daily,
 }
 
 #[cfg(test)]

@@ -190,7 +190,7 @@ fn history_clients_past_the_permits_get_503_and_the_live_corte_still_answers() {
     let (_root, node) = node_with_zip(&big);
     let server = Server::start(Arc::clone(&node));
     let mut slow = Vec::new();
-    for _ in 0..prep_node::audit::PERMITS {
+    for _ in 0..prep_node::AUDIT_PERMITS {
         let mut tcp = std::net::TcpStream::connect(server.addr).expect("connect");
         tcp.write_all(b"GET /historial/1/datos/PUE.zip HTTP/1.1\r\nHost: x\r\n\r\n")
             .expect("write");

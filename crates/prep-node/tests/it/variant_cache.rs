@@ -143,7 +143,7 @@ fn a_large_corte_is_served_at_once_and_compressed_after() {
     let csv: Vec<u8> = (0..120_000)
         .flat_map(|i| format!("{i},PUEBLA,{},{}\n", i * 7 % 311, i % 13).into_bytes())
         .collect();
-    assert!(csv.len() as u64 > prep_node::corte::COMPRESS_AFTER_BYTES);
+    assert!(csv.len() as u64 > prep_node::COMPRESS_AFTER_BYTES);
     let p1 = package(&key, 1, None, &[("datos/PUE.csv", csv.clone())]);
     let dir = root.path().join("p1");
     p1.write(&dir);

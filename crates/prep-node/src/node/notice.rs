@@ -4,9 +4,9 @@
 //! a newer corte is activated, and putting it back in force after a restart; the notice page
 //! and the suspended `json/main.json` served meanwhile.
 
-use crate::corte::Corte;
 use crate::node::{Node, Outcome};
-use crate::package_dir::{Refusal, read_signed_document};
+use crate::served::corte::Corte;
+use crate::verify::{Refusal, read_signed_document};
 use anyhow::Context;
 use prep_fs::sync_dir;
 use prep_inbox::POINTER_PATH;
@@ -297,10 +297,10 @@ mod tests {
                 .contains(&format!("style-src 'self' {source};"))
         );
         for snippet in [
-            include_str!("../../../deploy/nginx/prep.conf"),
-            include_str!("../../../deploy/apache/prep.conf"),
-            include_str!("../../../deploy/nginx/folder.conf"),
-            include_str!("../../../deploy/apache/folder.conf"),
+            include_str!("../../../../deploy/nginx/prep.conf"),
+            include_str!("../../../../deploy/apache/prep.conf"),
+            include_str!("../../../../deploy/nginx/folder.conf"),
+            include_str!("../../../../deploy/apache/folder.conf"),
         ] {
             for line in snippet
                 .lines()

@@ -1,5 +1,5 @@
 //! Idle connections by requests, not by bytes: an HTTP/2 connection's keep-alive pings move
-//! bytes, so the socket's idle timeout ([`crate::listener::IdleTimeout`]) never ends a client
+//! bytes, so the socket's idle timeout ([`crate::http::listener::IdleTimeout`]) never ends a client
 //! that keeps a connection open without asking for anything. [`Activity`] counts the
 //! responses still being sent on a connection and when the last one ended; [`idle`] resolves
 //! once none has been in progress for the idle timeout, and the connection is then closed.

@@ -4,15 +4,21 @@
 //!
 //! ```text
 //! data/packs/<n>.pack                   the new files of one accepted corte, by SHA-256
-//!                                        ([`crate::pack`]): a file's bytes are stored once
+//!                                        ([`crate::store::pack`]): a file's bytes are stored once
 //!                                        however many cortes hold it
 //! data/cortes/<sequence>.json            a CorteRecord: manifest, signature, pointer, accepted time
 //! data/active                            the active sequence: the single switch point
 //! data/variants/<sequence>.pack          a cache of a corte's compressed variants (see
 //!                                        [`Store::put_variant_pack`]), not part of the history
 //! ```
+//!
+//! The store layer, above the configuration only: beside the [`Store`], the [`pack`] format
+//! and the [`events`] log (`events.jsonl`).
 
-use crate::pack::{self, Span};
+pub mod events;
+pub mod pack;
+
+use crate::store::pack::Span;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

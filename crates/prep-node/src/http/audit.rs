@@ -19,7 +19,7 @@
 //!   response's body is sent; a request that finds none is answered 503 with `Retry-After`
 //!   at once, never queued. The live corte's requests take no permit.
 
-use crate::corte::content_type;
+use crate::served::corte::content_type;
 use crate::store::Store;
 use bytes::Bytes;
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
@@ -44,7 +44,7 @@ const DAMAGED_KEPT: usize = 1024;
 
 /// What a request under [`PREFIX`] gets.
 #[derive(Debug)]
-pub enum Found {
+pub enum Answer {
     /// The file's bytes, its quoted ETag and its `Content-Type`.
     File {
         /// The bytes, checked against the manifest's SHA-256.
@@ -78,7 +78,7 @@ pub enum Found {
 #[derive(Debug)]
 pub enum Lookup {
     /// The corte's sequence (when the path names one) and what it holds there.
-    Found(Option<u64>, Found),
+    Found(Option<u64>, Answer),
     /// Corte `sequence`'s file list is not in memory: [`Audit::load`] it, then look again.
     Unloaded(u64),
 }
@@ -176,13 +176,13 @@ impl Audit {
         let sequence = match digits.parse::<u64>() {
             // Canonical numbers only: `/historial/01/` is not corte 1.
             Ok(s) if s.to_string() == digits => s,
-            _ => return Lookup::Found(None, Found::NotFound),
+            _ => return Lookup::Found(None, Answer::NotFound),
         };
         let Some(index) = self.cached(sequence) else {
             // Past the newest corte, or found absent before (sequences only grow: one absent
             // below the newest never comes): nothing to read.
             if sequence > newest || lock(&self.missing).contains(&sequence) {
-                return Lookup::Found(None, Found::NotFound);
+                return Lookup::Found(None, Answer::NotFound);
             }
             return Lookup::Unloaded(sequence);
         };
@@ -195,7 +195,7 @@ impl Audit {
         let content_type = content_type(ext);
         if let Some(bytes) = index.entry.get(path.as_str()) {
             let etag = format!("\"{}\"", sha256_hex(bytes));
-            let found = Found::File {
+            let found = Answer::File {
                 bytes: bytes.clone(),
                 etag,
                 content_type,
@@ -203,21 +203,21 @@ impl Audit {
             return Lookup::Found(Some(sequence), found);
         }
         let Some((sha, size)) = index.files.get(&path) else {
-            return Lookup::Found(Some(sequence), Found::NotFound);
+            return Lookup::Found(Some(sequence), Answer::NotFound);
         };
         if *size > MAX_AUDIT_FILE_BYTES {
-            return Lookup::Found(Some(sequence), Found::TooLarge);
+            return Lookup::Found(Some(sequence), Answer::TooLarge);
         }
         // An object missing, of another size or already found damaged is damaged.
         let found = if self.store.object_size(sha) == Some(*size) && !self.is_damaged(sha) {
-            Found::Object {
+            Answer::Object {
                 sha256: sha.clone(),
                 size: *size,
                 etag: format!("\"{sha}\""),
                 content_type,
             }
         } else {
-            Found::Damaged
+            Answer::Damaged
         };
         Lookup::Found(Some(sequence), found)
     }

@@ -8,7 +8,7 @@
 //! configuration. Without a pinned root key every delegation is refused. The node's side
 //! (receiving a delegation, the keys of a sequence) is `impl Node` in `node_trust`.
 
-use crate::package_dir::read_bounded;
+use crate::verify::read_bounded;
 use prep_inbox::{COMPLETE_MARKER, holds_files};
 use prep_package::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, Delegation, VerifyingKey, delegation,

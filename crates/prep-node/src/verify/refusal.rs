@@ -1,6 +1,6 @@
 //! Why a package is refused: [`Refusal`], one reason per check, for the package directory's
-//! checks ([`crate::package_dir`]) and the rebuild of a patched delta package
-//! ([`crate::patched`]) alike.
+//! checks ([`crate::verify`]) and the rebuild of a patched delta package
+//! (`verify::patched`) alike.
 
 use prep_package::PackageError;
 
@@ -58,7 +58,7 @@ pub enum Refusal {
     /// The package could not be read.
     #[error("cannot read the package: {0}")]
     Unreadable(String),
-    /// A patched delta package that does not rebuild ([`crate::patched`]).
+    /// A patched delta package that does not rebuild (`verify::patched`).
     #[error("delta: {0}")]
     Delta(String),
     /// A key delegation that is refused, or a package no trusted key may sign.

@@ -1,9 +1,9 @@
 //! A corte as served: every file in memory with its headers' values, built from a verified
 //! package or loaded from the store and verified again.
 
-use crate::compress::{Head, Variants, compressible, variants, variants_on_this_thread};
-use crate::package_dir::VerifiedPackage;
+use crate::served::compress::{Head, Variants, compressible, variants, variants_on_this_thread};
 use crate::store::{CorteRecord, Store};
+use crate::verify::VerifiedPackage;
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use hyper::http::HeaderValue;
@@ -142,7 +142,7 @@ impl Corte {
     }
 
     /// Its listed files' bytes by SHA-256 (their ETags), for the next corte's check to take
-    /// unchanged files from memory ([`crate::package_dir::Held`]).
+    /// unchanged files from memory ([`crate::verify::Held`]).
     pub fn files_by_sha256(&self) -> HashMap<&str, Bytes> {
         self.files
             .values()
@@ -189,7 +189,7 @@ impl Corte {
         if self.awaits_compression() || store.has_variant_pack(self.sequence) {
             return Ok(false);
         }
-        let bytes = |v: &Option<crate::compress::Variant>| {
+        let bytes = |v: &Option<crate::served::compress::Variant>| {
             v.as_ref().map_or(Bytes::new(), |v| v.bytes.clone())
         };
         let owned: Vec<(&str, Bytes, Bytes)> = self
@@ -342,7 +342,7 @@ fn precompress(
         .map(|(_, file)| {
             let sha = file.etag.trim_matches('"');
             let hit = cache.get(sha).and_then(|(gzip, brotli)| {
-                crate::compress::from_cache(&file.bytes, &file.etag, gzip, brotli)
+                crate::served::compress::from_cache(&file.bytes, &file.etag, gzip, brotli)
             });
             hit.map(|v| file.variants = v).is_some()
         })

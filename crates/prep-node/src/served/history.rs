@@ -1,7 +1,7 @@
 //! Reading the stored history without running the node: `prep node history` and
 //! `prep node check`.
 
-use crate::corte::verify_record;
+use crate::served::corte::verify_record;
 use crate::store::Store;
 use prep_package::{Manifest, VerifyingKey, sha256_hex};
 

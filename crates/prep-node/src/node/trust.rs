@@ -1,8 +1,8 @@
-//! The node's side of key delegation ([`crate::trust`]): receiving a delegation from the
+//! The node's side of key delegation ([`crate::verify::trust`]): receiving a delegation from the
 //! inbox, and the keys that may sign each corte.
 
 use crate::node::{Node, Outcome};
-use crate::package_dir::{Refusal, read_signed_document};
+use crate::verify::{Refusal, read_signed_document};
 use prep_inbox::events::{NodeEvent, Received};
 use prep_package::{
     DELEGATION_PATH, DELEGATION_SIGNATURE_PATH, Delegation, VerifyingKey, delegation,

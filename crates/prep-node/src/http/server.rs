@@ -6,17 +6,17 @@
 //! with 304; the pointer, the manifest, its signature and HTML pages are `no-cache`, the
 //! content-named data `public, max-age=31536000, immutable`. `/healthz` and `/metrics` are
 //! the node's own. Each request is one line of the access log (combined format). Compressible
-//! files are sent precompressed by `Accept-Encoding` ([`crate::compress`]); a client over its
-//! rate gets 429 with `Retry-After` ([`crate::rate_limit`]); under TLS every response carries
-//! HSTS. Connections, TLS and timeouts are [`crate::listener`]'s. Old cortes
-//! (`/historial/`, [`crate::audit`]) are the one thing read from disk: off the serving threads
+//! files are sent precompressed by `Accept-Encoding` ([`crate::served::compress`]); a client over its
+//! rate gets 429 with `Retry-After` ([`crate::http::rate_limit`]); under TLS every response carries
+//! HSTS. Connections, TLS and timeouts are [`crate::http::listener`]'s. Old cortes
+//! (`/historial/`, [`crate::http::audit`]) are the one thing read from disk: off the serving threads
 //! and under a bound of their own, so the active corte's requests never wait behind them.
 
-use crate::access_log::AccessLog;
-use crate::corte::Corte;
-use crate::listener::Answer;
+use crate::http::access_log::AccessLog;
+use crate::http::listener::Answer;
+use crate::http::rate_limit::RateLimiter;
 use crate::node::Node;
-use crate::rate_limit::RateLimiter;
+use crate::served::corte::Corte;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -46,7 +46,7 @@ impl From<(Reply, usize)> for Made {
 /// What every request handler shares.
 struct Shared {
     node: Arc<Node>,
-    audit: crate::audit::Audit,
+    audit: crate::http::audit::Audit,
     csp: HeaderValue,
     log: Arc<AccessLog>,
     limiter: Option<Arc<RateLimiter>>,
@@ -64,7 +64,7 @@ const X_PREP_SEQUENCE: header::HeaderName = header::HeaderName::from_static("x-p
 
 /// Serves on `listener` until `shutdown` resolves: HTTPS (HTTP/2 or HTTP/1.1 by ALPN) when
 /// the configuration names a certificate and key, plain HTTP/1.1 (and HTTP/2 with prior
-/// knowledge) otherwise; with the configured timeouts and limits (see [`crate::listener`]).
+/// knowledge) otherwise; with the configured timeouts and limits (the listener's, `http::listener`).
 pub async fn serve(
     node: Arc<Node>,
     listener: std::net::TcpListener,
@@ -77,23 +77,23 @@ pub async fn serve(
         config.access_log_rotate,
         config.access_log_max_bytes,
         config.access_log_keep,
-        crate::access_log::system_clock(),
+        crate::http::access_log::system_clock(),
     )?;
     let tls = match config.server.tls() {
-        Some((certificate, key)) => Some(crate::listener::tls_acceptor(certificate, key)?),
+        Some((certificate, key)) => Some(crate::http::listener::tls_acceptor(certificate, key)?),
         None => None,
     };
     let limiter =
         RateLimiter::new(config.server.rate_per_second, config.server.rate_burst).map(Arc::new);
     let shared = Arc::new(Shared {
-        audit: crate::audit::Audit::new(node.store().clone()),
+        audit: crate::http::audit::Audit::new(node.store().clone()),
         node,
         csp,
         log: Arc::clone(&log),
         limiter,
         hsts: tls.is_some(),
     });
-    let served = crate::listener::accept_loop(
+    let served = crate::http::listener::accept_loop(
         listener,
         move |client, req| handle(&shared, client, req),
         &config.server,
@@ -212,7 +212,7 @@ fn respond(s: &Arc<Shared>, corte: Option<&Corte>, req: &Request<Incoming>) -> M
     } else {
         path = path.trim_start_matches('/');
     }
-    if let Some(rest) = path.strip_prefix(crate::audit::PREFIX) {
+    if let Some(rest) = path.strip_prefix(crate::http::audit::PREFIX) {
         return from_history(s, rest, corte.sequence, req);
     }
     serve_file(corte, path, req).into()
@@ -233,10 +233,11 @@ fn serve_file(corte: &Corte, path: &str, req: &Request<Incoming>) -> (Reply, usi
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok());
-    let (encoding, bytes, etag, head) = match crate::compress::choose(accept, &file.variants) {
-        Some((encoding, v)) => (Some(encoding), &v.bytes, &v.etag, &v.head),
-        None => (None, &file.bytes, &file.etag, &file.head),
-    };
+    let (encoding, bytes, etag, head) =
+        match crate::served::compress::choose(accept, &file.variants) {
+            Some((encoding, v)) => (Some(encoding), &v.bytes, &v.etag, &v.head),
+            None => (None, &file.bytes, &file.etag, &file.head),
+        };
     let not_modified = etag_matches(req.headers(), etag);
     let body = if not_modified {
         Bytes::new()
@@ -269,21 +270,23 @@ fn serve_file(corte: &Corte, path: &str, req: &Request<Incoming>) -> (Reply, usi
     (r, bytes.len())
 }
 
-/// A file of an old corte ([`crate::audit`]): answered at once when no file needs reading
+/// A file of an old corte ([`crate::http::audit`]): answered at once when no file needs reading
 /// (`HEAD`, 304, the entry files, errors); otherwise read off the serving threads under one
 /// of the history's permits, or 503 with `Retry-After` when none is free.
 fn from_history(s: &Arc<Shared>, rest: &str, newest: u64, req: &Request<Incoming>) -> Made {
-    use crate::audit::{Found, Lookup};
+    use crate::http::audit::{Answer, Lookup};
     let head = req.method() == Method::HEAD;
     let lookup = s.audit.find(rest, newest);
     let needs_disk = match &lookup {
         Lookup::Unloaded(_) => true,
-        Lookup::Found(_, Found::Object { etag, .. }) => !head && !etag_matches(req.headers(), etag),
+        Lookup::Found(_, Answer::Object { etag, .. }) => {
+            !head && !etag_matches(req.headers(), etag)
+        }
         Lookup::Found(..) => false,
     };
     if !needs_disk {
         let Lookup::Found(sequence, found) = lookup else {
-            return history_reply(None, Found::NotFound, req.headers()).into();
+            return history_reply(None, Answer::NotFound, req.headers()).into();
         };
         return history_reply(sequence, found, req.headers()).into();
     }
@@ -308,7 +311,7 @@ fn from_history(s: &Arc<Shared>, rest: &str, newest: u64, req: &Request<Incoming
                 // The permit is held until the body is sent.
                 if n > 0 {
                     r.extensions_mut()
-                        .insert(crate::activity::Hold::new(permit));
+                        .insert(crate::http::activity::Hold::new(permit));
                 }
                 (r, n)
             }
@@ -323,13 +326,13 @@ fn from_history(s: &Arc<Shared>, rest: &str, newest: u64, req: &Request<Incoming
 /// What an old corte holds at `rest`, reading what is needed (blocking): its file list when
 /// not in memory, and for a `GET` (not answered 304) the object, checked.
 fn read_history(
-    audit: &crate::audit::Audit,
+    audit: &crate::http::audit::Audit,
     rest: &str,
     newest: u64,
     head: bool,
     headers: &HeaderMap,
-) -> (Option<u64>, crate::audit::Found) {
-    use crate::audit::{Found, Lookup};
+) -> (Option<u64>, crate::http::audit::Answer) {
+    use crate::http::audit::{Answer, Lookup};
     let mut lookup = audit.find(rest, newest);
     if let Lookup::Unloaded(sequence) = lookup {
         audit.load(sequence);
@@ -338,7 +341,7 @@ fn read_history(
     match lookup {
         Lookup::Found(
             sequence,
-            Found::Object {
+            Answer::Object {
                 sha256,
                 size,
                 etag,
@@ -346,30 +349,30 @@ fn read_history(
             },
         ) if !head && !etag_matches(headers, &etag) => {
             let found = match audit.read(&sha256, size) {
-                Some(bytes) => Found::File {
+                Some(bytes) => Answer::File {
                     bytes,
                     etag,
                     content_type,
                 },
-                None => Found::Damaged,
+                None => Answer::Damaged,
             };
             (sequence, found)
         }
         Lookup::Found(sequence, found) => (sequence, found),
         // Loaded and at once left out again: as if absent.
-        Lookup::Unloaded(_) => (None, Found::NotFound),
+        Lookup::Unloaded(_) => (None, Answer::NotFound),
     }
 }
 
 /// The response for what an old corte holds, and the length of its body.
 fn history_reply(
     sequence: Option<u64>,
-    found: crate::audit::Found,
+    found: crate::http::audit::Answer,
     headers: &HeaderMap,
 ) -> (Reply, usize) {
-    use crate::audit::Found;
+    use crate::http::audit::Answer;
     let (mut r, n) = match found {
-        Found::File {
+        Answer::File {
             bytes,
             etag,
             content_type,
@@ -378,7 +381,7 @@ fn history_reply(
             history_file(headers, &etag, content_type, len, bytes)
         }
         // `HEAD` (or 304): the manifest's size and hash, the body neither read nor sent.
-        Found::Object {
+        Answer::Object {
             size,
             etag,
             content_type,
@@ -388,12 +391,12 @@ fn history_reply(
             let (r, _) = history_file(headers, &etag, content_type, len, Bytes::new());
             (r, 0)
         }
-        Found::NotFound => text(StatusCode::NOT_FOUND, "not found\n"),
-        Found::TooLarge => text(
+        Answer::NotFound => text(StatusCode::NOT_FOUND, "not found\n"),
+        Answer::TooLarge => text(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too large to serve from the history; verify the package instead\n",
         ),
-        Found::Damaged => text(
+        Answer::Damaged => text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "this stored file does not match its corte's manifest\n",
         ),

@@ -6,9 +6,9 @@
 //! checks the whole like any package (every file's size and SHA-256 against the signed
 //! manifest). The sftp channel and the pull channel send an incremental corte this way.
 
-use crate::bounded::read_bounded;
-use crate::refusal::Refusal;
 use crate::store::Store;
+use crate::verify::bounded::read_bounded;
+use crate::verify::refusal::Refusal;
 use bytes::Bytes;
 use prep_inbox::{FILES_PATCH, Limits, MANIFEST_PATCH};
 use prep_package::delta::{changes, decode_files, new_bytes};

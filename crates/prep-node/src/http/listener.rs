@@ -71,7 +71,7 @@ pub enum Answer {
     /// The response, made at once on the serving thread.
     Now(Response<Full<Bytes>>),
     /// A response still being made (off the serving threads): the connection waits for it,
-    /// the others go on. A [`crate::activity::Hold`] in its extensions is kept until its
+    /// the others go on. A [`crate::http::activity::Hold`] in its extensions is kept until its
     /// body is sent.
     Later(Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>),
 }
@@ -135,7 +135,7 @@ where
         let _ = tcp.set_nodelay(true);
         let io = IdleTimeout::new(tcp, idle);
         let handler = Arc::clone(&handler);
-        let activity = crate::activity::Activity::new();
+        let activity = crate::http::activity::Activity::new();
         let requests = Arc::clone(&activity);
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             // Tracked from the request's arrival, even while its answer is computed.
@@ -146,7 +146,9 @@ where
                     Answer::Now(r) => r,
                     Answer::Later(later) => later.await,
                 };
-                let hold = response.extensions_mut().remove::<crate::activity::Hold>();
+                let hold = response
+                    .extensions_mut()
+                    .remove::<crate::http::activity::Hold>();
                 Ok::<_, std::convert::Infallible>(response.map(|body| tracked.with(body, hold)))
             }
         });
@@ -156,7 +158,7 @@ where
         tokio::spawn(async move {
             // A connection with no response in progress for the idle timeout is closed, even
             // when HTTP/2 pings keep its bytes moving.
-            let idle = crate::activity::idle(activity, idle);
+            let idle = crate::http::activity::idle(activity, idle);
             match tls {
                 None => {
                     let conn = builder.serve_connection(TokioIo::new(io), service);

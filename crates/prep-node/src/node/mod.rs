@@ -8,16 +8,28 @@
 //! the marker are there; it first moves it into `data/incoming/` (so the sender can no longer
 //! change it), checks it, and then either stores it or moves it to `data/rejected/` beside a
 //! `.reason` file.
+//!
+//! The node layer, above the served corte and below HTTP: the `impl Node` is spread over
+//! this file (opening, the inbox, activation), [`notice`] (the signed suspension notice) and
+//! [`trust`] (the key delegation); beside it [`receive`], the receiving loop; [`pull`], the
+//! pull channel; [`hygiene`], the inbox tidied; [`metrics`], the node's counters.
 
-use crate::compressor::Compressor;
+pub mod hygiene;
+pub mod metrics;
+mod notice;
+pub mod pull;
+pub mod receive;
+mod trust;
+
 use crate::config::NodeConfig;
-use crate::corte::Corte;
-use crate::events::EventLog;
-use crate::metrics::Metrics;
-use crate::package_dir::{
+use crate::node::metrics::Metrics;
+use crate::served::compressor::Compressor;
+use crate::served::corte::Corte;
+use crate::store::events::EventLog;
+use crate::store::{CorteRecord, Store};
+use crate::verify::{
     Held, Refusal, VerifiedPackage, claimed_sequence, read_bounded, verify_package_with,
 };
-use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use prep_corte::MANIFEST_PATH;
 use prep_inbox::events::NodeEvent;
@@ -134,7 +146,7 @@ impl Node {
         let compressor = Compressor::start(Arc::clone(&active), store.clone(), Arc::clone(&events))
             .context("cannot start the compressor thread")?;
         let delegation = match &config.root_key {
-            Some(root) => crate::trust::load_delegation(&config.data, root)?,
+            Some(root) => crate::verify::trust::load_delegation(&config.data, root)?,
             None => None,
         };
         let node = Node {
@@ -366,7 +378,7 @@ impl Node {
         for (dir, name) in pending {
             let received = if is_complete(&dir) {
                 self.receive(&dir, &name)
-            } else if crate::trust::is_complete_delegation(&dir) {
+            } else if crate::verify::trust::is_complete_delegation(&dir) {
                 self.receive_delegation(&dir, &name)
             } else {
                 self.receive_notice(&dir, &name)
@@ -406,7 +418,7 @@ impl Node {
 
     /// When `export_root` is configured and its `current` is not what the node serves:
     /// exports the active corte (with the notice in force, if any) there and switches
-    /// `current` ([`crate::export`]).
+    /// `current` ([`crate::served::export`]).
     pub fn sync_export(&self) -> anyhow::Result<()> {
         let (Some(root), Some(corte)) = (&self.config.export_root, self.current()) else {
             return Ok(());
@@ -418,15 +430,17 @@ impl Node {
         let notice = self.notice_in_force();
         let wanted = notice.map_or_else(
             || corte.sequence.to_string(),
-            |n| crate::export::suspended_name(corte.sequence, n),
+            |n| crate::served::export::suspended_name(corte.sequence, n),
         );
-        if crate::export::current_name(root).as_deref() == Some(wanted.as_str()) {
+        if crate::served::export::current_name(root).as_deref() == Some(wanted.as_str()) {
             return Ok(());
         }
         let record = self.store.read_record(corte.sequence)?;
         match notice {
-            Some(n) => crate::export::export_suspended(&self.store, &record, &corte, n, root)?,
-            None => crate::export::export(&self.store, &record, root)?,
+            Some(n) => {
+                crate::served::export::export_suspended(&self.store, &record, &corte, n, root)?
+            }
+            None => crate::served::export::export(&self.store, &record, root)?,
         }
         self.events.record(NodeEvent::Export {
             sequence: corte.sequence,
@@ -468,7 +482,7 @@ impl Node {
             }
             if !is_complete(&path)
                 && !prep_inbox::notice::is_complete_notice(&path)
-                && !crate::trust::is_complete_delegation(&path)
+                && !crate::verify::trust::is_complete_delegation(&path)
             {
                 continue;
             }
@@ -689,7 +703,7 @@ impl Node {
         })
     }
 
-    /// Hands the active corte to the background compressor ([`crate::compressor`]), which
+    /// Hands the active corte to the background compressor ([`crate::served::compressor`]), which
     /// compresses what it still waits for and caches its variants in the store.
     fn cache_variants(&self) {
         if let Some(corte) = self.current() {

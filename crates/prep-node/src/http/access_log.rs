@@ -13,15 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-/// When the access log is rotated (`access_log_rotate`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Rotation {
-    /// Before a line would take the log past `access_log_max_bytes` (0: never).
-    Size,
-    /// At the first line of each new day (UTC, as the log's times are).
-    Daily,
-}
+pub use crate::config::Rotation;
 
 /// The clock the log takes its times from: seconds since the epoch (tests inject their own).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -34,10 +26,10 @@ const FLUSH_BYTES: usize = 64 * 1024;
 /// The access log file, appended whole lines only, rotated by size or by day: the rotated
 /// files are renamed `access.log.N-1` to `.N`, …, `access.log` to `.1` and a new file is
 /// opened, all under the writer's lock, so no line is lost or split. Lines are gathered in
-/// memory and written together, at the latest [`FLUSH_INTERVAL`] later (by a thread of the
+/// memory and written together, at the latest `FLUSH_INTERVAL` (100 ms) later (by a thread of the
 /// log's own), when `FLUSH_BYTES` (64 KiB) have gathered, before a rotation, and on
 /// [`AccessLog::flush`] and drop (the server flushes when it stops) — one write for many
-/// requests instead of one each. A SIGKILL loses at most the last [`FLUSH_INTERVAL`].
+/// requests instead of one each. A SIGKILL loses at most the last `FLUSH_INTERVAL`.
 pub struct AccessLog {
     path: PathBuf,
     rotation: Rotation,
@@ -82,7 +74,7 @@ impl AccessLog {
     }
 
     /// Opens (creating) the log for appending with a rotation policy and a clock, and starts
-    /// the thread that writes gathered lines every [`FLUSH_INTERVAL`] (it ends with the log).
+    /// the thread that writes gathered lines every `FLUSH_INTERVAL` (it ends with the log).
     /// With [`Rotation::Daily`] an existing log last written on an earlier day is rotated at
     /// the first new line.
     pub fn open_with(
@@ -245,7 +237,8 @@ fn append(path: &Path, today: i64) -> anyhow::Result<Open> {
 }
 
 /// One combined-format line (with its newline) for a request answered at `unix_secs`.
-pub fn combined_line<B>(
+#[cfg(test)]
+fn combined_line<B>(
     client: IpAddr,
     req: &Request<B>,
     status: u16,
@@ -255,7 +248,7 @@ pub fn combined_line<B>(
     combined_line_at(client, req, status, bytes, &clf_time(unix_secs))
 }
 
-/// [`combined_line`] with the time already formatted ([`clf_time`]).
+/// One combined-format line (with its newline), the time already formatted ([`clf_time`]).
 fn combined_line_at<B>(
     client: IpAddr,
     req: &Request<B>,

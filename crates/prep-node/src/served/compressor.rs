@@ -1,5 +1,5 @@
 //! The node's one background compressor. A corte whose new compressible bytes exceed
-//! [`crate::corte::COMPRESS_AFTER_BYTES`] is served at once without compressed variants; this
+//! [`crate::served::corte::COMPRESS_AFTER_BYTES`] is served at once without compressed variants; this
 //! thread, at low priority, compresses its waiting files, serves the compressed corte in its
 //! place if it is still the active one, and caches the variants in the store so a restart
 //! need not compress again.
@@ -9,10 +9,10 @@
 //! already compressed (a corte waits for the files its predecessor was still waiting for).
 //! One thread per node, whatever the rate of cortes.
 
-use crate::compress::Variants;
-use crate::corte::Corte;
-use crate::events::EventLog;
+use crate::served::compress::Variants;
+use crate::served::corte::Corte;
 use crate::store::Store;
+use crate::store::events::EventLog;
 use prep_inbox::events::NodeEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};

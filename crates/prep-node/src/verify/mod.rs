@@ -2,12 +2,21 @@
 //! [`prep_inbox::list_package`] before any file is read, then checked with
 //! [`prep_package::check_package`], its pointer compared with the manifest. Every refusal is a
 //! [`Refusal`] with its own reason.
+//!
+//! The verify layer, above the store and below the served corte: the files of a package read
+//! only through [`bounded`] (regular files, size-limited, a FIFO never waited on), a delta
+//! package's patches rebuilt by [`patched`], the reasons in [`refusal`], the key delegation
+//! after a rotation in [`trust`].
 
-use crate::bounded::open_regular;
-pub use crate::bounded::read_bounded;
-use crate::patched;
-pub use crate::refusal::Refusal;
+pub mod bounded;
+pub mod patched;
+pub mod refusal;
+pub mod trust;
+
 use crate::store::Store;
+use crate::verify::bounded::open_regular;
+pub use crate::verify::bounded::read_bounded;
+pub use crate::verify::refusal::Refusal;
 use bytes::Bytes;
 use prep_inbox::{
     COMPLETE_MARKER, DELTA_MARKER, Limits, MANIFEST_PATH, PACKAGE_MARKERS, POINTER_PATH,

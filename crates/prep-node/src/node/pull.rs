@@ -13,7 +13,7 @@
 //!
 //! When the origin serves deltas (`deltas/<N>/from/<M>/...`, [`prep_package::delta`]) and
 //! the node holds corte M, the manifest and the changed files come as two zstd patches
-//! against it instead: the package is a patched one ([`crate::patched`]), an incremental
+//! against it instead: the package is a patched one (`verify::patched`), an incremental
 //! corte costs about what changed. Should a delta be missing or not rebuild, the corte is
 //! fetched whole.
 
@@ -58,7 +58,7 @@ pub struct Pulled {
     pub bytes: u64,
     /// Listed files not fetched because the node holds them.
     pub skipped: u64,
-    /// Cortes fetched as patches against the one before ([`crate::patched`]).
+    /// Cortes fetched as patches against the one before (`verify::patched`).
     pub patched: u64,
 }
 
@@ -270,7 +270,7 @@ impl Puller {
 
     /// The files of `manifest` that corte `base` lacks, as the origin's patch against it,
     /// written with the manifest's patch into `tmp` (a patched delta package,
-    /// [`crate::patched`]); checked here to rebuild, from the node's own objects, into the
+    /// [`crate::verify::patched`]); checked here to rebuild, from the node's own objects, into the
     /// listed files. `None` when the origin has no delta or it does not rebuild them: the
     /// caller fetches whole. Returns the
     /// bytes fetched and the files carried.

@@ -17,7 +17,7 @@
 //! While a suspension notice is in force `current` points at `cortes/<sequence>-notice-<n>/`,
 //! the same corte with its pages and `json/main.json` as the node serves them then.
 
-use crate::corte::Corte;
+use crate::served::corte::Corte;
 use crate::store::{CorteRecord, Store};
 use anyhow::{Context, bail};
 use prep_corte::{MANIFEST_PATH, POINTER_PATH};
