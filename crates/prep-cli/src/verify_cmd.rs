@@ -3,8 +3,8 @@
 use crate::package_source::{MAX_MANIFEST_BYTES, PackageSource};
 use anyhow::Context;
 use prep_package::{
-    Accepted, DEFAULT_MAX_AHEAD_SECS, Expectations, MANIFEST_PATH, MAX_POINTER_BYTES, Manifest,
-    POINTER_PATH, VerifyingKey, check_package, rfc3339_seconds, rfc3339_utc,
+    Accepted, DEFAULT_MAX_AHEAD_SECS, Delegation, Expectations, MANIFEST_PATH, MAX_POINTER_BYTES,
+    Manifest, POINTER_PATH, VerifyingKey, check_package, rfc3339_seconds, rfc3339_utc,
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -50,47 +50,19 @@ pub struct VerifyArgs {
     at: Option<String>,
 }
 
-/// Runs `prep verify`.
+/// Runs `prep verify`: what to trust (the key, a delegation, the previous corte, the time),
+/// then the package's manifest and signature, its listing, every file, and the pointer.
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let key_text = if Path::new(&args.key).is_file() {
-        std::fs::read_to_string(&args.key).with_context(|| format!("cannot read {}", args.key))?
-    } else {
-        args.key.clone()
-    };
-    let key = VerifyingKey::from_text(&key_text)?;
+    let key = load_key(&args.key)?;
     let delegation = match &args.keys {
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let sig_path = path.with_extension("json.minisig");
-            let minisig = std::fs::read_to_string(&sig_path)
-                .with_context(|| format!("cannot read {}", sig_path.display()))?;
-            Some(
-                prep_package::verify_delegation(&key, &bytes, &minisig, None).with_context(
-                    || format!("{} (signed by the root key --key)", path.display()),
-                )?,
-            )
-        }
+        Some(path) => Some(load_delegation(&key, path)?),
         None => None,
     };
     let previous = match &args.previous {
-        Some(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            let m = Manifest::from_bytes(&bytes).with_context(|| format!("{}", p.display()))?;
-            let hash = m.hash();
-            Some((m, hash))
-        }
+        Some(path) => Some(load_previous(path)?),
         None => None,
     };
-    let now = match &args.at {
-        Some(t) => {
-            let seconds = rfc3339_seconds(t).with_context(|| {
-                format!("--at {t:?} is not an RFC 3339 time like 2024-06-03T20:00:00-06:00")
-            })?;
-            rfc3339_utc(seconds)
-        }
-        None => rfc3339_utc(jiff::Timestamp::now().as_second()),
-    };
+    let now = verify_time(args.at.as_deref())?;
     let source = PackageSource::parse(&args.target)?;
     let (pointer, manifest) = match read_manifest(&source) {
         Ok(found) => found,
@@ -112,6 +84,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         Some(Ok(listed)) => listed,
         Some(Err(reason)) => return refused(&reason.to_string()),
         None => sizes.keys().cloned().collect(),
+    };
+    let signer = match signer_for(&key, delegation.as_ref(), claimed, &manifest, &sig) {
+        Ok(signer) => signer,
+        Err(Refusal(reason)) => return refused(&reason),
     };
     let expect = Expectations {
         last: previous.as_ref().map(|(m, h)| Accepted::of(m, h)),
@@ -135,25 +111,6 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    // After a key rotation: the key the delegation names for the corte's sequence (read
-    // unverified, only to choose; the signature is checked next).
-    let signer = match &delegation {
-        None => key.clone(),
-        Some(d) => {
-            let candidates = d.keys_for(claimed);
-            let Some(first) = candidates.first().cloned() else {
-                progress.finish_and_clear();
-                return refused(&format!(
-                    "keys version {} names no key for corte {claimed}",
-                    d.version
-                ));
-            };
-            candidates
-                .into_iter()
-                .find(|k| prep_package::verify_signature(k, &manifest, &sig).is_ok())
-                .unwrap_or(first)
-        }
-    };
     let checked = check_package(&signer, &manifest, &sig, &expect, read, &present);
     progress.finish_and_clear();
     if let Some(e) = fetch_error {
@@ -162,32 +119,96 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             source.describe()
         )));
     }
-    match checked {
-        Ok(m) => {
-            if let Some(p) = &pointer
-                && let Err(reason) = prep_package::check_pointer(p, &m, &manifest)
-            {
-                return refused(&format!("{POINTER_PATH} {reason}"));
-            }
-            outln!(
-                "OK: corte {} (sequence {}) of {} {}, {} files, {} bytes, signed by {}{}",
-                m.corte,
-                m.sequence,
-                m.institute,
-                m.process,
-                m.files.len(),
-                m.total_size(),
-                signer.to_base64(),
-                if source.can_list() {
-                    ""
-                } else {
-                    " (fetched over http; files beyond the manifest are not listable there)"
-                }
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => refused(&e.to_string()),
+    let m = match checked {
+        Ok(m) => m,
+        Err(e) => return refused(&e.to_string()),
+    };
+    if let Some(p) = &pointer
+        && let Err(reason) = prep_package::check_pointer(p, &m, &manifest)
+    {
+        return refused(&format!("{POINTER_PATH} {reason}"));
     }
+    outln!(
+        "OK: corte {} (sequence {}) of {} {}, {} files, {} bytes, signed by {}{}",
+        m.corte,
+        m.sequence,
+        m.institute,
+        m.process,
+        m.files.len(),
+        m.total_size(),
+        signer.to_base64(),
+        if source.can_list() {
+            ""
+        } else {
+            " (fetched over http; files beyond the manifest are not listable there)"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The institute's key: a `prep.pub` file, or the key's text itself.
+fn load_key(arg: &str) -> anyhow::Result<VerifyingKey> {
+    let text = if Path::new(arg).is_file() {
+        std::fs::read_to_string(arg).with_context(|| format!("cannot read {arg}"))?
+    } else {
+        arg.to_owned()
+    };
+    Ok(VerifyingKey::from_text(&text)?)
+}
+
+/// The key delegation at `path` (its signature beside it), verified with the root `key`.
+fn load_delegation(key: &VerifyingKey, path: &Path) -> anyhow::Result<Delegation> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let sig_path = path.with_extension("json.minisig");
+    let minisig = std::fs::read_to_string(&sig_path)
+        .with_context(|| format!("cannot read {}", sig_path.display()))?;
+    prep_package::verify_delegation(key, &bytes, &minisig, None)
+        .with_context(|| format!("{} (signed by the root key --key)", path.display()))
+}
+
+/// The previous corte's manifest at `path`, with its hash.
+fn load_previous(path: &Path) -> anyhow::Result<(Manifest, String)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let m = Manifest::from_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
+    let hash = m.hash();
+    Ok((m, hash))
+}
+
+/// The time to verify at, RFC 3339 in UTC: `--at`, or now.
+fn verify_time(at: Option<&str>) -> anyhow::Result<String> {
+    let seconds = match at {
+        Some(t) => rfc3339_seconds(t).with_context(|| {
+            format!("--at {t:?} is not an RFC 3339 time like 2024-06-03T20:00:00-06:00")
+        })?,
+        None => jiff::Timestamp::now().as_second(),
+    };
+    Ok(rfc3339_utc(seconds))
+}
+
+/// The key the corte must be signed by: `key`, or after a key rotation the one `delegation`
+/// names for the `claimed` sequence that verifies the signature (the first when none does;
+/// read unverified, only to choose: the signature is checked next).
+fn signer_for(
+    key: &VerifyingKey,
+    delegation: Option<&Delegation>,
+    claimed: u64,
+    manifest: &[u8],
+    sig: &str,
+) -> Result<VerifyingKey, Refusal> {
+    let Some(d) = delegation else {
+        return Ok(key.clone());
+    };
+    let candidates = d.keys_for(claimed);
+    let Some(first) = candidates.first().cloned() else {
+        return Err(Refusal(format!(
+            "keys version {} names no key for corte {claimed}",
+            d.version
+        )));
+    };
+    Ok(candidates
+        .into_iter()
+        .find(|k| prep_package::verify_signature(k, manifest, sig).is_ok())
+        .unwrap_or(first))
 }
 
 /// A reason to refuse the package.

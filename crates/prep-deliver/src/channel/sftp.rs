@@ -363,8 +363,8 @@ async fn complete(
     Ok(())
 }
 
-/// Writes a whole file.
-async fn put(sftp: &SftpSession, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a whole file (created or truncated) and closes it.
+pub(crate) async fn put(sftp: &SftpSession, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = sftp
         .create(path)
         .await

@@ -8,7 +8,7 @@
 
 use super::{Folder, FolderFuture, MAX_LISTED_FILES};
 use crate::channel::Sent;
-use crate::channel::sftp::{Connection, Wire, connect};
+use crate::channel::sftp::{Connection, Wire, connect, put};
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
 use futures::stream::{self, TryStreamExt};
@@ -19,7 +19,6 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
 /// Files written at once on one connection.
@@ -141,16 +140,7 @@ impl Open {
     /// Writes `bytes` to `tmp`, then renames it over `target`.
     async fn put(&self, tmp: &str, target: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let sftp = &self.connection.sftp;
-        let mut file = sftp
-            .create(tmp)
-            .await
-            .with_context(|| format!("cannot create {tmp} on the server"))?;
-        file.write_all(bytes)
-            .await
-            .with_context(|| format!("cannot write {tmp} on the server"))?;
-        file.shutdown()
-            .await
-            .with_context(|| format!("cannot close {tmp} on the server"))?;
+        put(sftp, tmp, bytes).await?;
         if let Err(e) = self.rename_over(tmp, target).await {
             let _ = sftp.remove_file(tmp).await;
             return Err(e);

@@ -162,32 +162,17 @@ pub fn verify_package_with(
     expect: &Expectations<'_>,
     held: Option<&Held<'_>>,
 ) -> Result<VerifiedPackage, Refusal> {
-    let store = held.map(|h| h.store);
+    // 1. The listing, bounded, before any file is read; then the signature.
     let listing = list_package(dir, limits)?;
     let sizes: HashMap<&str, u64> = listing.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-    let small = |path: &str, limit: u64| -> Result<Vec<u8>, Refusal> {
-        read_bounded(&dir.join(path), limit)
-            .map_err(Refusal::Unreadable)?
-            .ok_or_else(|| Refusal::Unreadable(format!("{path} is missing")))
-    };
-    let minisig = String::from_utf8(small(SIGNATURE_PATH, MAX_SIGNATURE_BYTES)?)
+    let minisig = String::from_utf8(read_small(dir, SIGNATURE_PATH, MAX_SIGNATURE_BYTES)?)
         .map_err(|_| Refusal::Unreadable(format!("{SIGNATURE_PATH} is not text")))?;
-    let delta = store.filter(|_| sizes.contains_key(DELTA_MARKER));
-    let patched_against = match delta {
-        Some(_) => patched::base_of(&dir.join(DELTA_MARKER))?,
-        None => None,
-    };
-    let (manifest_bytes, patched) = match (delta, patched_against) {
-        (Some(store), Some(base)) => {
-            let listed_bytes = listing.iter().map(|(_, s)| *s).sum();
-            let r = patched::rebuild(dir, base, store, key, &minisig, limits, listed_bytes)?;
-            (r.manifest_bytes, r.files)
-        }
-        _ => (
-            small(MANIFEST_PATH, limits.max_file_bytes.min(MAX_MANIFEST_BYTES))?,
-            HashMap::new(),
-        ),
-    };
+    // 2. The manifest: as sent, or rebuilt from a patched delta package.
+    let delta = held
+        .map(|h| h.store)
+        .filter(|_| sizes.contains_key(DELTA_MARKER));
+    let (manifest_bytes, patched) = manifest_of(dir, &listing, delta, key, &minisig, limits)?;
+    // 3. Which files are here (or rebuilt), and which a delta package leaves to the store.
     let present: Vec<String> = listing
         .iter()
         .map(|(p, _)| p.clone())
@@ -200,46 +185,25 @@ pub fn verify_package_with(
         Some(store) => fillable(&manifest_bytes, &sizes, &patched, store, &listing, limits)?,
         None => HashMap::new(),
     };
+    // 4. Signature, manifest and every file, each read once through `sources`.
+    let sources = Sources {
+        dir,
+        sizes: &sizes,
+        patched: &patched,
+        fill: &fill,
+        held,
+    };
     let mut files = HashMap::new();
     let mut read_error = None;
-    let read = |path: &str| {
-        // Only files the listing saw are read, each bounded by the size listed then; a delta's
-        // left-out file is read from the store's object, bounded by the manifest's size.
-        if let Some(bytes) = patched.get(path) {
+    let read = |path: &str| match sources.read(path) {
+        Ok(Some(bytes)) => {
             files.insert(path.to_owned(), bytes.clone());
-            return Some(bytes.clone());
+            Some(bytes)
         }
-        let read = match (sizes.get(path), fill.get(path)) {
-            (Some(&size), _) => read_bounded(&dir.join(path), size),
-            (None, Some((size, sha256))) => {
-                if let Some(bytes) = held
-                    .and_then(|h| h.memory.get(sha256.as_str()))
-                    .filter(|b| b.len() as u64 == *size)
-                {
-                    files.insert(path.to_owned(), bytes.clone());
-                    return Some(bytes.clone());
-                }
-                // Indexed with this size (`fillable`); the hash is checked next.
-                store.map_or(Ok(None), |store| {
-                    store
-                        .read_object(sha256)
-                        .map(Some)
-                        .map_err(|e| format!("{path}: {e:#}"))
-                })
-            }
-            (None, None) => return None,
-        };
-        match read {
-            Ok(Some(bytes)) => {
-                let bytes = Bytes::from(bytes);
-                files.insert(path.to_owned(), bytes.clone());
-                Some(bytes)
-            }
-            Ok(None) => None,
-            Err(e) => {
-                read_error.get_or_insert(e);
-                None
-            }
+        Ok(None) => None,
+        Err(e) => {
+            read_error.get_or_insert(e);
+            None
         }
     };
     let hashed = |f: &prep_package::FileEntry, bytes: &[u8]| {
@@ -258,6 +222,7 @@ pub fn verify_package_with(
         return Err(Refusal::Unreadable(e));
     }
     let manifest = checked?;
+    // 5. The pointer, against the manifest it names.
     let pointer = read_bounded(&dir.join(POINTER_PATH), MAX_POINTER_BYTES)
         .map_err(Refusal::Pointer)?
         .ok_or_else(|| Refusal::Pointer("missing".into()))?;
@@ -270,6 +235,91 @@ pub fn verify_package_with(
         pointer,
         files,
     })
+}
+
+/// `path` in the package in `dir`, at most `limit` bytes; missing is a refusal.
+fn read_small(dir: &Path, path: &str, limit: u64) -> Result<Vec<u8>, Refusal> {
+    read_bounded(&dir.join(path), limit)
+        .map_err(Refusal::Unreadable)?
+        .ok_or_else(|| Refusal::Unreadable(format!("{path} is missing")))
+}
+
+/// The manifest's bytes and the files rebuilt from patches: a delta package patched against
+/// a corte the node holds (`delta` is the store when the package is a delta) is rebuilt by
+/// [`patched::rebuild`]; any other has its manifest read as sent.
+fn manifest_of(
+    dir: &Path,
+    listing: &[(String, u64)],
+    delta: Option<&Store>,
+    key: &VerifyingKey,
+    minisig: &str,
+    limits: &Limits,
+) -> Result<(Vec<u8>, HashMap<String, Bytes>), Refusal> {
+    let patched_against = match delta {
+        Some(_) => patched::base_of(&dir.join(DELTA_MARKER))?,
+        None => None,
+    };
+    match (delta, patched_against) {
+        (Some(store), Some(base)) => {
+            let listed_bytes = listing.iter().map(|(_, s)| *s).sum();
+            let r = patched::rebuild(dir, base, store, key, minisig, limits, listed_bytes)?;
+            Ok((r.manifest_bytes, r.files))
+        }
+        _ => Ok((
+            read_small(
+                dir,
+                MANIFEST_PATH,
+                limits.max_file_bytes.min(MAX_MANIFEST_BYTES),
+            )?,
+            HashMap::new(),
+        )),
+    }
+}
+
+/// Where each listed file's bytes come from while a package is checked.
+struct Sources<'a> {
+    /// The package directory.
+    dir: &'a Path,
+    /// The listing's sizes: only files it saw are read, each bounded by that size.
+    sizes: &'a HashMap<&'a str, u64>,
+    /// Files rebuilt from patches.
+    patched: &'a HashMap<String, Bytes>,
+    /// A delta's left-out files: path → (size, SHA-256) of the store's object.
+    fill: &'a HashMap<String, (u64, String)>,
+    /// What the node holds (the store, the active corte in memory).
+    held: Option<&'a Held<'a>>,
+}
+
+impl Sources<'_> {
+    /// The bytes of `path`: rebuilt, read from the package bounded by its listed size, or
+    /// (a delta's left-out file) taken from memory or the store's object, bounded by the
+    /// manifest's size; `None` when it is in none of them.
+    fn read(&self, path: &str) -> Result<Option<Bytes>, String> {
+        if let Some(bytes) = self.patched.get(path) {
+            return Ok(Some(bytes.clone()));
+        }
+        let read = match (self.sizes.get(path), self.fill.get(path)) {
+            (Some(&size), _) => read_bounded(&self.dir.join(path), size),
+            (None, Some((size, sha256))) => {
+                if let Some(bytes) = self
+                    .held
+                    .and_then(|h| h.memory.get(sha256.as_str()))
+                    .filter(|b| b.len() as u64 == *size)
+                {
+                    return Ok(Some(bytes.clone()));
+                }
+                // Indexed with this size (`fillable`); the hash is checked next.
+                self.held.map_or(Ok(None), |h| {
+                    h.store
+                        .read_object(sha256)
+                        .map(Some)
+                        .map_err(|e| format!("{path}: {e:#}"))
+                })
+            }
+            (None, None) => return Ok(None),
+        };
+        read.map(|bytes| bytes.map(Bytes::from))
+    }
 }
 
 /// The files a delta package leaves out that `store` holds: path → (size, SHA-256). The
