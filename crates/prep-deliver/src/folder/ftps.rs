@@ -170,19 +170,27 @@ impl FtpsFolder {
         loop {
             match self.put_once(source, path, &tmp_rel).await {
                 Ok(sent) => return Ok(sent),
-                Err(e) if attempt < ATTEMPTS && !is_refusal(&e) => {
-                    log::warn!(
-                        "{}:{}: {e:#}; trying {path} again on a new connection ({}/{ATTEMPTS})",
-                        self.settings.host,
-                        self.settings.port,
-                        attempt + 1
-                    );
-                    self.reconnect();
-                    attempt += 1;
-                }
+                Err(e) if self.again(&e, &mut attempt, path) => {}
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Whether to try `what` again after `e` (attempt `attempt` of [`ATTEMPTS`], an error
+    /// not met opening the connection); if so, says so, forgets the connection and counts
+    /// the attempt.
+    fn again(&mut self, e: &anyhow::Error, attempt: &mut u32, what: &str) -> bool {
+        if *attempt >= ATTEMPTS || is_refusal(e) {
+            return false;
+        }
+        *attempt += 1;
+        log::warn!(
+            "{}:{}: {e:#}; {what} again on a new connection ({attempt}/{ATTEMPTS})",
+            self.settings.host,
+            self.settings.port,
+        );
+        self.reconnect();
+        true
     }
 
     /// Forgets the control connection (and what it learnt of the folders): the next command
@@ -244,16 +252,7 @@ impl FtpsFolder {
         loop {
             match self.list_once().await {
                 Ok(listed) => return Ok(listed),
-                Err(e) if attempt < ATTEMPTS && !is_refusal(&e) => {
-                    log::warn!(
-                        "{}:{}: {e:#}; listing again on a new connection ({}/{ATTEMPTS})",
-                        self.settings.host,
-                        self.settings.port,
-                        attempt + 1
-                    );
-                    self.reconnect();
-                    attempt += 1;
-                }
+                Err(e) if self.again(&e, &mut attempt, "the listing") => {}
                 Err(e) => return Err(e),
             }
         }

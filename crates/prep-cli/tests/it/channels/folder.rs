@@ -136,6 +136,19 @@ const VSFTPD: Needs = Needs {
     install: "apt-get install vsftpd openssl",
 };
 
+/// Debian's vsftpd started by `scripts/ftps.sh` (TLS required), and its account's folder on
+/// this machine; `None` when the test is skipped outside CI.
+fn vsftpd() -> Option<(Component, std::path::PathBuf)> {
+    let server = Component::start(
+        "ftps.sh",
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        VSFTPD,
+        &[],
+    )?;
+    let www = std::path::PathBuf::from(server.get("folder"));
+    Some((server, www))
+}
+
 /// The folder of the FTPS server's account, with `change` made to its settings.
 fn ftps(server: &Component, change: impl FnOnce(&mut FtpsSettings)) -> FtpsFolder {
     let password_file = server.base().join("password");
@@ -156,15 +169,9 @@ fn ftps(server: &Component, change: impl FnOnce(&mut FtpsSettings)) -> FtpsFolde
 
 #[test]
 fn cortes_land_whole_over_ftps_and_plain_ftp_or_an_unknown_authority_is_refused() {
-    let Some(server) = Component::start(
-        "ftps.sh",
-        Path::new(env!("CARGO_TARGET_TMPDIR")),
-        VSFTPD,
-        &[],
-    ) else {
+    let Some((server, www)) = vsftpd() else {
         return;
     };
-    let www = std::path::PathBuf::from(server.get("folder"));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
 
     // The server requires TLS: a plain login is refused before any file moves.
@@ -264,15 +271,9 @@ fn stalling_relay(
 
 #[test]
 fn a_stalled_ftps_control_connection_is_replaced_and_the_cortes_land_whole() {
-    let Some(server) = Component::start(
-        "ftps.sh",
-        Path::new(env!("CARGO_TARGET_TMPDIR")),
-        VSFTPD,
-        &[],
-    ) else {
+    let Some((server, www)) = vsftpd() else {
         return;
     };
-    let www = std::path::PathBuf::from(server.get("folder"));
     let upstream: std::net::SocketAddr = format!("127.0.0.1:{}", server.get("port"))
         .parse()
         .expect("address");
