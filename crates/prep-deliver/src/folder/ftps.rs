@@ -67,23 +67,27 @@ fn is_refusal(e: &anyhow::Error) -> bool {
 /// How many connections one file (or one listing) is tried on before the delivery fails.
 pub const ATTEMPTS: u32 = 3;
 
-/// `operation`, failed with `what` when it takes longer than `limit`.
-async fn within<T, E>(
+/// The answer to `operation`, or an error naming `what` when none comes within `limit`.
+async fn bounded<T, E>(
     limit: std::time::Duration,
     what: impl FnOnce() -> String,
+    operation: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<Result<T, E>> {
+    tokio::time::timeout(limit, operation)
+        .await
+        .map_err(|_| anyhow::anyhow!("{}: no answer within {} s", what(), limit.as_secs_f64()))
+}
+
+/// `operation` bounded by `limit`, its failure given the context `what`.
+async fn within<T, E>(
+    limit: std::time::Duration,
+    what: impl Fn() -> String,
     operation: impl std::future::Future<Output = Result<T, E>>,
 ) -> anyhow::Result<T>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    match tokio::time::timeout(limit, operation).await {
-        Ok(done) => done.with_context(what),
-        Err(_) => Err(anyhow::anyhow!(
-            "{}: no answer within {} s",
-            what(),
-            limit.as_secs_f64()
-        )),
-    }
+    bounded(limit, &what, operation).await?.with_context(what)
 }
 
 impl FtpsFolder {
@@ -141,13 +145,12 @@ impl FtpsFolder {
             let stream = self.stream().await?;
             // An existing folder answers 550; whether it is one shows when a file goes in. A
             // stalled answer is not: the connection cannot be trusted with the next command.
-            match tokio::time::timeout(limit, stream.mkdir(&remote)).await {
-                Ok(_) => {}
-                Err(_) => bail!(
-                    "creating {remote}: no answer within {} s",
-                    limit.as_secs_f64()
-                ),
-            }
+            let _ = bounded(
+                limit,
+                || format!("creating {remote}"),
+                stream.mkdir(&remote),
+            )
+            .await?;
             self.created.insert(parent.clone());
         }
         Ok(())
@@ -215,34 +218,24 @@ impl FtpsFolder {
             stream.put_file(&tmp, &mut file),
         )
         .await?;
-        let renamed = tokio::time::timeout(timeout, stream.rename(&tmp, &target)).await;
-        let first = match renamed {
-            Ok(Ok(())) => return Ok(sent),
-            Ok(Err(refused)) => refused,
-            Err(_) => bail!(
-                "renaming {tmp} to {target}: no answer within {} s",
-                timeout.as_secs_f64()
-            ),
+        let renaming = || format!("renaming {tmp} to {target}");
+        let Err(first) = bounded(timeout, renaming, stream.rename(&tmp, &target)).await? else {
+            return Ok(sent);
         };
         // Some servers refuse to rename over an existing file: delete it, rename again.
         let replaced = async {
             stream.rm(&target).await?;
             stream.rename(&tmp, &target).await
         };
-        match tokio::time::timeout(timeout * 2, replaced).await {
-            Ok(Ok(())) => {
-                self.overwrite_deletes.fetch_add(1, Ordering::Relaxed);
-                Ok(sent)
-            }
-            Ok(Err(_)) => {
-                let _ = tokio::time::timeout(timeout, stream.rm(&tmp)).await;
-                bail!("cannot rename {tmp} to {target}: {first}")
-            }
-            Err(_) => bail!(
-                "replacing {target}: no answer within {} s",
-                timeout.as_secs_f64()
-            ),
+        if bounded(timeout * 2, || format!("replacing {target}"), replaced)
+            .await?
+            .is_ok()
+        {
+            self.overwrite_deletes.fetch_add(1, Ordering::Relaxed);
+            return Ok(sent);
         }
+        let _ = tokio::time::timeout(timeout, stream.rm(&tmp)).await;
+        bail!("cannot rename {tmp} to {target}: {first}")
     }
 
     /// Every file under the folder, on a new connection again when one attempt fails, up to
@@ -267,15 +260,12 @@ impl FtpsFolder {
             let limit = self.settings.timeout;
             let stream = self.stream().await?;
             let argument = format!("-a {remote}");
-            let lines = match tokio::time::timeout(limit, stream.list(Some(&argument))).await {
-                Ok(Ok(lines)) => lines,
+            let listed = stream.list(Some(&argument));
+            let lines = match bounded(limit, || format!("listing {remote}"), listed).await? {
+                Ok(lines) => lines,
                 // The folder itself may not exist before the first corte.
-                Ok(Err(_)) if dir.is_empty() => return Ok(out),
-                Ok(Err(e)) => return Err(e).with_context(|| format!("cannot list {remote}")),
-                Err(_) => bail!(
-                    "listing {remote}: no answer within {} s",
-                    limit.as_secs_f64()
-                ),
+                Err(_) if dir.is_empty() => return Ok(out),
+                Err(e) => return Err(e).with_context(|| format!("cannot list {remote}")),
             };
             for line in lines {
                 let Ok(entry) = suppaftp::list::File::from_str(&line) else {
