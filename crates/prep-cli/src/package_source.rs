@@ -1,5 +1,6 @@
-//! Where `prep verify` reads a package from: a directory on disk, or a web server (the
-//! institute's origin or a difusor's site) over http(s), as a citizen's browser would.
+//! Where `prep verify` reads a package from: a directory on disk, a difusor's publication
+//! folder on disk, or a web server (the institute's origin, a difusor's node or folder) over
+//! http(s), as a citizen's browser would.
 //!
 //! HTTP is `ureq` (rustls for TLS, with the Mozilla roots of `webpki-roots`). Every response is
 //! size-bounded: the pointer and the signature by small fixed limits, the manifest by
@@ -7,6 +8,7 @@
 
 use anyhow::{Context, bail};
 use prep_inbox::{Limits, ListingError, POINTER_PATH, UNLISTED_FILES, list_package};
+use prep_package::folder::CORTES_FOLDER;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +22,10 @@ const MAX_SMALL_BYTES: u64 = 64 * 1024;
 pub enum PackageSource {
     /// A package directory.
     Dir(PathBuf),
+    /// A publication folder ([`prep_package::folder`]): every corte's files side by side,
+    /// recognised by its `cortes/` folder. Read as a directory; not listed, since the
+    /// files of other cortes are there by design.
+    Folder(PathBuf),
     /// A site's base URL, ending in `/` (`https://prep.example.mx/`).
     Http {
         /// The base URL every package path is joined to.
@@ -34,7 +40,14 @@ impl PackageSource {
     pub fn parse(target: &str) -> anyhow::Result<PackageSource> {
         let lower = target.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-            return Ok(PackageSource::Dir(PathBuf::from(target)));
+            let dir = PathBuf::from(target);
+            let folder =
+                std::fs::symlink_metadata(dir.join(CORTES_FOLDER)).is_ok_and(|m| m.is_dir());
+            return Ok(if folder {
+                PackageSource::Folder(dir)
+            } else {
+                PackageSource::Dir(dir)
+            });
         }
         let mut base = target.split(['?', '#']).next().unwrap_or(target).to_owned();
         if let Some(stripped) = base.strip_suffix(POINTER_PATH) {
@@ -56,13 +69,14 @@ impl PackageSource {
     /// Where the package is, for messages.
     pub fn describe(&self) -> String {
         match self {
-            PackageSource::Dir(dir) => dir.display().to_string(),
+            PackageSource::Dir(dir) | PackageSource::Folder(dir) => dir.display().to_string(),
             PackageSource::Http { base, .. } => base.clone(),
         }
     }
 
-    /// Whether what is there can be listed (a directory can; a web server cannot, so files it
-    /// serves beyond the manifest's list are not checked).
+    /// Whether what is there can be listed (a package directory can; a web server cannot,
+    /// and a publication folder holds other cortes' files, so files beyond the manifest's list
+    /// are not checked there).
     pub fn can_list(&self) -> bool {
         matches!(self, PackageSource::Dir(_))
     }
@@ -72,7 +86,7 @@ impl PackageSource {
     /// bytes and one more are read: a longer body then fails its size check.
     pub fn read(&self, path: &str, limit: u64) -> anyhow::Result<Option<Vec<u8>>> {
         match self {
-            PackageSource::Dir(dir) => {
+            PackageSource::Dir(dir) | PackageSource::Folder(dir) => {
                 let full = dir.join(path);
                 match std::fs::symlink_metadata(&full) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -123,11 +137,12 @@ impl PackageSource {
         Ok(bytes)
     }
 
-    /// Every regular file of a package directory, as [`list_dir`] gives it; `None` over HTTP.
+    /// Every regular file of a package directory, as [`list_dir`] gives it; `None` over HTTP
+    /// and in a publication folder.
     pub fn list(&self) -> Option<Result<Vec<String>, ListingError>> {
         match self {
             PackageSource::Dir(dir) => Some(list_dir(dir)),
-            PackageSource::Http { .. } => None,
+            PackageSource::Folder(_) | PackageSource::Http { .. } => None,
         }
     }
 }

@@ -2,9 +2,11 @@
 
 use crate::package_source::{MAX_MANIFEST_BYTES, PackageSource};
 use anyhow::Context;
+use prep_package::folder::{corte_manifest_path, corte_signature_path};
 use prep_package::{
     Accepted, DEFAULT_MAX_AHEAD_SECS, Delegation, Expectations, MANIFEST_PATH, MAX_POINTER_BYTES,
-    Manifest, POINTER_PATH, VerifyingKey, check_package, rfc3339_seconds, rfc3339_utc,
+    Manifest, POINTER_PATH, SIGNATURE_PATH, VerifyingKey, check_package, rfc3339_seconds,
+    rfc3339_utc,
 };
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,11 @@ Over http(s) files the site serves beyond the manifest cannot be listed, so they
 A directory is listed first as a difusor node lists a package it receives, and refused for what a
 node refuses: links, special files, names that are not UTF-8 package paths, more than 1,000,000
 files, a file over 1 GiB or more than 4 GiB in all (a node's default limits).
+A difusor's publication folder (a directory or site with a cortes/ folder, fed by prep deliver
+with nothing of ours installed there) holds every corte's files side by side: the corte its
+json/main.json names is checked against that corte's own cortes/<sequence>/manifest.json when
+the newest manifest.json is already the next corte's (a switch in progress, or a delivery that
+stopped before its last step); files of other cortes are not checked.
 
 Exit codes: 0 the package verifies; 1 it does not (the reason is printed); 2 usage error or a
 site that could not be read.
@@ -64,12 +71,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let now = verify_time(args.at.as_deref())?;
     let source = PackageSource::parse(&args.target)?;
-    let (pointer, manifest) = match read_manifest(&source) {
+    let Served {
+        pointer,
+        manifest,
+        signature_path: sig_path,
+    } = match read_manifest(&source) {
         Ok(found) => found,
         Err(Refusal(reason)) => return refused(&reason),
     };
-    let sig_path = prep_package::SIGNATURE_PATH;
-    let sig_bytes = source.read_small(sig_path)?;
+    let sig_bytes = source.read_small(&sig_path)?;
     let Ok(sig) = String::from_utf8(sig_bytes) else {
         return refused(&format!("{sig_path} is not text"));
     };
@@ -137,10 +147,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         m.files.len(),
         m.total_size(),
         signer.to_base64(),
-        if source.can_list() {
-            ""
-        } else {
-            " (fetched over http; files beyond the manifest are not listable there)"
+        match source {
+            PackageSource::Dir(_) => "",
+            PackageSource::Folder(_) =>
+                " (a publication folder: files beyond the manifest are other cortes' and not checked)",
+            PackageSource::Http { .. } =>
+                " (fetched over http; files beyond the manifest are not listable there)",
         }
     );
     Ok(ExitCode::SUCCESS)
@@ -220,13 +232,28 @@ fn refused(reason: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-/// The pointer's bytes (required over http, optional in a directory) and the manifest's bytes. On a live site a new corte may be activated between reading the pointer and the
-/// manifest: then the pointer is read again, a few times, until the two agree. The pointer is
-/// not interpreted here: once the manifest verifies, its bytes must be exactly the manifest's
-/// pointer ([`prep_package::check_pointer`]).
-fn read_manifest(source: &PackageSource) -> Result<(Option<Vec<u8>>, Vec<u8>), Refusal> {
+/// What the site serves for its current corte: the pointer's bytes (required over http and
+/// in a publication folder, optional in a package directory), the manifest's bytes and where
+/// the manifest's signature is.
+struct Served {
+    pointer: Option<Vec<u8>>,
+    manifest: Vec<u8>,
+    signature_path: String,
+}
+
+/// What the site serves for its current corte ([`Served`]). On a live site a new corte may
+/// be activated between reading the pointer and the manifest: the pointer is then read
+/// again, a few times, until the two agree. In a publication folder the newest
+/// `manifest.json` is written just before the pointer, so it may be one corte ahead of it
+/// (for the moment of the switch, or until the next round after a delivery was killed):
+/// the corte the pointer names is then read from its own `cortes/<sequence>/` copy, which no
+/// later corte changes. The pointer is not interpreted here beyond choosing that copy: once
+/// the manifest verifies, its bytes must be exactly the manifest's pointer
+/// ([`prep_package::check_pointer`]).
+fn read_manifest(source: &PackageSource) -> Result<Served, Refusal> {
     #[derive(serde::Deserialize)]
     struct Names {
+        sequence: u64,
         manifest_sha256: String,
     }
     let fail = |e: anyhow::Error| Refusal(format!("{e:#}"));
@@ -245,12 +272,32 @@ fn read_manifest(source: &PackageSource) -> Result<(Option<Vec<u8>>, Vec<u8>), R
             .read(MANIFEST_PATH, MAX_MANIFEST_BYTES)
             .map_err(fail)?
             .ok_or_else(|| Refusal(format!("{} has no {MANIFEST_PATH}", source.describe())))?;
-        let agrees = pointer.as_ref().is_none_or(|p| {
-            serde_json::from_slice::<Names>(p)
-                .is_ok_and(|n| n.manifest_sha256 == prep_package::sha256_hex(&manifest))
-        });
-        if agrees || source.can_list() {
-            return Ok((pointer, manifest));
+        let names = pointer
+            .as_ref()
+            .and_then(|p| serde_json::from_slice::<Names>(p).ok());
+        let agrees = |bytes: &[u8]| {
+            names
+                .as_ref()
+                .is_some_and(|n| n.manifest_sha256 == prep_package::sha256_hex(bytes))
+        };
+        if pointer.is_none() || agrees(&manifest) || source.can_list() {
+            return Ok(Served {
+                pointer,
+                manifest,
+                signature_path: SIGNATURE_PATH.to_owned(),
+            });
+        }
+        if let Some(n) = &names {
+            let own = source
+                .read(&corte_manifest_path(n.sequence), MAX_MANIFEST_BYTES)
+                .map_err(fail)?;
+            if let Some(own) = own.filter(|m| agrees(m)) {
+                return Ok(Served {
+                    pointer,
+                    manifest: own,
+                    signature_path: corte_signature_path(n.sequence),
+                });
+            }
         }
     }
     Err(Refusal(format!(

@@ -150,6 +150,19 @@ pub fn notice_size(notice_dir: &Path) -> anyhow::Result<Sent> {
     Ok(sent)
 }
 
+/// One suspension notice to deliver to one difusor.
+#[derive(Debug, Clone)]
+pub struct NoticeJob {
+    /// The notice's directory: `notice.json` and its signature (`prep_inbox::notice`).
+    pub dir: PathBuf,
+    /// The name it is delivered under in an inbox (`aviso-<difusor>-<n>`).
+    pub name: String,
+    /// The package of the corte the difusor serves (the last delivered to it, else the
+    /// newest): a publication folder's suspended `json/main.json` is that corte's pointer,
+    /// and its pages are replaced by the notice page.
+    pub corte_dir: PathBuf,
+}
+
 /// A boxed future, so channels can be used as trait objects.
 pub type Delivery<'a> = Pin<Box<dyn Future<Output = anyhow::Result<Sent>> + Send + 'a>>;
 
@@ -161,12 +174,11 @@ pub trait Channel: Send + Sync {
     /// Delivers the job's corte; returns what was sent.
     fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a>;
 
-    /// Delivers a suspension notice (a directory holding `notice.json` and its signature,
-    /// `prep_inbox::notice`) under `name`, as atomically as a package. Channels with no inbox
-    /// (s3, pull) cannot: the call says so.
-    fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
+    /// Delivers a suspension notice ([`NoticeJob`]) as atomically as a package. Channels
+    /// with neither an inbox nor a publication folder (s3, pull) cannot: the call says so.
+    fn deliver_notice<'a>(&'a self, notice: &'a NoticeJob) -> Delivery<'a> {
         let kind = self.kind();
-        let _ = (notice_dir, name);
+        let _ = notice;
         Box::pin(async move {
             anyhow::bail!(
                 "the {kind} channel cannot deliver a suspension notice; the difusor must be told \

@@ -13,8 +13,8 @@
 //! retries = 3                       # optional: attempts after the first (0-10)
 //!
 //! [difusor.channel]
-//! kind = "sftp"                     # dir | sftp | rsync | s3 | pull, or a publication
-//!                                   # folder: sftp-folder | rsync-folder | rsyncd-folder | ftps-folder
+//! kind = "sftp"                     # dir | sftp | rsync | s3 | pull, or a publication folder:
+//!                                   # dir-folder | sftp-folder | rsync-folder | rsyncd-folder | ftps-folder
 //! host = "sftp.medio-a.mx"
 //! port = 22
 //! user = "prep"
@@ -26,7 +26,8 @@
 //! A difusor without a node gets its cortes straight into the folder its web server
 //! publishes (`docs/publication-folder.md`): `sftp-folder` and `rsync-folder` take the keys of
 //! `sftp` and `rsync` with `folder` (the publication folder as the server shows it) in place
-//! of `inbox`;
+//! of `inbox`; `dir-folder` takes only `folder` (a web root on this machine, or a share
+//! mounted here, relative to the election directory);
 //!
 //! ```toml
 //! [difusor.channel]
@@ -104,6 +105,11 @@ pub enum Channel {
     S3(S3),
     /// Nothing is pushed: the difusor's node pulls from the origin.
     Pull,
+    /// A publication folder on this machine (a web root, or a share mounted here).
+    DirFolder {
+        /// The folder (resolved against the election directory).
+        folder: PathBuf,
+    },
     /// A publication folder over SFTP (`ssh.inbox` is empty: the folder is `folder`).
     SftpFolder {
         /// Where and as whom.
@@ -133,6 +139,7 @@ impl Channel {
             Channel::Rsync(_) => "rsync",
             Channel::S3(_) => "s3",
             Channel::Pull => "pull",
+            Channel::DirFolder { .. } => "dir-folder",
             Channel::SftpFolder { .. } => "sftp-folder",
             Channel::RsyncFolder { .. } => "rsync-folder",
             Channel::RsyncdFolder(_) => "rsyncd-folder",
@@ -291,7 +298,7 @@ pub enum DifusorProblem {
     Retries(u32),
     /// `channel.kind` is not a string.
     #[error(
-        "channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\", \"pull\", \"sftp-folder\", \"rsync-folder\", \"rsyncd-folder\" or \"ftps-folder\""
+        "channel.kind: write a string: \"dir\", \"sftp\", \"rsync\", \"s3\", \"pull\", \"dir-folder\", \"sftp-folder\", \"rsync-folder\", \"rsyncd-folder\" or \"ftps-folder\""
     )]
     KindNotString,
     /// `channel.kind` is missing.
@@ -315,6 +322,9 @@ pub enum DifusorProblem {
     /// A dir channel without its inbox.
     #[error("channel.inbox: write the node's inbox directory")]
     DirInbox,
+    /// A dir-folder channel without its folder.
+    #[error("channel.folder: write the publication folder's directory")]
+    DirFolder,
     /// A value that reaches a command line looks like an option or carries quotes or spaces.
     #[error(
         "channel.{key}: {value:?} is not valid; write {what} (no spaces, quotes or leading '-')"
@@ -390,6 +400,12 @@ struct RawDifusor {
 #[serde(deny_unknown_fields)]
 struct RawDir {
     inbox: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDirFolder {
+    folder: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -528,6 +544,15 @@ fn channel(mut table: toml::Table, base: &Path) -> Result<Channel, DifusorProble
             }
             Ok(Channel::Dir {
                 inbox: base.join(d.inbox),
+            })
+        }
+        "dir-folder" => {
+            let d: RawDirFolder = settings.try_into().map_err(typed)?;
+            if d.folder.as_os_str().is_empty() {
+                return Err(DifusorProblem::DirFolder);
+            }
+            Ok(Channel::DirFolder {
+                folder: base.join(d.folder),
             })
         }
         "sftp" | "rsync" => {

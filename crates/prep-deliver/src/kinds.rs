@@ -6,6 +6,7 @@ use crate::channel::{self, Channel};
 use crate::difusores::Channel as Settings;
 use crate::folder::FolderChannel;
 use crate::folder::ftps::FtpsFolder;
+use crate::folder::local::LocalFolder;
 use crate::folder::rsync::{RsyncFolder, RsyncTarget};
 use crate::folder::sftp::SftpFolder;
 
@@ -19,6 +20,12 @@ pub fn channel_for(settings: &Settings) -> Box<dyn Channel> {
         Settings::Rsync(ssh) => Box::new(channel::rsync::RsyncChannel { ssh: ssh.clone() }),
         Settings::S3(s3) => Box::new(channel::s3::S3Channel { s3: s3.clone() }),
         Settings::Pull => Box::new(channel::pull::PullChannel),
+        Settings::DirFolder { folder } => {
+            let root = folder.clone();
+            Box::new(FolderChannel::new(settings.kind(), move || {
+                Box::new(LocalFolder { root: root.clone() })
+            }))
+        }
         Settings::SftpFolder { ssh, folder } => {
             let (ssh, folder) = (ssh.clone(), folder.clone());
             Box::new(FolderChannel::new(settings.kind(), move || {

@@ -118,15 +118,77 @@ pub fn read(election_dir: &Path) -> anyhow::Result<Vec<DeliveryRecord>> {
         .collect())
 }
 
-/// The highest sequence each difusor was delivered successfully.
-pub fn last_delivered(records: &[DeliveryRecord]) -> HashMap<String, u64> {
-    let mut out: HashMap<String, u64> = HashMap::new();
-    for r in records
-        .iter()
-        .filter(|r| r.outcome.succeeded() && r.notice.is_none())
-    {
+/// What a difusor was last delivered successfully.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LastDelivered {
+    /// The highest corte sequence.
+    pub sequence: u64,
+    /// Whether a suspension notice was delivered after it (the journal's order): the
+    /// difusor's pages are then the notice page, not that corte's.
+    pub notice_after: bool,
+}
+
+/// What each difusor was last delivered successfully ([`LastDelivered`]), from the journal's
+/// records in the order they were written.
+pub fn last_delivered(records: &[DeliveryRecord]) -> HashMap<String, LastDelivered> {
+    let mut out: HashMap<String, LastDelivered> = HashMap::new();
+    for r in records.iter().filter(|r| r.outcome.succeeded()) {
         let e = out.entry(r.difusor.clone()).or_default();
-        *e = (*e).max(r.sequence);
+        if r.notice.is_some() {
+            e.notice_after = true;
+        } else {
+            // A corte delivered after the notice rewrote the pages.
+            e.sequence = e.sequence.max(r.sequence);
+            e.notice_after = false;
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(
+        difusor: &str,
+        sequence: u64,
+        outcome: Outcome,
+        notice: Option<u64>,
+    ) -> DeliveryRecord {
+        DeliveryRecord {
+            difusor: difusor.into(),
+            channel: "dir-folder".into(),
+            sequence,
+            attempt: 1,
+            start: String::new(),
+            end: String::new(),
+            duration_ms: 0,
+            bytes: 0,
+            files: 0,
+            skipped: 0,
+            outcome,
+            error: None,
+            notice,
+        }
+    }
+
+    #[test]
+    fn a_notice_after_the_last_corte_is_known_until_a_corte_follows_it() {
+        let mut journal = vec![
+            record("a", 1, Outcome::Delivered, None),
+            record("a", 2, Outcome::Failed, None),
+            record("b", 1, Outcome::Delivered, None),
+            record("a", 0, Outcome::Delivered, Some(1)),
+            record("b", 0, Outcome::Failed, Some(1)),
+        ];
+        let last = last_delivered(&journal);
+        let want = |sequence, notice_after| LastDelivered {
+            sequence,
+            notice_after,
+        };
+        assert_eq!(last["a"], want(1, true));
+        assert_eq!(last["b"], want(1, false), "a failed notice changes nothing");
+        journal.push(record("a", 2, Outcome::Delivered, None));
+        assert_eq!(last_delivered(&journal)["a"], want(2, false));
+    }
 }

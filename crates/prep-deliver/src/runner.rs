@@ -6,7 +6,7 @@
 
 use crate::channel::{self, Job};
 use crate::difusores::Difusor;
-use crate::record::{self, DeliveryRecord, Journal, Outcome};
+use crate::record::{self, DeliveryRecord, Journal, LastDelivered, Outcome};
 use prep_package::Manifest;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -169,7 +169,7 @@ async fn deliver_one(
     election_dir: &Path,
     sequence: u64,
     d: &Difusor,
-    known: Option<u64>,
+    known: Option<LastDelivered>,
     journal: &Journal,
     manifests: &Manifests<'_>,
     backoff: Backoff,
@@ -183,8 +183,11 @@ async fn deliver_one(
         return Ok(records);
     }
     let channel = crate::kinds::channel_for(&d.channel);
+    // After a notice, the difusor still holds the corte's files, but not its pages: no
+    // channel may take them as known (a publication folder sends them again).
+    let mut base = known.filter(|k| !k.notice_after).map(|k| k.sequence);
+    let known = known.map(|k| k.sequence);
     let mut have = known.and_then(|k| manifests.get(k).ok()).map(|l| l.hashes);
-    let mut base = known;
     for seq in pending_cortes(election_dir, known, sequence) {
         let holds = have.is_some();
         let dir = corte_dir(election_dir, seq);

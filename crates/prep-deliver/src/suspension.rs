@@ -11,9 +11,11 @@
 //!    reinstates the difusor (its public link enabled again) once its public URL serves the
 //!    current corte.
 //!
-//! A channel with no inbox (s3, pull) cannot carry the notice: the failure is recorded, and
-//! the calls' telephone procedure applies.
+//! Into a publication folder the institute writes the notice itself ([`crate::folder::notice`]).
+//! A channel with neither an inbox nor a folder (s3, pull) cannot carry the notice: the
+//! failure is recorded, and the calls' telephone procedure applies.
 
+use crate::channel::NoticeJob;
 use crate::difusores::Difusor;
 use crate::record::{DeliveryRecord, Journal, Outcome};
 use anyhow::Context;
@@ -106,18 +108,24 @@ pub async fn deliver_notices(
     latest: u64,
 ) -> anyhow::Result<Vec<DeliveryRecord>> {
     let journal = Journal::open(election_dir)?;
+    let delivered = crate::record::last_delivered(&crate::record::read(election_dir)?);
     let mut records = Vec::new();
     for p in pending {
         let Some(d) = difusores.iter().find(|d| d.id == p.difusor) else {
             continue;
         };
         let channel = crate::kinds::channel_for(&d.channel);
-        let name = format!("aviso-{}-{}", d.id, p.sequence);
+        let serves = delivered.get(&d.id).map_or(latest, |l| l.sequence);
+        let job = NoticeJob {
+            dir: p.dir.clone(),
+            name: format!("aviso-{}-{}", d.id, p.sequence),
+            corte_dir: crate::runner::corte_dir(election_dir, serves),
+        };
         let start = prep_inbox::now_rfc3339();
         let t0 = Instant::now();
         let result = tokio::time::timeout(
             Duration::from_secs(d.timeout_seconds),
-            channel.deliver_notice(&p.dir, &name),
+            channel.deliver_notice(&job),
         )
         .await;
         let (outcome, sent, error) = match result {

@@ -16,13 +16,14 @@
 //!   what they copied.
 //! - [`Notice`] ([`notice`]): the institute's signed suspension notice, its checks
 //!   ([`notice::verify_notice`], [`notice::check_notice_binding`], failing with
-//!   [`NoticeError`]) and [`notice::write_notice`].
+//!   [`NoticeError`]), [`notice::write_notice`], and what a site shows while one is in force:
+//!   [`notice::page`] and [`notice::suspended_pointer`].
 //! - [`events`]: the records of a node's event log, [`NodeEvent`] in an [`EventRecord`], one
 //!   type for the node that writes them and the memoria técnica that reads them back.
 //! - [`now_rfc3339`] and [`unix_now`]: the clock every record of the protocol is stamped with.
 //!
 //! Crates used: `prep-package` for the package format, signatures and times, `prep-fs` for
-//! durable writes, `serde`/`serde_json` for the notice and the event records, `thiserror` and `anyhow` for errors.
+//! durable writes, `prep-site` for the notice page's template, `serde`/`serde_json` for the notice and the event records, `thiserror` and `anyhow` for errors.
 
 pub mod deliver;
 pub mod events;

@@ -292,6 +292,36 @@ pub fn write_notice(key: &SigningKey, notice: &Notice, out: &Path) -> anyhow::Re
     Ok(())
 }
 
+/// The notice page (es-MX, the site's embedded template), every text of the notice escaped.
+pub fn page(notice: &Notice) -> String {
+    prep_site::notice_page(&prep_site::NoticePage {
+        institute: &notice.institute,
+        title: &notice.title,
+        message: &notice.message,
+        sequence: notice.sequence,
+        issued: &notice.issued,
+    })
+}
+
+/// `json/main.json` while a notice is in force: the corte's pointer (if any) with
+/// `"suspended": true` and the notice's sequence and title added.
+pub fn suspended_pointer(pointer: Option<&[u8]>, notice: &Notice) -> anyhow::Result<Vec<u8>> {
+    let mut value = match pointer {
+        Some(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+            .context("the active corte's json/main.json")?,
+        None => serde_json::json!({}),
+    };
+    let object = value
+        .as_object_mut()
+        .context("the active corte's json/main.json is not an object")?;
+    object.insert("suspended".into(), serde_json::Value::Bool(true));
+    object.insert(
+        "notice".into(),
+        serde_json::json!({"sequence": notice.sequence, "title": notice.title, "issued": notice.issued}),
+    );
+    Ok(serde_json::to_vec(&value)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +402,19 @@ mod tests {
             .expect_err("too long")
             .to_string();
         assert!(e.contains("at most 168 hours"), "{e}");
+    }
+
+    #[test]
+    fn page_escapes_and_pointer_says_suspended() {
+        let n = notice(1);
+        let html = page(&n);
+        assert!(html.contains("<h1>Suspensión &lt;temporal&gt;</h1>"));
+        assert!(html.contains("<p>Gracias &amp; disculpe.</p>"));
+        assert!(html.contains("lang=\"es-MX\""));
+        let p = suspended_pointer(Some(br#"{"sequence":7}"#), &n).expect("pointer");
+        let v: serde_json::Value = serde_json::from_slice(&p).expect("json");
+        assert_eq!(v["suspended"], true);
+        assert_eq!(v["sequence"], 7);
+        assert_eq!(v["notice"]["sequence"], 1);
     }
 }

@@ -25,6 +25,10 @@ pub const MAX_SITE_TEXT: usize = 256;
 /// catching up activates several in a row).
 pub const MAX_SWITCHES_PER_LOOK: usize = 4;
 
+/// How many cortes past the one a pointer names are asked whether a differing file is
+/// theirs ([`Observer::observe`]).
+pub const MAX_CORTES_AHEAD: u64 = 8;
+
 /// A served file that is not what the institute signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
@@ -161,7 +165,9 @@ impl Observer {
     /// When a checked file differs, `json/main.json` is read again before anything is
     /// reported: a node that activated a newer corte meanwhile serves that corte's files,
     /// which is a switch in progress, not tampering, and the newer corte is checked instead
-    /// (at most [`MAX_SWITCHES_PER_LOOK`] times; the last check's violations stand).
+    /// (at most [`MAX_SWITCHES_PER_LOOK`] times; the last check's violations stand). A file
+    /// whose bytes are the ones a newer published corte lists at its path is not a violation
+    /// either: a publication folder writes its pages before the pointer that switches to them.
     /// What the site wrote is kept at most [`MAX_SITE_TEXT`] bytes long (in an error, in
     /// what a violation says was served).
     pub fn observe(&self, url: &str) -> Observation {
@@ -324,7 +330,7 @@ impl Observer {
                     continue;
                 }
             };
-            if got != f.sha256 {
+            if got != f.sha256 && !self.newer_corte_lists(pointer.sequence, &f.path, &got) {
                 seen.violations.push(Violation {
                     path: f.path.clone(),
                     expected: f.sha256.clone(),
@@ -333,6 +339,23 @@ impl Observer {
             }
         }
         seen
+    }
+
+    /// Whether a corte the institute published after `sequence` (at most
+    /// [`MAX_CORTES_AHEAD`] later) lists `path` with SHA-256 `sha256`. A publication folder
+    /// writes a file at a stable name (a page) before the pointer that switches to its corte:
+    /// a reader may get the next corte's page with this corte's pointer. Those bytes are the
+    /// institute's, signed in the next corte: a switch in progress, not an altered file.
+    fn newer_corte_lists(&self, sequence: u64, path: &str, sha256: &str) -> bool {
+        (sequence.saturating_add(1)..=sequence.saturating_add(MAX_CORTES_AHEAD))
+            .map_while(|s| self.manifest(s))
+            .any(|signed| {
+                signed
+                    .0
+                    .files
+                    .iter()
+                    .any(|f| f.path == path && f.sha256 == sha256)
+            })
     }
 
     /// Corte `sequence`'s manifest and its hash, parsed once.

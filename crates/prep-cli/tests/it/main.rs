@@ -5,6 +5,7 @@ mod channels;
 mod common;
 mod corte;
 mod deliver;
+mod folder_load;
 mod ingest;
 mod memoria;
 mod memoria_nginx;

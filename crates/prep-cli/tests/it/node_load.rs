@@ -7,61 +7,13 @@
 //!
 //! `PREP_LOAD_SECONDS` sets how many cortes are activated, one a second (default 30).
 
-use crate::common::{start_node, write_signed_package};
+use crate::common::load::{check_line, content_named, shared_body, write_package, wrk};
+use crate::common::start_node;
 
-use prep_package::{Manifest, SigningKey, generate_keys, sha256_hex};
-use std::collections::BTreeMap;
+use prep_package::{SigningKey, generate_keys};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Files every corte shares (the same names each time), and files that change.
-const SHARED_FILES: usize = 20;
-const CHANGING_FILES: usize = 10;
-
-/// The content-named path of a file whose name is `stem` and whose content is `body`.
-fn content_named(stem: &str, body: &str) -> String {
-    format!("{stem}.{}.json", &sha256_hex(body.as_bytes())[..16])
-}
-
-/// The body of shared file `i`: the same in every corte.
-fn shared_body(i: usize) -> String {
-    format!("{{\"area\":{i},\"pad\":\"{}\"}}", "x".repeat(2000))
-}
-
-/// Writes the package of `sequence`, chained onto `previous`, into `dir`. Returns its
-/// manifest.
-fn write_package(
-    dir: &Path,
-    key: &SigningKey,
-    sequence: u64,
-    previous: Option<&Manifest>,
-) -> Manifest {
-    let mut files: Vec<(String, String)> = Vec::new();
-    for i in 0..SHARED_FILES {
-        let body = shared_body(i);
-        files.push((content_named(&format!("json/gub/area/{i}"), &body), body));
-    }
-    for i in 0..CHANGING_FILES {
-        let body = format!(
-            "{{\"acta\":{i},\"corte\":{sequence},\"pad\":\"{}\"}}",
-            "y".repeat(900)
-        );
-        files.push((content_named(&format!("json/gub/actas/{i}"), &body), body));
-    }
-    let index_body = format!("{{\"corte\":{sequence}}}");
-    let index_path = content_named("json/index", &index_body);
-    files.push((index_path.clone(), index_body));
-    files.push((
-        "index.html".into(),
-        format!("<!doctype html><title>PREP</title><p>Corte {sequence}</p>"),
-    ));
-    let files: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .map(|(path, body)| (path, body.into_bytes()))
-        .collect();
-    write_signed_package(dir, key, sequence, previous, &files, &index_path)
-}
 
 /// The sequence `/healthz` reports, once it is `want` (or the test fails after 30 s).
 fn wait_active(agent: &ureq::Agent, addr: &str, want: u64) {
@@ -86,38 +38,6 @@ fn wait_active(agent: &ureq::Agent, addr: &str, want: u64) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// `wrk` when it is installed (its `--version` exits 1 on Debian's build, so only whether it
-/// runs and names itself is asked); under CI a missing wrk fails the test.
-fn wrk() -> Option<&'static str> {
-    let found = Command::new("wrk")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wrk"));
-    if found {
-        return Some("wrk");
-    }
-    assert!(
-        !prep_testdata::in_ci(),
-        "wrk is not installed (apt-get install wrk); CI must install it"
-    );
-    eprintln!("SKIPPED: wrk is not installed (apt-get install wrk)");
-    None
-}
-
-/// The `key=value` fields of wrk-corte-check.lua's `CORTE-CHECK` line.
-fn corte_check(output: &str) -> BTreeMap<String, i64> {
-    let line = output
-        .lines()
-        .find_map(|l| l.strip_prefix("CORTE-CHECK "))
-        .unwrap_or_else(|| panic!("no CORTE-CHECK line in wrk's output:\n{output}"));
-    line.split_whitespace()
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("{kv:?}"));
-            (k.to_owned(), v.parse().unwrap_or_else(|_| panic!("{kv:?}")))
-        })
-        .collect()
 }
 
 #[test]
@@ -202,7 +122,7 @@ fn under_load_no_connection_sees_an_older_corte_while_one_activates_every_second
         .unwrap_or(0);
     assert_eq!(rejected, 0, "packages refused: see {}", log.display());
 
-    let check = corte_check(&stdout);
+    let check = check_line("CORTE-CHECK", &stdout);
     let field = |k: &str| {
         *check
             .get(k)

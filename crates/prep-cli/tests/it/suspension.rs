@@ -198,3 +198,137 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
     let csv = std::fs::read_to_string(election.join("monitor/cumplimiento.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 1 + 2 * 4, "{csv}");
 }
+
+/// The 3-period rule for a difusor without a node: its publication folder (`dir-folder`)
+/// served by Debian's nginx with `deploy/nginx/folder.conf`. Its folder goes missing: after
+/// 3 periods it is suspended; once the folder is back the institute writes the signed notice
+/// into it (the notice page over its pages, a suspended `json/main.json` that the monitor
+/// finds issued to it); the next corte replaces them and it is reinstated.
+#[test]
+fn a_folder_difusor_is_suspended_shows_the_notice_the_institute_wrote_and_is_reinstated() {
+    let root = tempfile::tempdir().expect("tmp");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+    }
+    let election = root.path().join("election");
+    ok(prep(&[
+        "init",
+        &s(&election),
+        "--synth",
+        "--casillas",
+        "300",
+        "--keys",
+        "--unencrypted",
+    ]));
+    let www = root.path().join("www");
+    std::fs::create_dir_all(&www).expect("www");
+    let snippet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx/folder.conf");
+    let needs = prep_testdata::component::Needs {
+        root: false,
+        programs: &["/usr/sbin/nginx"],
+        install: "apt-get install nginx",
+    };
+    let args: [&std::ffi::OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
+    let Some(nginx) =
+        prep_testdata::component::Component::start("nginx.sh", root.path(), needs, &args)
+    else {
+        return;
+    };
+    let site = format!("127.0.0.1:{}", nginx.get("port"));
+    std::fs::write(
+        election.join("difusores.toml"),
+        format!(
+            "[[difusor]]\nid = \"b\"\nname = \"Medio b\"\nurl = \"http://{site}/\"\nenabled = true\ntimeout_seconds = 120\nretries = 0\n\n[difusor.channel]\nkind = \"dir-folder\"\nfolder = \"{}\"\n",
+            s(&www)
+        ),
+    )
+    .expect("difusores");
+    let cut_and_deliver = || {
+        ok(prep(&["corte", "--dir", &s(&election)]));
+        // Exit code 1 while the folder is away: what matters is what the site serves.
+        let _ = prep(&["deliver", "--dir", &s(&election)]);
+    };
+    cut_and_deliver();
+    assert_eq!(pointer(&site)["sequence"], 1);
+    let page_of_corte = get(&format!("http://{site}/")).expect("the corte's page");
+
+    // The folder goes away (a file in its place: nothing can be written there).
+    let away = root.path().join("www.off");
+    std::fs::rename(&www, &away).expect("take the folder away");
+    std::fs::write(&www, b"").expect("a file in its place");
+    cut_and_deliver();
+    let log = root.path().join("stderr.log");
+    let (monitor, _) = start_listening(
+        &[
+            "monitor",
+            "run",
+            "--dir",
+            &s(&election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "200",
+            "--period-ms",
+            "2000",
+            "--allowed-delay",
+            "0",
+        ],
+        &log,
+    );
+    let _processes = Processes(vec![monitor]);
+    wait(
+        "b suspended after 3 periods",
+        Duration::from_secs(60),
+        || standing(&election, "b") == "suspended",
+    );
+
+    // The folder is back: the next round writes the notice into it.
+    std::fs::remove_file(&www).expect("rm");
+    std::fs::rename(&away, &www).expect("bring the folder back");
+    let _ = prep(&["deliver", "--dir", &s(&election)]);
+    let p = pointer(&site);
+    assert_eq!(p["suspended"], true, "{p}");
+    assert_eq!(p["sequence"], 1, "the corte the folder holds: {p}");
+    let n = p["notice"]["sequence"]
+        .as_u64()
+        .expect("the notice's sequence");
+    let page = String::from_utf8(get(&format!("http://{site}/")).expect("page")).expect("utf-8");
+    assert!(
+        page.contains("Transmisión de resultados preliminares suspendida"),
+        "{page}"
+    );
+    // The signed notice is in the folder, byte for byte the institute's.
+    for f in ["notice.json", "notice.json.minisig"] {
+        let issued =
+            std::fs::read(election.join(format!("monitor/notices/b/{n}/{f}"))).expect("issued");
+        let served = get(&format!("http://{site}/avisos/{n}/{f}")).expect("served");
+        assert_eq!(served, issued, "{f}");
+    }
+    // The monitor finds the notice issued to b: still suspended, not a violation.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(standing(&election, "b"), "suspended");
+
+    // The next corte (with the one b missed before it) replaces the notice's page and
+    // pointer; b is reinstated.
+    cut_and_deliver();
+    let p = pointer(&site);
+    assert_eq!(p["sequence"], 3, "{p}");
+    assert_ne!(p["suspended"], true, "{p}");
+    assert_eq!(
+        get(&format!("http://{site}/")).expect("page"),
+        page_of_corte,
+        "the corte's own page is back"
+    );
+    wait("b reinstated", Duration::from_secs(20), || {
+        standing(&election, "b") == "active"
+    });
+    let verified = prep(&[
+        "verify",
+        &format!("http://{site}/"),
+        "--key",
+        &s(&election.join("keys/prep.pub")),
+    ]);
+    assert!(ok(verified).contains("(sequence 3)"));
+}

@@ -1,8 +1,8 @@
 //! `dir`: the node's inbox is a local directory; [`prep_inbox::deliver_delta`] writes the
 //! package under a temporary name and renames it.
 
-use super::{Channel, Delivery, Job};
-use std::path::{Path, PathBuf};
+use super::{Channel, Delivery, Job, NoticeJob};
+use std::path::PathBuf;
 
 /// Delivers into a local inbox.
 #[derive(Debug, Clone)]
@@ -34,9 +34,9 @@ impl Channel for DirChannel {
         })
     }
 
-    fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
+    fn deliver_notice<'a>(&'a self, notice: &'a NoticeJob) -> Delivery<'a> {
         Box::pin(async move {
-            let (inbox, src, name) = (self.inbox.clone(), notice_dir.to_owned(), name.to_owned());
+            let (inbox, src, name) = (self.inbox.clone(), notice.dir.clone(), notice.name.clone());
             tokio::task::spawn_blocking(move || {
                 if !inbox.is_dir() {
                     anyhow::bail!("the inbox {} is not a directory", inbox.display());

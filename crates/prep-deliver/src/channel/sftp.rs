@@ -10,7 +10,7 @@
 //! shrink again); the bytes reported are those written to the TCP
 //! connection (handshake, compression and encryption included), comparable with rsync's.
 
-use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, Sent};
+use super::{AFTER_CONTENT, Channel, Delivery, Job, LAST, NoticeJob, Sent};
 use crate::difusores::Ssh;
 use anyhow::{Context, bail};
 use prep_corte::POINTER_PATH;
@@ -93,8 +93,8 @@ impl Channel for SftpChannel {
         Box::pin(self.upload(job))
     }
 
-    fn deliver_notice<'a>(&'a self, notice_dir: &'a Path, name: &'a str) -> Delivery<'a> {
-        Box::pin(self.upload_notice(notice_dir, name))
+    fn deliver_notice<'a>(&'a self, notice: &'a NoticeJob) -> Delivery<'a> {
+        Box::pin(self.upload_notice(&notice.dir, &notice.name))
     }
 }
 

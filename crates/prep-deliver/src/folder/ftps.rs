@@ -19,7 +19,7 @@
 
 mod tls;
 
-use super::{Folder, FolderFuture, MAX_LISTED_FILES};
+use super::{Folder, FolderFuture, Listing, lists_into};
 use crate::channel::Sent;
 pub use crate::difusores::FtpsSettings;
 use anyhow::{Context, bail};
@@ -240,7 +240,7 @@ impl FtpsFolder {
 
     /// Every file under the folder, on a new connection again when one attempt fails, up to
     /// [`ATTEMPTS`] times.
-    async fn list_all(&mut self) -> anyhow::Result<Vec<(String, u64)>> {
+    async fn list_all(&mut self) -> anyhow::Result<Listing> {
         let mut attempt = 1;
         loop {
             match self.list_once().await {
@@ -252,8 +252,8 @@ impl FtpsFolder {
     }
 
     /// Every file under the folder, walking it `LIST -a` by `LIST -a`.
-    async fn list_once(&mut self) -> anyhow::Result<Vec<(String, u64)>> {
-        let mut out = Vec::new();
+    async fn list_once(&mut self) -> anyhow::Result<Listing> {
+        let mut out = Listing::default();
         let mut pending = vec![String::new()];
         while let Some(dir) = pending.pop() {
             let remote = self.remote(&dir);
@@ -272,34 +272,44 @@ impl FtpsFolder {
                     continue;
                 };
                 let name = entry.name();
-                if name.starts_with('.') || name.contains('/') {
-                    continue;
-                }
-                let rel = if dir.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{dir}/{name}")
-                };
-                if entry.is_directory() {
+                if entry.is_directory() && lists_into(name) {
+                    let rel = if dir.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
                     self.created.insert(rel.clone());
                     pending.push(rel);
                 } else if entry.is_file() {
-                    out.push((rel, entry.size() as u64));
-                    if out.len() > MAX_LISTED_FILES {
-                        bail!(
-                            "{remote} holds more than {MAX_LISTED_FILES} files: not a publication folder"
-                        );
-                    }
+                    out.take(&dir, name, entry.size() as u64)
+                        .with_context(|| format!("listing {remote}"))?;
                 }
             }
         }
         Ok(out)
     }
+
+    /// Deletes each of `paths` (`DELE`), each command within the entry's timeout; one the
+    /// server no longer has is not an error.
+    async fn remove_all(&mut self, paths: &[String]) -> anyhow::Result<()> {
+        for p in paths {
+            let remote = self.remote(p);
+            let limit = self.settings.timeout;
+            let stream = self.stream().await?;
+            // 550: already gone.
+            let _ = bounded(limit, || format!("deleting {remote}"), stream.rm(&remote)).await?;
+        }
+        Ok(())
+    }
 }
 
 impl Folder for FtpsFolder {
-    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>> {
+    fn list(&mut self) -> FolderFuture<'_, Listing> {
         Box::pin(self.list_all())
+    }
+
+    fn remove<'a>(&'a mut self, paths: &'a [String]) -> FolderFuture<'a, ()> {
+        Box::pin(self.remove_all(paths))
     }
 
     fn put<'a>(&'a mut self, package: &'a Path, uploads: &'a [Upload]) -> FolderFuture<'a, Sent> {

@@ -2,7 +2,7 @@
 //! with [`prep_fs::write_durably_streamed`] (a temporary name beside the file, fsync,
 //! rename over it, the directory fsynced).
 
-use super::{Folder, FolderFuture, MAX_LISTED_FILES};
+use super::{Folder, FolderFuture, Listing, lists_into};
 use crate::channel::Sent;
 use anyhow::Context;
 use prep_package::folder::Upload;
@@ -16,12 +16,21 @@ pub struct LocalFolder {
 }
 
 impl Folder for LocalFolder {
-    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>> {
+    fn list(&mut self) -> FolderFuture<'_, Listing> {
         let root = self.root.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || list(&root))
                 .await
                 .context("the listing thread failed")?
+        })
+    }
+
+    fn remove<'a>(&'a mut self, paths: &'a [String]) -> FolderFuture<'a, ()> {
+        let (root, paths) = (self.root.clone(), paths.to_vec());
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || remove(&root, &paths))
+                .await
+                .context("the removing thread failed")?
         })
     }
 
@@ -35,9 +44,9 @@ impl Folder for LocalFolder {
     }
 }
 
-/// Every regular file under `root`, relative paths and sizes; dot-names and links skipped.
-fn list(root: &Path) -> anyhow::Result<Vec<(String, u64)>> {
-    let mut out = Vec::new();
+/// What `root` holds ([`Listing`]); links not followed.
+fn list(root: &Path) -> anyhow::Result<Listing> {
+    let mut out = Listing::default();
     if !root.exists() {
         return Ok(out);
     }
@@ -49,30 +58,39 @@ fn list(root: &Path) -> anyhow::Result<Vec<(String, u64)>> {
             let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
-                continue;
-            }
             let kind = entry
                 .file_type()
                 .with_context(|| format!("cannot read {}", entry.path().display()))?;
-            let rel = format!("{prefix}{name}");
-            if kind.is_dir() {
-                stack.push((entry.path(), format!("{rel}/")));
+            if kind.is_dir() && lists_into(name) {
+                let rel = if prefix.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{prefix}/{name}")
+                };
+                stack.push((entry.path(), rel));
             } else if kind.is_file() {
                 let size = entry
                     .metadata()
                     .with_context(|| format!("cannot read {}", entry.path().display()))?
                     .len();
-                out.push((rel, size));
-                anyhow::ensure!(
-                    out.len() <= MAX_LISTED_FILES,
-                    "{} holds more than {MAX_LISTED_FILES} files: not a publication folder",
-                    root.display()
-                );
+                out.take(&prefix, name, size)?;
             }
         }
     }
     Ok(out)
+}
+
+/// Removes each of `paths` under `root` (leftovers the listing found; no `..`).
+fn remove(root: &Path, paths: &[String]) -> anyhow::Result<()> {
+    for p in paths {
+        anyhow::ensure!(
+            !p.starts_with('/') && p.split('/').all(|part| !part.is_empty() && part != ".."),
+            "refused to remove {p:?} from {}",
+            root.display()
+        );
+        prep_fs::remove_if_present(root.join(p))?;
+    }
+    Ok(())
 }
 
 /// Copies each upload's source under `package` to its path under `root`, whole or not at

@@ -11,14 +11,16 @@
 //! that switches the corte starts only when everything it names is in place. Every file
 //! goes to a temporary dot-name beside its place and is renamed over it: a reader never
 //! sees a half-written file, and a delivery killed at any moment leaves the folder serving
-//! the previous corte whole; the next round lists the folder again and completes it.
+//! the previous corte whole; the next round lists the folder again and completes it. A
+//! suspension notice is written the same way ([`notice`]).
 
 pub mod ftps;
 pub mod local;
+pub mod notice;
 pub mod rsync;
 pub mod sftp;
 
-use crate::channel::{Channel, Delivery, Job, Sent};
+use crate::channel::{Channel, Delivery, Job, NoticeJob, Sent};
 use prep_package::folder::{Remote, RemoteFile, Stage, Upload, plan};
 use prep_package::{FileEntry, Manifest};
 use std::collections::HashMap;
@@ -31,15 +33,63 @@ use std::pin::Pin;
 /// than read into memory.
 pub const MAX_LISTED_FILES: usize = 5_000_000;
 
+/// The name prefix of every temporary a delivery writes beside a file's place
+/// (`.tmp-prep-<pid>-<n>-<name>`): never served (the web servers' rules refuse dot-names).
+pub const TEMPORARY_PREFIX: &str = ".tmp-prep-";
+
+/// What a folder holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Every regular file, by `/`-separated path relative to the folder, with its size;
+    /// dot-names (temporaries, the server's own) and whatever is under a dot-folder left out.
+    pub files: Vec<(String, u64)>,
+    /// The temporaries ([`TEMPORARY_PREFIX`]) a delivery cut off left behind, by path.
+    pub leftovers: Vec<String>,
+}
+
+impl Listing {
+    /// Takes the regular file `name` found in the folder's directory `dir` (`""` for the
+    /// folder itself): a file, a leftover temporary, or nothing (another dot-name, or a name
+    /// with a `/`); more than [`MAX_LISTED_FILES`] files are an error.
+    pub fn take(&mut self, dir: &str, name: &str, size: u64) -> anyhow::Result<()> {
+        if name.is_empty() || name.contains('/') {
+            return Ok(());
+        }
+        let path = if dir.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{dir}/{name}")
+        };
+        if name.starts_with(TEMPORARY_PREFIX) {
+            self.leftovers.push(path);
+        } else if !name.starts_with('.') {
+            self.files.push((path, size));
+            anyhow::ensure!(
+                self.files.len() <= MAX_LISTED_FILES,
+                "the folder holds more than {MAX_LISTED_FILES} files: not a publication folder"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whether a folder's listing goes into the sub-folder `name` (not into a dot-folder).
+pub fn lists_into(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains('/')
+}
+
 /// A future a [`Folder`] returns, boxed so folders can be trait objects.
 pub type FolderFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
 
 /// One way of reaching a publication folder.
 pub trait Folder: Send {
-    /// Every regular file under the folder, by `/`-separated path relative to it, with its
-    /// size; names beginning with a dot (temporaries, the server's own) left out, links not
-    /// followed; at most [`MAX_LISTED_FILES`].
-    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>>;
+    /// Every regular file under the folder and every leftover temporary ([`Listing`]),
+    /// links not followed; at most [`MAX_LISTED_FILES`] files.
+    fn list(&mut self) -> FolderFuture<'_, Listing>;
+
+    /// Removes the files at `paths` (leftover temporaries a listing found); one already gone
+    /// is not an error.
+    fn remove<'a>(&'a mut self, paths: &'a [String]) -> FolderFuture<'a, ()>;
 
     /// Writes every upload of one stage from the package in `package`: each file to a
     /// temporary name beside its place, then renamed over it; returns once all are in
@@ -69,8 +119,9 @@ pub fn remote_of(listing: Vec<(String, u64)>, delivered: Option<&Manifest>) -> R
 }
 
 /// Delivers the job's corte into the folder: lists it (knowing the bytes of the corte it
-/// was given last, `job.base`), then writes the plan's stages in
-/// order, each whole before the next ([`prep_package::folder::plan`]).
+/// was given last, `job.base`), removes the temporaries an interrupted delivery left, then
+/// writes the plan's stages in order, each whole before the next
+/// ([`prep_package::folder::plan`]).
 pub async fn deliver(folder: &mut dyn Folder, job: &Job) -> anyhow::Result<Sent> {
     let delivered = job.base.and_then(|base| {
         let dir = job
@@ -79,7 +130,21 @@ pub async fn deliver(folder: &mut dyn Folder, job: &Job) -> anyhow::Result<Sent>
             .join(prep_package::layout::corte_name(base));
         crate::channel::read_manifest(&dir).ok()
     });
-    let remote = remote_of(folder.list().await?, delivered.as_ref());
+    let listing = folder.list().await?;
+    if !listing.leftovers.is_empty() {
+        // Never served, so a failure here only leaves them for the next round.
+        match folder.remove(&listing.leftovers).await {
+            Ok(()) => log::info!(
+                "removed {} temporaries an interrupted delivery left in the folder",
+                listing.leftovers.len()
+            ),
+            Err(e) => log::warn!(
+                "cannot remove the {} temporaries an interrupted delivery left: {e:#}",
+                listing.leftovers.len()
+            ),
+        }
+    }
+    let remote = remote_of(listing.files, delivered.as_ref());
     let uploads = plan(&job.manifest, &remote);
     let listed_sent = uploads.iter().filter(|u| u.size.is_some()).count() as u64;
     let mut sent = Sent {
@@ -137,6 +202,13 @@ impl Channel for FolderChannel {
         Box::pin(async move {
             let mut folder = (self.open)();
             deliver(folder.as_mut(), job).await
+        })
+    }
+
+    fn deliver_notice<'a>(&'a self, job: &'a NoticeJob) -> Delivery<'a> {
+        Box::pin(async move {
+            let mut folder = (self.open)();
+            notice::deliver_notice(folder.as_mut(), job).await
         })
     }
 }

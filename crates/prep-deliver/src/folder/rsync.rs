@@ -5,7 +5,7 @@
 //! one run per stage, so the pointer's run starts only when everything before it is in
 //! place. The listing is rsync's own (`--list-only`); bytes are rsync's `--stats` figure.
 
-use super::{Folder, FolderFuture, MAX_LISTED_FILES};
+use super::{Folder, FolderFuture, Listing, TEMPORARY_PREFIX};
 use crate::channel::Sent;
 use crate::channel::rsync::{COPY_OPTIONS, Stats, parse_stats, run_rsync, ssh_command};
 pub use crate::difusores::RsyncDaemon;
@@ -141,7 +141,7 @@ impl RsyncFolder {
 }
 
 impl Folder for RsyncFolder {
-    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>> {
+    fn list(&mut self) -> FolderFuture<'_, Listing> {
         Box::pin(async move {
             let url = self.target.destination()?;
             let args: Vec<OsString> = vec![
@@ -154,11 +154,76 @@ impl Folder for RsyncFolder {
             if !status.success() {
                 // Before the first corte the folder inside the module may not exist yet.
                 if status.code() == Some(23) && stderr.contains("No such file or directory") {
-                    return Ok(Vec::new());
+                    return Ok(Listing::default());
                 }
                 bail!("rsync cannot list {url} ({status}): {}", stderr.trim());
             }
             parse_listing(&stdout)
+        })
+    }
+
+    /// rsync cannot delete one named file; it deletes, with `--delete`, what the receiving
+    /// side holds and the sender does not, among the files its filter rules take. So a tree
+    /// of empty folders (those on the way to `paths`) is sent with rules that take those
+    /// folders and exactly `paths`, nothing else: every other file is outside the transfer
+    /// and kept, and no folder is missing on the sending side.
+    fn remove<'a>(&'a mut self, paths: &'a [String]) -> FolderFuture<'a, ()> {
+        Box::pin(async move {
+            if paths.is_empty() {
+                return Ok(());
+            }
+            let scratch = tempfile::tempdir().context("cannot make a scratch directory")?;
+            let empty = scratch.path().join("empty");
+            let mut folders = std::collections::BTreeSet::new();
+            let mut files = String::new();
+            for p in paths {
+                let name = p.rsplit('/').next().unwrap_or(p);
+                anyhow::ensure!(
+                    name.starts_with(TEMPORARY_PREFIX)
+                        && !p.starts_with('/')
+                        && p.split('/').all(|part| !part.is_empty() && part != "..")
+                        && !p.contains(['*', '?', '[', '\\', '\n']),
+                    "refused to remove {p:?}: not a temporary of a delivery"
+                );
+                files.push_str(&format!("+ /{p}\n"));
+                let mut parent = p.as_str();
+                while let Some((up, _)) = parent.rsplit_once('/') {
+                    folders.insert(up.to_owned());
+                    parent = up;
+                }
+            }
+            let mut rules = String::new();
+            for f in &folders {
+                rules.push_str(&format!("+ /{f}/\n"));
+                let dir = empty.join(f);
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            std::fs::create_dir_all(&empty)
+                .with_context(|| format!("cannot create {}", empty.display()))?;
+            rules.push_str(&files);
+            rules.push_str("- *\n");
+            let rules_file = scratch.path().join("rules");
+            std::fs::write(&rules_file, rules)
+                .with_context(|| format!("cannot write {}", rules_file.display()))?;
+            let mut src = empty.into_os_string();
+            src.push("/");
+            let url = self.target.destination()?;
+            let args: Vec<OsString> = vec![
+                "-r".into(),
+                "--delete".into(),
+                format!("--filter=merge {}", rules_file.display()).into(),
+                src,
+                url.clone().into(),
+            ];
+            let (status, _, stderr) = self.run(args).await?;
+            if !status.success() {
+                bail!(
+                    "rsync cannot remove temporaries in {url} ({status}): {}",
+                    stderr.trim()
+                );
+            }
+            Ok(())
         })
     }
 
@@ -199,11 +264,12 @@ impl Folder for RsyncFolder {
     }
 }
 
-/// The regular files of `rsync --list-only -r --no-human-readable` output: mode, size,
-/// date, time, then the path (which may hold spaces); dot-names (rsync's temporaries among
-/// them) and anything under a dot-folder left out.
-pub fn parse_listing(out: &str) -> anyhow::Result<Vec<(String, u64)>> {
-    let mut files = Vec::new();
+/// What `rsync --list-only -r --no-human-readable` printed ([`Listing`]): mode, size,
+/// date, time, then the path (which may hold spaces); a temporary of ours is a leftover,
+/// other dot-names (rsync's own temporaries among them) and anything under a dot-folder
+/// are left out.
+pub fn parse_listing(out: &str) -> anyhow::Result<Listing> {
+    let mut listing = Listing::default();
     for line in out.lines() {
         let mut rest = line.trim_start();
         let mut fields = Vec::with_capacity(4);
@@ -216,19 +282,17 @@ pub fn parse_listing(out: &str) -> anyhow::Result<Vec<(String, u64)>> {
         if !mode.starts_with('-') || path.is_empty() {
             continue;
         }
-        if path.split('/').any(|part| part.starts_with('.')) {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if dir.split('/').any(|part| part.starts_with('.')) {
             continue;
         }
         let size: u64 = size
             .replace(',', "")
             .parse()
             .with_context(|| format!("rsync listed a size that is not a number: {line:?}"))?;
-        files.push((path.to_owned(), size));
-        if files.len() > MAX_LISTED_FILES {
-            bail!("the folder holds more than {MAX_LISTED_FILES} files: not a publication folder");
-        }
+        listing.take(dir, name, size)?;
     }
-    Ok(files)
+    Ok(listing)
 }
 
 #[cfg(test)]
@@ -242,14 +306,21 @@ mod tests {
                    drwxr-xr-x        4096 2026/12/02 07:49:46 json\n\
                    -rw-r--r--           5 2026/12/02 07:49:46 json/sub/a b.json\n\
                    -rw-------          12 2026/12/02 07:49:46 json/.total.json.Ab12Cd\n\
+                   -rw-------          12 2026/12/02 07:49:46 json/.tmp-prep-7-0-total.json\n\
+                   -rw-------          12 2026/12/02 07:49:46 .git/x/.tmp-prep-7-0-y\n\
                    lrwxrwxrwx           4 2026/12/02 07:49:46 enlace -> otro\n\
                    -rw-r--r--   1,234,567 2026/12/02 07:49:46 datos/PUE.zip\n";
+        let listing = parse_listing(out).expect("listing");
         assert_eq!(
-            parse_listing(out).expect("listing"),
+            listing.files,
             vec![
                 ("json/sub/a b.json".to_owned(), 5),
                 ("datos/PUE.zip".to_owned(), 1_234_567)
             ]
+        );
+        assert_eq!(
+            listing.leftovers,
+            vec!["json/.tmp-prep-7-0-total.json".to_owned()]
         );
         assert!(parse_listing("-rw-r--r-- muchos 2026/12/02 07:49:46 x").is_err());
     }

@@ -6,7 +6,7 @@
 //! [`IN_FLIGHT`] files go at once, so the link's latency is paid once per batch, not once per
 //! file. The listing reads the folder directory by directory.
 
-use super::{Folder, FolderFuture, MAX_LISTED_FILES};
+use super::{Folder, FolderFuture, Listing, lists_into};
 use crate::channel::Sent;
 use crate::channel::sftp::{Connection, Wire, connect, put};
 use crate::difusores::Ssh;
@@ -150,15 +150,15 @@ impl Open {
 }
 
 impl Folder for SftpFolder {
-    fn list(&mut self) -> FolderFuture<'_, Vec<(String, u64)>> {
+    fn list(&mut self) -> FolderFuture<'_, Listing> {
         Box::pin(async move {
             let root = self.remote("");
             let open = self.open().await?;
             let sftp = &open.connection.sftp;
+            let mut out = Listing::default();
             if !sftp.try_exists(&root).await.unwrap_or(false) {
-                return Ok(Vec::new());
+                return Ok(out);
             }
-            let mut out = Vec::new();
             let mut pending = vec![String::new()];
             while let Some(dir) = pending.pop() {
                 let full = if dir.is_empty() {
@@ -172,29 +172,39 @@ impl Folder for SftpFolder {
                     .with_context(|| format!("cannot list {full} on the server"))?;
                 for entry in entries {
                     let name = entry.file_name();
-                    if name.starts_with('.') || name.contains('/') {
-                        continue;
-                    }
-                    let rel = if dir.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{dir}/{name}")
-                    };
                     let kind = entry.file_type();
-                    if kind.is_dir() {
+                    if kind.is_dir() && lists_into(&name) {
+                        let rel = if dir.is_empty() {
+                            name.clone()
+                        } else {
+                            format!("{dir}/{name}")
+                        };
                         open.made.lock().await.insert(rel.clone());
                         pending.push(rel);
                     } else if kind.is_file() {
-                        out.push((rel, entry.metadata().size.unwrap_or(0)));
-                        if out.len() > MAX_LISTED_FILES {
-                            bail!(
-                                "{root} holds more than {MAX_LISTED_FILES} files: not a publication folder"
-                            );
-                        }
+                        out.take(&dir, &name, entry.metadata().size.unwrap_or(0))
+                            .with_context(|| format!("listing {root}"))?;
                     }
                 }
             }
             Ok(out)
+        })
+    }
+
+    fn remove<'a>(&'a mut self, paths: &'a [String]) -> FolderFuture<'a, ()> {
+        Box::pin(async move {
+            let root = self.remote("");
+            let open = self.open().await?;
+            let sftp = &open.connection.sftp;
+            for p in paths {
+                let full = format!("{root}/{p}");
+                if sftp.try_exists(&full).await.unwrap_or(false) {
+                    sftp.remove_file(&full)
+                        .await
+                        .with_context(|| format!("cannot remove {full} on the server"))?;
+                }
+            }
+            Ok(())
         })
     }
 

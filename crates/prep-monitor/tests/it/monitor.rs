@@ -4,7 +4,7 @@
 //! A corte switching between the monitor's reads is not tampering; a notice still shown
 //! does not reinstate.
 
-use crate::common::{NOW, publish};
+use crate::common::{NOW, publish, publish_with_page};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -308,6 +308,38 @@ fn an_altered_file_is_still_found_when_the_corte_switches_to_an_altered_copy() {
         events.contains("\"path\":\"json/total.2.json\""),
         "{events}"
     );
+}
+
+#[test]
+fn a_folder_whose_page_is_already_the_next_cortes_is_switching_not_altered() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let c1 = publish_with_page(root, 1, 1200, b"<!doctype html><p>1");
+    let c2 = publish_with_page(root, 2, 600, b"<!doctype html><p>2");
+    // A publication folder mid-switch: corte 2's page written, the pointer still corte 1's.
+    let folder = root.join("folder");
+    copy(&c1, &folder);
+    std::fs::copy(c2.join("index.html"), folder.join("index.html")).expect("page");
+    let (_site, url) = serve_site(&folder);
+    let observer = Observer::new(root, 10, None, Duration::from_secs(10)).expect("observer");
+    let seen = observer.observe(&url);
+    assert_eq!(seen.sequence, Some(1), "{seen:?}");
+    assert!(seen.violations.is_empty(), "a switch in progress: {seen:?}");
+
+    // A page no corte of the institute has is altered, whatever the cortes around it.
+    std::fs::write(folder.join("index.html"), b"<!doctype html><p>otro").expect("alter");
+    let seen = observer.observe(&url);
+    assert_eq!(seen.violations.len(), 1, "{seen:?}");
+    assert_eq!(seen.violations[0].path, "index.html");
+    // Nor is an older corte's page a switch: the pointer goes last, so it cannot be.
+    std::fs::copy(c1.join("index.html"), folder.join("index.html")).expect("page");
+    let c2_folder = root.join("folder2");
+    copy(&c2, &c2_folder);
+    std::fs::copy(c1.join("index.html"), c2_folder.join("index.html")).expect("page");
+    let (_site2, url2) = serve_site(&c2_folder);
+    let seen = observer.observe(&url2);
+    assert_eq!(seen.sequence, Some(2), "{seen:?}");
+    assert_eq!(seen.violations.len(), 1, "{seen:?}");
 }
 
 /// Writes `standing` for `id` as a previous run of the monitor left it.

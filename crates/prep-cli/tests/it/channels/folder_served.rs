@@ -2,21 +2,24 @@
 //! Debian's nginx and Apache with the snippets of `deploy/` (started by `scripts/nginx.sh`
 //! and `scripts/apache.sh`): the pointer, the pages and the newest manifest never cached
 //! without asking, every other file cached for good, temporaries never served, every file of
-//! the corte the pointer names served with its bytes. The IIS `web.config` says the same.
+//! the corte the pointer names served with its bytes, and `prep verify` accepts it over
+//! http and on disk, also while the newest manifest is already the next corte's (a delivery
+//! stopped before its last step). The IIS `web.config` says the same.
 
 use super::common::Election;
 use prep_deliver::channel::{Job, read_manifest};
 use prep_deliver::corte_dir;
-use prep_deliver::folder::{self, local::LocalFolder};
-use prep_package::folder::corte_manifest_path;
-use prep_package::{Manifest, POINTER_PATH, sha256_hex};
+use prep_deliver::folder::{self, Folder, local::LocalFolder};
+use prep_package::folder::{Stage, corte_manifest_path, plan};
+use prep_package::{MANIFEST_PATH, Manifest, POINTER_PATH, sha256_hex};
 use prep_testdata::component::{Component, Needs};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Two cortes delivered into `<root>/www`, readable by a web server running as nobody.
-fn delivered_folder(root: &Path) -> (PathBuf, Manifest, Vec<u8>) {
+/// Two cortes delivered into `<root>/www`, readable by a web server running as nobody; the
+/// election, to cut more.
+fn delivered_folder(root: &Path) -> (Election, PathBuf, Manifest, Vec<u8>) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let mut election = Election::new(root);
@@ -42,7 +45,84 @@ fn delivered_folder(root: &Path) -> (PathBuf, Manifest, Vec<u8>) {
     // A file caught being written.
     std::fs::write(www.join("json/.tmp-prep-1-0-x.json"), b"{\"a medias\"").expect("tmp");
     let (manifest, pointer) = last.expect("two cortes");
-    (www, manifest, pointer)
+    (election, www, manifest, pointer)
+}
+
+/// `prep verify TARGET --key <the election's key>`: its exit code and what it printed.
+fn verify(election: &Election, target: &str) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(["verify", target, "--key"])
+        .arg(election.public_key())
+        .output()
+        .expect("run prep verify");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// `prep verify` accepts the folder's corte over http and on disk; still after a third
+/// corte's delivery stopped just before its pointer (the newest `manifest.json` is then the
+/// third's, the pointer names the second); and refuses a file altered in the folder.
+fn verify_accepts_the_folder(election: &mut Election, www: &Path, port: &str, manifest: &Manifest) {
+    let url = format!("http://127.0.0.1:{port}/");
+    let www_text = www.to_str().expect("utf-8 path");
+    let want = format!("(sequence {})", manifest.sequence);
+    for target in [url.as_str(), www_text] {
+        let (code, text) = verify(election, target);
+        assert_eq!(code, Some(0), "{target}: {text}");
+        assert!(text.contains(&want), "{target}: {text}");
+    }
+    assert!(verify(election, www_text).1.contains("publication folder"));
+
+    // The third corte, delivered up to (not including) its pointer.
+    let sequence = election.cut();
+    let dir = corte_dir(&election.dir, sequence);
+    let third = read_manifest(&dir).expect("manifest");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut target = LocalFolder {
+        root: www.to_path_buf(),
+    };
+    let listing = runtime.block_on(target.list()).expect("listing");
+    let uploads = plan(&third, &folder::remote_of(listing.files, Some(manifest)));
+    let before_pointer: Vec<_> = uploads
+        .into_iter()
+        .filter(|u| u.stage != Stage::Pointer)
+        .collect();
+    runtime
+        .block_on(target.put(&dir, &before_pointer))
+        .expect("stages before the pointer");
+    let newest = Manifest::from_bytes(&std::fs::read(www.join(MANIFEST_PATH)).expect("read"))
+        .expect("manifest");
+    assert_eq!(
+        newest.sequence, sequence,
+        "the newest manifest is the third's"
+    );
+    for target in [url.as_str(), www_text] {
+        let (code, text) = verify(election, target);
+        assert_eq!(code, Some(0), "{target}: {text}");
+        assert!(text.contains(&want), "{target}: {text}");
+    }
+
+    // A file of the served corte altered in the folder: refused, over http and on disk.
+    let victim = manifest
+        .files
+        .iter()
+        .find(|f| f.path.starts_with("json/") && f.path.ends_with(".json"))
+        .expect("a data file");
+    let path = www.join(&victim.path);
+    let original = std::fs::read(&path).expect("read");
+    let mut altered = original.clone();
+    altered[0] ^= b' ';
+    std::fs::write(&path, &altered).expect("alter");
+    for target in [url.as_str(), www_text] {
+        let (code, text) = verify(election, target);
+        assert_eq!(code, Some(1), "{target}: {text}");
+        assert!(text.contains(&victim.path), "{target}: {text}");
+    }
+    std::fs::write(&path, &original).expect("restore");
 }
 
 struct Got {
@@ -142,7 +222,7 @@ fn deploy(rel: &str) -> PathBuf {
 #[test]
 fn nginx_serves_a_delivered_folder_with_the_deploy_snippet() {
     let root = tempfile::tempdir().expect("tmp");
-    let (www, manifest, pointer) = delivered_folder(root.path());
+    let (mut election, www, manifest, pointer) = delivered_folder(root.path());
     let snippet = deploy("nginx/folder.conf");
     let needs = Needs {
         root: false,
@@ -154,12 +234,13 @@ fn nginx_serves_a_delivered_folder_with_the_deploy_snippet() {
         return;
     };
     serves_the_folder(nginx.get("port"), &manifest, &pointer);
+    verify_accepts_the_folder(&mut election, &www, nginx.get("port"), &manifest);
 }
 
 #[test]
 fn apache_serves_a_delivered_folder_with_the_deploy_snippet() {
     let root = tempfile::tempdir().expect("tmp");
-    let (www, manifest, pointer) = delivered_folder(root.path());
+    let (mut election, www, manifest, pointer) = delivered_folder(root.path());
     let snippet = deploy("apache/folder.conf");
     let needs = Needs {
         root: false,
@@ -171,6 +252,7 @@ fn apache_serves_a_delivered_folder_with_the_deploy_snippet() {
         return;
     };
     serves_the_folder(apache.get("port"), &manifest, &pointer);
+    verify_accepts_the_folder(&mut election, &www, apache.get("port"), &manifest);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod common;
 mod dir_and_runner;
 mod folder;
+mod folder_kill;
 mod folder_served;
 mod s3;
 mod ssh;

@@ -2,6 +2,8 @@
 //! small signed package and start a node on it.
 #![allow(dead_code)]
 
+pub mod load;
+
 use prep_package::{Manifest, SigningKey};
 use prep_testdata::package::TestPackage;
 use std::io::{BufRead, BufReader};

@@ -8,8 +8,13 @@ pub const NOW: i64 = 1_717_466_400; // 2024-06-04T02:00:00Z
 
 /// Publishes corte `sequence` (created `age` seconds before NOW) in the election directory.
 pub fn publish(root: &Path, sequence: u64, age: i64) -> PathBuf {
+    publish_with_page(root, sequence, age, b"<!doctype html>")
+}
+
+/// [`publish`] with `page` as its `index.html`.
+pub fn publish_with_page(root: &Path, sequence: u64, age: i64, page: &[u8]) -> PathBuf {
     let files = [
-        ("index.html".to_owned(), b"<!doctype html>".to_vec()),
+        ("index.html".to_owned(), page.to_vec()),
         (
             format!("json/total.{sequence}.json"),
             format!("{{\"n\":{sequence}}}").into_bytes(),
