@@ -34,27 +34,9 @@ cargo build --release --quiet -p prep-cli --bin prep --example bench_fanout
 prep=$(bench_release_dir)/prep
 driver=$(bench_release_dir)/examples/bench_fanout
 
-# sshd refuses a chroot below a directory that is not root's or that others can write:
-# target/tmp when the checkout allows it, else /var/lib/prep-bench. The nodes' data is beside
-# their inboxes (one file system: packages are renamed in).
-chroot_safe() {
-  local d="$1"
-  while :; do
-    [ "$(stat -c %u "$d")" = 0 ] || return 1
-    [ $((0$(stat -c %a "$d") & 022)) -eq 0 ] || return 1
-    [ "$d" = / ] && return 0
-    d="$(dirname "$d")"
-  done
-}
-mkdir -p target/tmp
-chmod 755 target/tmp
-if chroot_safe "$PWD/target/tmp"; then
-  parent="$PWD/target/tmp"
-else
-  parent=/var/lib/prep-bench
-  mkdir -p "$parent"
-  chmod 755 "$parent"
-fi
+# sshd refuses a chroot below a directory that is not root's or that others can write; the
+# nodes' data is beside their inboxes (one file system: packages are renamed in).
+parent=$(bench_chroot_parent)
 base="$parent/bench-delivery-$$"
 mkdir -p "$base"
 chmod 755 "$base"

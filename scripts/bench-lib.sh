@@ -86,3 +86,24 @@ bench_head() {
   echo
   bench_row "$@"
 }
+
+# `bench_chroot_parent`: prints a directory under which sshd accepts a chroot (every
+# directory above it root's and not writable by others; sshd refuses any other): target/tmp
+# when the checkout allows it, else /var/lib/prep-bench. Working directories go under it, on
+# one file system with what they feed.
+bench_chroot_parent() {
+  mkdir -p "$repo/target/tmp"
+  chmod 755 "$repo/target/tmp"
+  local d="$repo/target/tmp"
+  while :; do
+    if [ "$(stat -c %u "$d")" != 0 ] || [ $((0$(stat -c %a "$d") & 022)) -ne 0 ]; then
+      mkdir -p /var/lib/prep-bench
+      chmod 755 /var/lib/prep-bench
+      echo /var/lib/prep-bench
+      return
+    fi
+    [ "$d" = / ] && break
+    d="$(dirname "$d")"
+  done
+  echo "$repo/target/tmp"
+}

@@ -11,7 +11,7 @@
 #   5. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
 #   6. bench smoke     scripts/bench-recount.sh, bench-corte.sh, bench-memoria.sh,
 #                      bench-node-activation.sh, bench-node-vs-nginx.sh, bench-historial.sh
-#                      and bench-delivery.sh, each with --smoke
+#                      bench-delivery.sh and bench-folder.sh, each with --smoke
 #
 # With CI=true a missing ../shared, python3, minisign, chromium, goaccess, nginx, apache2, wrk, pdftotext,
 # sshd, rsync, moto_server,
@@ -135,6 +135,8 @@ require sshd "/usr/sbin/sshd -V" "apt-get install openssh-server: the sftp and r
 require rsync "rsync --version" "apt-get install rsync: the rsync channel runs it" || true
 require vsftpd "test -x /usr/sbin/vsftpd" "apt-get install vsftpd: publication-folder delivery over FTPS is tested against it (scripts/ftps.sh)" || true
 require openssl "openssl version" "apt-get install openssl: scripts/ftps.sh makes the FTPS server's certificates with it" || true
+require flock "command -v flock" "apt-get install util-linux: scripts/ftps.sh makes its account's password under flock" || true
+require iproute2 "command -v ip && command -v tc" "apt-get install iproute2: the publication-folder benchmark's constrained link (scripts/bench-folder.sh)" || true
 require moto_server "moto_server --help" "pip install 'moto[server]': the s3 channel is tested against it (scripts/s3.sh)" || true
 have_fuzz=true
 require cargo-fuzz "cargo fuzz --version" "cargo install --locked cargo-fuzz" || have_fuzz=false
@@ -201,4 +203,14 @@ elif [ "$ci" = true ]; then
   fail "bench-delivery needs root, /usr/sbin/sshd and rsync"
 else
   banner "bench-delivery: SKIPPED (needs root, /usr/sbin/sshd and rsync)"
+fi
+# Every publication-folder protocol on loopback and over the constrained link (a network
+# namespace, tc): needs root, sshd, rsync, vsftpd and iproute2 (required above under CI).
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/sshd ] && [ -x /usr/sbin/vsftpd ] &&
+  command -v rsync >/dev/null && command -v ip >/dev/null && command -v tc >/dev/null; then
+  section bench-folder bash scripts/bench-folder.sh --smoke
+elif [ "$ci" = true ]; then
+  fail "bench-folder needs root, /usr/sbin/sshd, /usr/sbin/vsftpd, rsync, ip and tc"
+else
+  banner "bench-folder: SKIPPED (needs root, sshd, vsftpd, rsync, ip and tc)"
 fi

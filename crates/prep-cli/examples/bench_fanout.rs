@@ -19,14 +19,16 @@
 //! (its `pull` events: HTTP bodies), and what `rsync -az --link-dest=<previous corte>` sends
 //! for the same change through the same sshd (rrsync user; its `Total bytes sent`).
 
+#[path = "support/night.rs"]
+mod night;
+
 use clap::Parser;
-use jiff::Timestamp;
-use prep_publish::{ElectionDir, Feeder, Publisher, SimClock, Speed, plan_from_file};
+use night::{Env, Night, path};
+use prep_publish::ElectionDir;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// Arguments (the script passes them; `--help` lists them).
@@ -194,7 +196,7 @@ fn busy_seconds() -> Option<f64> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let sshd = Sshd(read_env(&args.sshd_env)?);
+    let sshd = Env::read("sshd.sh", &args.sshd_env)?;
     let get = |k: &str| sshd.get(k);
     let logs = args.base.join("logs");
     std::fs::create_dir_all(&logs)?;
@@ -202,51 +204,17 @@ fn main() -> anyhow::Result<()> {
 
     let election = args.base.join("eleccion");
     let started = Instant::now();
-    run(
+    let mut night = Night::prepare(
         &args.prep,
-        &[
-            "init",
-            &path(&election),
-            "--synth",
-            "--casillas",
-            &args.casillas.to_string(),
-            "--keys",
-            "--unencrypted",
-        ],
+        &election,
+        args.casillas,
+        args.start_percent,
+        args.cortes,
     )?;
-    let dir = ElectionDir::open(&election)?;
-    let store = dir.open_store()?;
-    let mut plans = Vec::new();
-    for e in &dir.config.elections {
-        let (_, plan) = plan_from_file(&dir, &store, &dir.resolve(&e.catalogue), Some(&e.id))?;
-        plans.push(plan);
-    }
-    let mut times: Vec<Timestamp> = plans
-        .iter()
-        .flat_map(|p| p.events.iter().map(|e| e.at))
-        .collect();
-    times.sort();
-    let due = |t: Timestamp| times.partition_point(|x| *x <= t);
-    let schedule = dir.config.corte_times()?;
-    let first = schedule
-        .iter()
-        .position(|&t| due(t) * 100 >= times.len() * args.start_percent)
-        .unwrap_or(0);
-    let cut_times: Vec<Timestamp> = schedule[first..]
-        .iter()
-        .take(args.cortes + 1)
-        .copied()
-        .collect();
-    anyhow::ensure!(
-        cut_times.len() == args.cortes + 1,
-        "the schedule has only {} cortes from the {}% point; ask for fewer cortes or a lower --start-percent",
-        cut_times.len(),
-        args.start_percent
-    );
     println!(
         "election: {} casillas, {} events; init {:.1} s",
         args.casillas,
-        times.len(),
+        night.events,
         started.elapsed().as_secs_f64()
     );
 
@@ -356,15 +324,9 @@ fn main() -> anyhow::Result<()> {
     );
 
     // The night: feed, cut, time each node's public URL.
-    let mut feeder = Feeder::new(plans);
-    let mut clock = SimClock::new(dir.config.opening()?, Speed::AsFastAsPossible);
-    let stop = AtomicBool::new(false);
-    let mut publisher = Publisher::open(dir.clone(), dir.signing_key()?)?;
     let mut rows = Vec::new();
-    for (i, &t) in cut_times.iter().enumerate() {
-        let before = feeder.done();
-        feeder.feed_until(&store, t, &mut clock, &stop, &mut |_, _| {})?;
-        let report = publisher.cut(&store, t, false)?;
+    for i in 0..night.cut_times.len() {
+        let (report, events) = night.cut(i)?;
         let cut_at = Instant::now();
         let busy_at_cut = busy_seconds();
         let cpu_at_cut = Cpu::sample(&children, &nodes);
@@ -380,7 +342,7 @@ fn main() -> anyhow::Result<()> {
         let parts = Cpu::sample(&children, &nodes).since(cpu_at_cut);
         let row = Row {
             sequence: report.sequence,
-            events: feeder.done() - before,
+            events,
             files_changed: report.written.files_written,
             latencies,
             cpu,
@@ -414,7 +376,7 @@ fn main() -> anyhow::Result<()> {
     // The bytes, then rsync's for the same changes.
     let sftp_bytes = sftp_bytes(&election)?;
     let pull_bytes = pull_bytes(&nodes)?;
-    let rsync = rsync_reference(&sshd, &dir, &rows)?;
+    let rsync = rsync_reference(&sshd, &night.dir, &rows)?;
     print_table(&rows, &sftp_bytes, &pull_bytes, &rsync, nodes.len());
     let missed: usize = rows
         .iter()
@@ -425,23 +387,6 @@ fn main() -> anyhow::Result<()> {
         "{missed} node-cortes were not served within {} s (see {})",
         args.timeout,
         logs.display()
-    );
-    Ok(())
-}
-
-fn path(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-/// `prep ARGS` to its end; its output on failure.
-fn run(prep: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new(prep).args(args).output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "prep {} failed: {}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
     );
     Ok(())
 }
@@ -606,7 +551,7 @@ fn pull_bytes(nodes: &[Node]) -> anyhow::Result<HashMap<u64, Vec<u64>>> {
 /// Per corte, `rsync -az --link-dest=<previous corte> --stats` through the sshd's rsync
 /// user (rrsync), the previous corte already there: its `Total bytes sent`.
 fn rsync_reference(
-    sshd: &Sshd,
+    sshd: &Env,
     dir: &ElectionDir,
     rows: &[Row],
 ) -> anyhow::Result<HashMap<u64, u64>> {
@@ -749,27 +694,4 @@ fn print_table(
         "goal bytes ≤ rsync's on every incremental corte: {}",
         if bytes_ok { "met" } else { "NOT met" }
     );
-}
-
-/// The key=value lines scripts/sshd.sh printed.
-struct Sshd(HashMap<String, String>);
-
-impl Sshd {
-    fn get(&self, key: &str) -> anyhow::Result<&str> {
-        self.0
-            .get(key)
-            .map(String::as_str)
-            .ok_or_else(|| anyhow::anyhow!("scripts/sshd.sh printed no {key}="))
-    }
-}
-
-/// The key=value lines of scripts/sshd.sh's output.
-fn read_env(file: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect())
 }

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(after_help = "\
 Reads DIR/difusores.toml (docs/election-directory.md) and delivers corte N (DIR/cortes/NNNNNN,
-by default the latest complete one) to every enabled, unsuspended difusor at once, over its
-channel: dir, sftp, rsync, s3 or pull. A difusor that missed cortes gets each of them, in order;
+by default the latest complete one) to every enabled, unsuspended difusor at once (or only to
+those --only names), over its channel: into a node's inbox (dir, sftp, rsync), to storage the
+node pulls from (s3, pull), or straight into the folder its web server publishes (dir-folder,
+sftp-folder, rsync-folder, rsyncd-folder, ftps-folder; docs/publication-folder.md). A difusor that missed cortes gets each of them, in order;
 after the first, only the files it lacks are sent. Each attempt is limited to the difusor's
 timeout_seconds and retried up to `retries` times with exponential back-off; every attempt is
 appended to DIR/deliveries.jsonl and printed.
@@ -27,6 +29,9 @@ pub struct DeliverArgs {
     /// suspension notices, until SIGINT or SIGTERM.
     #[arg(long)]
     follow: bool,
+    /// Deliver only to this difusor (its `id`); may be given more than once.
+    #[arg(long, value_name = "ID")]
+    only: Vec<String>,
     /// With --follow: how often DIR/cortes is looked at, in milliseconds.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     poll_ms: u64,
@@ -34,7 +39,7 @@ pub struct DeliverArgs {
 
 /// Runs `prep deliver`.
 pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
-    let difusores = prep_deliver::difusores::load(&args.dir)?;
+    let difusores = only(prep_deliver::difusores::load(&args.dir)?, &args.only)?;
     if args.follow {
         return follow(&args, &difusores);
     }
@@ -78,6 +83,32 @@ pub fn run(args: DeliverArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(1))
     }
+}
+
+/// The difusores `ids` names (all of them when it names none); an id the file does not
+/// have is an error that lists the ones it has.
+fn only(
+    difusores: Vec<prep_deliver::Difusor>,
+    ids: &[String],
+) -> anyhow::Result<Vec<prep_deliver::Difusor>> {
+    if ids.is_empty() {
+        return Ok(difusores);
+    }
+    if let Some(unknown) = ids
+        .iter()
+        .find(|id| !difusores.iter().any(|d| d.id == **id))
+    {
+        let known: Vec<&str> = difusores.iter().map(|d| d.id.as_str()).collect();
+        anyhow::bail!(
+            "--only {unknown}: {} has no such difusor (its ids: {})",
+            prep_deliver::DIFUSORES_FILE,
+            known.join(", ")
+        );
+    }
+    Ok(difusores
+        .into_iter()
+        .filter(|d| ids.contains(&d.id))
+        .collect())
 }
 
 /// One line per attempt.

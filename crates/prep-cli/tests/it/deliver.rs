@@ -132,3 +132,25 @@ fn prep_deliver_sends_the_latest_corte_to_every_enabled_difusor() {
         "{t}"
     );
 }
+
+#[test]
+fn prep_deliver_only_reaches_the_difusores_named_and_refuses_an_unknown_one() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let election = root.path().join("election");
+    crate::common::init_synth(&election, 50);
+    let mut difusores = String::new();
+    for id in ["a", "b"] {
+        difusores.push_str(&format!(
+            "[[difusor]]\nid = \"{id}\"\nname = \"Medio {id}\"\nurl = \"http://127.0.0.1:9/\"\nenabled = true\n\n[difusor.channel]\nkind = \"dir-folder\"\nfolder = \"www-{id}\"\n\n"
+        ));
+    }
+    std::fs::write(election.join("difusores.toml"), difusores).expect("difusores");
+    ok(prep(&["corte", "--dir", &s(&election)]));
+    ok(prep(&["deliver", "--dir", &s(&election), "--only", "b"]));
+    assert!(election.join("www-b/json/main.json").is_file());
+    assert!(!election.join("www-a").exists(), "a was not named");
+    let out = prep(&["deliver", "--dir", &s(&election), "--only", "zz"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--only zz"), "{}", text(&out));
+    assert!(text(&out).contains("a, b"), "{}", text(&out));
+}

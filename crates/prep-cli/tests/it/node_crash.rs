@@ -21,17 +21,6 @@ const SHARED_FILES: usize = 30;
 const CHANGING_FILES: usize = 12;
 
 /// A small deterministic generator (xorshift64*), seeded per run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
-    }
-}
-
 /// Writes the package of `sequence`, chained onto `previous`, into `dir`; content-named
 /// files as real packages have. Returns its manifest.
 fn write_package(
@@ -165,17 +154,8 @@ fn sigkill_at_random_moments_never_leaves_a_half_published_corte() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(55);
-    let seed: u64 = std::env::var("PREP_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
-    eprintln!("crash test: {rounds} rounds, PREP_CRASH_SEED={seed}");
-    let mut rng = Rng(seed);
+    eprintln!("crash test: {rounds} rounds");
+    let mut rng = crate::common::random::Random::seeded("PREP_CRASH_SEED");
     let started = Instant::now();
 
     let (pk_text, sk_text) = generate_keys(None).expect("keys");

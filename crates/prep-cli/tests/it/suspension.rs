@@ -4,7 +4,7 @@
 //! link, and once its channel is back it gets the signed notice, which its public URL serves;
 //! the next corte reaches it, it serves the current corte, and it is reinstated.
 
-use crate::common::{Processes, node_config, ok, prep, s, start_listening, start_node};
+use crate::common::{Processes, init_synth, node_config, ok, prep, s, start_listening, start_node};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,28 @@ fn standing(dir: &Path, id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `prep monitor run` on the election, looking every 200 ms in periods of 2 s with no delay
+/// allowed; its child and the address of its status page.
+fn start_monitor(election: &Path, log: &Path) -> (std::process::Child, String) {
+    start_listening(
+        &[
+            "monitor",
+            "run",
+            "--dir",
+            &s(election),
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "200",
+            "--period-ms",
+            "2000",
+            "--allowed-delay",
+            "0",
+        ],
+        log,
+    )
+}
+
 fn enabled_in(list: &serde_json::Value, id: &str) -> Option<bool> {
     list.as_array()?
         .iter()
@@ -46,15 +68,7 @@ fn enabled_in(list: &serde_json::Value, id: &str) -> Option<bool> {
 fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstated() {
     let root = tempfile::tempdir().expect("tmp");
     let election = root.path().join("election");
-    ok(prep(&[
-        "init",
-        &s(&election),
-        "--synth",
-        "--casillas",
-        "300",
-        "--keys",
-        "--unencrypted",
-    ]));
+    init_synth(&election, 300);
     let log = root.path().join("stderr.log");
     let mut processes = Processes::default();
     let mut addrs = Vec::new();
@@ -98,23 +112,7 @@ fn a_difusor_three_periods_behind_is_suspended_shows_the_notice_and_is_reinstate
     });
     // The monitor starts once a serves corte 2 (a is current from its first period on, however
     // loaded the machine); b is behind from the first.
-    let (monitor, monitor_addr) = start_listening(
-        &[
-            "monitor",
-            "run",
-            "--dir",
-            &s(&election),
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "200",
-            "--period-ms",
-            "2000",
-            "--allowed-delay",
-            "0",
-        ],
-        &log,
-    );
+    let (monitor, monitor_addr) = start_monitor(&election, &log);
     processes.0.push(monitor);
 
     wait(
@@ -213,15 +211,7 @@ fn a_folder_difusor_is_suspended_shows_the_notice_the_institute_wrote_and_is_rei
             .expect("chmod");
     }
     let election = root.path().join("election");
-    ok(prep(&[
-        "init",
-        &s(&election),
-        "--synth",
-        "--casillas",
-        "300",
-        "--keys",
-        "--unencrypted",
-    ]));
+    init_synth(&election, 300);
     let www = root.path().join("www");
     std::fs::create_dir_all(&www).expect("www");
     let snippet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx/folder.conf");
@@ -260,23 +250,7 @@ fn a_folder_difusor_is_suspended_shows_the_notice_the_institute_wrote_and_is_rei
     std::fs::write(&www, b"").expect("a file in its place");
     cut_and_deliver();
     let log = root.path().join("stderr.log");
-    let (monitor, _) = start_listening(
-        &[
-            "monitor",
-            "run",
-            "--dir",
-            &s(&election),
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "200",
-            "--period-ms",
-            "2000",
-            "--allowed-delay",
-            "0",
-        ],
-        &log,
-    );
+    let (monitor, _) = start_monitor(&election, &log);
     let _processes = Processes(vec![monitor]);
     wait(
         "b suspended after 3 periods",

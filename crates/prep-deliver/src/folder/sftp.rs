@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Mutex;
 
 /// Files written at once on one connection.
-pub const IN_FLIGHT: usize = 16;
+pub const IN_FLIGHT: usize = 64;
 
 /// A folder over SFTP: `ssh` says where and as whom, `folder` is the publication folder as
 /// the account sees it (`/www`).

@@ -7,41 +7,14 @@
 //! count is asserted); the seed is printed (`PREP_KILL_SEED` replays one).
 
 use super::folder::vsftpd;
-use crate::common::{ok, prep, s};
+use crate::common::random::Random;
+use crate::common::{init_synth, ok, prep, s};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs `prep deliver` per difusor entry this many times, killing each.
 const UPLOADS: usize = 30;
-
-/// A small deterministic random generator (xorshift64*), seeded per test.
-struct Random(u64);
-
-impl Random {
-    fn new() -> Random {
-        let seed = std::env::var("PREP_KILL_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(1, |d| d.as_nanos() as u64)
-                    | 1
-            });
-        eprintln!("PREP_KILL_SEED={seed}");
-        Random(seed)
-    }
-
-    /// A duration uniformly in `[0, max]`.
-    fn up_to(&mut self, max: Duration) -> Duration {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let r = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
-        max.mul_f64(r as f64 / (1u64 << 53) as f64)
-    }
-}
 
 /// The corte `prep verify DIR` accepts in the folder, or why it refuses it.
 fn verified(www: &Path, key: &Path) -> Result<u64, String> {
@@ -86,15 +59,7 @@ fn temporaries(www: &Path) -> Vec<PathBuf> {
 fn killed_at_random(kind: &str, channel: &str, www: &Path) {
     let root = tempfile::tempdir().expect("tmp");
     let election = root.path().join("election");
-    ok(prep(&[
-        "init",
-        &s(&election),
-        "--synth",
-        "--casillas",
-        "300",
-        "--keys",
-        "--unencrypted",
-    ]));
+    init_synth(&election, 300);
     std::fs::write(
         election.join("difusores.toml"),
         format!(
@@ -104,7 +69,7 @@ fn killed_at_random(kind: &str, channel: &str, www: &Path) {
     .expect("difusores");
     let key = election.join("keys/prep.pub");
     let dir = s(&election);
-    let mut random = Random::new();
+    let mut random = Random::seeded("PREP_KILL_SEED");
 
     ok(prep(&["corte", "--dir", &dir]));
     let mut latest = 1u64;

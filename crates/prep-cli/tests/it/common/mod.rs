@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod load;
+pub mod random;
 
 use prep_package::{Manifest, SigningKey};
 use prep_testdata::package::TestPackage;
@@ -46,6 +47,20 @@ pub fn ok(o: Output) -> String {
 /// A path as a `&str` argument.
 pub fn s(p: &Path) -> String {
     p.to_str().expect("utf-8 path").to_owned()
+}
+
+/// `prep init ELECTION --synth --casillas N --keys --unencrypted`: a synthetic election
+/// directory with its keys, which must succeed.
+pub fn init_synth(election: &Path, casillas: u64) {
+    ok(prep(&[
+        "init",
+        &s(election),
+        "--synth",
+        "--casillas",
+        &casillas.to_string(),
+        "--keys",
+        "--unencrypted",
+    ]));
 }
 
 /// Generates an unencrypted key pair into `dir` (`prep keys generate`): `dir/prep.key`,
