@@ -21,7 +21,14 @@ printed: logs/, the election directory, the nodes, monitor/cumplimiento.html).
   prep simulacro                                   the default night
   prep simulacro --nodes 6 --speed 300 --keep      six nodes, five minutes, then keep serving
   prep simulacro --replay PUE_GUB_2024.csv --candidaturas PUE_GUB_Candidaturas_2024.csv
-  prep simulacro --sftp-env sshd.env               one node over SFTP (scripts/sshd.sh's output)")]
+  prep simulacro --sftp-env sshd.env               one node over SFTP (scripts/sshd.sh's output)
+  prep simulacro --folder-url http://127.0.0.1:8080/ --folder-dir /var/www/prep
+                                                   a difusor without a node: the web server at
+                                                   that URL publishes the folder it is fed into
+With --folder-url and --sftp-env (no --folder-dir) the folder is fed over SFTP into the web root
+scripts/sshd.sh chroots its www_sftp_user to (sftp-folder); with --folder-dir, on this machine
+(dir-folder). The web server is the difusor's own: nginx or Apache with deploy/'s folder
+snippet (docs/publication-folder.md).")]
 pub struct SimulacroArgs {
     /// Where to put everything (a new or empty directory; default: a new temporary one).
     #[arg(long, value_name = "DIR")]
@@ -48,6 +55,13 @@ pub struct SimulacroArgs {
     /// The key=value file scripts/sshd.sh prints: one node then takes its cortes over SFTP.
     #[arg(long, value_name = "FILE")]
     sftp_env: Option<PathBuf>,
+    /// The public URL of a difusor without a node: a web server publishing the folder its
+    /// cortes are fed into (over SFTP with --sftp-env, else into --folder-dir).
+    #[arg(long, value_name = "URL")]
+    folder_url: Option<String>,
+    /// With --folder-url: the folder on this machine the web server publishes.
+    #[arg(long, value_name = "DIR", requires = "folder_url")]
+    folder_dir: Option<PathBuf>,
     /// The allowed delay between the institute's publication and a difusor's, seconds.
     #[arg(long, default_value_t = 60)]
     allowed_delay: u32,
@@ -68,11 +82,12 @@ impl Drop for Children {
     }
 }
 
-/// One difusor node of the night.
+/// One difusor of the night: a node, or a publication folder behind a web server.
 struct Node {
     id: String,
     channel: &'static str,
-    addr: String,
+    /// Its public site's base URL, ending in `/`.
+    url: String,
 }
 
 /// Runs `prep simulacro`, in the phases it prints: the election directory, the origin and
@@ -106,7 +121,10 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
         ],
         &logs,
     )?;
-    let nodes = start_nodes(&args, &root, &election, &origin, &mut children, &logs)?;
+    let mut nodes = start_nodes(&args, &root, &election, &origin, &mut children, &logs)?;
+    if let Some(url) = &args.folder_url {
+        nodes.push(add_folder(&args, &election, url)?);
+    }
 
     // 3. Delivery and the monitor: a period is the schedule's, on the accelerated clock.
     let speed: f64 = if args.speed == "max" {
@@ -119,7 +137,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
     let monitor = start_delivery_and_monitor(&args, &election, period_ms, &mut children, &logs)?;
     outln!("institute's site and pull origin: http://{origin}/");
     for n in &nodes {
-        outln!("{:<8} ({:<4}): http://{}/", n.id, n.channel, n.addr);
+        outln!("{:<8} ({:<4}): {}", n.id, n.channel, n.url);
     }
     outln!("monitor status page: http://{monitor}/");
 
@@ -143,7 +161,7 @@ pub fn run(args: SimulacroArgs) -> anyhow::Result<ExitCode> {
     // 5. Every node serves the last corte (or the wait ends), the monitor looks once more.
     let deadline = Instant::now() + Duration::from_secs(60);
     for n in &nodes {
-        while served(&n.addr) != Some(last) && Instant::now() < deadline {
+        while served(&n.url) != Some(last) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -270,10 +288,64 @@ fn start_nodes(
             )),
             _ => difusores.push('\n'),
         }
-        nodes.push(Node { id, channel, addr });
+        nodes.push(Node {
+            id,
+            channel,
+            url: format!("http://{addr}/"),
+        });
     }
     std::fs::write(election.join("difusores.toml"), difusores)?;
     Ok(nodes)
+}
+
+/// Adds to `difusores.toml` the difusor without a node at `url` (`carpeta`): its folder fed
+/// over SFTP into scripts/sshd.sh's chrooted web root with --sftp-env, else into
+/// --folder-dir.
+fn add_folder(args: &SimulacroArgs, election: &Path, url: &str) -> anyhow::Result<Node> {
+    let lower = url.to_ascii_lowercase();
+    anyhow::ensure!(
+        lower.starts_with("http://") || lower.starts_with("https://"),
+        "--folder-url {url:?}: write the http(s) address its web server publishes the folder at"
+    );
+    let url = if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    };
+    let (channel, settings) = match (&args.folder_dir, &args.sftp_env) {
+        (Some(dir), _) => (
+            "dir-folder",
+            format!("folder = {:?}\n", path(&std::path::absolute(dir)?)),
+        ),
+        (None, Some(env)) => {
+            let env = read_env(env)?;
+            (
+                "sftp-folder",
+                format!(
+                    "host = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nkey_file = \"{}\"\nknown_hosts = \"{}\"\nfolder = \"/www\"\n",
+                    env_value(&env, "port")?,
+                    env_value(&env, "www_sftp_user")?,
+                    env_value(&env, "key")?,
+                    env_value(&env, "known_hosts")?
+                ),
+            )
+        }
+        (None, None) => anyhow::bail!(
+            "--folder-url needs where its folder is: --folder-dir DIR, or --sftp-env FILE (scripts/sshd.sh's web root)"
+        ),
+    };
+    let entry = format!(
+        "[[difusor]]\nid = \"carpeta\"\nname = \"Carpeta de publicación ({channel})\"\nurl = \"{url}\"\nenabled = true\ntimeout_seconds = 30\nretries = 2\n\n[difusor.channel]\nkind = \"{channel}\"\n{settings}\n"
+    );
+    let file = election.join("difusores.toml");
+    let mut all = std::fs::read_to_string(&file)?;
+    all.push_str(&entry);
+    std::fs::write(&file, all)?;
+    Ok(Node {
+        id: "carpeta".into(),
+        channel,
+        url,
+    })
 }
 
 /// Starts `prep deliver --follow` and the monitor (a look every quarter period); returns
@@ -402,11 +474,9 @@ fn spawn_quiet(
     Ok(())
 }
 
-/// The corte a node's public site serves.
-fn served(addr: &str) -> Option<u64> {
-    let mut r = ureq::get(&format!("http://{addr}/json/main.json"))
-        .call()
-        .ok()?;
+/// The corte a difusor's public site (its base URL) serves.
+fn served(url: &str) -> Option<u64> {
+    let mut r = ureq::get(&format!("{url}json/main.json")).call().ok()?;
     let v: serde_json::Value = serde_json::from_slice(&r.body_mut().read_to_vec().ok()?).ok()?;
     v["sequence"].as_u64()
 }
@@ -452,7 +522,7 @@ fn summary(election: &Path, nodes: &[Node], last: u64, took: Duration) -> anyhow
             "{:<8} {:<5} {:>7} {:>4}/{:<4} {:>14}",
             n.id,
             n.channel,
-            served(&n.addr).map_or("—".into(), |s| s.to_string()),
+            served(&n.url).map_or("—".into(), |s| s.to_string()),
             on_time,
             mine.len(),
             max_delay.map_or("—".into(), |d| d.to_string())

@@ -290,3 +290,74 @@ fn every_snippet_allows_the_notice_style_and_iis_says_the_same_as_nginx() {
         "{pointer}"
     );
 }
+
+/// `prep simulacro` with a difusor without a node: its folder fed over SFTP into the web
+/// root OpenSSH chroots its account to (`scripts/sshd.sh`), served by nginx with the
+/// `deploy/` snippet; it serves the last corte at the end, and the monitor judged it with the
+/// nodes (one of them fed over SFTP too).
+#[test]
+fn a_simulacro_with_a_folder_difusor_fed_over_sftp_and_served_by_nginx() {
+    let Some(sshd) = super::ssh::Sshd::start() else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tmp");
+    let env = root.path().join("sshd.env");
+    let lines: Vec<String> = [
+        "port",
+        "key",
+        "known_hosts",
+        "sftp_user",
+        "sftp_inbox",
+        "www_sftp_user",
+    ]
+    .iter()
+    .map(|k| format!("{k}={}", sshd.get(k)))
+    .collect();
+    std::fs::write(&env, lines.join("\n")).expect("env");
+    let www = PathBuf::from(sshd.get("www_sftp_folder"));
+    let snippet = deploy("nginx/folder.conf");
+    let needs = Needs {
+        root: false,
+        programs: &["/usr/sbin/nginx"],
+        install: "apt-get install nginx",
+    };
+    let args: [&OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
+    let Some(nginx) = Component::start("nginx.sh", root.path(), needs, &args) else {
+        return;
+    };
+    let url = format!("http://127.0.0.1:{}/", nginx.get("port"));
+    let dir = root.path().join("sim");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prep"))
+        .args(["simulacro", "--dir"])
+        .arg(&dir)
+        .args(["--casillas", "300", "--nodes", "3", "--speed", "5760"])
+        .arg("--sftp-env")
+        .arg(&env)
+        .args(["--folder-url", &url])
+        .output()
+        .expect("prep simulacro");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("carpeta  (sftp-folder): {url}")),
+        "{text}"
+    );
+    let last = prep_deliver::latest_sequence(&dir.join("eleccion"))
+        .expect("cortes")
+        .expect("at least one corte");
+    for difusor in ["nodo-1", "nodo-3", "carpeta"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(difusor) && !l.contains("http"))
+            .unwrap_or_else(|| panic!("no summary line for {difusor}:\n{text}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields[2], last.to_string(), "{line}");
+    }
+    let csv = std::fs::read_to_string(dir.join("eleccion/monitor/cumplimiento.csv")).expect("csv");
+    assert_eq!(csv.lines().count() as u64, 1 + 4 * last, "{csv}");
+    assert!(csv.contains("carpeta"), "{csv}");
+}
