@@ -27,6 +27,25 @@ pub struct Needs {
     pub install: &'static str,
 }
 
+/// Debian's nginx.
+pub const NGINX: Needs = Needs {
+    root: false,
+    programs: &["/usr/sbin/nginx"],
+    install: "apt-get install nginx",
+};
+
+/// Debian's nginx (`scripts/nginx.sh`, base under `tmp`) publishing the folder `www` with
+/// the difusor's snippet `deploy/nginx/folder.conf`; its `port=`.
+pub fn nginx_publishing(tmp: &Path, www: &Path) -> Option<Component> {
+    let snippet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx/folder.conf");
+    Component::start(
+        "nginx.sh",
+        tmp,
+        NGINX,
+        &[www.as_os_str(), snippet.as_os_str()],
+    )
+}
+
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
     Command::new("id")

@@ -15,8 +15,6 @@ use prep_deliver::channel::Job;
 use prep_deliver::corte_dir;
 use prep_deliver::folder::{self, local::LocalFolder};
 use prep_package::{Manifest, SigningKey, generate_keys};
-use prep_testdata::component::{Component, Needs};
-use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -63,7 +61,6 @@ fn under_load_a_folder_never_serves_a_mixed_corte_and_the_monitor_sees_no_altera
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/wrk-folder-check.lua");
-    let snippet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx/folder.conf");
     let root = tempfile::tempdir().expect("tempdir");
     let root = root.path();
     {
@@ -80,13 +77,7 @@ fn under_load_a_folder_never_serves_a_mixed_corte_and_the_monitor_sees_no_altera
 
     // Corte 1 is in the folder before nginx serves it.
     let mut previous = cut_and_deliver(&runtime, &election, &mut target, &key, 1, None);
-    let needs = Needs {
-        root: false,
-        programs: &["/usr/sbin/nginx"],
-        install: "apt-get install nginx",
-    };
-    let args: [&OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
-    let Some(nginx) = Component::start("nginx.sh", root, needs, &args) else {
+    let Some(nginx) = prep_testdata::component::nginx_publishing(root, &www) else {
         return;
     };
     let url = format!("http://127.0.0.1:{}", nginx.get("port"));

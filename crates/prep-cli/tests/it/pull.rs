@@ -27,15 +27,7 @@ fn wait_for(node: &str, sequence: u64, limit: Duration) -> Duration {
 
 /// `prep init --synth` of `casillas` casillas into `election`, and its first corte.
 fn election_with_a_corte(election: &std::path::Path, casillas: u32) {
-    ok(prep(&[
-        "init",
-        &s(election),
-        "--synth",
-        "--casillas",
-        &casillas.to_string(),
-        "--keys",
-        "--unencrypted",
-    ]));
+    crate::common::init_synth(election, u64::from(casillas));
     ok(prep(&["corte", "--dir", &s(election)]));
 }
 

@@ -214,16 +214,7 @@ fn a_folder_difusor_is_suspended_shows_the_notice_the_institute_wrote_and_is_rei
     init_synth(&election, 300);
     let www = root.path().join("www");
     std::fs::create_dir_all(&www).expect("www");
-    let snippet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx/folder.conf");
-    let needs = prep_testdata::component::Needs {
-        root: false,
-        programs: &["/usr/sbin/nginx"],
-        install: "apt-get install nginx",
-    };
-    let args: [&std::ffi::OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
-    let Some(nginx) =
-        prep_testdata::component::Component::start("nginx.sh", root.path(), needs, &args)
-    else {
+    let Some(nginx) = prep_testdata::component::nginx_publishing(root.path(), &www) else {
         return;
     };
     let site = format!("127.0.0.1:{}", nginx.get("port"));

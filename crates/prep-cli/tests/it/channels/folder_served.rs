@@ -223,14 +223,7 @@ fn deploy(rel: &str) -> PathBuf {
 fn nginx_serves_a_delivered_folder_with_the_deploy_snippet() {
     let root = tempfile::tempdir().expect("tmp");
     let (mut election, www, manifest, pointer) = delivered_folder(root.path());
-    let snippet = deploy("nginx/folder.conf");
-    let needs = Needs {
-        root: false,
-        programs: &["/usr/sbin/nginx"],
-        install: "apt-get install nginx",
-    };
-    let args: [&OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
-    let Some(nginx) = Component::start("nginx.sh", root.path(), needs, &args) else {
+    let Some(nginx) = prep_testdata::component::nginx_publishing(root.path(), &www) else {
         return;
     };
     serves_the_folder(nginx.get("port"), &manifest, &pointer);
@@ -315,14 +308,7 @@ fn a_simulacro_with_a_folder_difusor_fed_over_sftp_and_served_by_nginx() {
     .collect();
     std::fs::write(&env, lines.join("\n")).expect("env");
     let www = PathBuf::from(sshd.get("www_sftp_folder"));
-    let snippet = deploy("nginx/folder.conf");
-    let needs = Needs {
-        root: false,
-        programs: &["/usr/sbin/nginx"],
-        install: "apt-get install nginx",
-    };
-    let args: [&OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
-    let Some(nginx) = Component::start("nginx.sh", root.path(), needs, &args) else {
+    let Some(nginx) = prep_testdata::component::nginx_publishing(root.path(), &www) else {
         return;
     };
     let url = format!("http://127.0.0.1:{}/", nginx.get("port"));
