@@ -1,5 +1,7 @@
 //! Publication-folder delivery: three real cortes, each whole in the folder with the pointer
-//! written last, earlier cortes never removed, and only what the folder lacks sent again;
+//! written last (and accepted by `prep verify` as Debian's nginx publishes the folder with
+//! the deploy/ snippet), earlier cortes never removed, and only what the folder lacks sent
+//! again;
 //! into a folder on this machine, over FTPS into Debian's vsftpd (`scripts/ftps.sh`, TLS
 //! required), where plain FTP and an unknown certificate authority are refused and a control
 //! connection that stalls mid-delivery is replaced by a new one, and into an
@@ -53,6 +55,23 @@ fn three_cortes_into(target: &mut dyn Folder, www: &Path, skips_identical: bool)
     let root = tempfile::tempdir().expect("tmp");
     let mut election = Election::new(root.path());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // The folder as its web server publishes it (nginx with the deploy/ snippet), where
+    // `prep verify URL` must accept every corte.
+    std::fs::create_dir_all(www).expect("the folder");
+    let nginx = prep_testdata::component::nginx_publishing(root.path(), www);
+    let key = election.public_key();
+    let verify = |sequence: u64| {
+        let Some(nginx) = &nginx else { return };
+        let url = format!("http://127.0.0.1:{}/", nginx.get("port"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_prep"))
+            .args(["verify", &url, "--key"])
+            .arg(&key)
+            .output()
+            .expect("prep verify");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(said.contains(&format!("(sequence {sequence})")), "{said}");
+    };
     let mut delivered: Vec<Manifest> = Vec::new();
     for round in 0..3 {
         let sequence = election.cut();
@@ -70,6 +89,7 @@ fn three_cortes_into(target: &mut dyn Folder, www: &Path, skips_identical: bool)
             read(&dir.join(MANIFEST_PATH))
         );
         holds_whole(www, &dir, &manifest);
+        verify(sequence);
         for earlier in &delivered {
             let earlier_dir = corte_dir(&election.dir, earlier.sequence);
             holds_whole(www, &earlier_dir, earlier);
