@@ -408,6 +408,8 @@ mod tests {
     fn page_escapes_and_pointer_says_suspended() {
         let n = notice(1);
         let html = page(&n);
+        // Its only style, which every Content-Security-Policy allows by its hash.
+        assert!(html.contains(&format!("<style>{}</style>", prep_site::NOTICE_CSS)));
         assert!(html.contains("<h1>Suspensión &lt;temporal&gt;</h1>"));
         assert!(html.contains("<p>Gracias &amp; disculpe.</p>"));
         assert!(html.contains("lang=\"es-MX\""));

@@ -229,28 +229,10 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use prep_inbox::notice::NOTICE_FORMAT;
-    use prep_site::{NOTICE_CSS, notice_style_source};
-
-    fn notice(sequence: u64) -> Notice {
-        Notice {
-            format: NOTICE_FORMAT.into(),
-            institute: "Instituto Electoral del Estado de Puebla".into(),
-            process: "PEL2024".into(),
-            corte_sequence: 7,
-            sequence,
-            issued: "2024-06-02T23:00:00-06:00".into(),
-            expires: "2024-06-03T23:00:00-06:00".into(),
-            title: "Suspensión <temporal>".into(),
-            message: "Por causas de fuerza mayor.\n\nGracias & disculpe.".into(),
-        }
-    }
+    use prep_site::notice_style_source;
 
     #[test]
     fn the_notice_style_is_allowed_by_hash_wherever_the_page_is_served() {
-        let html = prep_inbox::notice::page(&notice(1));
-        assert!(html.contains(&format!("<style>{NOTICE_CSS}</style>")));
         let source = notice_style_source();
         assert_eq!(
             source,
