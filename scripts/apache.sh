@@ -16,6 +16,7 @@ fail() {
   echo "apache.sh: $*" >&2
   exit 1
 }
+source "$(dirname "${BASH_SOURCE[0]}")/component-lib.sh"
 
 [ "$#" -eq 3 ] || fail "usage: scripts/apache.sh BASE WEB_ROOT SNIPPET"
 apache="$(PATH=$PATH:/usr/sbin command -v apache2)" || fail "apache2 is missing: apt-get install apache2"
@@ -29,7 +30,7 @@ grep -q "/srv/prep/www" "$snippet" || fail "$snippet does not name /srv/prep/www
 sed "s|/srv/prep/www|$web_root|g" "$snippet" >"$base/site.conf"
 
 modules=/usr/lib/apache2/modules
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(component_free_port)"
 cat >"$base/httpd.conf" <<CONF
 ServerRoot "$base"
 ServerName localhost
@@ -53,15 +54,8 @@ CONF
 "$apache" -t -d "$base" -f "$base/httpd.conf" 2>"$base/test.log" || fail "apache refused $base/httpd.conf: $(cat "$base/test.log")"
 "$apache" -d "$base" -f "$base/httpd.conf" -X >"$base/httpd.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do
-  if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
-    echo "port=$port"
-    echo "pid=$pid"
-    echo "conf=$base/httpd.conf"
-    echo "error_log=$base/error.log"
-    exit 0
-  fi
-  kill -0 "$pid" 2>/dev/null || fail "apache exited: $(tail -5 "$base/error.log" "$base/httpd.out" 2>/dev/null)"
-  sleep 0.05
-done
-fail "apache did not listen on $port: $(tail -5 "$base/error.log" 2>/dev/null)"
+component_wait "$port" "$pid" apache "$base/error.log" "$base/httpd.out"
+echo "port=$port"
+echo "pid=$pid"
+echo "conf=$base/httpd.conf"
+echo "error_log=$base/error.log"

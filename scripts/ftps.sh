@@ -18,6 +18,7 @@ fail() {
   echo "ftps.sh: $*" >&2
   exit 1
 }
+source "$(dirname "${BASH_SOURCE[0]}")/component-lib.sh"
 
 [ "$#" -eq 1 ] || fail "usage: scripts/ftps.sh BASE (a new or empty directory)"
 [ "$(id -u)" -eq 0 ] || fail "must run as root (vsftpd's chroot and useradd need it)"
@@ -81,11 +82,8 @@ openssl x509 -req -in "$etc/server.csr" -CA "$etc/ca.pem" -CAkey "$etc/ca-key.pe
   -CAcreateserial -days 2 -extfile "$etc/server.ext" -out "$etc/cert.pem" 2>/dev/null
 chmod 600 "$etc/key.pem" "$etc/ca-key.pem"
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port="$(free_port)"
-pasv="$(free_port)"
+port="$(component_free_port)"
+pasv="$(component_free_port)"
 cat >"$base/etc/vsftpd.conf" <<EOF
 listen=YES
 listen_ipv6=NO
@@ -128,13 +126,7 @@ echo "$user" >"$base/etc/users"
 "$vsftpd" "$base/etc/vsftpd.conf" >>"$base/vsftpd.out" 2>&1 &
 pid=$!
 echo "$pid" >"$base/vsftpd.pid"
-for _ in $(seq 1 100); do
-  if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$pid" 2>/dev/null || fail "vsftpd exited: $(tail -5 "$base/vsftpd.out" 2>/dev/null)"
-  sleep 0.05
-done
+component_wait "$port" "$pid" vsftpd "$base/vsftpd.out"
 
 echo "port=$port"
 echo "pid=$pid"

@@ -20,6 +20,7 @@ fail() {
   echo "nginx.sh: $*" >&2
   exit 1
 }
+source "$(dirname "${BASH_SOURCE[0]}")/component-lib.sh"
 
 [ "$#" -ge 2 ] && [ "$#" -le 3 ] || fail "usage: scripts/nginx.sh BASE WEB_ROOT [SNIPPET]"
 nginx="$(PATH=$PATH:/usr/sbin command -v nginx)" || fail "nginx is missing: apt-get install nginx"
@@ -37,7 +38,7 @@ else
   echo "root $web_root;" >"$base/site.conf"
 fi
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(component_free_port)"
 cat >"$base/nginx.conf" <<CONF
 worker_processes 1;
 pid $base/nginx.pid;
@@ -58,16 +59,9 @@ pin=()
 "${pin[@]}" "$nginx" -p "$base" -c "$base/nginx.conf" -g 'daemon off; master_process off;' \
   >"$base/nginx.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do
-  if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
-    echo "port=$port"
-    echo "pid=$pid"
-    echo "conf=$base/nginx.conf"
-    echo "access_log=$base/access.log"
-    echo "error_log=$base/error.log"
-    exit 0
-  fi
-  kill -0 "$pid" 2>/dev/null || fail "nginx exited: $(tail -5 "$base/error.log" 2>/dev/null)"
-  sleep 0.05
-done
-fail "nginx did not listen on $port: $(tail -5 "$base/error.log" 2>/dev/null)"
+component_wait "$port" "$pid" nginx "$base/error.log" "$base/nginx.out"
+echo "port=$port"
+echo "pid=$pid"
+echo "conf=$base/nginx.conf"
+echo "access_log=$base/access.log"
+echo "error_log=$base/error.log"

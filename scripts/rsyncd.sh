@@ -17,6 +17,7 @@ fail() {
   echo "rsyncd.sh: $*" >&2
   exit 1
 }
+source "$(dirname "${BASH_SOURCE[0]}")/component-lib.sh"
 
 [ "$#" -eq 1 ] || fail "usage: scripts/rsyncd.sh BASE (a new or empty directory)"
 command -v rsync >/dev/null || fail "rsync is missing: apt-get install rsync"
@@ -35,7 +36,7 @@ printf '%s:%s\n' "$user" "$password" >"$base/etc/rsyncd.secrets"
 printf '%s\n' "$password" >"$base/etc/client.password"
 chmod 600 "$base/etc/rsyncd.secrets" "$base/etc/client.password"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(component_free_port)"
 owner="$(id -un)"
 group="$(id -gn)"
 cat >"$base/etc/rsyncd.conf" <<CONF
@@ -60,17 +61,9 @@ max connections = 50
 CONF
 
 rsync --daemon --config="$base/etc/rsyncd.conf"
-# Started when it writes its pid and accepts connections (it writes the pid first).
-for _ in $(seq 1 200); do
-  if [ -s "$base/rsyncd.pid" ] &&
-    python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
-    break
-  fi
-  sleep 0.05
-done
+# It daemonizes: started when it accepts connections and has written its pid (first).
+component_wait "$port" "" "rsync --daemon" "$base/rsyncd.log"
 [ -s "$base/rsyncd.pid" ] || fail "rsync --daemon did not start: $(tail -5 "$base/rsyncd.log" 2>/dev/null)"
-python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" ||
-  fail "rsync --daemon does not accept connections on $port: $(tail -5 "$base/rsyncd.log" 2>/dev/null)"
 
 echo "port=$port"
 echo "pid=$(cat "$base/rsyncd.pid")"

@@ -10,24 +10,17 @@ fail() {
   echo "s3.sh: $*" >&2
   exit 1
 }
+source "$(dirname "${BASH_SOURCE[0]}")/component-lib.sh"
 
 [ "$#" -eq 1 ] || fail "usage: scripts/s3.sh BASE (a directory for its pid and log)"
 command -v moto_server >/dev/null || fail "moto_server is missing: pip install 'moto[server]'"
 command -v python3 >/dev/null || fail "python3 is missing"
 mkdir -p "$1"
 base="$(cd "$1" && pwd)"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(component_free_port)"
 nohup moto_server -H 127.0.0.1 -p "$port" >"$base/moto.log" 2>&1 &
 pid=$!
 echo "$pid" >"$base/moto.pid"
-for _ in $(seq 1 200); do
-  if python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-    echo "port=$port"
-    echo "pid=$pid"
-    exit 0
-  fi
-  kill -0 "$pid" 2>/dev/null || fail "moto_server exited: $(tail -5 "$base/moto.log")"
-  sleep 0.05
-done
-kill "$pid" 2>/dev/null || true
-fail "moto_server did not listen on 127.0.0.1:$port within 10 s: $(tail -5 "$base/moto.log")"
+component_wait "$port" "$pid" moto_server "$base/moto.log"
+echo "port=$port"
+echo "pid=$pid"

@@ -29,6 +29,7 @@ fail() {
   echo "sshd.sh: $*" >&2
   exit 1
 }
+source "$(dirname "${BASH_SOURCE[0]}")/component-lib.sh"
 
 [ "$#" -eq 1 ] || fail "usage: scripts/sshd.sh BASE (a new or empty directory)"
 [ "$(id -u)" -eq 0 ] || fail "must run as root (sshd's ChrootDirectory and useradd need it)"
@@ -84,7 +85,7 @@ cp "$base/keys/client.pub" "$base/authorized_keys/$www_sftp_user"
 cp "$base/keys/client.pub" "$base/authorized_keys/$www_rsync_user"
 chmod 644 "$base/authorized_keys/"*
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(component_free_port)"
 cat >"$base/etc/sshd_config" <<EOF
 Port $port
 ListenAddress 127.0.0.1
