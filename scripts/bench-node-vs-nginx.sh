@@ -36,7 +36,7 @@ if bench_smoke "$@"; then
   rounds=1
 fi
 bench_require wrk taskset python3 gzip
-nginx=$(PATH=$PATH:/usr/sbin command -v nginx) || {
+PATH=$PATH:/usr/sbin command -v nginx >/dev/null || {
   echo "bench-node-vs-nginx: nginx is missing (apt-get install nginx)" >&2
   exit 1
 }
@@ -123,37 +123,14 @@ mix=$dir/mix.txt
 } >"$mix"
 echo "== mix: $(wc -l <"$mix") requests per round of the list, $(sort -u "$mix" | wc -l) distinct paths"
 
-nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$dir/nginx"
-sed "s|^root /srv/prep/www/current;|root $dir/www/current;|" deploy/nginx/prep.conf >"$dir/nginx/prep.conf"
-grep -q "^root $dir/www/current;" "$dir/nginx/prep.conf" || { echo "deploy/nginx/prep.conf: no root line" >&2; exit 1; }
-n=$dir/nginx
-cat >"$n/nginx.conf" <<CONF
-worker_processes 1;
-pid $n/nginx.pid;
-error_log $n/error.log;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  client_body_temp_path $n/cb; proxy_temp_path $n/px; fastcgi_temp_path $n/fc;
-  uwsgi_temp_path $n/uw; scgi_temp_path $n/sc;
-  access_log $n/access.log;
-  keepalive_requests 1000000;
-  # What the benchmark adds to the snippet (the snippet already has sendfile and gzip_static):
-  sendfile on;
-  open_file_cache max=200000 inactive=60s;
-  open_file_cache_valid 60s;
-  open_file_cache_errors on;
-  server { listen 127.0.0.1:$nginx_port backlog=4096; include $n/prep.conf; }
-}
-CONF
-"$nginx" -t -p "$n" -c "$n/nginx.conf" 2>"$n/test.log" || { cat "$n/test.log" >&2; exit 1; }
-taskset -c 0 "$nginx" -p "$n" -c "$n/nginx.conf" -g 'daemon off; master_process off;' &
-nginx_pid=$!
-until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$nginx_port),1)" 2>/dev/null; do
-  kill -0 "$nginx_pid" 2>/dev/null || { cat "$n/error.log" >&2; exit 1; }
-  sleep 0.05
-done
+# Debian's nginx with the node's web-root snippet (scripts/nginx.sh), pinned to CPU 0 like
+# the node; what the benchmark adds to the snippet (which already has sendfile and
+# gzip_static): long keep-alive, the open-file cache.
+NGINX_HTTP='keepalive_requests 1000000; sendfile on; open_file_cache max=200000 inactive=60s; open_file_cache_valid 60s; open_file_cache_errors on;' \
+  NGINX_CONNECTIONS=4096 NGINX_BACKLOG=4096 NGINX_CPU=0 \
+  bash scripts/nginx.sh "$dir/nginx" "$dir/www" deploy/nginx/prep.conf >"$dir/nginx.env"
+nginx_port=$(sed -n 's/^port=//p' "$dir/nginx.env")
+nginx_pid=$(sed -n 's/^pid=//p' "$dir/nginx.env")
 
 # Both must serve the same bytes for the same request before the load.
 check_same() {

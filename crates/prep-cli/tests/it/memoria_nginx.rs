@@ -1,23 +1,14 @@
-//! `prep memoria` on a real access log written by nginx (started on a loopback port as a
-//! non-daemon child, driven by a small HTTP client and, when installed, a short `wrk` run):
-//! total requests, unique visitors per day and 404s equal GoAccess's.
+//! `prep memoria` on a real access log written by nginx (`scripts/nginx.sh` on a loopback
+//! port, driven by a small HTTP client and, when installed, a short `wrk` run): total
+//! requests, unique visitors per day and 404s equal GoAccess's.
 
 use crate::common::goaccess_report;
 use prep_testdata::tool;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::Command;
+use std::time::Duration;
 
 fn get(port: u16, path: &str, agent: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -31,9 +22,6 @@ fn get(port: u16, path: &str, agent: &str) -> String {
 
 #[test]
 fn nginx_access_log_counts_equal_goaccess() {
-    let Some(nginx) = tool("nginx", "-v", "apt-get install nginx") else {
-        return;
-    };
     let Some(goaccess) = tool("goaccess", "--version", "apt-get install goaccess") else {
         return;
     };
@@ -46,44 +34,18 @@ fn nginx_access_log_counts_equal_goaccess() {
     for p in [dir.path(), root.as_path(), &root.join("json")] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let log = dir.path().join("access.log");
-    let d = dir.path().display();
-    let conf = dir.path().join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
-             http {{\n client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc; uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;\n\
-             access_log {}; server {{ listen 127.0.0.1:{port}; root {}; }}\n}}\n",
-            log.display(),
-            root.display()
-        ),
-    )
-    .expect("conf");
-    let child = Command::new(nginx)
-        .args(["-p"])
-        .arg(dir.path())
-        .arg("-c")
-        .arg(&conf)
-        .args(["-g", "daemon off; master_process off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nginx starts");
-    let _nginx = KillOnDrop(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nginx did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // nginx writes each access-log line as the request ends (no buffer), so the log is
+    // read while it runs: dropping the component removes its folder.
+    let Some(nginx) = prep_testdata::component::Component::start(
+        "nginx.sh",
+        dir.path(),
+        prep_testdata::component::NGINX,
+        &[root.as_os_str()],
+    ) else {
+        return;
+    };
+    let port: u16 = nginx.get("port").parse().expect("port");
+    let log = std::path::PathBuf::from(nginx.get("access_log"));
     let agents = [
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/125.0",
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1",
@@ -109,7 +71,6 @@ fn nginx_access_log_counts_equal_goaccess() {
     } else {
         eprintln!("NOTE: wrk is not installed; the log has only the client's requests");
     }
-    drop(_nginx);
     let text = std::fs::read_to_string(&log).expect("nginx wrote its access log");
     assert!(text.lines().count() as u64 >= sent);
 

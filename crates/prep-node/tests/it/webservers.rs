@@ -1,27 +1,17 @@
-//! Method 1: Debian's nginx and Apache, each configured with the snippet from `deploy/`
-//! (only its root templated), serve a web root exported by the node: `/` and the corte's
+//! Method 1: Debian's nginx and Apache (`scripts/nginx.sh`, `scripts/apache.sh`), each
+//! configured with the snippet from `deploy/` (only its root templated), serve a web root exported by the node: `/` and the corte's
 //! files with the right bytes, `json/main.json` with `Cache-Control: no-cache`, the rest
 //! immutable, the security headers on every response, and the next corte as soon as
 //! `current` switches.
 
 use crate::common::{config, keys, package};
 use prep_node::{Node, Outcome};
-use prep_testdata::tool;
+use prep_testdata::component::{Component, Needs};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::time::Duration;
 
 /// A response: status, lowercase header lines, body.
 struct Response {
@@ -67,43 +57,6 @@ fn get(port: u16, path: &str) -> Response {
         headers,
         body: raw[split + 4..].to_vec(),
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn wait_listening(port: u16, child: &mut KillOnDrop, log: &Path) {
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.0.try_wait() {
-            panic!(
-                "the web server exited ({status}): {}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            );
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the web server did not listen: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A snippet from `deploy/` with the export root templated.
-fn snippet(rel: &str, www: &Path) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../deploy")
-        .join(rel);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    assert!(text.contains("/srv/prep/www"), "{rel} names /srv/prep/www");
-    text.replace("/srv/prep/www", &www.display().to_string())
 }
 
 /// A node exporting into `<root>/www`; delivers and activates corte `sequence`.
@@ -209,98 +162,45 @@ fn assert_serves(port: u16, p: &crate::common::TestPackage) {
     assert_eq!(get(port, "/no-such-file.json").status, 404);
 }
 
-#[test]
-fn nginx_serves_the_exported_web_root_with_the_deploy_snippet() {
-    let Some(nginx) = tool("nginx", "-v", "apt-get install nginx") else {
-        return;
-    };
+/// The snippet of `deploy/` at `rel`.
+fn deploy(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../deploy")
+        .join(rel)
+}
+
+/// `scripts/<script>` (nginx.sh or apache.sh) serving the exporter's web root with the
+/// snippet `rel`: the first corte, then the next once `current` switches.
+fn serves_the_exported_web_root(script: &str, needs: Needs, rel: &str) {
     let mut exporter = Exporter::new();
     let p1 = exporter.activate(1);
-    let dir = exporter.root.path().join("nginx");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("prep.conf"),
-        snippet("nginx/prep.conf", &exporter.www()),
-    )
-    .expect("snippet");
-    let port = free_port();
-    let d = dir.display();
-    let conf = dir.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
-             http {{\n include /etc/nginx/mime.types;\n client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc; uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;\n\
-             access_log {d}/access.log;\n server {{ listen 127.0.0.1:{port}; include {d}/prep.conf; }}\n}}\n"
-        ),
-    )
-    .expect("conf");
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(&conf)
-        // One process (no workers left behind when it is killed).
-        .args(["-g", "daemon off; master_process off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let mut server = KillOnDrop(child);
-    wait_listening(port, &mut server, &dir.join("error.log"));
+    let www = exporter.www();
+    let snippet = deploy(rel);
+    let args: [&std::ffi::OsStr; 2] = [www.as_os_str(), snippet.as_os_str()];
+    let Some(server) = Component::start(script, exporter.root.path(), needs, &args) else {
+        return;
+    };
+    let port: u16 = server.get("port").parse().expect("port");
     assert_serves(port, &p1);
     let p2 = exporter.activate(2);
     assert_serves(port, &p2);
 }
 
 #[test]
+fn nginx_serves_the_exported_web_root_with_the_deploy_snippet() {
+    serves_the_exported_web_root(
+        "nginx.sh",
+        prep_testdata::component::NGINX,
+        "nginx/prep.conf",
+    );
+}
+
+#[test]
 fn apache_serves_the_exported_web_root_with_the_deploy_snippet() {
-    let Some(apache) = tool("apache2", "-v", "apt-get install apache2") else {
-        return;
+    let apache = Needs {
+        root: false,
+        programs: &["/usr/sbin/apache2"],
+        install: "apt-get install apache2",
     };
-    let mut exporter = Exporter::new();
-    let p1 = exporter.activate(1);
-    let dir = exporter.root.path().join("apache");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("prep.conf"),
-        snippet("apache/prep.conf", &exporter.www()),
-    )
-    .expect("snippet");
-    let port = free_port();
-    let d = dir.display();
-    let modules = "/usr/lib/apache2/modules";
-    let conf = dir.join("httpd.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "ServerRoot \"{d}\"\nServerName localhost\nListen 127.0.0.1:{port}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\n\
-             Mutex file:{d}\nUser nobody\nGroup nogroup\n\
-             LoadModule mpm_event_module {modules}/mod_mpm_event.so\n\
-             LoadModule authz_core_module {modules}/mod_authz_core.so\n\
-             LoadModule mime_module {modules}/mod_mime.so\n\
-             LoadModule dir_module {modules}/mod_dir.so\n\
-             LoadModule headers_module {modules}/mod_headers.so\n\
-             LoadModule expires_module {modules}/mod_expires.so\n\
-             TypesConfig /etc/mime.types\n\
-             <VirtualHost 127.0.0.1:{port}>\nInclude {d}/prep.conf\n</VirtualHost>\n"
-        ),
-    )
-    .expect("conf");
-    let child = Command::new(apache)
-        .arg("-d")
-        .arg(&dir)
-        .arg("-f")
-        .arg(&conf)
-        // One process in the foreground (no children left behind when it is killed).
-        .arg("-X")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("apache starts");
-    let mut server = KillOnDrop(child);
-    wait_listening(port, &mut server, &dir.join("error.log"));
-    assert_serves(port, &p1);
-    let p2 = exporter.activate(2);
-    assert_serves(port, &p2);
+    serves_the_exported_web_root("apache.sh", apache, "apache/prep.conf");
 }
