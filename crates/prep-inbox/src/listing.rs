@@ -86,6 +86,21 @@ pub enum ListingError {
     },
 }
 
+impl ListingError {
+    /// A short code naming the reason, for metrics labels and the event log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ListingError::Unreadable(_) => "unreadable",
+            ListingError::BadName(_) => "bad_name",
+            ListingError::Link(_) => "link",
+            ListingError::SpecialFile(_) => "special_file",
+            ListingError::TooManyFiles { .. } => "too_many_files",
+            ListingError::FileTooLarge { .. } => "file_too_large",
+            ListingError::TotalTooLarge { .. } => "total_too_large",
+        }
+    }
+}
+
 /// Every regular file under `dir` with its size, relative and `/`-separated, sorted, refusing
 /// links, special files, names that are not UTF-8 or not package paths ([`PACKAGE_MARKERS`]
 /// apart, at the top) and anything beyond `limits`, before a byte is read. No path leaves

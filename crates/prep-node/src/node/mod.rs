@@ -33,7 +33,7 @@ use crate::verify::{
 use anyhow::{Context, bail};
 use prep_corte::MANIFEST_PATH;
 use prep_inbox::events::NodeEvent;
-use prep_inbox::{is_complete, now_rfc3339};
+use prep_inbox::{ListingError, is_complete, now_rfc3339};
 use prep_package::{Expectations, PackageError, sha256_hex};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -466,7 +466,9 @@ impl Node {
             let path = entry.path();
             let refusal = match entry.file_type() {
                 Ok(kind) if !kind.is_dir() => Some(Refusal::NotADirectory(name.clone())),
-                Ok(_) => inbox_name_problem(&name).map(Refusal::BadName),
+                Ok(_) => {
+                    inbox_name_problem(&name).map(|r| Refusal::Listing(ListingError::BadName(r)))
+                }
                 Err(e) => Some(Refusal::Unreadable(format!("{name}: {e}"))),
             };
             if let Some(refusal) = refusal {

@@ -19,8 +19,8 @@ pub use crate::verify::bounded::read_bounded;
 pub use crate::verify::refusal::Refusal;
 use bytes::Bytes;
 use prep_inbox::{
-    COMPLETE_MARKER, DELTA_MARKER, Limits, MANIFEST_PATH, PACKAGE_MARKERS, POINTER_PATH,
-    SIGNATURE_PATH, UNLISTED_FILES, list_package,
+    COMPLETE_MARKER, DELTA_MARKER, Limits, ListingError, MANIFEST_PATH, PACKAGE_MARKERS,
+    POINTER_PATH, SIGNATURE_PATH, UNLISTED_FILES, list_package,
 };
 use prep_package::{Expectations, Manifest, VerifyingKey, check_package_with};
 use std::collections::HashMap;
@@ -348,23 +348,23 @@ fn fillable(
             continue;
         }
         if f.size > limits.max_file_bytes {
-            return Err(Refusal::FileTooLarge {
+            return Err(Refusal::Listing(ListingError::FileTooLarge {
                 path: f.path.clone(),
                 size: f.size,
                 max: limits.max_file_bytes,
-            });
+            }));
         }
         total = total.saturating_add(f.size);
         if total > limits.max_total_bytes {
-            return Err(Refusal::TotalTooLarge {
+            return Err(Refusal::Listing(ListingError::TotalTooLarge {
                 max: limits.max_total_bytes,
-            });
+            }));
         }
         fill.insert(f.path.clone(), (f.size, f.sha256.clone()));
         if (listing.len() + fill.len()) as u64 > limits.max_files {
-            return Err(Refusal::TooManyFiles {
+            return Err(Refusal::Listing(ListingError::TooManyFiles {
                 max: limits.max_files,
-            });
+            }));
         }
     }
     Ok(fill)

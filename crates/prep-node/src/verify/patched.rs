@@ -10,7 +10,7 @@ use crate::store::Store;
 use crate::verify::bounded::read_bounded;
 use crate::verify::refusal::Refusal;
 use bytes::Bytes;
-use prep_inbox::{FILES_PATCH, Limits, MANIFEST_PATCH};
+use prep_inbox::{FILES_PATCH, Limits, ListingError, MANIFEST_PATCH};
 use prep_package::delta::{changes, decode_files, new_bytes};
 use prep_package::patch::apply_patch;
 use prep_package::{Manifest, VerifyingKey, verify_signature};
@@ -79,16 +79,16 @@ pub fn rebuild(
         .map_err(|e| delta(format!("the manifest of corte {base} in the store: {e}")))?;
     let changed = changes(&old, &new);
     if let Some(f) = changed.iter().find(|c| c.file.size > limits.max_file_bytes) {
-        return Err(Refusal::FileTooLarge {
+        return Err(Refusal::Listing(ListingError::FileTooLarge {
             path: f.file.path.clone(),
             size: f.file.size,
             max: limits.max_file_bytes,
-        });
+        }));
     }
     if listed_bytes.saturating_add(new_bytes(&changed)) > limits.max_total_bytes {
-        return Err(Refusal::TotalTooLarge {
+        return Err(Refusal::Listing(ListingError::TotalTooLarge {
             max: limits.max_total_bytes,
-        });
+        }));
     }
     if changed.is_empty() {
         return Ok(Rebuilt {

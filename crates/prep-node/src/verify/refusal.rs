@@ -2,6 +2,7 @@
 //! checks ([`crate::verify`]) and the rebuild of a patched delta package
 //! (`verify::patched`) alike.
 
+use prep_inbox::ListingError;
 use prep_package::PackageError;
 
 /// Why a package is refused.
@@ -16,37 +17,13 @@ pub enum Refusal {
     /// A suspension notice that does not verify, or is not newer than the last one.
     #[error("notice: {0}")]
     Notice(String),
-    /// A symbolic link inside the package.
-    #[error("{0} is a symbolic link; a package holds regular files only")]
-    Link(String),
-    /// A device, socket or pipe inside the package.
-    #[error("{0} is not a regular file; a package holds regular files only")]
-    SpecialFile(String),
-    /// A file name that is not UTF-8 or nesting too deep.
+    /// What the package's directory holds is not a package's, or not within the limits
+    /// (its listing, [`prep_inbox::list_package`], or a later read).
     #[error("{0}")]
-    BadName(String),
-    /// More files than the limit.
-    #[error("more than {max} files (limit max_files)")]
-    TooManyFiles {
-        /// The limit.
-        max: u64,
-    },
-    /// A file larger than the limit.
-    #[error("file {path} has {size} bytes, more than the limit max_file_bytes = {max}")]
-    FileTooLarge {
-        /// The file.
-        path: String,
-        /// Its size.
-        size: u64,
-        /// The limit.
-        max: u64,
-    },
-    /// The files add up to more than the limit.
-    #[error("the files add up to more than {max} bytes (limit max_total_bytes)")]
-    TotalTooLarge {
-        /// The limit.
-        max: u64,
-    },
+    Listing(ListingError),
+    /// The package could not be read.
+    #[error("cannot read the package: {0}")]
+    Unreadable(String),
     /// `json/main.json` is missing, malformed, or does not point at this manifest.
     #[error("json/main.json: {0}")]
     Pointer(String),
@@ -55,9 +32,6 @@ pub enum Refusal {
         "sequence {0} would start this node's chain; run `prep node run --resync` or set accept_first = true to accept a chain start"
     )]
     ResyncRequired(u64),
-    /// The package could not be read.
-    #[error("cannot read the package: {0}")]
-    Unreadable(String),
     /// A patched delta package that does not rebuild (`verify::patched`).
     #[error("delta: {0}")]
     Delta(String),
@@ -66,18 +40,13 @@ pub enum Refusal {
     Keys(String),
 }
 
-impl From<prep_inbox::ListingError> for Refusal {
-    /// A listing refused by [`prep_inbox::list_package`], under the same reason and code.
-    fn from(e: prep_inbox::ListingError) -> Refusal {
-        use prep_inbox::ListingError as L;
+impl From<ListingError> for Refusal {
+    /// A listing refused by [`prep_inbox::list_package`]: its reason, and a directory that
+    /// could not be read as [`Refusal::Unreadable`].
+    fn from(e: ListingError) -> Refusal {
         match e {
-            L::Unreadable(reason) => Refusal::Unreadable(reason),
-            L::BadName(reason) => Refusal::BadName(reason),
-            L::Link(path) => Refusal::Link(path),
-            L::SpecialFile(path) => Refusal::SpecialFile(path),
-            L::TooManyFiles { max } => Refusal::TooManyFiles { max },
-            L::FileTooLarge { path, size, max } => Refusal::FileTooLarge { path, size, max },
-            L::TotalTooLarge { max } => Refusal::TotalTooLarge { max },
+            ListingError::Unreadable(reason) => Refusal::Unreadable(reason),
+            other => Refusal::Listing(other),
         }
     }
 }
@@ -105,15 +74,10 @@ impl Refusal {
             },
             Refusal::NotADirectory(_) => "not_a_directory",
             Refusal::Notice(_) => "notice",
-            Refusal::Link(_) => "link",
-            Refusal::SpecialFile(_) => "special_file",
-            Refusal::BadName(_) => "bad_name",
-            Refusal::TooManyFiles { .. } => "too_many_files",
-            Refusal::FileTooLarge { .. } => "file_too_large",
-            Refusal::TotalTooLarge { .. } => "total_too_large",
+            Refusal::Listing(e) => e.code(),
+            Refusal::Unreadable(_) => "unreadable",
             Refusal::Pointer(_) => "pointer",
             Refusal::ResyncRequired(_) => "resync_required",
-            Refusal::Unreadable(_) => "unreadable",
             Refusal::Delta(_) => "delta",
             Refusal::Keys(_) => "keys",
         }
