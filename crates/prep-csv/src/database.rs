@@ -91,7 +91,7 @@ pub(crate) struct Parts<'a> {
     pub table_first_line: u64,
 }
 
-/// Everything above the acta rows: what [`stream`] hands over before the rows.
+/// Everything above the acta rows: what [`read_head`] reads before the rows.
 #[derive(Debug, Clone)]
 pub struct Head {
     /// How the file is written (`apostrophe_keys` is only known after the rows are read).

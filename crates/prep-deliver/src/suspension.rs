@@ -1,6 +1,6 @@
 //! Suspension, the delivery side of the monitor's 3-period rule (`prep-monitor`). The monitor
 //! keeps each difusor's standing in `monitor/standing.json`. When it suspends one,
-//! [`SuspensionActions::suspend`] signs a suspension notice for it
+//! [`SuspensionActions`] (its `suspend`) signs a suspension notice for it
 //! (`monitor/notices/<id>/<n>/`). From then on, at each delivery round ([`apply`]):
 //!
 //! 1. corte deliveries to it stop, and the notice is delivered instead over its channel

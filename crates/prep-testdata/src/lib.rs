@@ -10,14 +10,15 @@
 //! - [`first_difference`]: where two byte strings part, for a failure message.
 //! - [`cases::check_each`]: a case table whose every case runs and is reported on its own.
 //! - [`component::Component`]: a real server started by one of the project's start-up
-//!   scripts (`scripts/ftps.sh`, …), stopped when dropped.
+//!   scripts (`scripts/ftps.sh`, …), stopped when dropped; [`component::nginx_publishing`]
+//!   is nginx publishing a folder with the difusor's snippet of `deploy/`.
 //! - [`tree`]: a folder's files read whole ([`tree::read_tree`]), a zip's entries
-//!   ([`tree::unzip`], feature `zip`).
+//!   (`tree::unzip`, feature `zip`).
 //! - `package` (feature `package`): signed corte packages built in memory
 //!   (`TestPackage`), written to a folder or published into an election directory.
 //! - `election` (feature `election`): election directories `prep init` makes from the
 //!   Puebla governor files.
-//! - [`serve`]: servers on a free loopback port (`serve::origin`, feature `origin`;
+//! - `serve`: servers on a free loopback port (`serve::origin`, feature `origin`;
 //!   `serve::router`, feature `http`).
 //!
 //! Each family sits behind a Cargo feature so that a crate's tests build only what they

@@ -10,7 +10,7 @@
 //! says so. Listing reads `LIST -a` folder by folder (vsftpd, like many servers, has no
 //! `MLSD`).
 //!
-//! The TLS stream is [`tls`]'s, which sends a written command before waiting for its reply
+//! The TLS stream is the `tls` module's, which sends a written command before waiting for its reply
 //! (suppaftp does not flush; on rustls a command could stay in the client's buffer while the
 //! server waited for it). Every command waits at most the entry's timeout for its reply, and
 //! a file whose commands fail or stall (a server or a network that stops answering) is tried
