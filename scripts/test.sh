@@ -5,7 +5,9 @@
 #   1. formatting      cargo fmt --check (workspace and fuzz/)
 #   2. module cycles   scripts/module-cycles.sh: no crate's top-level modules import each other
 #                      in a cycle
-#   3. lints           cargo clippy --workspace --all-targets -- -D warnings
+#   3. lints           cargo clippy --workspace --all-targets -- -D warnings, and the API docs
+#                      (cargo doc --workspace --no-deps with RUSTDOCFLAGS=-D warnings: no broken
+#                      link in a crate's documentation)
 #   4. tests           cargo test --workspace, doc examples included (needs ../shared beside
 #                      the repo)
 #   5. fuzz smoke      scripts/fuzz.sh $FUZZ_SECONDS (default 60 s per target)
@@ -170,6 +172,7 @@ else
   banner "module-cycles: SKIPPED (python3 is not installed)"
 fi
 section clippy cargo clippy --workspace --all-targets -- -D warnings
+section docs env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 section tests run_tests
 
 if [ "$have_fuzz" = true ]; then
