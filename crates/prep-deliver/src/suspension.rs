@@ -119,7 +119,7 @@ pub async fn deliver_notices(
         let job = NoticeJob {
             dir: p.dir.clone(),
             name: format!("aviso-{}-{}", d.id, p.sequence),
-            corte_dir: crate::runner::corte_dir(election_dir, serves),
+            corte_dir: prep_package::ElectionLayout::new(election_dir).corte_dir(serves),
         };
         let start = prep_inbox::now_rfc3339();
         let t0 = Instant::now();
