@@ -147,10 +147,21 @@ pub async fn deliver(folder: &mut dyn Folder, job: &Job) -> anyhow::Result<Sent>
     let remote = remote_of(listing.files, delivered.as_ref());
     let uploads = plan(&job.manifest, &remote);
     let listed_sent = uploads.iter().filter(|u| u.size.is_some()).count() as u64;
-    let mut sent = Sent {
+    let written = put_in_stages(folder, &job.corte_dir, &uploads).await?;
+    Ok(Sent {
         skipped: job.manifest.files.len() as u64 - listed_sent,
-        ..Sent::default()
-    };
+        ..written
+    })
+}
+
+/// Writes `uploads` (files of the package in `package`) through `folder` one stage after
+/// another, in [`Stage`]'s order, each whole before the next; returns what was sent.
+pub async fn put_in_stages(
+    folder: &mut dyn Folder,
+    package: &Path,
+    uploads: &[Upload],
+) -> anyhow::Result<Sent> {
+    let mut sent = Sent::default();
     for stage in [
         Stage::Content,
         Stage::CorteManifest,
@@ -166,7 +177,7 @@ pub async fn deliver(folder: &mut dyn Folder, job: &Job) -> anyhow::Result<Sent>
         if of_stage.is_empty() {
             continue;
         }
-        let s = folder.put(&job.corte_dir, &of_stage).await?;
+        let s = folder.put(package, &of_stage).await?;
         sent.files += s.files;
         sent.bytes += s.bytes;
     }

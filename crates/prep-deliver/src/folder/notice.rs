@@ -28,18 +28,7 @@ pub async fn deliver_notice(folder: &mut dyn Folder, job: &NoticeJob) -> anyhow:
     let uploads = tokio::task::spawn_blocking(move || stage(&job_for_thread, &out))
         .await
         .context("the notice's thread failed")??;
-    let mut sent = Sent::default();
-    for stage in [Stage::Content, Stage::Stable, Stage::Pointer] {
-        let of_stage: Vec<Upload> = uploads
-            .iter()
-            .filter(|u| u.stage == stage)
-            .cloned()
-            .collect();
-        let s = folder.put(scratch.path(), &of_stage).await?;
-        sent.files += s.files;
-        sent.bytes += s.bytes;
-    }
-    Ok(sent)
+    super::put_in_stages(folder, scratch.path(), &uploads).await
 }
 
 /// Writes into `out` what the folder gets for the notice, and says where each file goes.
